@@ -1,0 +1,143 @@
+"""The one error tree of espctl.
+
+Every failure a user can cause or meet is an :class:`EspctlError`; library errors
+(PyYAML, pydantic, httpx, OSError) are translated into one of these at the edge that
+meets them and chained with ``from``. The CLI prints ``str(error)`` and exits with
+``error.exit_code``; it never shows a traceback for an ``EspctlError``.
+
+::
+
+    EspctlError
+    ├── ConfigError            the config file is unreadable, malformed or invalid
+    ├── ProviderError          an ESP API call failed (provider, method, path, status)
+    │   ├── ProviderAuthError      401/403: credentials refused
+    │   ├── ProviderRateLimited    429 after every retry
+    │   └── ProviderUnavailable    timeout, connection error, 5xx after every retry
+    ├── PlanError              a plan cannot be made or used
+    │   ├── StalePlanError         live state moved since a saved plan was made
+    │   ├── BlockedPlanError       the plan changes too much (policy.max_change_ratio)
+    │   └── PlanFileError          a saved plan file is unreadable or of another format
+    ├── ApplyRefused           apply will not start (no TTY and no --auto-approve, declined)
+    ├── RoutingError           no route for an email type
+    └── SandboxError           the simulator's state file or server failed
+
+No message built here ever contains a credential: constructors take only
+already-redacted text, and :func:`redact` is available to scrub free text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+class EspctlError(Exception):
+    """Root of every error espctl raises on purpose."""
+
+    exit_code: int = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One configuration problem, positioned in the source file."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+    severity: str = "error"  # "error" | "warning"
+
+    def render(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        path = f"{self.path}: " if self.path else ""
+        return f"{where}: {prefix}{path}{self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+
+class ConfigError(EspctlError):
+    """The configuration is unreadable or invalid; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.column, p.path))
+        super().__init__("\n".join(p.render() for p in self.problems))
+
+
+class ProviderError(EspctlError):
+    """An ESP API call failed. The message names provider, method, path and status."""
+
+    def __init__(
+        self,
+        provider: str,
+        method: str,
+        path: str,
+        status: int | None,
+        detail: str,
+    ) -> None:
+        self.provider = provider
+        self.method = method
+        self.path = path
+        self.status = status
+        self.detail = redact(detail)
+        status_text = f"HTTP {status}" if status is not None else "no response"
+        super().__init__(f"{provider}: {method} {path}: {status_text}: {self.detail}")
+
+
+class ProviderAuthError(ProviderError):
+    """The provider refused the credentials (401/403)."""
+
+
+class ProviderRateLimited(ProviderError):
+    """The provider kept answering 429 until the retry budget ran out."""
+
+
+class ProviderUnavailable(ProviderError):
+    """Timeouts, dropped connections or 5xx answers until the retry budget ran out."""
+
+
+class PlanError(EspctlError):
+    """A plan cannot be computed or used."""
+
+
+class StalePlanError(PlanError):
+    """The live state (or config) changed since the saved plan was computed."""
+
+
+class BlockedPlanError(PlanError):
+    """The plan changes more than ``policy.max_change_ratio`` of managed resources."""
+
+
+class PlanFileError(PlanError):
+    """A saved plan file cannot be read or is not an espctl plan."""
+
+
+class ApplyRefused(EspctlError):
+    """Apply did not start: no confirmation possible or the user declined."""
+
+
+class RoutingError(EspctlError):
+    """No route exists for an email type."""
+
+
+class SandboxError(EspctlError):
+    """The sandbox simulator failed (state file, server)."""
+
+
+_SECRETISH = re.compile(
+    r"(?i)(://)([^/@\s:]+):([^/@\s]+)@"  # URL userinfo
+)
+
+
+def redact(text: str) -> str:
+    """Mask URL userinfo passwords in free text (``https://u:p@h`` -> ``https://u:***@h``)."""
+    return _SECRETISH.sub(r"\1\2:***@", text)
