@@ -1,0 +1,124 @@
+"""Value types shared by every provider: the frozen base, secrets, events, targets."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+
+class Frozen(BaseModel):
+    """Base of every model: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class Secret:
+    """A credential. Its str, repr and JSON form never show the value.
+
+    ``source`` is the environment variable it came from, when known, so messages
+    can say *which* secret is involved without showing it.
+    """
+
+    __slots__ = ("_value", "source")
+
+    def __init__(self, value: str, source: str | None = None) -> None:
+        self._value = value
+        self.source = source
+
+    def reveal(self) -> str:
+        """The clear value, for the one place that must send it (an HTTP header or body)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret(${{env:{self.source}}})" if self.source else "Secret(***)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("espctl.Secret", self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def coerce(value: object) -> Secret:
+            if isinstance(value, Secret):
+                return value
+            if isinstance(value, str):
+                return Secret(value)
+            raise ValueError("expected a string (use ${env:NAME} for credentials)")
+
+        return core_schema.no_info_plain_validator_function(
+            coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                repr, when_used="always"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "pattern": r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$"}
+
+
+class Event(StrEnum):
+    """The normalized delivery events that config and report speak (DESIGN.md)."""
+
+    accepted = "accepted"
+    delivered = "delivered"
+    deferred = "deferred"
+    bounced = "bounced"
+    complained = "complained"
+    opened = "opened"
+    clicked = "clicked"
+    unsubscribed = "unsubscribed"
+
+
+ProviderId = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=63, description="A provider id."),
+]
+
+TARGET_PATTERN = r"^[a-z0-9][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+Target = Annotated[
+    str,
+    Field(
+        pattern=TARGET_PATTERN,
+        description="provider id / Postmark message stream id or Mailgun domain, "
+        "e.g. postmark/outbound or mailgun/mg.example.com",
+    ),
+]
+
+
+def split_target(target: str) -> tuple[str, str]:
+    """``"postmark/outbound"`` -> ``("postmark", "outbound")``."""
+    provider, _, sub = target.partition("/")
+    return provider, sub
+
+
+class BasicAuth(Frozen):
+    """HTTP basic auth a provider uses when it calls a webhook URL."""
+
+    username: str = Field(min_length=1, description="Basic-auth user name.")
+    password: Secret = Field(description="Basic-auth password: always ${env:NAME}.")
+
+    def __repr__(self) -> str:
+        return f"BasicAuth(username={self.username!r}, password={self.password!r})"

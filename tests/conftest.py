@@ -1,0 +1,46 @@
+"""Shared fixtures: paths, config writing, problem lookup."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from espctl.config import load_config
+from espctl.errors import ConfigError, Problem
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+EXAMPLES = REPO / "examples"
+QUICKSTART = EXAMPLES / "quickstart.yaml"
+
+
+def problems_for(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> list[Problem]:
+    """Every problem (errors and warnings) that loading ``text`` produces in strict mode."""
+    path = tmp_path / "espctl.yaml"
+    path.write_text(textwrap.dedent(text))
+    try:
+        loaded = load_config(path, env=env or {})
+    except ConfigError as exc:
+        return exc.problems
+    return list(loaded.warnings)
+
+
+def find(problems: list[Problem], fragment: str) -> Problem:
+    """The one problem whose message contains ``fragment`` (fails with the list otherwise)."""
+    hits = [p for p in problems if fragment in p.message]
+    assert len(hits) == 1, f"expected one problem with {fragment!r}, got: " + "\n".join(
+        p.render() for p in problems
+    )
+    return hits[0]
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):  # type: ignore[no-untyped-def]
+    def write(text: str, name: str = "espctl.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write

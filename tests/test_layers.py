@@ -1,0 +1,108 @@
+"""The layering of DESIGN.md, enforced on the imports of every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "espctl"
+
+# layer -> espctl layers it may import (itself always allowed)
+ALLOWED: dict[str, set[str]] = {
+    "errors": set(),
+    "model": {"errors"},
+    "config": {"errors", "model"},
+    "providers": {"errors", "model"},
+    "sandbox": {"errors"},
+    "engine": {"errors", "model", "config", "providers.base"},
+    "routing": {"errors", "model", "config"},
+    "report": {"errors", "model", "config", "engine", "routing"},
+    "api": {"errors", "model", "config", "providers", "engine", "routing", "report", "sandbox"},
+    "cli": {
+        "errors",
+        "model",
+        "config",
+        "providers",
+        "engine",
+        "routing",
+        "report",
+        "sandbox",
+        "api",
+    },
+    "__init__": set(),
+}
+PURE = {"model", "engine"}
+IO_MODULES = {
+    "os",
+    "pathlib",
+    "socket",
+    "httpx",
+    "subprocess",
+    "shutil",
+    "io",
+    "urllib.request",
+    "http",
+    "requests",
+    "tempfile",
+}
+
+
+def _layer(path: Path) -> str:
+    rel = path.relative_to(PACKAGE).with_suffix("")
+    return rel.parts[0]
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def _allowed(layer: str, target: str) -> bool:
+    if target == layer or target.startswith(layer + "."):
+        return True
+    return any(target == a or target.startswith(a + ".") for a in ALLOWED[layer])
+
+
+def test_modules_import_only_lower_layers() -> None:
+    violations = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        layer = _layer(path)
+        if layer == "__main__":
+            continue
+        for name in _imports(path):
+            if name.startswith("espctl."):
+                target = name.removeprefix("espctl.")
+                if not _allowed(layer, target):
+                    violations.append(f"{path.relative_to(REPO)} imports {name}")
+    assert violations == []
+
+
+def test_pure_core_does_no_io() -> None:
+    violations = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if _layer(path) not in PURE:
+            continue
+        for name in _imports(path):
+            if name in IO_MODULES or name.split(".")[0] in {"httpx", "socket", "subprocess"}:
+                violations.append(f"{path.relative_to(REPO)} imports {name}")
+        if "open(" in path.read_text():
+            violations.append(f"{path.relative_to(REPO)} calls open()")
+    assert violations == []
+
+
+def test_sandbox_and_providers_share_nothing() -> None:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        layer = _layer(path)
+        for name in _imports(path):
+            if layer == "sandbox":
+                assert not name.startswith(("espctl.providers", "espctl.config")), path
+            if layer == "providers":
+                assert not name.startswith("espctl.sandbox"), path
