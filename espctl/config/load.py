@@ -289,18 +289,17 @@ def _secret_problems(doc: SourceDoc) -> list[Problem]:
 
 def _name_secrets(config: Config, doc: SourceDoc) -> None:
     """Tell each Secret which variable it came from, for messages that name it."""
-
-    def visit(value: Any, path: PathKey) -> None:
+    for path, name in doc.env_refs.items():
+        value: Any = config
+        for part in path:
+            if isinstance(value, BaseModel) and isinstance(part, str):
+                value = getattr(value, part, None)
+            elif isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+                value = value[part]
+            else:
+                value = None
+                break
         if isinstance(value, Secret):
-            value.source = doc.env_refs.get(path)
-        elif isinstance(value, BaseModel):
-            for name in type(value).model_fields:
-                visit(getattr(value, name), (*path, name))
-        elif isinstance(value, dict):
-            for key, child in value.items():
-                visit(child, (*path, key))
-        elif isinstance(value, list):
-            for i, child in enumerate(value):
-                visit(child, (*path, i))
-
-    visit(config, ())
+            value.source = name

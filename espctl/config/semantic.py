@@ -40,6 +40,7 @@ class _Checker:
         data = doc.data
         self.providers = _d(data.get("providers"))
         self.types = {pid: _d(p).get("type") for pid, p in self.providers.items()}
+        self._subs: dict[str, dict[str, str]] = {}
 
     def error(self, path: PathKey, message: str, *, key: bool = False) -> None:
         if path in self.doc.unresolved:
@@ -52,6 +53,11 @@ class _Checker:
     # -- targets ---------------------------------------------------------------------
     def sub_targets(self, pid: str) -> dict[str, str]:
         """Valid sub-targets of a provider: stream id -> type, or domain -> 'domain'."""
+        if pid not in self._subs:
+            self._subs[pid] = self._sub_targets(pid)
+        return self._subs[pid]
+
+    def _sub_targets(self, pid: str) -> dict[str, str]:
         block = _d(self.providers.get(pid))
         match self.types.get(pid):
             case "postmark":
