@@ -1,0 +1,52 @@
+"""The sandbox: an offline simulator of the Postmark and Mailgun APIs espctl uses.
+
+Public API::
+
+    app = SandboxApp(seed_account(seed=0), credentials=SandboxCredentials())
+    client = httpx.Client(transport=SandboxTransport(app))     # in process
+    with running_server(app) as base_url: ...                  # real HTTP on 127.0.0.1
+    app.faults.add(method="POST", path_regex="/webhooks", kind="429", times=2)
+    app.traffic.total(provider="mailgun", bucket="news.acme-mail.com", tag="digest")
+    with SandboxStore(".espctl/sandbox.json").transaction() as app: ...
+
+It imports nothing from ``espctl.providers`` or ``espctl.config``.
+"""
+
+from .app import (
+    DEFAULT_MAILGUN_API_KEY,
+    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+    DEFAULT_POSTMARK_SERVER_TOKEN,
+    SandboxApp,
+    SandboxCredentials,
+)
+from .faults import FaultKind, FaultPlan, FaultRule
+from .http import Request, Response
+from .seed import seed_account
+from .server import running_server
+from .state import AccountState
+from .store import DEFAULT_STATE_PATH, SandboxStore, load_state, save_state
+from .traffic import DayCounts, Traffic
+from .transport import SandboxTransport
+
+__all__ = [
+    "DEFAULT_MAILGUN_API_KEY",
+    "DEFAULT_POSTMARK_ACCOUNT_TOKEN",
+    "DEFAULT_POSTMARK_SERVER_TOKEN",
+    "DEFAULT_STATE_PATH",
+    "AccountState",
+    "DayCounts",
+    "FaultKind",
+    "FaultPlan",
+    "FaultRule",
+    "Request",
+    "Response",
+    "SandboxApp",
+    "SandboxCredentials",
+    "SandboxStore",
+    "SandboxTransport",
+    "Traffic",
+    "load_state",
+    "running_server",
+    "save_state",
+    "seed_account",
+]

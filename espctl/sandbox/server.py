@@ -1,0 +1,102 @@
+"""The sandbox over real HTTP on 127.0.0.1 (threaded: one thread per connection).
+
+Postmark paths at the root, Mailgun US under ``/v1``..``/v5``, Mailgun EU under ``/eu``.
+Injected latency sleeps in the request's own thread, so concurrent requests overlap.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .app import SandboxApp
+from .http import Request
+
+ALLOWED_HOSTS = ("127.0.0.1", "localhost")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SandboxHTTPServer
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
+        request = Request.build(
+            self.command, f"http://{host}{self.path}", list(self.headers.items()), body
+        )
+        response = self.server.app.handle(request)
+        if response.delay_s > 0:
+            time.sleep(response.delay_s)
+        if response.action == "stall":
+            self._sleep_unless_stopped(response.stall_s)
+            self._drop()
+            return
+        if response.action == "drop":
+            self._drop()
+            return
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def _sleep_unless_stopped(self, seconds: float) -> None:
+        self.server.stopping.wait(seconds)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        with suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None  # quiet: the CLI prints its own banner
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer bound to loopback with a backlog for 64+ parallel clients."""
+
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 256
+    allow_reuse_address = True
+
+    def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        if host not in ALLOWED_HOSTS:
+            raise ValueError("the sandbox only listens on 127.0.0.1 or localhost")
+        self.app = app
+        self.stopping = threading.Event()
+        super().__init__((host, port), _Handler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_port}"
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+
+
+@contextmanager
+def running_server(app: SandboxApp, port: int = 0) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 in a background thread; yield ``http://127.0.0.1:PORT``.
+
+    Mailgun EU is at ``<base>/eu``. The server stops when the block exits.
+    """
+    server = SandboxHTTPServer(app, "127.0.0.1", port)
+    thread = threading.Thread(target=server.serve_forever, name="espctl-sandbox", daemon=True)
+    thread.start()
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
+        thread.join(timeout=5)

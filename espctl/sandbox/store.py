@@ -1,0 +1,121 @@
+"""State persistence for the CLI's ``--sandbox`` mode (default ``.espctl/sandbox.json``).
+
+Writes go to a temporary file in the same folder and are moved into place with
+``os.replace``, so readers never see a torn file. :meth:`SandboxStore.transaction`
+holds an exclusive ``fcntl`` lock on a sibling ``.lock`` file around load-modify-save,
+so two processes never lose each other's updates.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from espctl.errors import SandboxError
+
+from .app import SandboxApp, SandboxCredentials
+from .faults import FaultPlan
+from .seed import seed_account
+from .state import AccountState
+
+DEFAULT_STATE_PATH = Path(".espctl") / "sandbox.json"
+
+
+def load_state(path: str | os.PathLike[str]) -> AccountState:
+    """Read a state file written by :func:`save_state` (raises :class:`SandboxError`)."""
+    target = Path(path)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SandboxError(f"cannot read sandbox state {target}: {exc.strerror}") from exc
+    try:
+        return AccountState.from_json(text)
+    except ValidationError as exc:
+        raise SandboxError(
+            f"sandbox state {target} is corrupt or from another version; delete it to "
+            f"start over ({exc.error_count()} problems)"
+        ) from exc
+
+
+def save_state(path: str | os.PathLike[str], state: AccountState) -> None:
+    """Write ``state`` atomically (temp file in the same folder + ``os.replace``)."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(state.to_json())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise SandboxError(f"cannot write sandbox state {target}: {exc.strerror}") from exc
+
+
+class SandboxStore:
+    """A state file plus how to seed it when absent.
+
+    >>> store = SandboxStore(".espctl/sandbox.json")
+    >>> with store.transaction() as app:   # locked load (or seed) ... save
+    ...     response = app.handle(request)
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = DEFAULT_STATE_PATH,
+        *,
+        seed: int = 0,
+        now: datetime | None = None,
+        credentials: SandboxCredentials | None = None,
+        faults: FaultPlan | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.seed = seed
+        self.now = now
+        self.credentials = credentials
+        self.faults = faults
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the exclusive inter-process lock."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.lock_path, "a+b")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise SandboxError(f"cannot lock sandbox state {self.path}: {exc.strerror}") from exc
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle.close()
+
+    def load(self) -> AccountState:
+        """The stored state, or a freshly seeded one when the file does not exist."""
+        if not self.path.exists():
+            return seed_account(self.seed, self.now)
+        return load_state(self.path)
+
+    @contextmanager
+    def transaction(self) -> Iterator[SandboxApp]:
+        """Locked load -> yield a :class:`SandboxApp` -> save (only if no exception)."""
+        with self.locked():
+            app = SandboxApp(self.load(), credentials=self.credentials, faults=self.faults)
+            yield app
+            with app.lock:
+                save_state(self.path, app.state)
