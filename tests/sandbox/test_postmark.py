@@ -112,7 +112,8 @@ def test_webhook_errors(pm: httpx.Client) -> None:
         return int(r.json()["ErrorCode"])
 
     assert err(pm.post("/webhooks", json={"Url": "not a url"})) == 606
-    assert err(pm.post("/webhooks", json={"Url": "https://a.example.com", "MessageStream": "zz"})) == 1235
+    unknown_stream = {"Url": "https://a.example.com", "MessageStream": "zz"}
+    assert err(pm.post("/webhooks", json=unknown_stream)) == 1235
     assert err(pm.get("/webhooks", params={"MessageStream": "zz"})) == 1235
     broadcast = {"Url": "https://a.example.com", "MessageStream": "newsletters",
                  "Triggers": all_triggers(Bounce=True)}
