@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -38,7 +38,7 @@ def spec() -> dict[str, Any]:
 def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
     root = spec()
     registry: Registry[Any] = Registry().with_resource(
-        "urn:mailgun", Resource(contents=root, specification=DRAFT202012)
+        "urn:mailgun", DRAFT202012.create_resource(root)
     )
     # Rewrite local refs to the registered document.
     text = json.dumps(schema).replace('"#/components/', '"urn:mailgun#/components/')

@@ -99,7 +99,7 @@ def test_webhooks_crud(mg: httpx.Client) -> None:
     ],
 )
 def test_webhook_errors(mg: httpx.Client, data: dict[str, object], status: int, key: str) -> None:
-    r = mg.post("/v3/domains/mg.acme-mail.com/webhooks", data=data)  # type: ignore[arg-type]
+    r = mg.post("/v3/domains/mg.acme-mail.com/webhooks", data=data)
     assert r.status_code == status and key in r.json()
 
 
