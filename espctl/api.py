@@ -1,17 +1,57 @@
 """The facade the CLI and library users call.
 
 Each function takes plain arguments, does the work through the lower layers and
-returns a result value; rendering and exit codes are the CLI's business.
+returns a result value; rendering and exit codes are the CLI's business. Progress and
+notices go to the ``notify`` callback (the CLI sends them to stderr).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
 
 from espctl.config import LoadedConfig, load_config
-from espctl.errors import ConfigError, Problem
+from espctl.engine.apply import ApplyResult, apply_plan
+from espctl.engine.desired import desired_state
+from espctl.engine.plan import PLAN_FORMAT, Plan, make_plan, what_moved
+from espctl.engine.refresh import read_all
+from espctl.errors import (
+    ApplyRefused,
+    BlockedPlanError,
+    ConfigError,
+    PlanFileError,
+    Problem,
+    StalePlanError,
+)
+from espctl.model.mailgun import MailgunProvider
+from espctl.model.postmark import PostmarkProvider
+from espctl.providers.base import Provider
+from espctl.providers.http import HttpOptions
+from espctl.providers.registry import create_provider
+from espctl.sandbox import (
+    DEFAULT_MAILGUN_API_KEY,
+    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+    DEFAULT_POSTMARK_SERVER_TOKEN,
+    DEFAULT_STATE_PATH,
+    SandboxCredentials,
+    SandboxStore,
+    SandboxTransport,
+)
+
+Notify = Callable[[str], None]
+SANDBOX_HOOK_PASSWORD = "sandbox-hook-password"
+
+
+def _quiet(message: str) -> None:
+    """The default ``notify``: say nothing."""
 
 
 @dataclass(frozen=True)
@@ -50,3 +90,221 @@ def validate(path: str, env: Mapping[str, str] | None = None) -> ValidationResul
     except ConfigError as exc:
         return ValidationResult(path, tuple(exc.problems), None)
     return ValidationResult(path, loaded.warnings, loaded)
+
+
+@dataclass
+class RunOptions:
+    """How a command reaches the providers."""
+
+    config: str = "espctl.yaml"
+    sandbox: bool = False
+    sandbox_state: str = str(DEFAULT_STATE_PATH)
+    parallelism: int = 8
+    env: Mapping[str, str] | None = None
+    notify: Notify = _quiet
+    transport: httpx.AsyncBaseTransport | None = None  # tests: e.g. respx or a sandbox
+    http: HttpOptions | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_SANDBOX_DEFAULTS = {
+    "server_token": DEFAULT_POSTMARK_SERVER_TOKEN,
+    "account_token": DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+    "api_key": DEFAULT_MAILGUN_API_KEY,
+    "password": SANDBOX_HOOK_PASSWORD,
+}
+
+
+def load(options: RunOptions) -> LoadedConfig:
+    """Load the config for a command that talks to providers (unset variables are errors).
+
+    Under ``--sandbox`` an unset credential resolves to the sandbox's own, with a notice.
+    """
+    env = os.environ if options.env is None else options.env
+
+    def missing(name: str, path: str) -> str | None:
+        if not options.sandbox:
+            return None
+        value = _SANDBOX_DEFAULTS.get(path.rsplit(".", 1)[-1])
+        if value is not None:
+            options.notify(f"notice: {name} is not set; --sandbox uses the sandbox's own value")
+        return value
+
+    loaded = load_config(options.config, env=env, env_mode="strict", missing=missing)
+    for warning in loaded.warnings:
+        options.notify(warning.render())
+    return loaded
+
+
+def _sandbox_credentials(loaded: LoadedConfig) -> SandboxCredentials:
+    """The sandbox accepts exactly what the config resolved to."""
+    values: dict[str, str] = {}
+    for block in loaded.config.providers.values():
+        match block:
+            case PostmarkProvider():
+                values.setdefault("postmark_server_token", block.server_token.reveal())
+                if block.account_token is not None:
+                    values.setdefault("postmark_account_token", block.account_token.reveal())
+            case MailgunProvider():
+                values.setdefault("mailgun_api_key", block.api_key.reveal())
+    return SandboxCredentials(**values)
+
+
+@contextmanager
+def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[str, Provider]]:
+    """The provider clients of a config, against the real APIs or the embedded sandbox.
+
+    Under ``--sandbox`` the sandbox state file is locked for the whole command and saved
+    after it, so that separate commands see one account.
+    """
+    http = options.http or HttpOptions(parallelism=options.parallelism)
+
+    def build(transport: httpx.AsyncBaseTransport | None) -> dict[str, Provider]:
+        return {
+            pid: create_provider(pid, block, options=http, transport=transport)
+            for pid, block in sorted(loaded.config.providers.items())
+        }
+
+    if not options.sandbox:
+        yield build(options.transport)
+        return
+    store = SandboxStore(options.sandbox_state, credentials=_sandbox_credentials(loaded))
+    with store.transaction() as app:
+        yield build(SandboxTransport(app))
+
+
+async def _close(providers: Mapping[str, Provider]) -> None:
+    await asyncio.gather(*(p.aclose() for p in providers.values()))
+
+
+def _requests(providers: Mapping[str, Provider]) -> Callable[[], int]:
+    def count() -> int:
+        return sum(int(getattr(p, "requests", 0)) for p in providers.values())
+
+    return count
+
+
+async def compute_plan(
+    loaded: LoadedConfig, providers: Mapping[str, Provider], notify: Notify = _quiet
+) -> Plan:
+    """Read live state and diff it against the config."""
+    desired = desired_state(loaded.config)
+    live = await read_all(providers, desired, notify, _requests(providers))
+    return make_plan(
+        desired,
+        live,
+        {pid: p.capabilities for pid, p in providers.items()},
+        loaded.config.policy,
+        config_text=loaded.text,
+        config_path=loaded.path,
+    )
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A computed plan and the number of API requests it took."""
+
+    plan: Plan
+    requests: int
+
+
+def plan(options: RunOptions) -> PlanResult:
+    """``espctl plan``: read every provider concurrently and compute the plan."""
+    loaded = load(options)
+    with providers_for(loaded, options) as providers:
+
+        async def run() -> PlanResult:
+            try:
+                result = await compute_plan(loaded, providers, options.notify)
+                return PlanResult(result, _requests(providers)())
+            finally:
+                await _close(providers)
+
+        return asyncio.run(run())
+
+
+def save_plan(plan_: Plan, out: str, *, created_at: str, version: str) -> Path:
+    """Write a saved plan (no secrets: the plan model holds only redacted values).
+
+    A bare file name goes under ``plans/``.
+    """
+    path = Path(out)
+    if path.parent == Path("."):
+        path = Path("plans") / path
+    payload = {**plan_.as_json(), "created_at": created_at, "espctl_version": version}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise PlanFileError(f"cannot write the plan to {path}: {exc.strerror}") from exc
+    return path
+
+
+def read_saved_plan(path: str) -> dict[str, Any]:
+    """A saved plan file's JSON, checked for format."""
+    try:
+        payload = json.loads(Path(path).read_text())
+    except FileNotFoundError as exc:
+        raise PlanFileError(f"no such plan file: {path}") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanFileError(f"{path} is not a readable espctl plan ({exc})") from exc
+    if not isinstance(payload, dict) or payload.get("format") != PLAN_FORMAT:
+        raise PlanFileError(f"{path} is not an espctl plan (format {PLAN_FORMAT} expected)")
+    return payload
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What apply did: the plan it applied (or refused) and every change's outcome."""
+
+    plan: Plan
+    result: ApplyResult | None  # None: nothing to do
+
+
+def apply(
+    options: RunOptions,
+    *,
+    plan_file: str | None = None,
+    force: bool = False,
+    confirm: Callable[[Plan], bool] | None = None,
+) -> ApplyOutcome:
+    """``espctl apply``: recompute the plan, check it against a saved one, apply it.
+
+    With ``plan_file`` the live state is re-read and the apply is refused if anything
+    moved since the plan was made. Without it, ``confirm`` is asked (None refuses).
+    A blocked plan is refused unless ``force``.
+    """
+    saved = read_saved_plan(plan_file) if plan_file else None
+    loaded = load(options)
+    with providers_for(loaded, options) as providers:
+
+        async def run() -> ApplyOutcome:
+            try:
+                current = await compute_plan(loaded, providers, options.notify)
+                if saved is not None and saved.get("fingerprint") != current.fingerprint:
+                    moved = what_moved(saved, current) or ["the plan's fingerprint differs"]
+                    raise StalePlanError(
+                        f"the saved plan {plan_file} is stale: live state or config moved since "
+                        "it was made; nothing was applied. Run `espctl plan` again.\n  "
+                        + "\n  ".join(moved)
+                    )
+                if current.blocked and not force:
+                    raise BlockedPlanError(
+                        f"refusing to apply a blocked plan: {current.blocked_reason}; "
+                        "nothing was applied"
+                    )
+                if not current.has_changes:
+                    return ApplyOutcome(current, None)
+                if saved is None and (confirm is None or not confirm(current)):
+                    raise ApplyRefused(
+                        "apply needs confirmation: run it in a terminal, pass --auto-approve, "
+                        "or apply a saved plan file; nothing was applied"
+                    )
+                result = await apply_plan(current, providers, options.notify)
+                return ApplyOutcome(current, result)
+            finally:
+                await _close(providers)
+
+        return asyncio.run(run())

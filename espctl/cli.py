@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
 
 from espctl import __version__, api
 from espctl.config import schema_text
+from espctl.engine.plan import Plan
+from espctl.engine.render import render_markdown, render_text, summary_line
 from espctl.errors import EspctlError
+from espctl.sandbox.cli import sandbox
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,3 +108,137 @@ def validate(config: str, fmt: str) -> None:
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the config language."""
     click.echo(schema_text(), nl=False)
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _notify(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def sandbox_option(func: F) -> F:
+    return click.option(
+        "--sandbox",
+        is_flag=True,
+        help="Run against the embedded sandbox (state in .espctl/sandbox.json), not the real "
+        "APIs. Unset credentials resolve to the sandbox's own.",
+    )(func)
+
+
+def parallelism_option(func: F) -> F:
+    return click.option(
+        "--parallelism",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        help="Concurrent API requests per provider.",
+    )(func)
+
+
+@main.command()
+@config_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines, markdown for a PR comment.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Save the plan (JSON, no secrets) for `espctl apply PLAN_FILE`; a bare name goes "
+    "under plans/.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when changes are pending (1 on error).",
+)
+@parallelism_option
+@sandbox_option
+@handle_errors
+def plan(
+    config: str, fmt: str, out: str | None, detailed_exitcode: bool, parallelism: int, sandbox: bool
+) -> None:
+    """Show what apply would change: read live settings concurrently and diff them.
+
+    Unmanaged live resources are listed (policy.unmanaged), failed checks shown, and a
+    plan over policy.max_change_ratio is marked BLOCKED (apply then needs --force).
+    """
+    options = api.RunOptions(
+        config=config, sandbox=sandbox, parallelism=parallelism, notify=_notify
+    )
+    result = api.plan(options).plan
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(), indent=2))
+    elif fmt == "markdown":
+        click.echo(render_markdown(result))
+    else:
+        click.echo(render_text(result, colour=_colour()), nl=False)
+    if out:
+        created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        path = api.save_plan(result, out, created_at=created, version=__version__)
+        _notify(f"saved plan to {path} (apply it with: espctl apply {path})")
+    if detailed_exitcode and result.has_changes:
+        sys.exit(2)
+
+
+main.add_command(sandbox)
+
+
+@main.command()
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
+@config_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option("--force", is_flag=True, help="Apply a plan blocked by policy.max_change_ratio.")
+@parallelism_option
+@sandbox_option
+@handle_errors
+def apply(
+    plan_file: str | None,
+    config: str,
+    auto_approve: bool,
+    force: bool,
+    parallelism: int,
+    sandbox: bool,
+) -> None:
+    """Make the providers match the config.
+
+    Without PLAN_FILE: compute the plan, show it and ask (on a terminal) or need
+    --auto-approve. With PLAN_FILE (from `plan --out`): re-read live state and refuse if
+    anything moved since the plan was made; secrets come from the environment again.
+
+    Exit 0 all applied or nothing to do, 1 nothing applied (error, refused, stale or
+    blocked plan), 3 partial failure (re-run apply to finish).
+    """
+    options = api.RunOptions(
+        config=config, sandbox=sandbox, parallelism=parallelism, notify=_notify
+    )
+
+    def confirm(plan_: Plan) -> bool:
+        click.echo(render_text(plan_, colour=_colour()), nl=False)
+        if auto_approve:
+            return True
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            return False
+        return click.confirm("Apply these changes?", default=False)
+
+    outcome = api.apply(options, plan_file=plan_file, force=force, confirm=confirm)
+    if outcome.result is None:
+        click.echo(summary_line(outcome.plan))
+        return
+    result = outcome.result
+    click.echo(result.summary())
+    for item in result.outcomes:
+        if item.status != "applied":
+            click.echo(
+                f"  {item.status}: {item.change.provider} {item.change.kind} "
+                f"{item.change.key}: {item.message}"
+            )
+    if result.exit_code == 3:
+        click.echo("Some changes did not apply; run `espctl apply` again to finish.", err=True)
+    sys.exit(result.exit_code)

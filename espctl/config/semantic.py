@@ -15,10 +15,8 @@ from espctl.config.yamlpos import PathKey, SourceDoc
 from espctl.errors import Problem
 from espctl.model import mailgun as mg
 from espctl.model import postmark as pm
-from espctl.model.common import Event, split_target
+from espctl.model.common import Event, parse_address, split_target
 
-_ADDRESS = re.compile(r"^(?:(?P<name>[^<>@]*?)\s*<(?P<addr1>[^<>\s]+)>|(?P<addr2>[^<>\s]+))$")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?P<domain>[A-Za-z0-9.-]+\.[A-Za-z]{2,})$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _STREAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HTML = re.compile(r"<[A-Za-z/!][^>]*>")
@@ -145,9 +143,7 @@ class _Checker:
             self.error((*path, "description"), "Postmark refuses HTML in stream descriptions")
 
     def sender(self, path: PathKey, sender: str) -> None:
-        match = _ADDRESS.match(sender.strip())
-        address = (match.group("addr1") or match.group("addr2")) if match else None
-        if not address or not _EMAIL.match(address):
+        if parse_address(sender) is None:
             self.error(
                 path,
                 f"'{sender}' is not a valid sender: write 'Name <user@domain.com>' "

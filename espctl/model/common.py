@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -122,3 +123,16 @@ class BasicAuth(Frozen):
 
     def __repr__(self) -> str:
         return f"BasicAuth(username={self.username!r}, password={self.password!r})"
+
+
+_ADDRESS = re.compile(r"^(?:(?P<name>[^<>@]*?)\s*<(?P<addr1>[^<>\s]+)>|(?P<addr2>[^<>\s]+))$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?P<domain>[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})$"
+)
+
+
+def parse_address(sender: str) -> str | None:
+    """The bare address of ``Name <user@domain>`` or ``user@domain``; None if invalid."""
+    match = _ADDRESS.match(sender.strip())
+    address = (match.group("addr1") or match.group("addr2")) if match else None
+    return address if address and _EMAIL.match(address) else None

@@ -153,24 +153,19 @@ def webhook_key(domain: str, event_id: str) -> str:
 def webhook_resource(
     provider: str, domain: str, event_id: str, urls: Iterable[MailgunWebhookUrl]
 ) -> Resource:
-    """A (domain, event) webhook: its URL set, credentials kept apart from the URL."""
-    items = sorted(
-        (
-            {
-                "url": u.url,
-                "username": u.basic_auth.username if u.basic_auth else None,
-                "password": u.basic_auth.password if u.basic_auth else None,
-            }
-            for u in urls
-        ),
-        key=lambda item: (str(item["url"]), str(item["username"])),
-    )
+    """A (domain, event) webhook: its URL set, and basic auth per URL kept apart."""
+    listed = list(urls)
+    auth = {
+        u.url: {"username": u.basic_auth.username, "password": u.basic_auth.password}
+        for u in sorted(listed, key=lambda u: u.url)
+        if u.basic_auth is not None
+    }
     return Resource(
         provider,
         KIND_WEBHOOK,
         webhook_key(domain, event_id),
-        {"urls": items},
-        sensitive=frozenset({"urls"}),
+        {"urls": sorted({u.url for u in listed}), "basic_auth": auth},
+        sensitive=frozenset({"basic_auth"}),
         parent=domain,
     )
 

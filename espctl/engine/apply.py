@@ -1,0 +1,131 @@
+"""Apply a plan: ordered, dependency-aware, never doing more than was planned.
+
+Creates and updates run parents first (a stream before its webhooks), deletes children
+first. Changes in one phase run concurrently (each provider bounds its own
+parallelism). A failed change does not stop independent ones; its dependents are
+skipped. Every change ends applied, failed (with the provider's message) or skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from espctl.engine.plan import Change, Plan
+from espctl.errors import EspctlError
+from espctl.providers.base import ChangeRequest, Provider
+
+Status = Literal["applied", "failed", "skipped"]
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one change."""
+
+    change: Change
+    status: Status
+    message: str = ""
+    seconds: float = 0.0
+
+    def as_json(self) -> dict[str, object]:
+        c = self.change
+        return {
+            "action": c.action,
+            "provider": c.provider,
+            "kind": c.kind,
+            "key": c.key,
+            "status": self.status,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """Every change's outcome; the exit code follows DESIGN.md."""
+
+    outcomes: tuple[Outcome, ...]
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all applied (or nothing to do), 1 nothing applied, 3 partial failure."""
+        if not self.count("failed") and not self.count("skipped"):
+            return 0
+        return 3 if self.count("applied") else 1
+
+    def summary(self) -> str:
+        return (
+            f"Apply: {self.count('applied')} applied, {self.count('failed')} failed, "
+            f"{self.count('skipped')} skipped."
+        )
+
+
+def _phase(change: Change) -> int:
+    parent_level = change.parent is not None
+    if change.action == "delete":
+        return 2 if parent_level else 3
+    return 1 if parent_level else 0
+
+
+def _line(outcome: Outcome) -> str:
+    c = outcome.change
+    symbol = {"create": "+", "update": "~", "delete": "-"}[c.action]
+    text = f"{symbol} {c.provider} {c.kind} {c.key}: {outcome.status}"
+    if outcome.status == "applied":
+        text += f" ({outcome.seconds:.2f}s)"
+    if outcome.message:
+        text += f": {outcome.message}"
+    return text
+
+
+async def apply_plan(
+    plan: Plan, providers: Mapping[str, Provider], notify: Notify | None = None
+) -> ApplyResult:
+    """Make the plan's changes; report each outcome on ``notify`` as it happens."""
+    outcomes: dict[str, Outcome] = {}
+
+    def blocked_by(change: Change) -> str | None:
+        """The failed/skipped change this one depends on, if any."""
+        for done in outcomes.values():
+            other = done.change
+            if done.status == "applied" or other.provider != change.provider:
+                continue
+            if (
+                change.action != "delete"
+                and other.action == "create"
+                and other.parent is None
+                and change.parent == other.key
+            ):
+                return other.address  # my parent was not created
+            if change.action == "delete" and other.parent == change.key:
+                return other.address  # a child of mine was not deleted
+        return None
+
+    async def run(change: Change) -> None:
+        reason = blocked_by(change)
+        if reason is not None:
+            outcome = Outcome(change, "skipped", f"depends on {reason}, which did not apply")
+        else:
+            start = time.perf_counter()
+            request = ChangeRequest(
+                change.action, change.kind, change.key, change.before, change.after
+            )
+            try:
+                await providers[change.provider].apply(request)
+                outcome = Outcome(change, "applied", seconds=time.perf_counter() - start)
+            except EspctlError as exc:
+                outcome = Outcome(change, "failed", str(exc), time.perf_counter() - start)
+        outcomes[change.address] = outcome
+        if notify:
+            notify(_line(outcome))
+
+    for phase in range(4):
+        batch = [c for c in plan.changes if _phase(c) == phase]
+        await asyncio.gather(*(run(c) for c in batch))
+    return ApplyResult(tuple(outcomes[c.address] for c in plan.changes))

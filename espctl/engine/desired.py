@@ -1,0 +1,52 @@
+"""The desired state: what the config declares, as resources per provider."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from espctl.config.models import Config
+from espctl.model import mailgun as mg
+from espctl.model import postmark as pm
+from espctl.model.common import Event, split_target
+from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
+from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
+from espctl.model.resources import Resource
+
+
+def desired_state(config: Config) -> dict[str, list[Resource]]:
+    """Resources per provider id, webhooks expanded per target (and per event for Mailgun)."""
+    postmark_hooks: dict[str, list[pm.WebhookBinding]] = {}
+    mailgun_hooks: dict[str, list[tuple[str, Event, MailgunWebhookUrl]]] = {}
+    for spec in config.webhooks.values():
+        for target in spec.targets:
+            pid, sub = split_target(target)
+            block = config.providers[pid]
+            match block:
+                case PostmarkProvider():
+                    postmark_hooks.setdefault(pid, []).append(
+                        pm.WebhookBinding(
+                            stream=sub,
+                            url=spec.url,
+                            events=tuple(spec.events),
+                            basic_auth=spec.basic_auth,
+                            headers=tuple(sorted(spec.headers.items())),
+                            options=spec.postmark or PostmarkWebhookOptions(),
+                        )
+                    )
+                case MailgunProvider():
+                    url = MailgunWebhookUrl(url=spec.url, basic_auth=spec.basic_auth)
+                    mailgun_hooks.setdefault(pid, []).extend(
+                        (sub, event, url) for event in spec.events
+                    )
+                case _:
+                    assert_never(block)
+    out: dict[str, list[Resource]] = {}
+    for pid, block in config.providers.items():
+        match block:
+            case PostmarkProvider():
+                out[pid] = pm.desired_resources(pid, block, postmark_hooks.get(pid, []))
+            case MailgunProvider():
+                out[pid] = mg.desired_resources(pid, block, mailgun_hooks.get(pid, []))
+            case _:
+                assert_never(block)
+    return out

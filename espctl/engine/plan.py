@@ -1,0 +1,340 @@
+"""Diff desired against live state into a :class:`Plan`, the artifact people review.
+
+Pure: no I/O. The plan is deterministic (sorted by provider, parents before children,
+key), carries checks and unmanaged resources, a ``blocked`` flag from
+``policy.max_change_ratio``, and a fingerprint of the live state and config computed
+without any secret: a sensitive field contributes only whether it matches the config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from espctl.config.models import Policy, UnmanagedPolicy
+from espctl.errors import PlanError
+from espctl.model.common import Secret, split_target
+from espctl.model.resources import Check, LiveState, Resource
+from espctl.providers.base import Action, Capabilities
+
+PLAN_FORMAT = "espctl-plan/1"
+SENSITIVE = "(sensitive)"
+SENSITIVE_CHANGED = "(sensitive value changed)"
+MIN_MANAGED_FOR_BLOCK = 10
+
+
+def redact(value: Any) -> Any:
+    """A JSON-safe copy of a field value with every Secret replaced by a marker."""
+    if isinstance(value, Secret):
+        return SENSITIVE
+    if isinstance(value, Mapping):
+        return {str(k): redact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    return value
+
+
+def _digest(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One field's before and after (both redacted); ``sensitive`` hides the values."""
+
+    name: str
+    before: Any
+    after: Any
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    """One resource to create, update or delete."""
+
+    action: Action
+    provider: str
+    kind: str
+    key: str
+    before: Resource | None
+    after: Resource | None
+    fields: tuple[FieldDiff, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return f"{self.provider}:{self.kind}:{self.key}"
+
+    @property
+    def parent(self) -> str | None:
+        resource = self.after or self.before
+        return resource.parent if resource else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "provider": self.provider,
+            "kind": self.kind,
+            "key": self.key,
+            "before": redact(dict(self.before.fields)) if self.before else None,
+            "after": redact(dict(self.after.fields)) if self.after else None,
+            "fields": [
+                {
+                    "name": f.name,
+                    "before": SENSITIVE if f.sensitive else f.before,
+                    "after": SENSITIVE if f.sensitive else f.after,
+                    "sensitive": f.sensitive,
+                }
+                for f in self.fields
+            ],
+        }
+
+
+UnmanagedAction = Literal["listed", "delete", "protected", "kept"]
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    """A live resource the config does not declare, and what the policy does with it."""
+
+    resource: Resource
+    action: UnmanagedAction
+
+    def as_json(self) -> dict[str, Any]:
+        r = self.resource
+        return {
+            "provider": r.provider,
+            "kind": r.kind,
+            "key": r.key,
+            "action": self.action,
+            "fields": redact(dict(r.fields)),
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The reviewed artifact: changes, unmanaged resources, checks, safety, fingerprint."""
+
+    changes: tuple[Change, ...]
+    unmanaged: tuple[Unmanaged, ...]
+    checks: tuple[Check, ...]
+    unchanged: int
+    managed: int
+    blocked: bool
+    blocked_reason: str | None
+    fingerprint: str
+    config_digest: str
+    digests: Mapping[str, Mapping[str, str]]
+    config_path: str = ""
+    facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {
+            "create": self.count("create"),
+            "update": self.count("update"),
+            "delete": self.count("delete"),
+            "unchanged": self.unchanged,
+        }
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def failed_checks(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if not c.ok)
+
+    def as_json(self) -> dict[str, Any]:
+        """The machine contract of DESIGN.md (other renderings are views of it)."""
+        return {
+            "format": PLAN_FORMAT,
+            "fingerprint": self.fingerprint,
+            "summary": self.summary,
+            "blocked": self.blocked,
+            "blocked_reason": self.blocked_reason,
+            "changes": [c.as_json() for c in self.changes],
+            "unmanaged": [u.as_json() for u in self.unmanaged],
+            "checks": [c.as_json() for c in self.checks],
+            "config": {"path": self.config_path, "digest": self.config_digest},
+            "digests": {k: dict(v) for k, v in self.digests.items()},
+        }
+
+
+def _kind_rank(resource: Resource) -> int:
+    return 0 if resource.parent is None else 1
+
+
+def _order(resource: Resource) -> tuple[str, int, str, str]:
+    return (resource.provider, _kind_rank(resource), resource.kind, resource.key)
+
+
+def _change_order(change: Change) -> tuple[str, int, str, str, str]:
+    resource = change.after or change.before
+    assert resource is not None
+    return (*_order(resource), change.action)
+
+
+def _field_diffs(desired: Resource, live: Resource) -> tuple[FieldDiff, ...]:
+    diffs = []
+    for name in sorted(desired.fields):
+        after = desired.fields[name]
+        before = live.fields.get(name)
+        if after != before:
+            sensitive = name in desired.sensitive and redact(after) == redact(before)
+            diffs.append(FieldDiff(name, redact(before), redact(after), sensitive))
+    return tuple(diffs)
+
+
+def _protected(resource: Resource, protect: Sequence[str]) -> bool:
+    for target in protect:
+        pid, sub = split_target(target)
+        if resource.provider == pid and resource.key == sub and resource.parent is None:
+            return True
+    return False
+
+
+def _resource_digest(resource: Resource, desired: Resource | None) -> str:
+    """Digest of a resource without secrets: a sensitive field says only if it matches."""
+    payload: dict[str, Any] = {"fields": redact(dict(resource.fields))}
+    if resource.sensitive:
+        payload["in_sync"] = {
+            name: desired is not None and desired.fields.get(name) == resource.fields.get(name)
+            for name in sorted(resource.sensitive)
+        }
+    return _digest(payload)[:16]
+
+
+def make_plan(
+    desired: Mapping[str, Sequence[Resource]],
+    live: Mapping[str, LiveState],
+    capabilities: Mapping[str, Capabilities],
+    policy: Policy,
+    *,
+    config_text: str,
+    config_path: str = "",
+    extra_checks: Sequence[Check] = (),
+) -> Plan:
+    """Compute the plan. Raises PlanError for changes no provider can make (immutables)."""
+    changes: list[Change] = []
+    unmanaged: list[Unmanaged] = []
+    refused: list[str] = []
+    unchanged = 0
+    managed = 0
+    live_digests: dict[str, str] = {}
+    desired_digests: dict[str, str] = {}
+    for pid in sorted(desired):
+        caps = capabilities[pid]
+        state = live[pid]
+        want = {(r.kind, r.key): r for r in desired[pid]}
+        have = {(r.kind, r.key): r for r in state.resources}
+        for ident, resource in sorted(want.items(), key=lambda item: _order(item[1])):
+            managed += 1
+            desired_digests[resource.address] = _resource_digest(resource, resource)
+            current = have.get(ident)
+            if current is None:
+                if resource.kind in caps.creatable:
+                    changes.append(
+                        Change(
+                            "create",
+                            pid,
+                            resource.kind,
+                            resource.key,
+                            None,
+                            resource,
+                            tuple(
+                                FieldDiff(n, None, redact(v))
+                                for n, v in sorted(resource.fields.items())
+                            ),
+                        )
+                    )
+                continue  # not creatable (a Mailgun domain): the provider's check says so
+            diffs = _field_diffs(resource, current)
+            frozen = caps.immutable.get(resource.kind, frozenset())
+            for diff in diffs:
+                if diff.name in frozen:
+                    refused.append(
+                        f"{resource.address}: {diff.name} is immutable at {state.provider} "
+                        f"(live {diff.before!r}, config {diff.after!r}); change the config back "
+                        "or create a new resource under another id"
+                    )
+            if diffs:
+                changes.append(
+                    Change("update", pid, resource.kind, resource.key, current, resource, diffs)
+                )
+            else:
+                unchanged += 1
+        for ident, resource in sorted(have.items(), key=lambda item: _order(item[1])):
+            live_digests[resource.address] = _resource_digest(resource, want.get(ident))
+            if ident in want or resource.kind not in caps.unmanaged:
+                continue
+            match policy.unmanaged:
+                case UnmanagedPolicy.ignore:
+                    continue
+                case UnmanagedPolicy.warn:
+                    kept = resource.kind not in caps.deletable
+                    unmanaged.append(Unmanaged(resource, "kept" if kept else "listed"))
+                case UnmanagedPolicy.prune:
+                    if _protected(resource, policy.protect):
+                        unmanaged.append(Unmanaged(resource, "protected"))
+                    elif resource.kind not in caps.deletable:
+                        unmanaged.append(Unmanaged(resource, "kept"))
+                    else:
+                        unmanaged.append(Unmanaged(resource, "delete"))
+                        changes.append(
+                            Change("delete", pid, resource.kind, resource.key, resource, None)
+                        )
+    if refused:
+        raise PlanError("the plan needs changes no provider can make:\n  " + "\n  ".join(refused))
+    checks = [c for pid in sorted(live) for c in live[pid].checks]
+    checks.extend(extra_checks)
+    changes.sort(key=_change_order)
+    touched = len(changes)
+    blocked = managed >= MIN_MANAGED_FOR_BLOCK and touched / managed > policy.max_change_ratio
+    reason = (
+        f"{touched} changes to {managed} managed resources ({touched / managed:.0%}) exceed "
+        f"policy.max_change_ratio {policy.max_change_ratio:.0%}; review and apply with --force"
+        if blocked
+        else None
+    )
+    config_digest = hashlib.sha256(config_text.encode()).hexdigest()
+    digests = {"live": live_digests, "desired": desired_digests}
+    fingerprint = _digest({"config": config_digest, **digests})
+    return Plan(
+        changes=tuple(changes),
+        unmanaged=tuple(unmanaged),
+        checks=tuple(checks),
+        unchanged=unchanged,
+        managed=managed,
+        blocked=blocked,
+        blocked_reason=reason,
+        fingerprint=fingerprint,
+        config_digest=config_digest,
+        digests=digests,
+        config_path=config_path,
+        facts={pid: dict(live[pid].facts) for pid in sorted(live)},
+    )
+
+
+def what_moved(saved: Mapping[str, Any], current: Plan) -> list[str]:
+    """Human lines saying how the live state or config differs from a saved plan's."""
+    lines: list[str] = []
+    if saved.get("config", {}).get("digest") != current.config_digest:
+        lines.append("the config file changed")
+    for side, label in (("live", "live"), ("desired", "config")):
+        before = dict(saved.get("digests", {}).get(side, {}))
+        after = dict(current.digests.get(side, {}))
+        for address in sorted(set(before) | set(after)):
+            if address not in after:
+                lines.append(f"{label}: {address} is gone")
+            elif address not in before:
+                lines.append(f"{label}: {address} appeared")
+            elif before[address] != after[address]:
+                lines.append(f"{label}: {address} changed")
+    return lines

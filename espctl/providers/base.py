@@ -1,0 +1,77 @@
+"""The provider protocol: what the engine may ask of any ESP.
+
+The engine sees providers only through :class:`Provider`. A provider reads the live
+settings it manages into :class:`~espctl.model.resources.Resource` values (the same
+types the config produces, so diff is equality) and applies one change at a time.
+Adding an ESP means one model module, one provider module implementing this
+protocol, one sandbox module and one line in :mod:`espctl.providers.registry`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from espctl.model.resources import LiveState, Resource
+
+Action = Literal["create", "update", "delete"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can do, so the engine needs no provider-specific branches.
+
+    ``creatable``/``deletable``: kinds the provider can create / delete (a Postmark
+    stream "delete" is an archive). ``unmanaged``: kinds whose live-only resources are
+    reported as unmanaged. ``immutable``: per kind, fields that cannot change once
+    created (a change is refused at plan time).
+    """
+
+    creatable: frozenset[str]
+    deletable: frozenset[str]
+    unmanaged: frozenset[str]
+    immutable: dict[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    """One change for a provider to make: the resource before (live) and after (desired)."""
+
+    action: Action
+    kind: str
+    key: str
+    before: Resource | None
+    after: Resource | None
+
+
+class Provider(Protocol):
+    """One configured ESP account (a Postmark server, a Mailgun account+region)."""
+
+    id: str
+    type: str
+    capabilities: Capabilities
+
+    async def read(self, desired: Sequence[Resource]) -> LiveState:
+        """Read the live resources this provider manages, plus its checks.
+
+        ``desired`` tells the provider which resources the config declares, so it reads
+        only what it must (e.g. the Mailgun domains named in the config).
+        """
+        ...
+
+    async def apply(self, change: ChangeRequest) -> None:
+        """Make one change. Raise a ProviderError on failure; never retry a create blindly.
+
+        A create that may or may not have happened (timeout) must be resolved by
+        reading back before any retry, so that no run leaves a duplicate.
+        """
+        ...
+
+    async def probe(self) -> list[tuple[str, bool, str, float]]:
+        """Connection test: (probe name, ok, detail, seconds) per probe."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...

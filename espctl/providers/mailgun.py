@@ -1,0 +1,347 @@
+"""Mailgun: read domains, tracking and webhooks for the configured domains; apply changes.
+
+Wire facts follow ESP-API.md Part 2: Basic auth ``api:KEY``, versioned paths, form
+bodies for writes (repeated ``url`` keys), tracking ``active`` values that come back as
+booleans or ``"yes"``/``"no"``/``"htmlonly"`` strings, webhook credentials carried as
+URL userinfo, and error bodies as ``message``/``Reason``/``Description`` or plain text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import httpx
+
+from espctl.errors import ProviderError
+from espctl.model import mailgun as mg
+from espctl.model.common import BasicAuth, Secret
+from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
+from espctl.model.resources import Check, LiveState, Resource
+from espctl.providers.base import Capabilities, ChangeRequest
+from espctl.providers.http import HttpClient, HttpOptions, Sleep
+
+DOMAIN_PAGE = 1000  # v4 domains list maximum
+
+
+def error_detail(response: httpx.Response) -> str:
+    """Mailgun's error text: ``message``, else ``Reason``, else ``Description``, else raw."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200].strip()
+    if isinstance(body, dict):
+        for key in ("message", "Reason", "Description"):
+            if body.get(key):
+                return str(body[key])
+    return response.text[:200]
+
+
+def _on_off(value: Any) -> bool:
+    """``true``/``"yes"``/``"true"`` -> True; anything else False (ESP-API.md 2.5)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("yes", "true")
+    return bool(value)
+
+
+def _clicks(value: Any) -> bool | str:
+    if isinstance(value, str) and value.strip().lower() == "htmlonly":
+        return "html_only"
+    return _on_off(value)
+
+
+def split_userinfo(url: str) -> MailgunWebhookUrl:
+    """A live webhook URL with its userinfo moved into basic auth (kept as a Secret)."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return MailgunWebhookUrl(url=url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    bare = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return MailgunWebhookUrl(
+        url=bare,
+        basic_auth=BasicAuth(
+            username=unquote(parts.username), password=Secret(unquote(parts.password or ""))
+        ),
+    )
+
+
+def join_userinfo(url: str, username: str | None, password: Secret | None) -> str:
+    """The URL Mailgun must call: basic-auth credentials as percent-encoded userinfo."""
+    if not username:
+        return url
+    parts = urlsplit(url)
+    secret = password.reveal() if password is not None else ""
+    netloc = f"{quote(username, safe='')}:{quote(secret, safe='')}@{parts.netloc}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class MailgunApi:
+    """A Mailgun account in one region."""
+
+    type = "mailgun"
+    capabilities = Capabilities(
+        creatable=frozenset({mg.KIND_WEBHOOK}),
+        deletable=frozenset({mg.KIND_WEBHOOK}),
+        unmanaged=frozenset({mg.KIND_DOMAIN, mg.KIND_WEBHOOK}),
+        immutable={},
+    )
+
+    def __init__(
+        self,
+        provider_id: str,
+        block: MailgunProvider,
+        *,
+        options: HttpOptions | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.id = provider_id
+        self.block = block
+        self.base_url = block.endpoint or mg.REGION_HOSTS[block.region.value]
+        self.http = HttpClient(
+            provider_id,
+            self.base_url,
+            auth=("api", block.api_key.reveal()),
+            options=options,
+            transport=transport,
+            error_detail=error_detail,
+            sleep=sleep,
+        )
+
+    @property
+    def requests(self) -> int:
+        return self.http.stats.requests
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- read ------------------------------------------------------------------------
+    async def read(self, desired: Sequence[Resource]) -> LiveState:
+        names = sorted({r.key for r in desired if r.kind == mg.KIND_DOMAIN})
+        listing, *per_domain = await asyncio.gather(
+            self._all_domains(), *(self._read_domain(name) for name in names)
+        )
+        resources: list[Resource] = []
+        checks: list[Check] = []
+        configured = set(names)
+        for item in listing:
+            name = str(item.get("name"))
+            if name not in configured:
+                resources.append(
+                    Resource(self.id, mg.KIND_DOMAIN, name, {"state": item.get("state")})
+                )
+        domain_facts: dict[str, dict[str, Any]] = {}
+        for name, (found, more, check, facts) in zip(names, per_domain, strict=True):
+            resources.extend(found)
+            checks.append(check)
+            if more:
+                resources.extend(more)
+            domain_facts[name] = facts
+        return LiveState(
+            self.id,
+            tuple(resources),
+            tuple(checks),
+            {
+                "region": self.block.region.value,
+                "domains": domain_facts,
+                "all_domains": sorted(str(i.get("name")) for i in listing),
+            },
+        )
+
+    async def _all_domains(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        skip = 0
+        while True:
+            page = await self.http.get_json("/v4/domains", {"limit": DOMAIN_PAGE, "skip": skip})
+            batch = page.get("items") or []
+            items.extend(batch)
+            skip += len(batch)
+            if len(batch) < DOMAIN_PAGE or skip >= int(page.get("total_count") or 0):
+                return items
+
+    async def _read_domain(
+        self, name: str
+    ) -> tuple[list[Resource], list[Resource], Check, dict[str, Any]]:
+        try:
+            detail = await self.http.get_json(f"/v4/domains/{name}")
+        except ProviderError as exc:
+            if exc.status == 404:
+                region = self.block.region.value
+                return (
+                    [],
+                    [],
+                    Check(
+                        self.id,
+                        "domain",
+                        name,
+                        False,
+                        f"domain {name} does not exist in Mailgun's {region.upper()} region "
+                        "(create and verify it at Mailgun, or check `region`)",
+                    ),
+                    {"exists": False},
+                )
+            raise
+        tracking, hooks = await asyncio.gather(
+            self.http.get_json(f"/v3/domains/{name}/tracking"),
+            self.http.get_json(f"/v3/domains/{name}/webhooks"),
+        )
+        domain = detail.get("domain") or {}
+        state = str(domain.get("state", "unknown"))
+        records = list(detail.get("sending_dns_records") or [])
+        invalid = [
+            f"{r.get('record_type')} {r.get('name')}" for r in records if r.get("valid") != "valid"
+        ]
+        verified = state == "active" and not invalid
+        message = (
+            f"{name} is active and its sending DNS records are valid"
+            if verified
+            else f"{name} is {state}"
+            + (f"; DNS records not valid: {', '.join(invalid)}" if invalid else "")
+        )
+        check = Check(self.id, "domain", name, verified, message)
+        resources = [Resource(self.id, mg.KIND_DOMAIN, name, {"state": state})]
+        resources.append(self._tracking_resource(name, tracking.get("tracking") or {}))
+        resources.extend(self._webhook_resources(name, hooks.get("webhooks") or {}))
+        facts = {
+            "exists": True,
+            "state": state,
+            "verified": verified,
+            "dns": [
+                {"type": r.get("record_type"), "name": r.get("name"), "valid": r.get("valid")}
+                for r in records
+            ],
+            "web_scheme": domain.get("web_scheme"),
+        }
+        return resources, [], check, facts
+
+    def _tracking_resource(self, name: str, tracking: dict[str, Any]) -> Resource:
+        opened = tracking.get("open") or {}
+        click = tracking.get("click") or {}
+        unsub = tracking.get("unsubscribe") or {}
+        fields: dict[str, object] = {
+            "opens": _on_off(opened.get("active")),
+            "clicks": _clicks(click.get("active")),
+            "unsubscribe": _on_off(unsub.get("active")),
+            "unsubscribe_html_footer": str(unsub.get("html_footer") or ""),
+            "unsubscribe_text_footer": str(unsub.get("text_footer") or ""),
+        }
+        return Resource(self.id, mg.KIND_TRACKING, name, fields, parent=name)
+
+    def _webhook_resources(self, name: str, hooks: dict[str, Any]) -> list[Resource]:
+        out = []
+        for event_id, entry in sorted(hooks.items()):
+            if not entry:
+                continue  # absent and null alike: no webhook (ESP-API.md 2.6)
+            urls = entry.get("urls")
+            if urls is None and entry.get("url"):
+                urls = [entry["url"]]  # very old webhooks: one "url" string
+            parsed = [split_userinfo(str(u)) for u in urls or []]
+            if parsed:
+                out.append(mg.webhook_resource(self.id, name, event_id, parsed))
+        return out
+
+    # -- apply -----------------------------------------------------------------------
+    async def apply(self, change: ChangeRequest) -> None:
+        match change.kind:
+            case mg.KIND_TRACKING:
+                assert change.after is not None
+                await self._put_tracking(change)
+            case mg.KIND_WEBHOOK:
+                await self._apply_webhook(change)
+            case _:
+                raise ProviderError(self.id, "-", change.kind, None, "unsupported resource kind")
+
+    async def _put_tracking(self, change: ChangeRequest) -> None:
+        assert change.after is not None
+        domain = change.key
+        after = change.after.fields
+        before = change.before.fields if change.before else {}
+
+        def changed(*names: str) -> bool:
+            return any(n in after and after[n] != before.get(n) for n in names)
+
+        base = f"/v3/domains/{domain}/tracking"
+        if changed("opens"):
+            await self.http.request(
+                "PUT", f"{base}/open", form=[("active", "true" if after["opens"] else "false")]
+            )
+        if changed("clicks"):
+            clicks = after["clicks"]
+            value = "htmlonly" if clicks == "html_only" else ("true" if clicks else "false")
+            await self.http.request("PUT", f"{base}/click", form=[("active", value)])
+        if changed("unsubscribe", "unsubscribe_html_footer", "unsubscribe_text_footer"):
+            form: list[tuple[str, str]] = []
+            if "unsubscribe" in after:
+                form.append(("active", "true" if after["unsubscribe"] else "false"))
+            if "unsubscribe_html_footer" in after:
+                form.append(("html_footer", str(after["unsubscribe_html_footer"])))
+            if "unsubscribe_text_footer" in after:
+                form.append(("text_footer", str(after["unsubscribe_text_footer"])))
+            await self.http.request("PUT", f"{base}/unsubscribe", form=form)
+
+    def _url_form(self, after: Resource) -> list[tuple[str, str]]:
+        auth = after.fields.get("basic_auth") or {}
+        form = []
+        for url in after.fields["urls"]:
+            creds = auth.get(url) or {}
+            form.append(("url", join_userinfo(url, creds.get("username"), creds.get("password"))))
+        return form
+
+    async def _current_urls(self, domain: str, event_id: str) -> list[str] | None:
+        try:
+            found = await self.http.get_json(f"/v3/domains/{domain}/webhooks/{event_id}")
+        except ProviderError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        hook = found.get("webhook") or {}
+        urls = hook.get("urls")
+        return list(urls) if urls else None
+
+    async def _apply_webhook(self, change: ChangeRequest) -> None:
+        domain, _, event_id = change.key.partition(" ")
+        base = f"/v3/domains/{domain}/webhooks"
+        match change.action:
+            case "delete":
+                try:
+                    await self.http.request("DELETE", f"{base}/{event_id}")
+                except ProviderError as exc:
+                    if exc.status != 404:
+                        raise
+            case "update":
+                assert change.after is not None
+                # PUT replaces the whole URL list at once, so the 3-URL limit cannot be
+                # crossed in between (no add-before-remove window)
+                await self.http.request(
+                    "PUT", f"{base}/{event_id}", form=self._url_form(change.after)
+                )
+            case "create":
+                assert change.after is not None
+                form = [("id", event_id), *self._url_form(change.after)]
+                try:
+                    await self.http.request("POST", base, form=form)
+                except ProviderError as exc:
+                    if exc.status is not None and exc.status < 500 and exc.status != 429:
+                        # e.g. the event already has URLs (made since the plan): replace
+                        if await self._current_urls(domain, event_id) is None:
+                            raise
+                    elif await self._current_urls(domain, event_id) is None:
+                        raise  # not applied: report the failure, a re-run retries it
+                    await self.http.request(
+                        "PUT", f"{base}/{event_id}", form=self._url_form(change.after)
+                    )
+
+    # -- connection test ---------------------------------------------------------------
+    async def probe(self) -> list[tuple[str, bool, str, float]]:
+        start = time.perf_counter()
+        try:
+            page = await self.http.get_json("/v4/domains", {"limit": 1})
+            detail = f"{page.get('total_count', 0)} domains in {self.block.region.value.upper()}"
+            return [("api key", True, detail, time.perf_counter() - start)]
+        except ProviderError as exc:
+            return [("api key", False, str(exc), time.perf_counter() - start)]

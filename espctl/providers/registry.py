@@ -1,0 +1,38 @@
+"""The fixed provider registry: config ``type`` -> provider class. No dynamic imports."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import assert_never
+
+import httpx
+
+from espctl.model.mailgun import MailgunProvider
+from espctl.model.postmark import PostmarkProvider
+from espctl.providers.base import Provider
+from espctl.providers.http import HttpOptions, Sleep
+from espctl.providers.mailgun import MailgunApi
+from espctl.providers.postmark import PostmarkApi
+
+#: provider types espctl can read and write today (SendGrid and Amazon SES are next)
+SUPPORTED = ("postmark", "mailgun")
+
+
+def create_provider(
+    provider_id: str,
+    block: PostmarkProvider | MailgunProvider,
+    *,
+    options: HttpOptions | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> Provider:
+    """The provider client for one config block."""
+    match block:
+        case PostmarkProvider():
+            return PostmarkApi(
+                provider_id, block, options=options, transport=transport, sleep=sleep
+            )
+        case MailgunProvider():
+            return MailgunApi(provider_id, block, options=options, transport=transport, sleep=sleep)
+        case _:
+            assert_never(block)
