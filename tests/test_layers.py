@@ -33,6 +33,8 @@ ALLOWED: dict[str, set[str]] = {
     },
     "__init__": set(),
 }
+ALLOWED["commands"] = ALLOWED["cli"] | {"cli"}
+ALLOWED["importer"] = {"errors", "model", "config", "providers", "engine"}
 PURE = {"model", "engine"}
 IO_MODULES = {
     "os",
