@@ -1,0 +1,279 @@
+"""The frozen input of the report: :class:`ReportData` and its parts.
+
+The report command fills it from the providers' APIs; the renderer only reads it.
+All times are aware UTC datetimes and days are UTC calendar days. Strings coming from
+providers (names, tags, reasons, URLs) are stored as received: the renderer escapes
+them. Webhook URLs must already have credentials masked (the renderer masks again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+from espctl.model.events import NormalizedEvent
+
+ProviderStatus = Literal["connected", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    """Message counts for one bucket (a day, a tag, a stream, a whole window).
+
+    ``sent`` is what the provider handed to receiving servers (suppressed/rejected
+    messages excluded); ``opened_unique``/``clicked_unique`` count messages with at
+    least one open/click.
+    """
+
+    sent: int = 0
+    delivered: int = 0
+    hard_bounced: int = 0
+    soft_bounced: int = 0
+    complained: int = 0
+    opened_unique: int = 0
+    clicked_unique: int = 0
+    unsubscribed: int = 0
+    deferred: int = 0
+    rejected: int = 0
+
+    def __add__(self, other: Counters) -> Counters:
+        return Counters(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+    def get(self, name: str) -> int:
+        """One counter by field name (metric definitions name their counters)."""
+        value: int = getattr(self, name)
+        return value
+
+    def as_json(self) -> dict[str, int]:
+        """Counter name -> value."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @staticmethod
+    def total(items: Iterable[Counters]) -> Counters:
+        """The sum of ``items`` (zero counters when empty)."""
+        result = Counters()
+        for item in items:
+            result = result + item
+        return result
+
+
+COUNTER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Counters))
+
+
+@dataclass(frozen=True, slots=True)
+class DailyCounts:
+    """Counters of one UTC day."""
+
+    day: date
+    counts: Counters
+
+
+@dataclass(frozen=True, slots=True)
+class TagCounts:
+    """Counters of one tag (the send path tags each message with its email type)."""
+
+    tag: str
+    counts: Counters
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSeries:
+    """Daily counters of one Postmark message stream or Mailgun domain (optional detail)."""
+
+    name: str
+    daily: tuple[DailyCounts, ...] = ()
+
+    @property
+    def totals(self) -> Counters:
+        """The window totals of this stream."""
+        return Counters.total(d.counts for d in self.daily)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """A Postmark message stream."""
+
+    id: str
+    name: str = ""
+    type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DomainInfo:
+    """A sending domain and its verification state as the provider reports it."""
+
+    name: str
+    state: str = "unknown"  # e.g. "active", "unverified", "disabled"
+    verified: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    """What one provider account looks like live."""
+
+    description: str = ""  # e.g. Postmark server name, Mailgun "EU region account"
+    servers: tuple[str, ...] = ()
+    streams: tuple[StreamInfo, ...] = ()
+    domains: tuple[DomainInfo, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingInfo:
+    """Open/click tracking as live at the provider. ``None`` = unknown."""
+
+    opens: bool | None = None
+    clicks: bool | None = None
+    detail: str = ""  # e.g. "links: html_and_text", "clicks: html_only on 1 domain"
+
+    @property
+    def any_on(self) -> bool:
+        """Whether open or click tracking is on."""
+        return bool(self.opens or self.clicks)
+
+
+@dataclass(frozen=True, slots=True)
+class DriftRow:
+    """One declared-vs-live difference (one row of the plan's drift table)."""
+
+    address: str
+    field: str
+    declared: str
+    actual: str
+
+
+@dataclass(frozen=True, slots=True)
+class BounceReason:
+    """One row of the top bounce/reject reasons."""
+
+    reason: str  # normalized reject_reason or a short description
+    provider_type: str  # raw provider type, e.g. "Bounce/HardBounce", "failed/permanent"
+    smtp_code: int | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Time to deliver (seconds), as percentiles over ``samples`` delivered messages."""
+
+    samples: int
+    p50: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """Where one provider's numbers came from, and how fresh they are."""
+
+    kind: str  # "stats API", "events API", "webhook store", ...
+    detail: str = ""
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderReport:
+    """Everything the report shows about one configured provider."""
+
+    id: str
+    type: str  # "postmark" | "mailgun"
+    status: ProviderStatus = "connected"
+    status_message: str = ""
+    account: AccountInfo = field(default_factory=AccountInfo)
+    tracking: TrackingInfo = field(default_factory=TrackingInfo)
+    webhook_count: int = 0
+    pending_changes: int = 0
+    drift: tuple[DriftRow, ...] = ()
+    daily: tuple[DailyCounts, ...] = ()
+    tags: tuple[TagCounts, ...] = ()
+    streams: tuple[StreamSeries, ...] = ()
+    bounce_reasons: tuple[BounceReason, ...] = ()
+    latency: Latency | None = None
+    first_attempt: tuple[int, int] | None = None  # (delivered on 1st attempt, delivered)
+    sources: tuple[SourceInfo, ...] = ()
+
+    @property
+    def totals(self) -> Counters:
+        """Window totals from the daily series."""
+        return Counters.total(d.counts for d in self.daily)
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingRuleInfo:
+    """One routing rule from the config, in evaluation order.
+
+    ``tags`` are the message tags that identify the rule's traffic; by default the
+    rule's email types (the send path tags each message with its email type).
+    """
+
+    name: str
+    email_types: tuple[str, ...]
+    target: str
+    fallbacks: tuple[str, ...] = ()
+    tags: tuple[str, ...] | None = None
+
+    @property
+    def match_tags(self) -> tuple[str, ...]:
+        """Tags counted as this rule's traffic."""
+        return self.tags if self.tags is not None else self.email_types
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTrigger:
+    """One normalized event a webhook receives, with the provider-native name."""
+
+    event: str  # normalized, e.g. "bounced"
+    native: str  # e.g. Postmark "Bounce", Mailgun "permanent_fail"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookInfo:
+    """One live webhook URL at one scope."""
+
+    provider: str
+    url: str  # credentials already masked
+    scope: str  # e.g. "server Acme / stream outbound", "domain mg.example.com"
+    auth: str  # e.g. "basic auth", "custom header", "signing key", "none"
+    triggers: tuple[WebhookTrigger, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """The whole input of :func:`espctl.report.render.render_report`."""
+
+    window_start: datetime
+    window_end: datetime
+    generated_at: datetime
+    espctl_version: str
+    config_path: str
+    config_digest: str
+    providers: tuple[ProviderReport, ...] = ()
+    routing_rules: tuple[RoutingRuleInfo, ...] = ()
+    routing_default: str | None = None
+    webhooks: tuple[WebhookInfo, ...] = ()
+    recent_events: tuple[NormalizedEvent, ...] = ()  # newest last; the report shows 50
+    coming_soon: tuple[str, ...] = ("SendGrid", "Amazon SES")
+    #: collector-written notes for the methodology (e.g. how Postmark's US-Eastern day
+    #: buckets were re-bucketed or offset into UTC days)
+    data_notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("window_start", "window_end", "generated_at"):
+            value: datetime = getattr(self, name)
+            if value.tzinfo is None or value.utcoffset() != timedelta(0):
+                raise ValueError(f"ReportData.{name} must be an aware UTC datetime")
+        if self.window_end < self.window_start:
+            raise ValueError("ReportData.window_end is before window_start")
+
+
+def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    """A UTC datetime (for builders and tests)."""
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+def daily_series(start: date, rows: Iterable[Counters]) -> tuple[DailyCounts, ...]:
+    """Consecutive UTC days from ``start``, one per item of ``rows``."""
+    return tuple(DailyCounts(start + timedelta(days=i), c) for i, c in enumerate(rows))

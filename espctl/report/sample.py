@@ -1,0 +1,211 @@
+"""A small, hand-checkable :class:`ReportData` for tests, demos and screenshots.
+
+Numbers are chosen so the interesting cases appear: a complaint rate between the two
+lines, a rate with "not enough data", a routing rule that matched nothing, drift.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from espctl.model.events import EventType, NormalizedEvent, RejectReason
+from espctl.report.data import (
+    AccountInfo,
+    BounceReason,
+    Counters,
+    DomainInfo,
+    DriftRow,
+    Latency,
+    ProviderReport,
+    ReportData,
+    RoutingRuleInfo,
+    SourceInfo,
+    StreamInfo,
+    StreamSeries,
+    TagCounts,
+    TrackingInfo,
+    WebhookInfo,
+    WebhookTrigger,
+    daily_series,
+    utc,
+)
+
+START = date(2024, 5, 1)
+DAYS = 7
+
+
+def _days(sent: int, delivered: int, hard: int, soft: int, complained: int) -> list[Counters]:
+    """``DAYS`` identical days (totals = 7 x the arguments)."""
+    return [
+        Counters(
+            sent=sent,
+            delivered=delivered,
+            hard_bounced=hard,
+            soft_bounced=soft,
+            complained=complained,
+            opened_unique=delivered // 2,
+            clicked_unique=delivered // 10,
+            unsubscribed=1,
+            deferred=soft * 2,
+        )
+        for _ in range(DAYS)
+    ]
+
+
+def postmark_provider() -> ProviderReport:
+    """Postmark: 7,000 sent, 6,930 delivered, 14 complaints (0.20 %)."""
+    daily = daily_series(START, _days(1000, 990, 4, 6, 2))
+    return ProviderReport(
+        id="postmark",
+        type="postmark",
+        account=AccountInfo(
+            description="Acme production server",
+            servers=("Acme production",),
+            streams=(
+                StreamInfo("outbound", "Transactional", "transactional"),
+                StreamInfo("newsletters", "Newsletters", "broadcasts"),
+            ),
+            domains=(DomainInfo("acme-mail.com", "verified", True),),
+        ),
+        tracking=TrackingInfo(opens=True, clicks=True, detail="links: html_and_text"),
+        webhook_count=2,
+        pending_changes=0,
+        daily=daily,
+        tags=(
+            TagCounts("password_reset", Counters(sent=4000, delivered=3960)),
+            TagCounts("receipt", Counters(sent=3000, delivered=2970)),
+        ),
+        streams=(StreamSeries("outbound", daily),),
+        bounce_reasons=(
+            BounceReason("bounced", "Bounce/HardBounce", 550, 28),
+            BounceReason("bounced", "Bounce/SoftBounce", None, 42),
+        ),
+        latency=Latency(samples=6930, p50=1.2, p90=4.5, p99=61.0),
+        first_attempt=(6800, 6930),
+        sources=(
+            SourceInfo("stats API", "day buckets in US Eastern time", utc(2024, 5, 8, 1)),
+            SourceInfo("bounces API"),
+        ),
+    )
+
+
+def mailgun_provider() -> ProviderReport:
+    """Mailgun: 350 sent over the week (small: "not enough data" for complaints)."""
+    daily = daily_series(START, _days(50, 48, 1, 1, 0))
+    return ProviderReport(
+        id="mailgun",
+        type="mailgun",
+        account=AccountInfo(
+            description="EU region account",
+            domains=(
+                DomainInfo("mg.acme-mail.com", "active", True),
+                DomainInfo("news.acme-mail.com", "unverified", False),
+            ),
+        ),
+        tracking=TrackingInfo(opens=True, clicks=True),
+        webhook_count=1,
+        pending_changes=2,
+        drift=(
+            DriftRow("mailgun.tracking[news.acme-mail.com]", "click", "html_only", "true"),
+            DriftRow("mailgun.webhook[mg.acme-mail.com/delivered]", "urls", "1 url", "(none)"),
+        ),
+        daily=daily,
+        tags=(TagCounts("newsletter", Counters(sent=350, delivered=336)),),
+        streams=(StreamSeries("mg.acme-mail.com", daily),),
+        bounce_reasons=(BounceReason("bounced", "failed/permanent", 550, 7),),
+        first_attempt=(320, 336),
+        sources=(SourceInfo("metrics API", "UTC days"), SourceInfo("events API")),
+    )
+
+
+def sample_events() -> tuple[NormalizedEvent, ...]:
+    """Three normalized events for the delivery log."""
+    return (
+        NormalizedEvent(
+            provider="postmark",
+            event_type=EventType.delivered,
+            timestamp=utc(2024, 5, 7, 10),
+            provider_event_type="Delivery",
+            event_id="e1",
+            message_id="0000-1",
+            recipient="alice@example.com",
+            recipient_domain="example.com",
+        ),
+        NormalizedEvent(
+            provider="mailgun",
+            event_type=EventType.bounced,
+            timestamp=utc(2024, 5, 7, 11),
+            provider_event_type="failed/permanent",
+            event_id="e2",
+            message_id="<1@mg.acme-mail.com>",
+            recipient="bob@example.org",
+            reject_reason=RejectReason.bounced,
+            smtp_code=550,
+            mta_response="No Such User Here",
+        ),
+        NormalizedEvent(
+            provider="postmark",
+            event_type=EventType.complained,
+            timestamp=utc(2024, 5, 7, 12),
+            provider_event_type="SpamComplaint/SpamComplaint",
+            event_id="bounce:42",
+            recipient="carol@example.net",
+            reject_reason=RejectReason.spam,
+        ),
+    )
+
+
+def sample_report_data(**overrides: object) -> ReportData:
+    """The sample report; keyword arguments replace top-level fields."""
+    values: dict[str, object] = {
+        "window_start": utc(2024, 5, 1),
+        "window_end": utc(2024, 5, 8),
+        "generated_at": utc(2024, 5, 8, 2),
+        "espctl_version": "0.1.0",
+        "config_path": "espctl.yaml",
+        "config_digest": "sha256:3f2a9c1d",
+        "providers": (postmark_provider(), mailgun_provider()),
+        "routing_rules": (
+            RoutingRuleInfo(
+                "auth-mail",
+                ("password_reset", "magic_link"),
+                "postmark/outbound",
+                ("mailgun/mg.acme-mail.com",),
+            ),
+            RoutingRuleInfo("receipts", ("receipt", "invoice"), "postmark/receipts"),
+            RoutingRuleInfo("marketing", ("newsletter", "digest"), "mailgun/news.acme-mail.com"),
+            RoutingRuleInfo("alerts", ("alert",), "mailgun/mg.acme-mail.com"),
+        ),
+        "routing_default": "postmark/outbound",
+        "webhooks": (
+            WebhookInfo(
+                "postmark",
+                "https://esp:***@hooks.acme-mail.com/esp/events",
+                "stream outbound",
+                "basic auth",
+                (
+                    WebhookTrigger("delivered", "Delivery"),
+                    WebhookTrigger("bounced", "Bounce"),
+                    WebhookTrigger("complained", "SpamComplaint"),
+                ),
+            ),
+            WebhookInfo(
+                "mailgun",
+                "https://hooks.acme-mail.com/esp/events",
+                "domain mg.acme-mail.com",
+                "signing key",
+                (
+                    WebhookTrigger("delivered", "delivered"),
+                    WebhookTrigger("bounced", "permanent_fail"),
+                    WebhookTrigger("deferred", "temporary_fail"),
+                ),
+            ),
+        ),
+        "recent_events": sample_events(),
+        "data_notes": (
+            "Postmark stats are bucketed by US Eastern day; they were shifted to the UTC "
+            "day that contains most of each Eastern day (up to 5 hours of offset).",
+        ),
+    }
+    values.update(overrides)
+    return ReportData(**values)  # type: ignore[arg-type]
