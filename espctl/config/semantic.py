@@ -93,7 +93,15 @@ class _Checker:
         self.routing()
         policy = _d(self.doc.data.get("policy"))
         for i, target in enumerate(_l(policy.get("protect"))):
-            self.check_target(("policy", "protect", i), target)
+            # A protect entry may name a stream the config does not declare: shielding
+            # unmanaged resources from `prune` is what it is for. Its provider must exist.
+            if isinstance(target, str) and "/" in target:
+                pid = split_target(target)[0]
+                if pid not in self.providers:
+                    known = ", ".join(sorted(self.providers)) or "none"
+                    self.error(
+                        ("policy", "protect", i), f"unknown provider '{pid}' (providers: {known})"
+                    )
         return self.problems
 
     def provider(self, pid: str, block: dict[str, Any]) -> None:

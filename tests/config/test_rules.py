@@ -119,12 +119,15 @@ def test_fallback_and_protect_targets_must_exist(tmp_path: Path) -> None:
         tmp_path,
         "routing:\n  rules:\n"
         "    - {email_types: [a], to: postmark/news, fallback: [mailgun/x.com]}\n"
-        "policy:\n  protect: [mailgun/y.com]\n",
+        "policy:\n  protect: [mailgun/y.com, sendgrid/z]\n",
     )
     fb = find(problems, "no domain 'x.com'")
     assert fb.path == "routing.rules[0].fallback[0]"
-    protect = find(problems, "no domain 'y.com'")
-    assert (protect.line, protect.column, protect.path) == (18, 13, "policy.protect[0]")
+    # protect may name undeclared streams/domains (it shields unmanaged ones from prune),
+    # but not an unknown provider
+    protect = find(problems, "unknown provider 'sendgrid'")
+    assert (protect.line, protect.column, protect.path) == (18, 28, "policy.protect[1]")
+    assert not any("y.com" in p.message for p in problems)
 
 
 def test_email_type_in_one_rule_only(tmp_path: Path) -> None:

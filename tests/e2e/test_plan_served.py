@@ -1,0 +1,147 @@
+"""The real CLI against `espctl sandbox serve`-style HTTP on 127.0.0.1: plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.conftest import Served, assert_no_canary, plan_json
+
+# The seeded account's drift from examples/quickstart.yaml, exactly.
+EXPECTED = {
+    ("update", "postmark.server", "server"),
+    ("update", "postmark.message_stream", "outbound"),
+    ("update", "postmark.message_stream", "newsletters"),
+    ("create", "postmark.message_stream", "receipts"),
+    ("update", "postmark.webhook", "outbound https://hooks.acme-mail.com/esp/events"),
+    ("create", "postmark.webhook", "receipts https://hooks.acme-mail.com/esp/events"),
+    ("create", "postmark.webhook", "outbound https://audit.acme-mail.com/postmark/bounces"),
+    ("update", "postmark.webhook", "newsletters https://hooks.acme-mail.com/esp/engagement"),
+    ("update", "mailgun.tracking", "mg.acme-mail.com"),
+    ("update", "mailgun.tracking", "news.acme-mail.com"),
+    ("update", "mailgun.webhook", "mg.acme-mail.com delivered"),
+    ("update", "mailgun.webhook", "mg.acme-mail.com permanent_fail"),
+    ("update", "mailgun.webhook", "mg.acme-mail.com complained"),
+    ("update", "mailgun.webhook", "mg.acme-mail.com opened"),
+    ("create", "mailgun.webhook", "mg.acme-mail.com clicked"),
+    ("create", "mailgun.webhook", "mg.acme-mail.com unsubscribed"),
+    ("update", "mailgun.webhook", "news.acme-mail.com clicked"),
+}
+
+
+def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
+    result = served.run("plan", "--format", "json")
+    assert result.exit_code == 0, result.output
+    plan = plan_json(result)
+    assert plan["format"] == "espctl-plan/1"
+    assert {(c["action"], c["kind"], c["key"]) for c in plan["changes"]} == EXPECTED
+    assert plan["summary"] == {"create": 5, "update": 12, "delete": 0, "unchanged": 4}
+    assert plan["blocked"] is True  # 17 of 21 managed resources > 30 %
+    by_key = {c["key"]: c for c in plan["changes"]}
+    server = {f["name"]: f for f in by_key["server"]["fields"]}
+    assert (server["track_opens"]["before"], server["track_opens"]["after"]) == (False, True)
+    assert (server["track_links"]["before"], server["track_links"]["after"]) == (
+        "none",
+        "html_and_text",
+    )
+    hook = {
+        f["name"]: f for f in by_key["outbound https://hooks.acme-mail.com/esp/events"]["fields"]
+    }
+    assert hook["basic_auth_password"] == {
+        "name": "basic_auth_password",
+        "before": "(sensitive)",
+        "after": "(sensitive)",
+        "sensitive": True,
+    }
+    clicks = {f["name"]: f for f in by_key["mg.acme-mail.com"]["fields"]}["clicks"]
+    assert (clicks["before"], clicks["after"]) == ("html_only", True)
+    unmanaged = {(u["kind"], u["key"], u["action"]) for u in plan["unmanaged"]}
+    assert unmanaged == {
+        ("postmark.message_stream", "legacy-alerts", "listed"),
+        (
+            "postmark.webhook",
+            "legacy-alerts https://legacy-monitor.acme-mail.com/postmark/bounces",
+            "listed",
+        ),
+        ("mailgun.domain", "alerts.acme-mail.com", "kept"),
+        ("mailgun.domain", "legacy.acme-mail.com", "kept"),
+    }
+    failed = [c for c in plan["checks"] if not c["ok"]]
+    assert [(c["provider"], c["subject"]) for c in failed] == [("mailgun", "news.acme-mail.com")]
+
+
+def test_plan_text_and_markdown(served: Served) -> None:
+    text = served.run("plan")
+    assert text.exit_code == 0
+    out = text.stdout
+    assert "  ~ postmark postmark.server server\n" in out
+    assert "      track_opens: false -> true\n" in out
+    assert "  + postmark postmark.message_stream receipts\n" in out
+    assert "basic_auth_password: (sensitive value changed)" in out
+    assert "[FAIL] mailgun domain: news.acme-mail.com is unverified" in out
+    assert "Plan: 5 to create, 12 to update, 0 to delete, 4 unchanged." in out
+    assert "BLOCKED: 17 changes to 21 managed resources (81%)" in out
+    assert "\x1b[" not in out  # no colour off a TTY
+    md = served.run("plan", "--format", "markdown").stdout
+    assert md.startswith("### espctl plan\n")
+    assert "| 5 | 12 | 0 | 4 | 4 | 1 |" in md
+    assert "<details><summary><b>postmark</b>: 8 changes</summary>" in md
+    assert "> **Blocked:**" in md
+
+
+def test_detailed_exitcode(served: Served) -> None:
+    assert served.run("plan", "--detailed-exitcode").exit_code == 2
+    assert served.run("plan").exit_code == 0
+
+
+def test_saved_plan_and_outputs_hold_no_secret(served: Served) -> None:
+    outputs = []
+    for fmt in ("text", "json", "markdown"):
+        result = served.run("plan", "--format", fmt, "--out", f"p-{fmt}.json")
+        assert result.exit_code == 0
+        outputs += [result.stdout, result.stderr]
+    saved = Path("plans/p-json.json")
+    assert saved.exists()
+    payload = json.loads(saved.read_text())
+    assert payload["format"] == "espctl-plan/1"
+    assert payload["fingerprint"] == json.loads(outputs[2])["fingerprint"]
+    assert_no_canary(*outputs, saved.read_text())
+
+
+def test_wrong_credentials_is_one_readable_error(served: Served) -> None:
+    result = served.run("plan", env={"POSTMARK_SERVER_TOKEN": "wrong-token"})
+    assert result.exit_code == 1
+    assert "error: postmark: GET /server: HTTP 401" in result.stderr
+    assert "Traceback" not in result.output
+    assert "wrong-token" not in result.output
+
+
+def test_missing_env_var_is_an_error_naming_it(served: Served) -> None:
+    env = {"MAILGUN_API_KEY": ""}
+    from click.testing import CliRunner
+
+    from espctl.cli import main
+    from tests.e2e.conftest import ENV
+
+    full = {k: v for k, v in ENV.items() if k != "MAILGUN_API_KEY"}
+    result = CliRunner(env={**full, "MAILGUN_API_KEY": None}).invoke(  # type: ignore[dict-item]
+        main, ["plan", "-c", str(served.config)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "providers.mailgun.api_key: environment variable MAILGUN_API_KEY is not set" in (
+        result.stderr
+    )
+    del env
+
+
+def test_plan_under_latency_and_rate_limits_still_succeeds(served: Served) -> None:
+    served.app.faults.latency_ms = 20
+    served.app.faults.add(
+        kind="429", method="GET", path_regex="/webhooks", times=2, retry_after=0.05
+    )
+    served.app.faults.add(kind="503", method="GET", path_regex="/tracking", times=1)
+    result = served.run("plan", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert len(plan_json(result)["changes"]) == 17
+    kinds = [kind for _, _, kind in served.app.faults.history]
+    assert kinds.count("429") == 2 and kinds.count("503") == 1
