@@ -200,9 +200,9 @@ def verdict_rows(data: ReportData) -> list[View]:
     return rows
 
 
-def stream_rows(p: ProviderReport) -> tuple[list[View], View | None]:
+def stream_rows(totals: dict[str, Counters]) -> tuple[list[View], View | None]:
     """Top streams/domains by sent, plus one summed row for the rest (500 domains)."""
-    ranked = sorted(((s.name, s.totals) for s in p.streams), key=lambda t: (-t[1].sent, t[0]))
+    ranked = sorted(totals.items(), key=lambda t: (-t[1].sent, t[0]))
     top = [
         {
             "name": n,
