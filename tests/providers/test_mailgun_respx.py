@@ -1,0 +1,277 @@
+"""Mailgun provider against respx routes: reads, paging, normalization, form bodies."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+import respx
+
+from espctl.errors import ProviderAuthError
+from espctl.model import mailgun as mg
+from espctl.model.common import BasicAuth, Secret
+from espctl.model.mailgun import MailgunWebhookUrl
+from espctl.model.resources import Resource
+from espctl.providers.base import ChangeRequest
+from espctl.providers.mailgun import MailgunApi, join_userinfo, split_userinfo
+from tests.providers.helpers import API_KEY, FAST, MG_EU, Sleeps, mailgun_block, run
+
+DOMAIN = "mg.acme-mail.com"
+
+
+def api(**extra: object) -> MailgunApi:
+    return MailgunApi("mg", mailgun_block(**extra), options=FAST, sleep=Sleeps())
+
+
+def desired(*names: str) -> list[Resource]:
+    return [Resource("mg", mg.KIND_DOMAIN, n, {}) for n in names]
+
+
+def mock_domain(
+    name: str,
+    *,
+    state: str = "active",
+    valid: str = "valid",
+    tracking: dict | None = None,
+    hooks: dict | None = None,
+) -> list[respx.Route]:  # type: ignore[type-arg]
+    return [
+        respx.get(f"{MG_EU}/v4/domains/{name}").mock(
+            return_value=httpx.Response(
+                200,
+                json={
+                    "domain": {"name": name, "state": state, "web_scheme": "https"},
+                    "sending_dns_records": [
+                        {"record_type": "TXT", "name": name, "valid": valid},
+                        {"record_type": "CNAME", "name": f"email.{name}", "valid": "valid"},
+                    ],
+                    "receiving_dns_records": [],
+                },
+            )
+        ),
+        respx.get(f"{MG_EU}/v3/domains/{name}/tracking").mock(
+            return_value=httpx.Response(
+                200,
+                json={
+                    "tracking": tracking
+                    or {
+                        "open": {"active": "yes"},
+                        "click": {"active": "htmlonly"},
+                        "unsubscribe": {"active": False, "html_footer": "h", "text_footer": "t"},
+                    }
+                },
+            )
+        ),
+        respx.get(f"{MG_EU}/v3/domains/{name}/webhooks").mock(
+            return_value=httpx.Response(
+                200,
+                json={
+                    "webhooks": hooks
+                    if hooks is not None
+                    else {
+                        "delivered": {"urls": ["https://esp:p%40ss@hooks.acme-mail.com/mg"]},
+                        "opened": None,
+                        "clicked": {"url": "https://old.acme-mail.com/click"},
+                    }
+                },
+            )
+        ),
+    ]
+
+
+@respx.mock
+def test_read_pages_domains_and_normalizes() -> None:
+    page1 = respx.get(f"{MG_EU}/v4/domains", params={"limit": "1000", "skip": "0"}).mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "total_count": 1001,
+                "items": [{"name": f"d{i}.acme-mail.com", "state": "active"} for i in range(1000)],
+            },
+        )
+    )
+    page2 = respx.get(f"{MG_EU}/v4/domains", params={"limit": "1000", "skip": "1000"}).mock(
+        return_value=httpx.Response(
+            200, json={"total_count": 1001, "items": [{"name": DOMAIN, "state": "active"}]}
+        )
+    )
+    routes = mock_domain(DOMAIN)
+    state = run(api().read(desired(DOMAIN)))
+    assert page1.called and page2.called and all(r.called for r in routes)
+    assert (
+        page1.calls[0].request.headers["Authorization"]
+        == httpx.BasicAuth("api", API_KEY)._auth_header
+    )
+    by_key = {(r.kind, r.key): r for r in state.resources}
+    assert by_key[(mg.KIND_TRACKING, DOMAIN)].fields == {
+        "opens": True,
+        "clicks": "html_only",
+        "unsubscribe": False,
+        "unsubscribe_html_footer": "h",
+        "unsubscribe_text_footer": "t",
+    }
+    delivered = by_key[(mg.KIND_WEBHOOK, f"{DOMAIN} delivered")].fields
+    assert delivered["urls"] == ["https://hooks.acme-mail.com/mg"]
+    assert delivered["basic_auth"] == {
+        "https://hooks.acme-mail.com/mg": {"username": "esp", "password": Secret("p@ss")}
+    }
+    assert by_key[(mg.KIND_WEBHOOK, f"{DOMAIN} clicked")].fields["urls"] == [
+        "https://old.acme-mail.com/click"
+    ]  # legacy single "url"
+    assert (mg.KIND_WEBHOOK, f"{DOMAIN} opened") not in by_key  # null = none
+    unmanaged = [k for k in by_key if k[0] == mg.KIND_DOMAIN and k[1] != DOMAIN]
+    assert len(unmanaged) == 1000
+    (check,) = state.checks
+    assert check.ok
+
+
+@respx.mock
+def test_unverified_and_missing_domains_are_failed_checks() -> None:
+    respx.get(f"{MG_EU}/v4/domains").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "total_count": 1,
+                "items": [{"name": "news.acme-mail.com", "state": "unverified"}],
+            },
+        )
+    )
+    mock_domain("news.acme-mail.com", state="unverified", valid="unknown", hooks={})
+    respx.get(f"{MG_EU}/v4/domains/gone.acme-mail.com").mock(
+        return_value=httpx.Response(404, json={"message": "Domain not found"})
+    )
+    state = run(api().read(desired("news.acme-mail.com", "gone.acme-mail.com")))
+    checks = {c.subject: c for c in state.checks}
+    assert not checks["news.acme-mail.com"].ok
+    assert checks["news.acme-mail.com"].message == (
+        "news.acme-mail.com is unverified; DNS records not valid: TXT news.acme-mail.com"
+    )
+    assert not checks["gone.acme-mail.com"].ok
+    assert "does not exist in Mailgun's EU region" in checks["gone.acme-mail.com"].message
+
+
+@respx.mock
+def test_401_forbidden_plain_text() -> None:
+    respx.get(f"{MG_EU}/v4/domains").mock(
+        return_value=httpx.Response(401, text="Forbidden", headers={"Content-Type": "text/plain"})
+    )
+    with pytest.raises(ProviderAuthError) as info:
+        run(api().read(()))
+    assert str(info.value) == "mg: GET /v4/domains: HTTP 401: Forbidden"
+    assert API_KEY not in str(info.value)
+
+
+@respx.mock
+def test_region_and_endpoint_choose_the_host() -> None:
+    us = respx.get("https://api.mailgun.net/v4/domains").mock(
+        return_value=httpx.Response(200, json={"total_count": 0, "items": []})
+    )
+    run(MailgunApi("mg", mailgun_block(region="us"), options=FAST).read(()))
+    assert us.called
+    custom = respx.get("http://127.0.0.1:8025/eu/v4/domains").mock(
+        return_value=httpx.Response(200, json={"total_count": 0, "items": []})
+    )
+    run(MailgunApi("mg", mailgun_block(endpoint="http://127.0.0.1:8025/eu"), options=FAST).read(()))
+    assert custom.called
+
+
+def _form(request: httpx.Request) -> list[tuple[str, str]]:
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    return parse_qsl(request.content.decode(), keep_blank_values=True)
+
+
+@respx.mock
+def test_tracking_writes_only_what_changed_as_forms() -> None:
+    base = f"{MG_EU}/v3/domains/{DOMAIN}/tracking"
+    click = respx.put(f"{base}/click").mock(return_value=httpx.Response(200, json={}))
+    unsub = respx.put(f"{base}/unsubscribe").mock(return_value=httpx.Response(200, json={}))
+    opened = respx.put(f"{base}/open").mock(return_value=httpx.Response(200, json={}))
+    before = Resource(
+        "mg",
+        mg.KIND_TRACKING,
+        DOMAIN,
+        {
+            "opens": True,
+            "clicks": True,
+            "unsubscribe": False,
+            "unsubscribe_html_footer": "",
+            "unsubscribe_text_footer": "old",
+        },
+    )
+    after = Resource(
+        "mg",
+        mg.KIND_TRACKING,
+        DOMAIN,
+        {
+            "opens": True,
+            "clicks": "html_only",
+            "unsubscribe": True,
+            "unsubscribe_text_footer": "\n\nBye: %unsubscribe_url%\n",
+        },
+    )
+    run(api().apply(ChangeRequest("update", mg.KIND_TRACKING, DOMAIN, before, after)))
+    assert not opened.called
+    assert _form(click.calls[0].request) == [("active", "htmlonly")]
+    assert _form(unsub.calls[0].request) == [
+        ("active", "true"),
+        ("text_footer", "\n\nBye: %unsubscribe_url%\n"),
+    ]
+
+
+def _hook(urls: list[MailgunWebhookUrl]) -> Resource:
+    return mg.webhook_resource("mg", DOMAIN, "delivered", urls)
+
+
+@respx.mock
+def test_webhook_create_and_update_send_repeated_url_fields_with_userinfo() -> None:
+    base = f"{MG_EU}/v3/domains/{DOMAIN}/webhooks"
+    create = respx.post(base).mock(return_value=httpx.Response(200, json={}))
+    after = _hook(
+        [
+            MailgunWebhookUrl(
+                url="https://a.acme-mail.com/x",
+                basic_auth=BasicAuth(username="esp", password=Secret("p@ss/w")),
+            ),
+            MailgunWebhookUrl(url="https://b.acme-mail.com/y"),
+        ]
+    )
+    run(api().apply(ChangeRequest("create", mg.KIND_WEBHOOK, after.key, None, after)))
+    assert _form(create.calls[0].request) == [
+        ("id", "delivered"),
+        ("url", "https://esp:p%40ss%2Fw@a.acme-mail.com/x"),
+        ("url", "https://b.acme-mail.com/y"),
+    ]
+    update = respx.put(f"{base}/delivered").mock(return_value=httpx.Response(200, json={}))
+    run(api().apply(ChangeRequest("update", mg.KIND_WEBHOOK, after.key, after, after)))
+    assert [v for k, v in _form(update.calls[0].request)] == [
+        "https://esp:p%40ss%2Fw@a.acme-mail.com/x",
+        "https://b.acme-mail.com/y",
+    ]
+
+
+@respx.mock
+def test_webhook_create_conflict_becomes_replace() -> None:
+    base = f"{MG_EU}/v3/domains/{DOMAIN}/webhooks"
+    respx.post(base).mock(
+        return_value=httpx.Response(400, json={"message": "Webhook already exists"})
+    )
+    respx.get(f"{base}/delivered").mock(
+        return_value=httpx.Response(
+            200, json={"webhook": {"urls": ["https://other.acme-mail.com"]}}
+        )
+    )
+    put = respx.put(f"{base}/delivered").mock(return_value=httpx.Response(200, json={}))
+    after = _hook([MailgunWebhookUrl(url="https://a.acme-mail.com/x")])
+    run(api().apply(ChangeRequest("create", mg.KIND_WEBHOOK, after.key, None, after)))
+    assert put.called
+
+
+def test_userinfo_round_trip() -> None:
+    parsed = split_userinfo("https://u%3Ax:p%40ss@h.acme-mail.com:8443/p?q=1")
+    assert parsed.url == "https://h.acme-mail.com:8443/p?q=1"
+    assert parsed.basic_auth is not None
+    assert parsed.basic_auth.username == "u:x"
+    assert parsed.basic_auth.password.reveal() == "p@ss"
+    rebuilt = join_userinfo(parsed.url, "u:x", Secret("p@ss"))
+    assert split_userinfo(rebuilt) == parsed
