@@ -9,9 +9,9 @@ protocol, one sandbox module and one line in :mod:`espctl.providers.registry`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
 from espctl.model.resources import LiveState, Resource
 
@@ -45,6 +45,35 @@ class ChangeRequest:
     after: Resource | None
 
 
+@dataclass(frozen=True)
+class ProbeResult:
+    """One connection-test probe: what was asked, whether it passed, and how long it took.
+
+    ``detail`` is the provider's answer in one line (or its own error message);
+    ``cause`` the documented reason for a failure when one is known (e.g. a server token
+    sent where an account token is needed); ``facts`` structured findings for JSON
+    output (streams, domains and their DNS verification, webhook counts). Nothing here
+    ever holds a credential.
+    """
+
+    name: str
+    ok: bool
+    detail: str
+    seconds: float
+    cause: str | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "detail": self.detail,
+            "seconds": round(self.seconds, 4),
+            "cause": self.cause,
+            "facts": dict(self.facts),
+        }
+
+
 class Provider(Protocol):
     """One configured ESP account (a Postmark server, a Mailgun account+region)."""
 
@@ -68,8 +97,8 @@ class Provider(Protocol):
         """
         ...
 
-    async def probe(self) -> list[tuple[str, bool, str, float]]:
-        """Connection test: (probe name, ok, detail, seconds) per probe."""
+    async def probe(self) -> list[ProbeResult]:
+        """Connection test: read-only probes of credentials, endpoint and setup, timed."""
         ...
 
     async def aclose(self) -> None:

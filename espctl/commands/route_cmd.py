@@ -1,0 +1,134 @@
+"""``espctl route``: which target (and fallbacks) an email type goes to. Offline.
+
+Also home of the two small helpers the commands in this package share
+(:func:`handle_errors`, :func:`config_option`); they mirror ``espctl.cli``'s so that
+this package need not import ``espctl.cli`` (which registers these commands).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from espctl.errors import EspctlError
+from espctl.routing import Route, Router
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    """Turn espctl errors into one readable message and the documented exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except EspctlError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def config_option(func: F) -> F:
+    """``-c/--config FILE`` (default ./espctl.yaml)."""
+    return click.option(
+        "-c",
+        "--config",
+        "config",
+        default="espctl.yaml",
+        show_default=True,
+        help="Config file (default ./espctl.yaml).",
+        type=click.Path(dir_okay=False),
+    )(func)
+
+
+def format_option(func: F) -> F:
+    """``--format text|json``."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="text for people, json for programs.",
+    )(func)
+
+
+def render_route(route: Route) -> str:
+    """A route for a terminal: target, where it comes from, sender, tag, fallbacks."""
+    where = f"stream {route.stream}" if route.stream else f"domain {route.domain}"
+    via = f"rule {route.rule}" if route.matched_by == "rule" else "routing.default"
+    lines = [
+        f"{route.email_type} -> {route.target}",
+        f"  provider:  {route.provider} ({route.provider_type}, {where})",
+        f"  matched:   {via}",
+        f"  sender:    {route.sender or '(no default_sender configured)'}",
+        f"  tag:       {route.tag}",
+        "  fallbacks: " + (", ".join(f.target for f in route.fallbacks) or "none"),
+    ]
+    if route.skipped:
+        lines.append(f"  skipped:   {', '.join(route.skipped)} (provider unavailable)")
+    return "\n".join(lines)
+
+
+def render_table(router: Router) -> str:
+    """Every routed email type on one line each, then the default."""
+    lines = []
+    types = router.email_types
+    width = max((len(t) for t in types), default=0)
+    for email_type in types:
+        route = router.resolve(email_type)
+        chain = " -> ".join([route.target, *(f.target for f in route.fallbacks)])
+        lines.append(f"{email_type.ljust(width)}  {chain}  ({route.rule})")
+    table = router.table()
+    default = table["default"]
+    lines.append(f"{'*'.ljust(width)}  {default['target'] if default else '(no default)'}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("email_type", required=False)
+@click.option("--all", "show_all", is_flag=True, help="The whole routing table.")
+@click.option(
+    "--unavailable",
+    "unavailable",
+    multiple=True,
+    metavar="PROVIDER",
+    help="Treat this provider id as down and skip to the next fallback (repeatable).",
+)
+@config_option
+@format_option
+@handle_errors
+def route(
+    email_type: str | None, show_all: bool, unavailable: tuple[str, ...], config: str, fmt: str
+) -> None:
+    """Show which target (and fallbacks) EMAIL_TYPE is sent through.
+
+    Offline: needs no credentials (unset ${env:NAME} are fine). An email type no rule
+    names goes to routing.default. The tag to put on the message is the email type.
+    `--all --format json` prints the whole table for programs. Exit 1 when there is no
+    route.
+    """
+    if show_all == (email_type is not None):
+        raise click.UsageError("give either EMAIL_TYPE or --all")
+    router = Router.from_config(config)
+    if email_type is None:
+        if fmt == "json":
+            click.echo(json.dumps(router.table(), indent=2))
+        else:
+            click.echo(render_table(router))
+        return
+    result = router.resolve(email_type, frozenset(unavailable))
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        click.echo(render_route(result))
