@@ -24,6 +24,9 @@ ALLOWED_HOSTS = ("127.0.0.1", "localhost")
 class _Handler(BaseHTTPRequestHandler):
     server: SandboxHTTPServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes: without TCP_NODELAY, Nagle plus the
+    # client's delayed ACK adds ~40 ms to every keep-alive response.
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
