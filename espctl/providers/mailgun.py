@@ -245,6 +245,16 @@ class MailgunApi:
                 out.append(mg.webhook_resource(self.id, name, event_id, parsed))
         return out
 
+    async def read_tracking_settings(self, name: str) -> dict[str, Any]:
+        """Raw ``GET /v3/domains/{name}/tracking`` object, read-only, for ``espctl import``.
+
+        Import uses it to report tracking options espctl cannot express (e.g. the open
+        pixel's ``place_at_the_top``, ``web_scheme``) instead of dropping them silently.
+        """
+        found = await self.http.get_json(f"/v3/domains/{name}/tracking")
+        tracking = found.get("tracking") if isinstance(found, dict) else None
+        return dict(tracking) if isinstance(tracking, dict) else {}
+
     # -- apply -----------------------------------------------------------------------
     async def apply(self, change: ChangeRequest) -> None:
         match change.kind:

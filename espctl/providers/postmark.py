@@ -256,6 +256,26 @@ class PostmarkApi:
             )
         ]
 
+    async def read_settings(self) -> dict[str, Any]:
+        """Raw server and message-stream JSON, read-only, for ``espctl import``.
+
+        ``{"server": GET /server without ApiTokens, "message_streams": every stream of
+        GET /message-streams (all types, archived included)}``: import uses it to report
+        settings espctl cannot express (legacy hook URLs, inbound options, archived
+        streams, unsubscribe handling) instead of dropping them silently.
+        """
+        server, streams = await asyncio.gather(
+            self.server.get_json("/server"),
+            self.server.get_json(
+                "/message-streams",
+                {"MessageStreamType": "All", "IncludeArchivedStreams": "true"},
+            ),
+        )
+        return {
+            "server": {k: v for k, v in dict(server).items() if k != "ApiTokens"},
+            "message_streams": list(streams.get("MessageStreams") or []),
+        }
+
     # -- apply -----------------------------------------------------------------------
     async def apply(self, change: ChangeRequest) -> None:
         match change.kind:
