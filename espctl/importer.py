@@ -885,8 +885,8 @@ def _header(sources: Sequence[ProviderSource], doc: _Doc, schema_ref: str) -> li
             f"# {line}"
             for line in textwrap.wrap(
                 f"Written by `espctl import` from the live settings of {', '.join(described)}."
-                " `espctl plan` with this file shows no changes; routing and policy are yours"
-                " to add.",
+                " With the variables below set (webhook passwords to their current values),"
+                " `espctl plan` shows no changes. Routing and policy are yours to add.",
                 86,
             )
         ),
