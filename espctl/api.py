@@ -8,25 +8,31 @@ notices go to the ``notify`` callback (the CLI sends them to stderr).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from espctl import __version__
 from espctl.config import LoadedConfig, load_config
 from espctl.engine.apply import ApplyResult, apply_plan
 from espctl.engine.desired import desired_state
 from espctl.engine.plan import PLAN_FORMAT, Plan, make_plan, what_moved
 from espctl.engine.refresh import read_all
+from espctl.engine.routing_checks import routing_checks
 from espctl.errors import (
     ApplyRefused,
     BlockedPlanError,
     ConfigError,
+    EspctlError,
+    PlanError,
     PlanFileError,
     Problem,
     StalePlanError,
@@ -36,6 +42,9 @@ from espctl.model.postmark import PostmarkProvider
 from espctl.providers.base import Provider
 from espctl.providers.http import HttpOptions
 from espctl.providers.registry import create_provider
+from espctl.report.collect import ProviderInput, build_report_data
+from espctl.report.data import ReportData
+from espctl.report.render import render_report
 from espctl.sandbox import (
     DEFAULT_MAILGUN_API_KEY,
     DEFAULT_POSTMARK_ACCOUNT_TOKEN,
@@ -190,13 +199,15 @@ async def compute_plan(
     """Read live state and diff it against the config."""
     desired = desired_state(loaded.config)
     live = await read_all(providers, desired, notify, _requests(providers))
+    capabilities = {pid: p.capabilities for pid, p in providers.items()}
     return make_plan(
         desired,
         live,
-        {pid: p.capabilities for pid, p in providers.items()},
+        capabilities,
         loaded.config.policy,
         config_text=loaded.text,
         config_path=loaded.path,
+        extra_checks=routing_checks(loaded.config, live, desired, capabilities),
     )
 
 
@@ -308,3 +319,90 @@ def apply(
                 await _close(providers)
 
         return asyncio.run(run())
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """The rendered report, its input data and where it was written."""
+
+    html: str
+    data: ReportData
+    path: Path
+
+
+def report(
+    options: RunOptions,
+    *,
+    start: date,
+    end: date,
+    out: str = "report.html",
+    now: datetime | None = None,
+) -> ReportResult:
+    """``espctl report``: read every provider's settings and traffic, render one HTML file.
+
+    The window is [start, end) in UTC days. A provider that cannot be read is shown as
+    failed in the report rather than failing the whole command.
+    """
+    loaded = load(options)
+    config = loaded.config
+    desired = desired_state(config)
+    tags = sorted(
+        {t for rule in (config.routing.rules if config.routing else ()) for t in rule.email_types}
+    )
+    with providers_for(loaded, options) as providers:
+
+        async def one(pid: str, provider: Provider) -> ProviderInput:
+            block = config.providers[pid]
+            buckets = sorted(block.domains) if isinstance(block, MailgunProvider) else []
+            try:
+                live, traffic = await asyncio.gather(
+                    provider.read(desired[pid]),
+                    provider.read_traffic(start, end, buckets, tags),
+                )
+            except EspctlError as exc:
+                options.notify(f"warning: {exc}")
+                return ProviderInput(pid, block.type, error=str(exc))
+            return ProviderInput(pid, block.type, live, traffic)
+
+        async def run() -> tuple[list[ProviderInput], Plan | None]:
+            try:
+                inputs = await asyncio.gather(*(one(pid, p) for pid, p in providers.items()))
+            finally:
+                await _close(providers)
+            ok = {i.id: i.live for i in inputs if i.live is not None}
+            try:
+                plan_ = make_plan(
+                    {pid: desired[pid] for pid in ok},
+                    {pid: live for pid, live in ok.items() if live is not None},
+                    {pid: providers[pid].capabilities for pid in ok},
+                    config.policy,
+                    config_text=loaded.text,
+                    config_path=loaded.path,
+                )
+            except PlanError as exc:
+                options.notify(f"warning: drift not shown: {exc}")
+                plan_ = None
+            return list(inputs), plan_
+
+        inputs, plan_ = asyncio.run(run())
+    generated = now or datetime.now(UTC)
+    data = build_report_data(
+        config=config,
+        config_path=loaded.path,
+        config_digest=hashlib.sha256(loaded.text.encode()).hexdigest(),
+        providers=inputs,
+        plan=plan_,
+        window=(start, end),
+        generated_at=generated,
+        version=__version__,
+    )
+    html = render_report(data)
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise EspctlError(f"cannot write the report to {path}: {exc.strerror}") from exc
+    return ReportResult(html, data, path)

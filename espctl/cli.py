@@ -11,12 +11,14 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import click
 
 from espctl import __version__, api
+from espctl.commands.route_cmd import route
+from espctl.commands.test_cmd import test
 from espctl.config import schema_text
 from espctl.engine.plan import Plan
 from espctl.engine.render import render_markdown, render_text, summary_line
@@ -187,9 +189,6 @@ def plan(
         sys.exit(2)
 
 
-main.add_command(sandbox)
-
-
 @main.command()
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
 @config_option
@@ -242,3 +241,82 @@ def apply(
     if result.exit_code == 3:
         click.echo("Some changes did not apply; run `espctl apply` again to finish.", err=True)
     sys.exit(result.exit_code)
+
+
+def _window(since: str | None, start: str | None, end: str | None) -> tuple[date, date]:
+    """[start, end) in UTC days: --since Nd|Nw (ending today) or --from/--to (inclusive)."""
+    today = datetime.now(UTC).date()
+    try:
+        last = date.fromisoformat(end) + timedelta(days=1) if end else today
+        if start:
+            first = date.fromisoformat(start)
+        else:
+            text = (since or "30d").strip().lower()
+            unit = {"d": 1, "w": 7}.get(text[-1:])
+            if unit is None or not text[:-1].isdigit() or int(text[:-1]) < 1:
+                raise click.BadParameter(
+                    "use a number of days or weeks, e.g. 30d or 4w", param_hint="--since"
+                )
+            first = last - timedelta(days=int(text[:-1]) * unit)
+    except ValueError as exc:
+        raise click.BadParameter("dates are YYYY-MM-DD", param_hint="--from/--to") from exc
+    if first >= last:
+        raise click.BadParameter("the window is empty: --from must be on or before --to")
+    return first, last
+
+
+@main.command()
+@config_option
+@click.option(
+    "--since",
+    default=None,
+    metavar="30d",
+    help="Window ending today (UTC), in days or weeks: 7d, 30d, 12w. Default 30d.",
+)
+@click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD, UTC).")
+@click.option("--to", "end", metavar="DATE", help="Last day, inclusive (default: yesterday).")
+@click.option(
+    "--out",
+    default="report.html",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the HTML file.",
+)
+@parallelism_option
+@sandbox_option
+@handle_errors
+def report(
+    config: str,
+    since: str | None,
+    start: str | None,
+    end: str | None,
+    out: str,
+    parallelism: int,
+    sandbox: bool,
+) -> None:
+    """Render one self-contained HTML deliverability report comparing the providers.
+
+    Reads stats, bounces and events over one UTC window, plus live settings for the
+    provider cards, webhooks and drift. The file makes no network request and needs no
+    JavaScript. A provider that cannot be read is shown as failed.
+    """
+    if since and (start or end):
+        raise click.UsageError("use either --since or --from/--to")
+    first, last = _window(since, start, end)
+    options = api.RunOptions(
+        config=config, sandbox=sandbox, parallelism=parallelism, notify=_notify
+    )
+    result = api.report(options, start=first, end=last, out=out)
+    failed = [p.id for p in result.data.providers if p.status == "failed"]
+    size = len(result.html.encode()) / 1024
+    click.echo(
+        f"wrote {result.path} ({size:.0f} KiB; {first} to {last - timedelta(days=1)}, "
+        f"{len(result.data.providers)} providers"
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+        + ")"
+    )
+
+
+main.add_command(route)
+main.add_command(test)
+main.add_command(sandbox)

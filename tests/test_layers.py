@@ -33,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "__init__": set(),
 }
+ALLOWED["cli"] |= {"commands", "importer"}
 ALLOWED["commands"] = ALLOWED["cli"] | {"cli"}
 ALLOWED["importer"] = {"errors", "model", "config", "providers", "engine"}
 PURE = {"model", "engine"}

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal, Protocol
 
 from espctl.model.resources import LiveState, Resource
+from espctl.model.traffic import TrafficData
 
 Action = Literal["create", "update", "delete"]
 
@@ -95,6 +97,12 @@ class Provider(Protocol):
         A create that may or may not have happened (timeout) must be resolved by
         reading back before any retry, so that no run leaves a duplicate.
         """
+        ...
+
+    async def read_traffic(
+        self, start: date, end: date, buckets: Sequence[str], tags: Sequence[str]
+    ) -> TrafficData:
+        """Report numbers over [start, end): per bucket (stream or domain) and tag."""
         ...
 
     async def probe(self) -> list[ProbeResult]:

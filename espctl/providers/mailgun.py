@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -21,8 +22,10 @@ from espctl.model import mailgun as mg
 from espctl.model.common import BasicAuth, Secret
 from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
 from espctl.model.resources import Check, LiveState, Resource
+from espctl.model.traffic import TrafficData
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.http import HttpClient, HttpOptions, Sleep
+from espctl.providers.traffic_mailgun import read_mailgun_traffic
 
 DOMAIN_PAGE = 1000  # v4 domains list maximum
 
@@ -345,6 +348,13 @@ class MailgunApi:
                     await self.http.request(
                         "PUT", f"{base}/{event_id}", form=self._url_form(change.after)
                     )
+
+    # -- report ----------------------------------------------------------------------
+    async def read_traffic(
+        self, start: date, end: date, buckets: Sequence[str], tags: Sequence[str]
+    ) -> TrafficData:
+        """Metrics per domain (``buckets``) by day and by tag; ``tags`` are all read."""
+        return await read_mailgun_traffic(self, start, end, buckets)
 
     # -- connection test ---------------------------------------------------------------
     async def probe(self) -> list[ProbeResult]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from typing import Any
 
 import httpx
@@ -19,8 +20,10 @@ from espctl.model import postmark as pm
 from espctl.model.common import BasicAuth, Secret, parse_address
 from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
 from espctl.model.resources import Check, LiveState, Resource
+from espctl.model.traffic import TrafficData
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.http import HttpClient, HttpOptions, Sleep
+from espctl.providers.traffic_postmark import read_postmark_traffic
 
 DEFAULT_ENDPOINT = "https://api.postmarkapp.com"
 TRIGGERS = ("Open", "Click", "Delivery", "Bounce", "SpamComplaint", "SubscriptionChange")
@@ -449,6 +452,20 @@ class PostmarkApi:
                 return
             if attempt == 2:
                 raise failure
+
+    # -- report ----------------------------------------------------------------------
+    async def read_traffic(
+        self, start: date, end: date, buckets: Sequence[str], tags: Sequence[str]
+    ) -> TrafficData:
+        """Outbound stats per stream (all live outbound streams when none are given)."""
+        streams = list(buckets)
+        if not streams:
+            listing = await self.server.get_json("/message-streams")
+            streams = sorted(
+                str(s["ID"]) for s in listing.get("MessageStreams") or []
+                if s.get("MessageStreamType") != "Inbound" and not s.get("ArchivedAt")
+            )
+        return await read_postmark_traffic(self, start, end, streams, tags)
 
     # -- connection test ---------------------------------------------------------------
     async def probe(self) -> list[ProbeResult]:

@@ -189,7 +189,11 @@ def _page(ctx: MgContext, domain: str, query: dict[str, Any], offset: int) -> Re
     events = domain_events(ctx.traffic, domain)
     lo, hi = query.get("begin"), query.get("end")
     if lo is not None and hi is not None and lo > hi:
-        lo, hi = hi, lo
+        lo, hi = hi, lo  # begin after end: a descending range
+    elif hi is None and lo is not None and not query["asc"]:
+        # "ascending" sets the direction of the range when no end is given: with
+        # ascending=no the search runs backwards in time from begin (MG-legacy docs)
+        lo, hi = None, lo
     chosen = [
         e
         for e in events

@@ -67,7 +67,10 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
         ("mailgun.domain", "legacy.acme-mail.com", "kept"),
     }
     failed = [c for c in plan["checks"] if not c["ok"]]
-    assert [(c["provider"], c["subject"]) for c in failed] == [("mailgun", "news.acme-mail.com")]
+    assert [(c["provider"], c["name"], c["subject"]) for c in failed] == [
+        ("mailgun", "domain", "news.acme-mail.com"),
+        ("mailgun", "routing_target", "mailgun/news.acme-mail.com"),
+    ]
 
 
 def test_plan_text_and_markdown(served: Served) -> None:
@@ -84,7 +87,7 @@ def test_plan_text_and_markdown(served: Served) -> None:
     assert "\x1b[" not in out  # no colour off a TTY
     md = served.run("plan", "--format", "markdown").stdout
     assert md.startswith("### espctl plan\n")
-    assert "| 5 | 12 | 0 | 4 | 4 | 1 |" in md
+    assert "| 5 | 12 | 0 | 4 | 4 | 2 |" in md
     assert "<details><summary><b>postmark</b>: 8 changes</summary>" in md
     assert "> **Blocked:**" in md
 

@@ -1,0 +1,204 @@
+"""`espctl report` on the seeded sandbox: every section's numbers against the known truth."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from espctl import api
+from espctl.cli import main
+from espctl.report.data import Counters
+from espctl.sandbox import SandboxApp, load_state
+from espctl.sandbox.traffic import sum_counts
+from tests.conftest import QUICKSTART
+from tests.e2e.conftest import Served, assert_no_canary
+
+CANARY = "canary-5ecret-hook"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("POSTMARK_SERVER_TOKEN", "POSTMARK_ACCOUNT_TOKEN", "MAILGUN_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOOK_PASSWORD", CANARY)
+    (tmp_path / "espctl.yaml").write_text(QUICKSTART.read_text())
+    return tmp_path
+
+
+def _truth(path: Path) -> SandboxApp:
+    return SandboxApp(load_state(path))
+
+
+def _check(counters: Counters, truth: object, *, delivered: bool = True) -> None:
+    assert counters.sent == truth.sent  # type: ignore[attr-defined]
+    assert counters.hard_bounced == truth.hard_bounced  # type: ignore[attr-defined]
+    assert counters.soft_bounced == truth.soft_bounced  # type: ignore[attr-defined]
+    assert counters.complained == truth.complained  # type: ignore[attr-defined]
+    assert counters.opened_unique == truth.unique_opened  # type: ignore[attr-defined]
+    assert counters.clicked_unique == truth.unique_clicked  # type: ignore[attr-defined]
+    assert counters.deferred == truth.deferred  # type: ignore[attr-defined]
+    if delivered:
+        assert counters.delivered == truth.delivered  # type: ignore[attr-defined]
+
+
+def test_report_numbers_match_the_sandbox_truth(workdir: Path) -> None:
+    end = datetime.now(UTC).date()
+    start = end - timedelta(days=30)
+    notes: list[str] = []
+    result = api.report(
+        api.RunOptions(sandbox=True, notify=notes.append),
+        start=start,
+        end=end,
+        out="out/report.html",
+    )
+    assert result.path == Path("out/report.html") and result.path.exists()
+    traffic = _truth(workdir / ".espctl" / "sandbox.json").traffic
+    last = end - timedelta(days=1)
+    providers = {p.id: p for p in result.data.providers}
+    assert {p.status for p in providers.values()} == {"connected"}
+
+    # trends: every day, every provider. Postmark: every live outbound stream; Mailgun:
+    # the configured domains (the account's unmanaged alerts.acme-mail.com is not reported)
+    scope = {
+        "postmark": ["outbound", "newsletters", "legacy-alerts"],
+        "mailgun": ["mg.acme-mail.com", "news.acme-mail.com"],
+    }
+    for pid, buckets in scope.items():
+        per_bucket = [
+            traffic.daily(provider=pid, bucket=b, start=start, end=last)  # type: ignore[arg-type]
+            for b in buckets
+        ]
+        report_daily = {d.day: d.counts for d in providers[pid].daily}
+        assert sorted(report_daily) == sorted(per_bucket[0])
+        for day, counts in report_daily.items():
+            _check(counts, sum_counts(series[day] for series in per_bucket))
+        # provider totals (cards, comparison table)
+        _check(
+            providers[pid].totals,
+            sum_counts(
+                traffic.total(provider=pid, bucket=b, start=start, end=last)  # type: ignore[arg-type]
+                for b in buckets
+            ),
+        )
+    mg_unsub = sum(
+        traffic.total(provider="mailgun", bucket=b, start=start, end=last).unsubscribed
+        for b in scope["mailgun"]
+    )
+    assert providers["mailgun"].totals.unsubscribed == mg_unsub
+
+    # per stream / per domain
+    for series in providers["postmark"].streams:
+        _check(
+            series.totals,
+            traffic.total(provider="postmark", bucket=series.name, start=start, end=last),
+        )
+    assert {s.name for s in providers["mailgun"].streams} == {
+        "mg.acme-mail.com",
+        "news.acme-mail.com",
+    }
+    for series in providers["mailgun"].streams:
+        _check(
+            series.totals,
+            traffic.total(provider="mailgun", bucket=series.name, start=start, end=last),
+        )
+
+    # per tag (routing traffic share)
+    tags = {t.tag: t.counts for t in providers["mailgun"].tags}
+    for tag in ("newsletter", "digest", "password_reset"):
+        truth = traffic.total(provider="mailgun", tag=tag, start=start, end=last)
+        assert tags[tag].sent == truth.sent
+    pm_tags = {t.tag: t.counts for t in providers["postmark"].tags}
+    for tag in ("password_reset", "receipt", "invoice"):
+        truth = traffic.total(provider="postmark", tag=tag, start=start, end=last)
+        assert pm_tags[tag].sent == truth.sent
+        assert pm_tags[tag].complained == truth.complained
+    assert "newsletter" not in pm_tags  # Postmark sends none
+
+    # bounces, events, webhooks, drift, routing
+    assert sum(b.count for b in providers["postmark"].bounce_reasons) > 0
+    assert sum(b.count for b in providers["mailgun"].bounce_reasons) > 0
+    assert 0 < len(result.data.recent_events) <= 50
+    assert providers["postmark"].pending_changes == 17 - 9  # Mailgun has the other 9
+    assert providers["mailgun"].pending_changes == 9
+    assert ("mailgun.tracking mg.acme-mail.com", "clicks", "true", "html_only") in {
+        (r.address, r.field, r.declared, r.actual) for r in providers["mailgun"].drift
+    }
+    assert [r.name for r in result.data.routing_rules] == ["auth-mail", "receipts", "marketing"]
+    hooks = {(w.provider, w.url, w.scope) for w in result.data.webhooks}
+    assert ("postmark", "https://esp:***@hooks.acme-mail.com/esp/events", "stream outbound") in (
+        hooks
+    )  # basic auth shown masked
+    assert (
+        "mailgun",
+        "https://analytics.acme-mail.com/mailgun/opens",
+        "domain mg.acme-mail.com",
+    ) in hooks
+    assert any(n.startswith("Postmark buckets its daily stats") for n in result.data.data_notes)
+
+    # the page itself
+    html = result.html
+    total_sent = providers["postmark"].totals.sent
+    assert f"{total_sent:,}" in html
+    for section in (
+        "Verdict",
+        "Providers",
+        "Comparison",
+        "Trends",
+        "Outcomes",
+        "Engagement",
+        "Routing",
+        "Webhooks",
+        "Drift",
+        "Methodology",
+    ):
+        assert re.search(rf">\s*{section}\b", html), section
+    assert '<meta http-equiv="Content-Security-Policy"' in html
+    embedded = re.search(
+        r'<script type="application/json" id="espctl-data">(.*?)</script>', html, re.S
+    )
+    assert embedded is not None
+    assert json.loads(embedded.group(1).replace("\\u003c", "<"))
+    assert_no_canary(html)
+
+
+def test_report_cli_with_a_failing_provider_still_writes(served: Served) -> None:
+    # the served sandbox accepts only its canary credentials: Mailgun's key is wrong
+    result = served.run(
+        "report", "--since", "7d", "--out", "r.html", env={"MAILGUN_API_KEY": "not-the-sandbox-key"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "failed: mailgun" in result.stdout
+    assert "warning: mailgun: GET /v4/domains: HTTP 401: Forbidden" in result.stderr
+    html = Path("r.html").read_text()
+    assert "Forbidden" in html
+    assert "not-the-sandbox-key" not in html + result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "0d"], "use a number of days"),
+        (["--since", "x"], "use a number of days"),
+        (["--from", "2026-13-01"], "dates are YYYY-MM-DD"),
+        (["--from", "2026-02-01", "--to", "2026-01-01"], "the window is empty"),
+        (["--since", "7d", "--from", "2026-01-01"], "either --since or --from"),
+    ],
+)
+def test_report_window_errors(workdir: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["report", "--sandbox", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_from_to_window_is_inclusive(workdir: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["report", "--sandbox", "--from", "2026-11-01", "--to", "2026-11-07"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2026-11-01 to 2026-11-07" in result.stdout
