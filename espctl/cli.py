@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from espctl import __version__, api
+from espctl.commands.import_cmd import import_cmd
 from espctl.commands.route_cmd import route
 from espctl.commands.test_cmd import test
 from espctl.config import schema_text
@@ -317,6 +318,7 @@ def report(
     )
 
 
+main.add_command(import_cmd)
 main.add_command(route)
 main.add_command(test)
 main.add_command(sandbox)
