@@ -6,58 +6,28 @@ DESIGN.md; an :class:`~espctl.errors.EspctlError` never shows a traceback.
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import sys
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
 
 import click
 
 from espctl import __version__, api
+from espctl.commands.common import (
+    colour,
+    config_option,
+    handle_errors,
+    notify,
+    parallelism_option,
+    sandbox_option,
+)
 from espctl.commands.import_cmd import import_cmd
 from espctl.commands.route_cmd import route
 from espctl.commands.test_cmd import test
 from espctl.config import schema_text
 from espctl.engine.plan import Plan
 from espctl.engine.render import render_markdown, render_text, summary_line
-from espctl.errors import EspctlError
 from espctl.sandbox.cli import sandbox
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-CONFIG_HELP = "Config file (default ./espctl.yaml)."
-
-
-def handle_errors(func: F) -> F:
-    """Turn espctl errors into one readable message and the documented exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except EspctlError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def config_option(func: F) -> F:
-    return click.option(
-        "-c",
-        "--config",
-        "config",
-        default="espctl.yaml",
-        show_default=True,
-        help=CONFIG_HELP,
-        type=click.Path(dir_okay=False),
-    )(func)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -113,33 +83,6 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
-def _colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def _notify(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def sandbox_option(func: F) -> F:
-    return click.option(
-        "--sandbox",
-        is_flag=True,
-        help="Run against the embedded sandbox (state in .espctl/sandbox.json), not the real "
-        "APIs. Unset credentials resolve to the sandbox's own.",
-    )(func)
-
-
-def parallelism_option(func: F) -> F:
-    return click.option(
-        "--parallelism",
-        type=click.IntRange(1, 64),
-        default=8,
-        show_default=True,
-        help="Concurrent API requests per provider.",
-    )(func)
-
-
 @main.command()
 @config_option
 @click.option(
@@ -172,20 +115,18 @@ def plan(
     Unmanaged live resources are listed (policy.unmanaged), failed checks shown, and a
     plan over policy.max_change_ratio is marked BLOCKED (apply then needs --force).
     """
-    options = api.RunOptions(
-        config=config, sandbox=sandbox, parallelism=parallelism, notify=_notify
-    )
+    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
     result = api.plan(options).plan
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), indent=2))
     elif fmt == "markdown":
         click.echo(render_markdown(result))
     else:
-        click.echo(render_text(result, colour=_colour()), nl=False)
+        click.echo(render_text(result, colour=colour()), nl=False)
     if out:
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         path = api.save_plan(result, out, created_at=created, version=__version__)
-        _notify(f"saved plan to {path} (apply it with: espctl apply {path})")
+        notify(f"saved plan to {path} (apply it with: espctl apply {path})")
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
 
@@ -215,12 +156,10 @@ def apply(
     Exit 0 all applied or nothing to do, 1 nothing applied (error, refused, stale or
     blocked plan), 3 partial failure (re-run apply to finish).
     """
-    options = api.RunOptions(
-        config=config, sandbox=sandbox, parallelism=parallelism, notify=_notify
-    )
+    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
 
     def confirm(plan_: Plan) -> bool:
-        click.echo(render_text(plan_, colour=_colour()), nl=False)
+        click.echo(render_text(plan_, colour=colour()), nl=False)
         if auto_approve:
             return True
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -304,9 +243,7 @@ def report(
     if since and (start or end):
         raise click.UsageError("use either --since or --from/--to")
     first, last = _window(since, start, end)
-    options = api.RunOptions(
-        config=config, sandbox=sandbox, parallelism=parallelism, notify=_notify
-    )
+    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
     result = api.report(options, start=first, end=last, out=out)
     failed = [p.id for p in result.data.providers if p.status == "failed"]
     size = len(result.html.encode()) / 1024

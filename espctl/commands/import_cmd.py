@@ -13,18 +13,15 @@ which registers this command (an import cycle otherwise).
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
-import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from espctl import api
-from espctl.errors import EspctlError
+from espctl.commands.common import handle_errors, notify, parallelism_option, sandbox_option
 from espctl.importer import (
     SCHEMA_REF,
     ImportFailed,
@@ -35,30 +32,8 @@ from espctl.importer import (
 )
 from espctl.providers.base import Provider
 
-F = TypeVar("F", bound=Callable[..., Any])
 PROVIDER_TYPES = ("postmark", "mailgun")
 SCHEMA_FILE = Path("schemas") / "espctl.schema.json"
-
-
-def handle_errors(func: F) -> F:
-    """Turn espctl errors into one readable message and exit code 1 (as ``espctl.cli``)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except EspctlError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _notify(message: str) -> None:
-    click.echo(message, err=True)
 
 
 # -- library entry point -------------------------------------------------------------------
@@ -240,19 +215,8 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     help="Write the YAML here (default: stdout).",
 )
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Concurrent API requests per provider.",
-)
-@click.option(
-    "--sandbox",
-    is_flag=True,
-    help="Run against the embedded sandbox (state in .espctl/sandbox.json), not the real "
-    "APIs. Unset credentials resolve to the sandbox's own.",
-)
+@parallelism_option
+@sandbox_option
 @handle_errors
 def import_cmd(
     provider_ids: tuple[str, ...],
@@ -279,31 +243,27 @@ def import_cmd(
     """
     if out and Path(out).exists() and not force:
         raise ImportFailed(f"{out} exists; pass --force to overwrite it")
-    options = api.RunOptions(
-        config=config, sandbox=sandbox, parallelism=parallelism, notify=_notify
-    )
+    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
     where = Path(out).parent if out else Path.cwd()
     result = import_live(
         options, provider_ids, types=types, region=region, schema_ref=schema_ref_for(where)
     )
     for warning in result.warnings:
-        _notify(f"warning: {warning}")
+        notify(f"warning: {warning}")
     counts = ", ".join(f"{n} {what}" for what, n in sorted(result.counts.items()))
     if out:
         path = write_output(result.text, out, force=force)
-        _notify(
-            f"imported {', '.join(sorted(dict.fromkeys(provider_ids)))}: {counts}; wrote {path}"
-        )
+        notify(f"imported {', '.join(sorted(dict.fromkeys(provider_ids)))}: {counts}; wrote {path}")
     else:
         click.echo(result.text, nl=False)
-        _notify(f"imported {', '.join(sorted(dict.fromkeys(provider_ids)))}: {counts}")
+        notify(f"imported {', '.join(sorted(dict.fromkeys(provider_ids)))}: {counts}")
     if result.env:
-        _notify("set these environment variables before `espctl plan` (values never written):")
+        notify("set these environment variables before `espctl plan` (values never written):")
         width = max(len(v.name) for v in result.env)
         for var in result.env:
-            _notify(f"  {var.name.ljust(width)}  {var.purpose}")
+            notify(f"  {var.name.ljust(width)}  {var.purpose}")
     if sandbox:
-        _notify(
+        notify(
             "--sandbox: unset credentials resolve to the sandbox's own; set the webhook "
             "passwords to the sandbox's current values for an empty plan"
         )

@@ -1,66 +1,13 @@
-"""``espctl route``: which target (and fallbacks) an email type goes to. Offline.
-
-Also home of the two small helpers the commands in this package share
-(:func:`handle_errors`, :func:`config_option`); they mirror ``espctl.cli``'s so that
-this package need not import ``espctl.cli`` (which registers these commands).
-"""
+"""``espctl route``: which target (and fallbacks) an email type goes to. Offline."""
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import click
 
-from espctl.errors import EspctlError
+from espctl.commands.common import config_option, format_option, handle_errors
 from espctl.routing import Route, Router
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def handle_errors(func: F) -> F:
-    """Turn espctl errors into one readable message and the documented exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except EspctlError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def config_option(func: F) -> F:
-    """``-c/--config FILE`` (default ./espctl.yaml)."""
-    return click.option(
-        "-c",
-        "--config",
-        "config",
-        default="espctl.yaml",
-        show_default=True,
-        help="Config file (default ./espctl.yaml).",
-        type=click.Path(dir_okay=False),
-    )(func)
-
-
-def format_option(func: F) -> F:
-    """``--format text|json``."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help="text for people, json for programs.",
-    )(func)
 
 
 def render_route(route: Route) -> str:

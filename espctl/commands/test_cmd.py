@@ -27,7 +27,7 @@ import click
 import httpx
 
 from espctl import __version__, api
-from espctl.commands.route_cmd import config_option, format_option, handle_errors
+from espctl.commands.common import config_option, format_option, handle_errors, sandbox_option
 from espctl.config import LoadedConfig
 from espctl.config.models import WebhookSpec
 from espctl.errors import redact
@@ -514,7 +514,7 @@ def summary(report: ConnectionReport) -> str:
 
 @click.command()
 @config_option
-@click.option("--sandbox", is_flag=True, help="Test against the embedded sandbox.")
+@sandbox_option
 @format_option
 @click.option(
     "--webhooks",
