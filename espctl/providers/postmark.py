@@ -462,7 +462,8 @@ class PostmarkApi:
         if not streams:
             listing = await self.server.get_json("/message-streams")
             streams = sorted(
-                str(s["ID"]) for s in listing.get("MessageStreams") or []
+                str(s["ID"])
+                for s in listing.get("MessageStreams") or []
                 if s.get("MessageStreamType") != "Inbound" and not s.get("ArchivedAt")
             )
         return await read_postmark_traffic(self, start, end, streams, tags)

@@ -170,13 +170,16 @@ class SandboxApp:
             case "500" | "503":
                 status = int(kind)
                 if pm:
-                    body = {"ErrorCode": 100 if status == 503 else 0,
-                            "Message": "Maintenance" if status == 503 else "Internal error"}
+                    body = {
+                        "ErrorCode": 100 if status == 503 else 0,
+                        "Message": "Maintenance" if status == 503 else "Internal error",
+                    }
                     return Response.json(status, body)
                 return Response.json(status, {"message": "Internal Server Error"})
             case "502":
                 return Response(
-                    502, b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+                    502,
+                    b"<html><body><h1>502 Bad Gateway</h1></body></html>",
                     (("Content-Type", "text/html"),),
                 )
             case "stall":

@@ -24,24 +24,66 @@ def sandbox() -> None:
 
 
 @sandbox.command(name="serve")
-@click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True,
-              help="TCP port (0 picks a free one).")
-@click.option("--host", type=click.Choice(ALLOWED_HOSTS), default="127.0.0.1",
-              show_default=True, help="Loopback only.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the simulated account, its traffic and its faults.")
-@click.option("--latency-ms", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Fixed latency added to every request.")
-@click.option("--jitter-ms", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Extra random latency, uniform in [0, N].")
-@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Share of requests answered with a random fault (429, 5xx, stall...).")
-@click.option("--postmark-server-token", default=DEFAULT_POSTMARK_SERVER_TOKEN,
-              show_default=True, help="The only accepted X-Postmark-Server-Token.")
-@click.option("--postmark-account-token", default=DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-              show_default=True, help="The only accepted X-Postmark-Account-Token.")
-@click.option("--mailgun-api-key", default=DEFAULT_MAILGUN_API_KEY, show_default=True,
-              help="The only accepted Mailgun key (Basic auth user 'api').")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8025,
+    show_default=True,
+    help="TCP port (0 picks a free one).",
+)
+@click.option(
+    "--host",
+    type=click.Choice(ALLOWED_HOSTS),
+    default="127.0.0.1",
+    show_default=True,
+    help="Loopback only.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the simulated account, its traffic and its faults.",
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Fixed latency added to every request.",
+)
+@click.option(
+    "--jitter-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Extra random latency, uniform in [0, N].",
+)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of requests answered with a random fault (429, 5xx, stall...).",
+)
+@click.option(
+    "--postmark-server-token",
+    default=DEFAULT_POSTMARK_SERVER_TOKEN,
+    show_default=True,
+    help="The only accepted X-Postmark-Server-Token.",
+)
+@click.option(
+    "--postmark-account-token",
+    default=DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+    show_default=True,
+    help="The only accepted X-Postmark-Account-Token.",
+)
+@click.option(
+    "--mailgun-api-key",
+    default=DEFAULT_MAILGUN_API_KEY,
+    show_default=True,
+    help="The only accepted Mailgun key (Basic auth user 'api').",
+)
 def serve(
     port: int,
     host: str,
@@ -59,8 +101,7 @@ def serve(
         credentials=SandboxCredentials(
             postmark_server_token, postmark_account_token, mailgun_api_key
         ),
-        faults=FaultPlan(seed=seed, rate=fault_rate, latency_ms=latency_ms,
-                         jitter_ms=jitter_ms),
+        faults=FaultPlan(seed=seed, rate=fault_rate, latency_ms=latency_ms, jitter_ms=jitter_ms),
     )
     try:
         server = SandboxHTTPServer(app, host, port)

@@ -142,9 +142,7 @@ class Response:
         )
 
     @classmethod
-    def text(
-        cls, status: int, text: str, headers: Sequence[tuple[str, str]] = ()
-    ) -> Response:
+    def text(cls, status: int, text: str, headers: Sequence[tuple[str, str]] = ()) -> Response:
         return cls(
             status=status,
             body=text.encode("utf-8"),

@@ -249,8 +249,11 @@ def register(router: Router[MgContext]) -> None:
     add("GET", r"/v4/domains", guarded(list_domains))
     add("GET", r"/v4/domains/(?P<name>[^/]+)", guarded(get_domain))
     add("GET", r"/v3/domains/(?P<name>[^/]+)/tracking", guarded(get_tracking))
-    add("PUT", r"/v3/domains/(?P<name>[^/]+)/tracking/(?P<kind>open|click|unsubscribe)",
-        guarded(put_tracking))
+    add(
+        "PUT",
+        r"/v3/domains/(?P<name>[^/]+)/tracking/(?P<kind>open|click|unsubscribe)",
+        guarded(put_tracking),
+    )
     add("GET", rf"/v3/domains/{_D}/webhooks", guarded(list_webhooks))
     add("POST", rf"/v3/domains/{_D}/webhooks", guarded(create_webhook))
     add("GET", rf"/v3/domains/{_D}/webhooks/(?P<event>[^/]+)", guarded(get_webhook))

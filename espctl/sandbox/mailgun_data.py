@@ -116,8 +116,9 @@ def _duration(value: str) -> timedelta:
     return {"h": timedelta(hours=n), "d": timedelta(days=n), "m": timedelta(days=30 * n)}[unit]
 
 
-def _range(ctx: MgContext, start: str | None, end: str | None,
-           duration: str | None) -> tuple[datetime, datetime]:
+def _range(
+    ctx: MgContext, start: str | None, end: str | None, duration: str | None
+) -> tuple[datetime, datetime]:
     stop = parse_when(end) if end else ctx.state.now
     begin = parse_when(start) if start else stop - timedelta(days=7)
     if duration:
@@ -145,8 +146,9 @@ def _buckets(begin: datetime, stop: datetime, resolution: str) -> list[datetime]
     return out
 
 
-def _bucket_counts(ctx: MgContext, sources: list[TrafficSource], bucket: datetime,
-                   resolution: str) -> DayCounts:
+def _bucket_counts(
+    ctx: MgContext, sources: list[TrafficSource], bucket: datetime, resolution: str
+) -> DayCounts:
     total = DayCounts()
     if resolution == "month":
         day = bucket.date()
@@ -169,8 +171,12 @@ def _keep(value: str, predicates: list[tuple[str, list[str]]]) -> bool:
     for comparator, values in predicates:
         hit_eq = value in values
         hit_contains = any(v in value for v in values)
-        ok = {"=": hit_eq, "!=": not hit_eq, "contains": hit_contains,
-              "not contains": not hit_contains}[comparator]
+        ok = {
+            "=": hit_eq,
+            "!=": not hit_eq,
+            "contains": hit_contains,
+            "not contains": not hit_contains,
+        }[comparator]
         if not ok:
             return False
     return True
@@ -210,8 +216,13 @@ def metrics(ctx: MgContext, request: Request, params: dict[str, str]) -> Respons
     begin, stop = _range(ctx, data.get("start"), data.get("end"), data.get("duration"))
     resolution, dims, names = q["resolution"], q["dims"], q["metrics"]
     domains = {d.name for d in ctx.state.mailgun.domains if d.region == ctx.region}
-    sources = [s for s in ctx.traffic.select("mailgun") if s.bucket in domains
-               and _keep(s.bucket, q["filters"]["domain"]) and _keep(s.tag, q["filters"]["tag"])]
+    sources = [
+        s
+        for s in ctx.traffic.select("mailgun")
+        if s.bucket in domains
+        and _keep(s.bucket, q["filters"]["domain"])
+        and _keep(s.tag, q["filters"]["tag"])
+    ]
     buckets = _buckets(begin, stop, resolution)
     groups: dict[tuple[str, ...], list[TrafficSource]] = {}
     for source in sources:
@@ -234,11 +245,15 @@ def metrics(ctx: MgContext, request: Request, params: dict[str, str]) -> Respons
                 continue
             labels = iter(key)
             dim_values = [rfc2822(bucket) if d == "time" and bucket else next(labels) for d in dims]
-            items.append({
-                "dimensions": [{"dimension": d, "value": v, "display_value": v}
-                               for d, v in zip(dims, dim_values, strict=True)],
-                "metrics": metric_values(counts, names),
-            })
+            items.append(
+                {
+                    "dimensions": [
+                        {"dimension": d, "value": v, "display_value": v}
+                        for d, v in zip(dims, dim_values, strict=True)
+                    ],
+                    "metrics": metric_values(counts, names),
+                }
+            )
     page = data.get("pagination") or {}
     limit_max = 1500 if "time" in dims else 1000
     limit = int(page.get("limit") or (1500 if "time" in dims else 10))
@@ -254,7 +269,9 @@ def metrics(ctx: MgContext, request: Request, params: dict[str, str]) -> Respons
         if direction == "desc":
             items.reverse()
     body: dict[str, Any] = {
-        "start": rfc2822(begin), "end": rfc2822(stop), "resolution": resolution,
+        "start": rfc2822(begin),
+        "end": rfc2822(stop),
+        "resolution": resolution,
         "dimensions": dims,
         "pagination": {"sort": sort, "skip": skip, "limit": limit, "total": len(items)},
         "items": items[skip : skip + limit],
@@ -266,8 +283,16 @@ def metrics(ctx: MgContext, request: Request, params: dict[str, str]) -> Respons
     return Response.json(200, body)
 
 
-_STAT_EVENTS = ("accepted", "delivered", "failed", "opened", "clicked", "unsubscribed",
-                "complained", "stored")
+_STAT_EVENTS = (
+    "accepted",
+    "delivered",
+    "failed",
+    "opened",
+    "clicked",
+    "unsubscribed",
+    "complained",
+    "stored",
+)
 
 
 def _stat_block(event: str, c: DayCounts) -> dict[str, Any]:
@@ -276,9 +301,16 @@ def _stat_block(event: str, c: DayCounts) -> dict[str, Any]:
         "delivered": {"smtp": c.delivered, "http": 0, "optimized": 0, "total": c.delivered},
         "failed": {
             "temporary": {"espblock": 0, "total": c.deferred},
-            "permanent": {"suppress-bounce": 0, "suppress-unsubscribe": 0,
-                          "suppress-complaint": 0, "bounce": c.bounced, "delayed-bounce": 0,
-                          "webhook": 0, "optimized": 0, "total": c.bounced},
+            "permanent": {
+                "suppress-bounce": 0,
+                "suppress-unsubscribe": 0,
+                "suppress-complaint": 0,
+                "bounce": c.bounced,
+                "delayed-bounce": 0,
+                "webhook": 0,
+                "optimized": 0,
+                "total": c.bounced,
+            },
         },
         "opened": {"total": c.opened, "unique": c.unique_opened},
         "clicked": {"total": c.clicked, "unique": c.unique_clicked},
@@ -311,11 +343,16 @@ def stats_total(ctx: MgContext, request: Request, params: dict[str, str]) -> Res
             row[event] = _stat_block(event, counts)
         stats.append(row)
     fmt = "%a, %d %b %Y %H:%M:%S UTC"
-    return Response.json(200, {
-        "description": f"Stats for domain {domain.name}",
-        "start": begin.strftime(fmt), "end": stop.strftime(fmt),
-        "resolution": resolution, "stats": stats,
-    })
+    return Response.json(
+        200,
+        {
+            "description": f"Stats for domain {domain.name}",
+            "start": begin.strftime(fmt),
+            "end": stop.strftime(fmt),
+            "resolution": resolution,
+            "stats": stats,
+        },
+    )
 
 
 def register(router: Router[MgContext]) -> None:
@@ -323,5 +360,8 @@ def register(router: Router[MgContext]) -> None:
     router.add("POST", r"/v1/analytics/metrics", guarded(metrics))
     router.add("GET", r"/v3/(?P<domain>[^/]+)/stats/total", guarded(stats_total))
     router.add("GET", r"/v3/(?P<domain>[^/]+)/events", guarded(mgevents.list_events))
-    router.add("GET", r"/v3/(?P<domain>[^/]+)/events/(?P<token>[A-Za-z0-9_-]+)",
-               guarded(mgevents.events_page))
+    router.add(
+        "GET",
+        r"/v3/(?P<domain>[^/]+)/events/(?P<token>[A-Za-z0-9_-]+)",
+        guarded(mgevents.events_page),
+    )

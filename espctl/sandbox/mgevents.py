@@ -38,36 +38,69 @@ def _base(m: Message, event: str, at: datetime, n: int) -> dict[str, Any]:
         "tags": [m.source.tag],
         "user-variables": {"email_type": m.source.tag},
         "campaigns": [],
-        "flags": {"is-authenticated": True, "is-routed": False, "is-test-mode": False,
-                  "is-system-test": False},
-        "envelope": {"sender": sender, "targets": recipient, "transport": "smtp",
-                     "sending-ip": "185.250.239.7"},
+        "flags": {
+            "is-authenticated": True,
+            "is-routed": False,
+            "is-test-mode": False,
+            "is-system-test": False,
+        },
+        "envelope": {
+            "sender": sender,
+            "targets": recipient,
+            "transport": "smtp",
+            "sending-ip": "185.250.239.7",
+        },
         "message": {
-            "headers": {"to": recipient, "from": f"Acme <noreply@{m.source.bucket}>",
-                        "subject": m.subject, "message-id": m.mailgun_id},
+            "headers": {
+                "to": recipient,
+                "from": f"Acme <noreply@{m.source.bucket}>",
+                "subject": m.subject,
+                "message-id": m.mailgun_id,
+            },
             "attachments": [],
             "size": 4000 + m.key[30] * 10,
         },
-        "storage": {"key": m.key[:12].hex(), "url": f"https://storage-europe-west1.api."
-                    f"mailgun.net/v3/domains/{m.source.bucket}/messages/{m.key[:12].hex()}"},
+        "storage": {
+            "key": m.key[:12].hex(),
+            "url": f"https://storage-europe-west1.api."
+            f"mailgun.net/v3/domains/{m.source.bucket}/messages/{m.key[:12].hex()}",
+        },
     }
 
 
 def _status(code: int, message: str, attempt: int, **extra: Any) -> dict[str, Any]:
-    return {"code": code, "message": message, "attempt-no": attempt, "description": "",
-            "enhanced-code": "", "mx-host": "mx.recipient-mail.com", "tls": True,
-            "utf8": True, "certificate-verified": True, "session-seconds": 0.42, **extra}
+    return {
+        "code": code,
+        "message": message,
+        "attempt-no": attempt,
+        "description": "",
+        "enhanced-code": "",
+        "mx-host": "mx.recipient-mail.com",
+        "tls": True,
+        "utf8": True,
+        "certificate-verified": True,
+        "session-seconds": 0.42,
+        **extra,
+    }
 
 
 def _client(m: Message) -> tuple[str, dict[str, str]]:
     if m.recipient_info[1] == "Apple":
         # Apple Mail Privacy Protection: opens fetched by Apple's proxies.
-        return "17.58.63.12", {"client-type": "email client", "client-os": "iOS",
-                               "device-type": "mobile", "client-name": "Apple Mail",
-                               "user-agent": "Mozilla/5.0"}
-    return "198.51.100.23", {"client-type": "browser", "client-os": "Windows",
-                             "device-type": "desktop", "client-name": "Chrome",
-                             "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0"}
+        return "17.58.63.12", {
+            "client-type": "email client",
+            "client-os": "iOS",
+            "device-type": "mobile",
+            "client-name": "Apple Mail",
+            "user-agent": "Mozilla/5.0",
+        }
+    return "198.51.100.23", {
+        "client-type": "browser",
+        "client-os": "Windows",
+        "device-type": "desktop",
+        "client-name": "Chrome",
+        "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0",
+    }
 
 
 def message_events(m: Message, plan: DayPlan) -> list[dict[str, Any]]:
@@ -77,20 +110,35 @@ def message_events(m: Message, plan: DayPlan) -> list[dict[str, Any]]:
     if i in plan.hard or i in plan.soft:
         hard = i in plan.hard
         failed = _base(m, "failed", m.after(1, 600), 1)
-        failed.update({
-            "log-level": "error", "severity": "permanent", "reason": "bounce",
-            "delivery-status": _status(550 if hard else 552, "5.1.1 The email account that "
-                                       "you tried to reach does not exist." if hard else
-                                       "5.2.2 Mailbox full", 1),
-        })
+        failed.update(
+            {
+                "log-level": "error",
+                "severity": "permanent",
+                "reason": "bounce",
+                "delivery-status": _status(
+                    550 if hard else 552,
+                    "5.1.1 The email account that you tried to reach does not exist."
+                    if hard
+                    else "5.2.2 Mailbox full",
+                    1,
+                ),
+            }
+        )
         return [*out, failed]
     delivered_at = m.after(2, 600)
     attempt = 1
     if i in plan.deferred:
         temp = _base(m, "failed", m.after(1, 60), 1)
-        temp.update({"log-level": "warn", "severity": "temporary", "reason": "generic",
-                     "delivery-status": _status(421, "4.7.0 Try again later", 1,
-                                                **{"retry-seconds": 600})})
+        temp.update(
+            {
+                "log-level": "warn",
+                "severity": "temporary",
+                "reason": "generic",
+                "delivery-status": _status(
+                    421, "4.7.0 Try again later", 1, **{"retry-seconds": 600}
+                ),
+            }
+        )
         out.append(temp)
         delivered_at = m.after(1, 60) + timedelta(seconds=600 + m.key[29])
         attempt = 2
@@ -101,8 +149,13 @@ def message_events(m: Message, plan: DayPlan) -> list[dict[str, Any]]:
     engaged = delivered_at + timedelta(seconds=30)
     for n in range(plan.opens.get(i, 0)):
         opened = _base(m, "opened", engaged + (m.after(10 + n, 3600) - m.sent_at), 10 + n)
-        opened.update({"ip": ip, "client-info": client,
-                       "geolocation": {"country": "DE", "region": "BE", "city": "Berlin"}})
+        opened.update(
+            {
+                "ip": ip,
+                "client-info": client,
+                "geolocation": {"country": "DE", "region": "BE", "city": "Berlin"},
+            }
+        )
         out.append(opened)
     later = engaged + timedelta(seconds=3700)
     for n in range(plan.clicks.get(i, 0)):

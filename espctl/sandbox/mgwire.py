@@ -136,8 +136,9 @@ def dns_records(domain: MgDomain) -> tuple[list[dict[str, Any]], list[dict[str, 
     ]
     sending = [
         record("TXT", domain.name, "v=spf1 include:mailgun.org ~all"),
-        record("TXT", f"{domain.dkim_selector}._domainkey.{domain.name}",
-               f"k=rsa; p={domain.dkim_key}"),
+        record(
+            "TXT", f"{domain.dkim_selector}._domainkey.{domain.name}", f"k=rsa; p={domain.dkim_key}"
+        ),
         record("CNAME", f"{domain.web_prefix}.{domain.name}", cname),
     ]
     return receiving, sending

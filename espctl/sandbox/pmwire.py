@@ -43,8 +43,10 @@ def pm_date(moment: datetime) -> str:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(_EASTERN)
     offset = local.strftime("%z")
-    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond:06d}0" + (
-        f"{offset[:3]}:{offset[3:]}"
+    return (
+        local.strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{local.microsecond:06d}0"
+        + (f"{offset[:3]}:{offset[3:]}")
     )
 
 

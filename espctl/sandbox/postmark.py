@@ -139,8 +139,10 @@ def put_server(ctx: PmContext, request: Request, params: dict[str, str]) -> Resp
         updates["track_links"] = canonical
     if "InboundSpamThreshold" in data:
         threshold = data["InboundSpamThreshold"]
-        if not isinstance(threshold, int) or isinstance(threshold, bool) or not (
-            0 <= threshold <= 30
+        if (
+            not isinstance(threshold, int)
+            or isinstance(threshold, bool)
+            or not (0 <= threshold <= 30)
         ):
             return pm_error(611, "The InboundSpamThreshold value is invalid.")
         updates["inbound_spam_threshold"] = threshold
@@ -177,16 +179,19 @@ def _sid(ctx: PmContext) -> int:
 def list_streams(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
     query = query_ci(request)
     wanted = query.get("messagestreamtype", "All")
-    types = {"all": None, "inbound": "Inbound", "transactional": "Transactional",
-             "broadcasts": "Broadcasts"}
+    types = {
+        "all": None,
+        "inbound": "Inbound",
+        "transactional": "Transactional",
+        "broadcasts": "Broadcasts",
+    }
     if wanted.lower() not in types:
         return pm_error(1221, "The 'MessageStreamType' value is invalid.")
     include_archived = parse_bool(query.get("includearchivedstreams", "false")) or False
     chosen = [
         s
         for s in ctx.state.postmark.streams
-        if (types[wanted.lower()] in (None, s.type))
-        and (include_archived or s.archived_at is None)
+        if (types[wanted.lower()] in (None, s.type)) and (include_archived or s.archived_at is None)
     ]
     return Response.json(
         200,

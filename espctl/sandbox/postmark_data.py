@@ -25,13 +25,23 @@ from .postmark import NO_STREAM
 from .traffic import DayCounts, Traffic
 
 _BOUNCE_TYPES = {
-    "HardBounce": (1, "Hard bounce", "The server was unable to deliver your message "
-                   "(ex: unknown user, mailbox not found)."),
+    "HardBounce": (
+        1,
+        "Hard bounce",
+        "The server was unable to deliver your message (ex: unknown user, mailbox not found).",
+    ),
     "SoftBounce": (4096, "Soft bounce", "Unable to temporarily deliver this email."),
-    "Transient": (2, "Message delayed", "The server could not temporarily deliver your "
-                  "message (ex: Message is delayed due to network troubles)."),
-    "SpamComplaint": (100001, "Spam complaint", "The subscriber explicitly marked this "
-                      "message as spam."),
+    "Transient": (
+        2,
+        "Message delayed",
+        "The server could not temporarily deliver your "
+        "message (ex: Message is delayed due to network troubles).",
+    ),
+    "SpamComplaint": (
+        100001,
+        "Spam complaint",
+        "The subscriber explicitly marked this message as spam.",
+    ),
 }
 
 
@@ -119,8 +129,11 @@ def overview(ctx: PmContext, request: Request, params: dict[str, str]) -> Respon
 #: sub-report -> (wire key -> DayCounts attribute)
 _SERIES: dict[str, dict[str, str]] = {
     "sends": {"Sent": "sent"},
-    "bounces": {"HardBounce": "hard_bounced", "SoftBounce": "soft_bounced",
-                "Transient": "deferred"},
+    "bounces": {
+        "HardBounce": "hard_bounced",
+        "SoftBounce": "soft_bounced",
+        "Transient": "deferred",
+    },
     "spam": {"SpamComplaint": "complained"},
     "tracked": {"Tracked": "sent"},
     "opens": {"Opens": "opened", "Unique": "unique_opened"},
@@ -260,8 +273,12 @@ def get_bounce(ctx: PmContext, request: Request, params: dict[str, str]) -> Resp
 def delivery_stats(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
     t = ctx.traffic.total("postmark")
     rows: list[dict[str, Any]] = [{"Name": "All", "Count": t.bounced + t.deferred + t.complained}]
-    for kind, attr in (("HardBounce", "hard_bounced"), ("SoftBounce", "soft_bounced"),
-                       ("Transient", "deferred"), ("SpamComplaint", "complained")):
+    for kind, attr in (
+        ("HardBounce", "hard_bounced"),
+        ("SoftBounce", "soft_bounced"),
+        ("Transient", "deferred"),
+        ("SpamComplaint", "complained"),
+    ):
         if getattr(t, attr):
             rows.append({"Type": kind, "Name": _BOUNCE_TYPES[kind][1], "Count": getattr(t, attr)})
     return Response.json(200, {"InactiveMails": t.hard_bounced + t.complained, "Bounces": rows})
@@ -304,27 +321,50 @@ def _message_json(m: Message) -> dict[str, Any]:
 def _message_events(m: Message, plan: DayPlan) -> list[dict[str, Any]]:
     i = m.index
     rcpt = m.recipient
-    delivered = {"DeliveryMessage": "smtp;250 2.0.0 OK", "DestinationServer":
-                 f"mx.{rcpt.split('@')[1]}", "DestinationIP": "203.0.113.25"}
+    delivered = {
+        "DeliveryMessage": "smtp;250 2.0.0 OK",
+        "DestinationServer": f"mx.{rcpt.split('@')[1]}",
+        "DestinationIP": "203.0.113.25",
+    }
     events: list[tuple[datetime, str, dict[str, Any]]] = []
     if i in plan.hard or i in plan.soft:
-        events.append((m.after(10, 3600), "Bounced", {"Summary": "The server was unable to "
-                       "deliver your message.", "BounceID": str(i)}))
+        events.append(
+            (
+                m.after(10, 3600),
+                "Bounced",
+                {"Summary": "The server was unable to deliver your message.", "BounceID": str(i)},
+            )
+        )
     else:
         if i in plan.deferred:
-            events.append((m.after(3, 60), "Transient", {"Summary": "Message delayed",
-                           "DeliveryMessage": "smtp;421 4.7.0 Try again later"}))
+            events.append(
+                (
+                    m.after(3, 60),
+                    "Transient",
+                    {
+                        "Summary": "Message delayed",
+                        "DeliveryMessage": "smtp;421 4.7.0 Try again later",
+                    },
+                )
+            )
         events.append((m.after(5, 600), "Delivered", delivered))
         for n in range(plan.opens.get(i, 0)):
             events.append((m.after(100 + n, 7200), "Opened", {"Summary": "Opened"}))
         for n in range(plan.clicks.get(i, 0)):
-            events.append((m.after(200 + n, 7200) , "LinkClicked", {
-                "Summary": "Clicked", "OriginalLink": "https://acme-mail.com/account"}))
+            events.append(
+                (
+                    m.after(200 + n, 7200),
+                    "LinkClicked",
+                    {"Summary": "Clicked", "OriginalLink": "https://acme-mail.com/account"},
+                )
+            )
         if i in plan.complained:
             events.append((m.after(300, 7200), "SpamComplaint", {"Summary": "Spam complaint"}))
     events.sort(key=lambda e: e[0])
-    return [{"Recipient": rcpt, "Type": kind, "ReceivedAt": pm_date(at), "Details": details}
-            for at, kind, details in events]
+    return [
+        {"Recipient": rcpt, "Type": kind, "ReceivedAt": pm_date(at), "Details": details}
+        for at, kind, details in events
+    ]
 
 
 def search_messages(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
@@ -353,8 +393,12 @@ def message_details(ctx: PmContext, request: Request, params: dict[str, str]) ->
     for m, plan in _recent_messages(ctx.traffic):
         if m.postmark_id == params["id"].lower():
             body = _message_json(m)
-            body.update(TextBody=f"{m.subject}\n", HtmlBody=f"<p>{m.subject}</p>",
-                        Body="", MessageEvents=_message_events(m, plan))
+            body.update(
+                TextBody=f"{m.subject}\n",
+                HtmlBody=f"<p>{m.subject}</p>",
+                Body="",
+                MessageEvents=_message_events(m, plan),
+            )
             return Response.json(200, body)
     return pm_error(701, "This message was not found.")
 
@@ -374,12 +418,15 @@ def _guarded(handler: Handler[PmContext]) -> Handler[PmContext]:
 def register(router: Router[PmContext]) -> None:
     """Add the data routes to ``router``."""
     router.add("GET", r"/stats/outbound", _guarded(overview))
-    router.add("GET", r"/stats/outbound/(?P<report>sends|bounces|spam|tracked|opens|clicks)",
-               _guarded(series))
+    router.add(
+        "GET",
+        r"/stats/outbound/(?P<report>sends|bounces|spam|tracked|opens|clicks)",
+        _guarded(series),
+    )
     router.add("GET", r"/deliverystats", _guarded(delivery_stats))
     router.add("GET", r"/bounces", _guarded(list_bounces))
     router.add("GET", r"/bounces/(?P<id>\d+)", _guarded(get_bounce))
     router.add("GET", r"/messages/outbound", _guarded(search_messages))
-    router.add("GET", r"/messages/outbound/(?P<id>[0-9a-fA-F-]{36})/details",
-               _guarded(message_details))
-
+    router.add(
+        "GET", r"/messages/outbound/(?P<id>[0-9a-fA-F-]{36})/details", _guarded(message_details)
+    )

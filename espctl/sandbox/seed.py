@@ -78,9 +78,7 @@ def seed_account(seed: int = 0, now: datetime | None = None) -> AccountState:
         track_links="None",
     )
 
-    def stream(
-        sid: str, name: str, stype: str, days_ago: int, desc: str | None = None
-    ) -> PmStream:
+    def stream(sid: str, name: str, stype: str, days_ago: int, desc: str | None = None) -> PmStream:
         return PmStream.model_validate(
             {
                 "id": sid,

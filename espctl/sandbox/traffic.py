@@ -101,9 +101,7 @@ class DayCounts:
     unsubscribed: int = 0
 
     def __add__(self, other: DayCounts) -> DayCounts:
-        return DayCounts(
-            *(getattr(self, f.name) + getattr(other, f.name) for f in fields(self))
-        )
+        return DayCounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
     @property
     def bounced(self) -> int:
@@ -234,11 +232,7 @@ class Traffic:
         return sum_counts(self.daily(provider, bucket, tag, start, end).values())
 
     def _window(self, start: date | None, end: date | None) -> list[date]:
-        return [
-            d
-            for d in self.days
-            if (start is None or d >= start) and (end is None or d <= end)
-        ]
+        return [d for d in self.days if (start is None or d >= start) and (end is None or d <= end)]
 
 
 def sum_counts(items: Iterable[DayCounts]) -> DayCounts:
