@@ -16,11 +16,13 @@ from espctl import __version__, api
 from espctl.commands.common import (
     colour,
     config_option,
+    format_option,
     handle_errors,
     notify,
     parallelism_option,
     sandbox_option,
 )
+from espctl.commands.demo_cmd import demo
 from espctl.commands.import_cmd import import_cmd
 from espctl.commands.route_cmd import route
 from espctl.commands.test_cmd import test
@@ -42,39 +44,35 @@ def main() -> None:
 
 
 @main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @config_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 @handle_errors
-def validate(config: str, fmt: str) -> None:
-    """Check a config offline: schema, references, provider limits.
+def validate(files: tuple[str, ...], config: str, fmt: str) -> None:
+    """Check config files offline: schema, references, provider limits.
 
-    Needs no credentials: an unset ${env:NAME} is a warning here. Every problem is
-    printed at once as FILE:LINE:COL: config.path: message. Exit 0 valid, 1 invalid.
+    Validates FILES, or the -c file when none are given (pre-commit passes the
+    changed files). Needs no credentials: an unset ${env:NAME} is a warning here.
+    Every problem is printed at once as FILE:LINE:COL: config.path: message.
+    Exit 0 when every file is valid, 1 otherwise.
     """
-    result = api.validate(config)
+    results = [api.validate(path) for path in (files or (config,))]
     if fmt == "json":
-        payload = {
-            "file": config,
-            "valid": result.valid,
-            "problems": [p.as_json() for p in result.problems],
-        }
-        click.echo(json.dumps(payload, indent=2))
+        payloads = [
+            {"file": r.file, "valid": r.valid, "problems": [p.as_json() for p in r.problems]}
+            for r in results
+        ]
+        click.echo(json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2))
     else:
-        for problem in result.problems:
-            click.echo(problem.render())
-        if result.valid:
-            click.echo(f"{config}: valid ({result.summary()})")
-        else:
-            errors = sum(1 for p in result.problems if p.severity == "error")
-            click.echo(f"{config}: {errors} error{'s' if errors != 1 else ''}", err=True)
-    sys.exit(0 if result.valid else 1)
+        for result in results:
+            for problem in result.problems:
+                click.echo(problem.render())
+            if result.valid:
+                click.echo(f"{result.file}: valid ({result.summary()})")
+            else:
+                errors = sum(1 for p in result.problems if p.severity == "error")
+                click.echo(f"{result.file}: {errors} error{'s' if errors != 1 else ''}", err=True)
+    sys.exit(0 if all(r.valid for r in results) else 1)
 
 
 @main.command()
@@ -255,6 +253,7 @@ def report(
     )
 
 
+main.add_command(demo)
 main.add_command(import_cmd)
 main.add_command(route)
 main.add_command(test)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from espctl.engine.plan import SENSITIVE_CHANGED, Change, Plan
+from espctl.engine.plan import SENSITIVE, SENSITIVE_CHANGED, Change, Plan
 
 MARKDOWN_LIMIT = 65_000
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
@@ -23,6 +23,8 @@ _UNMANAGED_NOTE = {
 
 
 def _value(value: Any) -> str:
+    if value == SENSITIVE:
+        return SENSITIVE
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 

@@ -1,0 +1,133 @@
+"""The demo, the README's Quick start, and the examples (configs and CI recipes)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from espctl.cli import main
+from espctl.commands.demo_cmd import quickstart_text
+from tests.conftest import EXAMPLES, QUICKSTART, REPO
+
+README = REPO / "README.md"
+CI_RUN = REPO / ".ci" / "run"
+
+
+def test_demo_runs_offline_and_converges(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = CliRunner(env={"POSTMARK_SERVER_TOKEN": None, "MAILGUN_API_KEY": None}).invoke(
+        main, ["demo", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    stdout = result.stdout
+    steps = [line for line in stdout.splitlines() if line.startswith("== ")]
+    assert [s.split(".")[0] for s in steps] == ["== 1", "== 2", "== 3", "== 4", "== 5"]
+    assert "Plan: 5 to create, 12 to update, 0 to delete, 4 unchanged." in stdout
+    assert "Apply: 17 applied, 0 failed, 0 skipped." in stdout
+    # the second plan is empty
+    after_apply = stdout.split("== 4.")[1]
+    assert "No changes. 21 managed resources match the config." in after_apply
+    report = out / "report.html"
+    assert report.exists() and report.stat().st_size > 50_000
+    assert (out / "plans" / "demo.json").exists()
+    assert "notice:" not in result.stderr  # no credential was needed or asked for
+    # running it again starts from a fresh account
+    again = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert again.exit_code == 0
+    assert "Plan: 5 to create, 12 to update" in again.stdout
+
+
+def test_packaged_quickstart_is_the_example() -> None:
+    assert quickstart_text() == QUICKSTART.read_text()
+
+
+def _quick_start_commands() -> list[str]:
+    text = README.read_text()
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"```sh\n(.*?)```", section, re.S)]
+
+
+def test_readme_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one() -> None:
+    commands = _quick_start_commands()
+    assert len(commands) == 2
+    install_and_demo, tests = commands
+    assert install_and_demo == "pip install -e . && espctl demo"
+    assert tests.endswith("python -m pytest -q")
+    ci_lines = [line.strip() for line in CI_RUN.read_text().splitlines()]
+    assert tests in ci_lines, ".ci/run must run the README's test command verbatim"
+
+
+def _espctl_invocations(text: str) -> list[list[str]]:
+    """Every `espctl ...` command line in a shell-ish text, shell variables dropped."""
+    calls = []
+    for line in text.replace("\\\n", " ").splitlines():
+        for part in re.split(r"&&|;|\|", line):
+            part = part.strip().lstrip("-").strip()
+            if not part.startswith("espctl "):
+                continue
+            words = [
+                w
+                for w in shlex.split(part.split("#", 1)[0].split(">", 1)[0])
+                if not w.startswith("$")
+            ]
+            calls.append(words[1:])
+    return calls
+
+
+def _check_invocation(args: list[str]) -> None:
+    name, *rest = args
+    command = main.commands.get(name)
+    assert command is not None, f"no command {name!r}"
+    try:
+        command.make_context(name, rest)
+    except click.UsageError as exc:  # unknown option, bad choice, ...
+        pytest.fail(f"espctl {' '.join(args)}: {exc.format_message()}")
+
+
+CI_FILES = sorted((EXAMPLES / "ci").glob("*.yml"))
+
+
+@pytest.mark.parametrize("path", CI_FILES, ids=lambda p: p.name)
+def test_ci_recipes_parse_and_call_real_commands(path: Path) -> None:
+    yaml.safe_load(path.read_text())
+    calls = _espctl_invocations(path.read_text())
+    assert calls, f"{path.name} runs no espctl command"
+    for args in calls:
+        _check_invocation(args)
+
+
+def test_github_recipe_covers_pr_main_nightly_and_forks() -> None:
+    text = (EXAMPLES / "ci" / "github-actions.yml").read_text()
+    assert "--format markdown" in text and "updateComment" in text  # one comment, updated
+    assert "upload-artifact" in text and "apply plans/plan.json" in text
+    assert "--detailed-exitcode" in text and "schedule" in text
+    assert "--sandbox" in text and "head.repo.full_name" in text
+
+
+def test_pre_commit_hook_calls_validate() -> None:
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "espctl-validate"
+    entry = shlex.split(hook["entry"])
+    assert entry[0] == "espctl"
+    _check_invocation([*entry[1:], "espctl.yaml"])
+
+
+def test_validate_takes_the_files_pre_commit_passes(tmp_path: Path) -> None:
+    bad = tmp_path / "espctl.yaml"
+    bad.write_text("version: 2\n")
+    result = CliRunner().invoke(main, ["validate", str(QUICKSTART), str(bad)])
+    assert result.exit_code == 1
+    assert f"{QUICKSTART}: valid" in result.stdout
+    assert f"{bad}:1:10: version:" in result.stdout
+
+
+def test_readme_documents_every_command() -> None:
+    text = README.read_text()
+    for name in main.list_commands(click.Context(main)):
+        assert f"### `espctl {name}" in text, f"README has no section for espctl {name}"
