@@ -67,8 +67,8 @@ def _espctl_invocations(text: str) -> list[list[str]]:
     """Every `espctl ...` command line in a shell-ish text, shell variables dropped."""
     calls = []
     for line in text.replace("\\\n", " ").splitlines():
-        for part in re.split(r"&&|;|\|", line):
-            part = part.strip().lstrip("-").strip()
+        for raw in re.split(r"&&|;|\|", line):
+            part = raw.strip().lstrip("-").strip()
             if not part.startswith("espctl "):
                 continue
             words = [
