@@ -157,32 +157,24 @@ class HttpClient:
                         method, path, params=params, content=content, headers=headers
                     )
                     await response.aread()
-            except httpx.TimeoutException as exc:
+            except httpx.TransportError as exc:  # timeouts included
                 if retry and attempt < self.options.max_attempts:
                     self.stats.retries += 1
                     await self._sleep(self._backoff(attempt))
                     continue
+                what = (
+                    "timed out"
+                    if isinstance(exc, httpx.TimeoutException)
+                    else f"connection failed ({type(exc).__name__})"
+                )
+                plural = "s" if attempt > 1 else ""
+                maybe = "" if retry else " (not retried: the request may have been applied)"
                 raise ProviderUnavailable(
                     self.provider,
                     method,
                     shown,
                     None,
-                    f"timed out after {attempt} attempt{'s' if attempt > 1 else ''}"
-                    + ("" if retry else " (not retried: the request may have been applied)"),
-                ) from exc
-            except httpx.TransportError as exc:
-                if retry and attempt < self.options.max_attempts:
-                    self.stats.retries += 1
-                    await self._sleep(self._backoff(attempt))
-                    continue
-                raise ProviderUnavailable(
-                    self.provider,
-                    method,
-                    shown,
-                    None,
-                    f"connection failed ({type(exc).__name__}) after {attempt} attempt"
-                    + ("s" if attempt > 1 else "")
-                    + ("" if retry else " (not retried: the request may have been applied)"),
+                    f"{what} after {attempt} attempt{plural}{maybe}",
                 ) from exc
             status = response.status_code
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
