@@ -11,14 +11,11 @@ import asyncio
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from espctl import __version__
 from espctl.config import LoadedConfig, load_config
@@ -38,29 +35,38 @@ from espctl.errors import (
     StalePlanError,
 )
 from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider
 from espctl.providers.base import Provider
-from espctl.providers.http import HttpOptions
-from espctl.providers.registry import create_provider
 from espctl.report.collect import ProviderInput, build_report_data
 from espctl.report.data import ReportData
 from espctl.report.render import render_report
-from espctl.sandbox import (
-    DEFAULT_MAILGUN_API_KEY,
-    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    DEFAULT_POSTMARK_SERVER_TOKEN,
-    DEFAULT_STATE_PATH,
-    SandboxCredentials,
-    SandboxStore,
-    SandboxTransport,
+from espctl.session import (
+    SANDBOX_HOOK_PASSWORD,
+    Notify,
+    RunOptions,
+    close_all,
+    load,
+    providers_for,
+    quiet,
+    request_counter,
 )
 
-Notify = Callable[[str], None]
-SANDBOX_HOOK_PASSWORD = "sandbox-hook-password"
-
-
-def _quiet(message: str) -> None:
-    """The default ``notify``: say nothing."""
+__all__ = [
+    "SANDBOX_HOOK_PASSWORD",
+    "ApplyOutcome",
+    "PlanResult",
+    "ReportResult",
+    "RunOptions",
+    "ValidationResult",
+    "apply",
+    "compute_plan",
+    "load",
+    "plan",
+    "providers_for",
+    "read_saved_plan",
+    "report",
+    "save_plan",
+    "validate",
+]
 
 
 @dataclass(frozen=True)
@@ -101,104 +107,12 @@ def validate(path: str, env: Mapping[str, str] | None = None) -> ValidationResul
     return ValidationResult(path, loaded.warnings, loaded)
 
 
-@dataclass
-class RunOptions:
-    """How a command reaches the providers."""
-
-    config: str = "espctl.yaml"
-    sandbox: bool = False
-    sandbox_state: str = str(DEFAULT_STATE_PATH)
-    parallelism: int = 8
-    env: Mapping[str, str] | None = None
-    notify: Notify = _quiet
-    transport: httpx.AsyncBaseTransport | None = None  # tests: e.g. respx or a sandbox
-    http: HttpOptions | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-_SANDBOX_DEFAULTS = {
-    "server_token": DEFAULT_POSTMARK_SERVER_TOKEN,
-    "account_token": DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    "api_key": DEFAULT_MAILGUN_API_KEY,
-    "password": SANDBOX_HOOK_PASSWORD,
-}
-
-
-def load(options: RunOptions) -> LoadedConfig:
-    """Load the config for a command that talks to providers (unset variables are errors).
-
-    Under ``--sandbox`` an unset credential resolves to the sandbox's own, with a notice.
-    """
-    env = os.environ if options.env is None else options.env
-
-    def missing(name: str, path: str) -> str | None:
-        if not options.sandbox:
-            return None
-        value = _SANDBOX_DEFAULTS.get(path.rsplit(".", 1)[-1])
-        if value is not None:
-            options.notify(f"notice: {name} is not set; --sandbox uses the sandbox's own value")
-        return value
-
-    loaded = load_config(options.config, env=env, env_mode="strict", missing=missing)
-    for warning in loaded.warnings:
-        options.notify(warning.render())
-    return loaded
-
-
-def _sandbox_credentials(loaded: LoadedConfig) -> SandboxCredentials:
-    """The sandbox accepts exactly what the config resolved to."""
-    values: dict[str, str] = {}
-    for block in loaded.config.providers.values():
-        match block:
-            case PostmarkProvider():
-                values.setdefault("postmark_server_token", block.server_token.reveal())
-                if block.account_token is not None:
-                    values.setdefault("postmark_account_token", block.account_token.reveal())
-            case MailgunProvider():
-                values.setdefault("mailgun_api_key", block.api_key.reveal())
-    return SandboxCredentials(**values)
-
-
-@contextmanager
-def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[str, Provider]]:
-    """The provider clients of a config, against the real APIs or the embedded sandbox.
-
-    Under ``--sandbox`` the sandbox state file is locked for the whole command and saved
-    after it, so that separate commands see one account.
-    """
-    http = options.http or HttpOptions(parallelism=options.parallelism)
-
-    def build(transport: httpx.AsyncBaseTransport | None) -> dict[str, Provider]:
-        return {
-            pid: create_provider(pid, block, options=http, transport=transport)
-            for pid, block in sorted(loaded.config.providers.items())
-        }
-
-    if not options.sandbox:
-        yield build(options.transport)
-        return
-    store = SandboxStore(options.sandbox_state, credentials=_sandbox_credentials(loaded))
-    with store.transaction() as app:
-        yield build(SandboxTransport(app))
-
-
-async def _close(providers: Mapping[str, Provider]) -> None:
-    await asyncio.gather(*(p.aclose() for p in providers.values()))
-
-
-def _requests(providers: Mapping[str, Provider]) -> Callable[[], int]:
-    def count() -> int:
-        return sum(int(getattr(p, "requests", 0)) for p in providers.values())
-
-    return count
-
-
 async def compute_plan(
-    loaded: LoadedConfig, providers: Mapping[str, Provider], notify: Notify = _quiet
+    loaded: LoadedConfig, providers: Mapping[str, Provider], notify: Notify = quiet
 ) -> Plan:
     """Read live state and diff it against the config."""
     desired = desired_state(loaded.config)
-    live = await read_all(providers, desired, notify, _requests(providers))
+    live = await read_all(providers, desired, notify, request_counter(providers))
     capabilities = {pid: p.capabilities for pid, p in providers.items()}
     return make_plan(
         desired,
@@ -227,9 +141,9 @@ def plan(options: RunOptions) -> PlanResult:
         async def run() -> PlanResult:
             try:
                 result = await compute_plan(loaded, providers, options.notify)
-                return PlanResult(result, _requests(providers)())
+                return PlanResult(result, request_counter(providers)())
             finally:
-                await _close(providers)
+                await close_all(providers)
 
         return asyncio.run(run())
 
@@ -316,7 +230,7 @@ def apply(
                 result = await apply_plan(current, providers, options.notify)
                 return ApplyOutcome(current, result)
             finally:
-                await _close(providers)
+                await close_all(providers)
 
         return asyncio.run(run())
 
@@ -368,7 +282,7 @@ def report(
             try:
                 inputs = await asyncio.gather(*(one(pid, p) for pid, p in providers.items()))
             finally:
-                await _close(providers)
+                await close_all(providers)
             ok = {i.id: i.live for i in inputs if i.live is not None}
             try:
                 plan_ = make_plan(

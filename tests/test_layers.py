@@ -33,7 +33,9 @@ ALLOWED: dict[str, set[str]] = {
     },
     "__init__": set(),
 }
-ALLOWED["cli"] |= {"commands", "importer"}
+ALLOWED["session"] = {"errors", "model", "config", "providers", "sandbox"}
+ALLOWED["api"] |= {"session"}
+ALLOWED["cli"] |= {"commands", "importer", "session"}
 ALLOWED["commands"] = ALLOWED["cli"] | {"cli"}
 ALLOWED["importer"] = {"errors", "model", "config", "providers", "engine"}
 PURE = {"model", "engine"}

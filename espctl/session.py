@@ -1,0 +1,131 @@
+"""How a command reaches the providers: options, config loading, the sandbox wiring.
+
+``api`` re-exports :class:`RunOptions`, :func:`load` and :func:`providers_for`; command
+modules and library users may use them from either place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from espctl.config import LoadedConfig, load_config
+from espctl.model.mailgun import MailgunProvider
+from espctl.model.postmark import PostmarkProvider
+from espctl.providers.base import Provider
+from espctl.providers.http import HttpOptions
+from espctl.providers.registry import create_provider
+from espctl.sandbox import (
+    DEFAULT_MAILGUN_API_KEY,
+    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+    DEFAULT_POSTMARK_SERVER_TOKEN,
+    DEFAULT_STATE_PATH,
+    SandboxCredentials,
+    SandboxStore,
+    SandboxTransport,
+)
+
+Notify = Callable[[str], None]
+SANDBOX_HOOK_PASSWORD = "sandbox-hook-password"
+
+
+def quiet(message: str) -> None:
+    """The default ``notify``: say nothing."""
+
+
+@dataclass
+class RunOptions:
+    """How a command reaches the providers."""
+
+    config: str = "espctl.yaml"
+    sandbox: bool = False
+    sandbox_state: str = str(DEFAULT_STATE_PATH)
+    parallelism: int = 8
+    env: Mapping[str, str] | None = None
+    notify: Notify = quiet
+    transport: httpx.AsyncBaseTransport | None = None  # tests: e.g. respx or a sandbox
+    http: HttpOptions | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_SANDBOX_DEFAULTS = {
+    "server_token": DEFAULT_POSTMARK_SERVER_TOKEN,
+    "account_token": DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+    "api_key": DEFAULT_MAILGUN_API_KEY,
+    "password": SANDBOX_HOOK_PASSWORD,
+}
+
+
+def load(options: RunOptions) -> LoadedConfig:
+    """Load the config for a command that talks to providers (unset variables are errors).
+
+    Under ``--sandbox`` an unset credential resolves to the sandbox's own, with a notice.
+    """
+    env = os.environ if options.env is None else options.env
+
+    def missing(name: str, path: str) -> str | None:
+        if not options.sandbox:
+            return None
+        value = _SANDBOX_DEFAULTS.get(path.rsplit(".", 1)[-1])
+        if value is not None:
+            options.notify(f"notice: {name} is not set; --sandbox uses the sandbox's own value")
+        return value
+
+    loaded = load_config(options.config, env=env, env_mode="strict", missing=missing)
+    for warning in loaded.warnings:
+        options.notify(warning.render())
+    return loaded
+
+
+def _sandbox_credentials(loaded: LoadedConfig) -> SandboxCredentials:
+    """The sandbox accepts exactly what the config resolved to."""
+    values: dict[str, str] = {}
+    for block in loaded.config.providers.values():
+        match block:
+            case PostmarkProvider():
+                values.setdefault("postmark_server_token", block.server_token.reveal())
+                if block.account_token is not None:
+                    values.setdefault("postmark_account_token", block.account_token.reveal())
+            case MailgunProvider():
+                values.setdefault("mailgun_api_key", block.api_key.reveal())
+    return SandboxCredentials(**values)
+
+
+@contextmanager
+def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[str, Provider]]:
+    """The provider clients of a config, against the real APIs or the embedded sandbox.
+
+    Under ``--sandbox`` the sandbox state file is locked for the whole command and saved
+    after it, so that separate commands see one account.
+    """
+    http = options.http or HttpOptions(parallelism=options.parallelism)
+
+    def build(transport: httpx.AsyncBaseTransport | None) -> dict[str, Provider]:
+        return {
+            pid: create_provider(pid, block, options=http, transport=transport)
+            for pid, block in sorted(loaded.config.providers.items())
+        }
+
+    if not options.sandbox:
+        yield build(options.transport)
+        return
+    store = SandboxStore(options.sandbox_state, credentials=_sandbox_credentials(loaded))
+    with store.transaction() as app:
+        yield build(SandboxTransport(app))
+
+
+async def close_all(providers: Mapping[str, Provider]) -> None:
+    await asyncio.gather(*(p.aclose() for p in providers.values()))
+
+
+def request_counter(providers: Mapping[str, Provider]) -> Callable[[], int]:
+    def count() -> int:
+        return sum(int(getattr(p, "requests", 0)) for p in providers.values())
+
+    return count
