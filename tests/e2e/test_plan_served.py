@@ -148,3 +148,17 @@ def test_plan_under_latency_and_rate_limits_still_succeeds(served: Served) -> No
     assert len(plan_json(result)["changes"]) == 17
     kinds = [kind for _, _, kind in served.app.faults.history]
     assert kinds.count("429") == 2 and kinds.count("503") == 1
+
+
+def test_slow_reads_show_a_progress_line_on_stderr_only(served: Served) -> None:
+    served.app.faults.latency_ms = 700  # domain detail, then tracking: > 1 s in all
+    result = served.run("plan", "--format", "json")
+    assert result.exit_code == 0
+    assert "reading live state from mailgun, postmark (1s, " in result.stderr
+    assert "read live state in " in result.stderr
+    json.loads(result.stdout)  # stdout stays the pure result
+
+
+def test_fast_reads_show_no_progress_line(served: Served) -> None:
+    result = served.run("plan", "--format", "json")
+    assert "reading live state" not in result.stderr
