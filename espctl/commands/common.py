@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from espctl.errors import EspctlError
+from espctl.errors import EspctlError, redact
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +32,15 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except Exception as exc:  # a bug: one line, the traceback only on request
+            if os.environ.get("ESPCTL_DEBUG"):
+                raise
+            click.echo(
+                f"internal error (a bug in espctl, please report it): {type(exc).__name__}: "
+                f"{redact(str(exc))[:300]}; set ESPCTL_DEBUG=1 to see the traceback",
+                err=True,
+            )
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
