@@ -1,0 +1,151 @@
+"""Mailgun's live state as config: the provider block, its domains and webhook items.
+
+Every domain of the account's region (with a comment for sandbox, disabled and
+unverified ones), tracking lifted into ``defaults`` by :mod:`.mailgun_tracking`, and
+one webhook item per (domain, event, URL); a (domain, event) webhook is imported whole
+or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from espctl.importer.document import (
+    EnvVar,
+    ProviderSource,
+    _Doc,
+    _has_ref,
+    _Hook,
+    _ref,
+    _shown_url,
+    _url_problem,
+)
+from espctl.importer.mailgun_tracking import (
+    domain_tracking,
+    lifted_defaults,
+    overrides,
+    tracking_spec,
+)
+from espctl.model import mailgun as mg
+from espctl.model.common import Secret
+from espctl.model.mailgun import MailgunProvider
+from espctl.model.resources import LiveState, Resource
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _import_mailgun(
+    doc: _Doc,
+    source: ProviderSource,
+    live: LiveState,
+    raw_tracking: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any]:
+    pid = source.provider_id
+    block = source.block
+    assert isinstance(block, MailgunProvider)
+    out: dict[str, Any] = {"type": "mailgun", "api_key": _ref(source.credentials["api_key"])}
+    doc.env[source.credentials["api_key"]] = EnvVar(
+        source.credentials["api_key"], f"Mailgun private API key ({pid})"
+    )
+    out["region"] = block.region.value
+    if block.endpoint:
+        out["endpoint"] = block.endpoint
+    if block.default_sender:
+        out["default_sender"] = block.default_sender
+    doc.comments[("providers", pid)] = f"Mailgun, {block.region.value.upper()} region"
+
+    facts: Mapping[str, Any] = live.facts.get("domains") or {}
+    by_kind: dict[str, dict[str, Resource]] = {}
+    for resource in live.resources:
+        by_kind.setdefault(resource.kind, {})[resource.key] = resource
+    names: list[str] = []
+    for name in sorted(by_kind.get(mg.KIND_DOMAIN, {})):
+        if not _HOSTNAME.match(name):
+            doc.warn(pid, f"domain {name!r} not imported: not a lower-case host name")
+            continue
+        if not (facts.get(name) or {}).get("exists", True):
+            continue
+        names.append(name)
+
+    values = domain_tracking(
+        doc, pid, names, by_kind.get(mg.KIND_TRACKING, {}), facts, raw_tracking
+    )
+    defaults = lifted_defaults(names, values)
+    if defaults:
+        out["defaults"] = {"tracking": tracking_spec(defaults)}
+    domains: dict[str, Any] = {}
+    for name in names:
+        own = overrides(values[name], defaults)
+        domains[name] = {"tracking": tracking_spec(own)} if own else {}
+        doc.manage(by_kind[mg.KIND_DOMAIN][name])
+        doc.counts["domains"] += 1
+        comment = _domain_comment(name, facts.get(name) or {})
+        if comment:
+            doc.comments[("providers", pid, "domains", name)] = comment
+    out["domains"] = domains
+
+    imported = set(names)
+    for key, hook in sorted(by_kind.get(mg.KIND_WEBHOOK, {}).items()):
+        domain, _, event_id = key.partition(" ")
+        if domain not in imported:
+            continue
+        items = _mailgun_hooks(doc, pid, domain, event_id, hook)
+        if items is not None:
+            doc.hooks.extend(items)
+            doc.manage(hook)
+    return out
+
+
+def _domain_comment(name: str, facts: Mapping[str, Any]) -> str | None:
+    notes = []
+    if name.startswith("sandbox") and name.endswith(".mailgun.org"):
+        notes.append("Mailgun sandbox domain (test sending to authorized recipients only)")
+    state = facts.get("state")
+    if state == "disabled":
+        notes.append("disabled at Mailgun: it does not send")
+    elif state and state != "active":
+        notes.append(f"{state} at Mailgun: verify its DNS records before sending")
+    elif facts and not facts.get("verified", True):
+        notes.append("sending DNS records not valid: Mailgun may refuse to send")
+    return "; ".join(notes) or None
+
+
+def _mailgun_hooks(
+    doc: _Doc, pid: str, domain: str, event_id: str, hook: Resource
+) -> list[_Hook] | None:
+    """One item per URL of a (domain, event) webhook, or None (whole webhook skipped)."""
+    event = mg.WEBHOOK_TO_EVENT.get(event_id)
+    if event is None:
+        doc.warn(
+            pid,
+            f"domain {domain!r}: webhook event {event_id!r} has no espctl event name; not imported",
+        )
+        return None
+    auth: Mapping[str, Mapping[str, Any]] = hook.fields.get("basic_auth") or {}
+    items = []
+    for url in hook.fields.get("urls") or []:
+        creds = auth.get(url) or {}
+        username = creds.get("username")
+        problem = _url_problem(str(url))
+        if problem is None and isinstance(username, str) and _has_ref(username):
+            problem = "its basic-auth user name contains '${'"
+        if problem is not None:
+            doc.warn(
+                pid,
+                f"domain {domain!r}: {event_id} webhook not imported ({_shown_url(str(url))}: "
+                f"{problem}); its URLs are left unmanaged together",
+            )
+            return None
+        password = creds.get("password")
+        items.append(
+            _Hook(
+                target=f"{pid}/{domain}",
+                url=str(url),
+                events=frozenset({event}),
+                username=str(username) if username else None,
+                password=password if isinstance(password, Secret) and username else None,
+            )
+        )
+    return items
