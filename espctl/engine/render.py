@@ -7,6 +7,7 @@ failed checks; none shows a secret (values are redacted in the plan model alread
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from espctl.engine.plan import SENSITIVE, SENSITIVE_CHANGED, Change, Plan
@@ -96,8 +97,41 @@ def render_text(plan: Plan, colour: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+@dataclass
+class _Section:
+    """A Markdown block whose items can be cut short to fit a size budget."""
+
+    opening: list[str]
+    items: list[list[str]]
+    closing: list[str]
+    more: str  # e.g. "{n} more changes": the line said when items are cut
+
+    def render(self, budget: int) -> tuple[str, int]:
+        """The block within ``budget`` characters, and how many items it left out."""
+        used = len("\n".join(self.opening + self.closing)) + len(self.more) + 40
+        body: list[str] = []
+        shown = 0
+        for item in self.items:
+            size = len("\n".join(item)) + 1
+            if used + size > budget:
+                break
+            body.extend(item)
+            used += size
+            shown += 1
+        omitted = len(self.items) - shown
+        if not shown:
+            return "", omitted
+        if omitted:
+            body.append(self.more.format(n=omitted))
+        return "\n".join(self.opening + body + self.closing) + "\n", omitted
+
+
 def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
-    """A pull-request comment: a summary first, details folded, never over ``limit``."""
+    """A pull-request comment: a summary first, details folded, never over ``limit``.
+
+    When everything does not fit, each block keeps as many items as it can and says how
+    many it left out; the saved plan and ``espctl plan`` have them all.
+    """
     s = plan.summary
     head = [
         "### espctl plan",
@@ -112,59 +146,68 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         head += [f"> **Blocked:** {plan.blocked_reason}", ""]
     if not plan.has_changes:
         head += ["No changes: the providers match the config.", ""]
-    for check in plan.failed_checks:
-        head.append(f"- :x: **{check.provider}** {check.name}: {_md(check.message)}")
-    if plan.failed_checks:
-        head.append("")
     tail = [f"<sub>fingerprint `{plan.fingerprint[:16]}`</sub>", ""]
-    sections: list[list[str]] = []
+    sections: list[_Section] = []
+    if plan.failed_checks:
+        sections.append(
+            _Section(
+                [],
+                [
+                    [f"- :x: **{c.provider}** {c.name}: {_md(c.message)}"]
+                    for c in plan.failed_checks
+                ],
+                [""],
+                "- … {n} more failed checks",
+            )
+        )
     for provider in sorted({c.provider for c in plan.changes}):
         changes = [c for c in plan.changes if c.provider == provider]
-        body = [line for c in changes for line in change_lines(c)]
+        plural = "s" if len(changes) != 1 else ""
         sections.append(
-            [
-                f"<details><summary><b>{provider}</b>: {len(changes)} change"
-                f"{'s' if len(changes) != 1 else ''}</summary>",
-                "",
-                "```diff",
-                *body,
-                "```",
-                "</details>",
-                "",
-            ]
+            _Section(
+                [
+                    f"<details><summary><b>{provider}</b>: {len(changes)} change{plural}</summary>",
+                    "",
+                    "```diff",
+                ],
+                [change_lines(c) for c in changes],
+                ["```", "</details>", ""],
+                "  … {n} more changes not shown",
+            )
         )
     if plan.unmanaged:
-        rows = [
-            f"| {u.resource.provider} | {u.resource.kind} | `{_md(u.resource.key)}` | "
-            f"{_UNMANAGED_NOTE[u.action]} |"
-            for u in plan.unmanaged
-        ]
         sections.append(
-            [
-                f"<details><summary>Unmanaged resources ({len(plan.unmanaged)})</summary>",
-                "",
-                "| provider | kind | key | policy |",
-                "|---|---|---|---|",
-                *rows,
-                "</details>",
-                "",
-            ]
+            _Section(
+                [
+                    f"<details><summary>Unmanaged resources ({len(plan.unmanaged)})</summary>",
+                    "",
+                    "| provider | kind | key | policy |",
+                    "|---|---|---|---|",
+                ],
+                [
+                    [
+                        f"| {u.resource.provider} | {u.resource.kind} | `{_md(u.resource.key)}` | "
+                        f"{_UNMANAGED_NOTE[u.action]} |"
+                    ]
+                    for u in plan.unmanaged
+                ],
+                ["</details>", ""],
+                "| … | | {n} more | |",
+            )
         )
     text = "\n".join(head)
-    budget = limit - len("\n".join(tail)) - 200
+    notice = (
+        "\n> **Truncated** to stay under {limit:,} characters: {n} items are not shown; run "
+        "`espctl plan` or download the saved plan for everything.\n\n"
+    )
+    budget = limit - len("\n".join(tail)) - len(notice) - 20
     omitted = 0
     for section in sections:
-        chunk = "\n".join(section) + "\n"
-        if len(text) + len(chunk) > budget:
-            omitted += 1
-            continue
+        chunk, cut = section.render(budget - len(text))
+        omitted += cut
         text += chunk
     if omitted:
-        text += (
-            f"\n> **Truncated:** {omitted} section{'s' if omitted > 1 else ''} omitted to stay "
-            f"under {limit:,} characters; run `espctl plan` or download the saved plan for "
-            "everything.\n\n"
-        )
+        text += notice.format(limit=limit, n=omitted)
     return text + "\n".join(tail)
 
 

@@ -156,7 +156,28 @@ def test_markdown_never_exceeds_the_limit_and_says_so() -> None:
     assert len(md) <= MARKDOWN_LIMIT
     assert md.startswith("### espctl plan")
     assert "| 1200 | 0 | 0 | 0 |" in md
-    assert "**Truncated:**" in md
+    assert "**Truncated** to stay under 65,000 characters" in md
+    # the first provider's block is shown in part, saying what it left out
+    assert "<details><summary><b>p000</b>: 20 changes</summary>" in md
+    omitted = int(md.split("**Truncated** to stay under 65,000 characters: ")[1].split()[0])
+    shown = md.count("  + p")
+    assert shown + omitted == 1200
+    assert "more changes not shown" in md
+
+
+def test_markdown_cuts_a_single_huge_provider_instead_of_dropping_it() -> None:
+    desired = [
+        Resource("big", "x.stream", f"s{j:04d}", {"name": "N" * 100, "type": "t"})
+        for j in range(2000)
+    ]
+    p = make_plan(
+        {"big": desired}, {"big": LiveState("big", ())}, {"big": CAPS}, Policy(), config_text=""
+    )
+    md = render_markdown(p)
+    assert len(md) <= MARKDOWN_LIMIT
+    assert "<details><summary><b>big</b>: 2000 changes</summary>" in md
+    assert md.count("```diff") == 1 and md.count("```") == 2  # the block is closed
+    assert "more changes not shown" in md
 
 
 FIELD_VALUES = st.one_of(st.booleans(), st.integers(0, 3), st.sampled_from(["a", "b", ""]))
