@@ -20,8 +20,8 @@ from .events import (
     recent_days,
 )
 from .http import Handler, Request, Response, Router, parse_bool, query_ci
+from .pmrequest import NO_STREAM
 from .pmwire import PmContext, pm_date, pm_error
-from .postmark import NO_STREAM
 from .traffic import DayCounts, Traffic
 
 _BOUNCE_TYPES = {
