@@ -9,7 +9,6 @@ URL userinfo, and error bodies as ``message``/``Reason``/``Description`` or plai
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -25,6 +24,7 @@ from espctl.model.resources import Check, LiveState, Resource
 from espctl.model.traffic import TrafficData
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.http import HttpClient, HttpOptions, Sleep
+from espctl.providers.probe_mailgun import probe_mailgun
 from espctl.providers.traffic_mailgun import read_mailgun_traffic
 
 DOMAIN_PAGE = 1000  # v4 domains list maximum
@@ -358,131 +358,5 @@ class MailgunApi:
 
     # -- connection test ---------------------------------------------------------------
     async def probe(self) -> list[ProbeResult]:
-        """Read-only probes, run concurrently and timed one by one.
-
-        ``GET /v4/domains`` (the API key and region), then per configured domain
-        ``GET /v4/domains/{name}`` (state, SPF/DKIM/tracking DNS verification) with
-        ``GET /v3/domains/{name}/webhooks`` (webhook count).
-        """
-        names = sorted(self.block.domains)
-        return list(
-            await asyncio.gather(self._probe_key(), *(self._probe_domain(name) for name in names))
-        )
-
-    @property
-    def _region(self) -> str:
-        return self.block.region.value.upper()
-
-    async def _probe_key(self) -> ProbeResult:
-        start = time.perf_counter()
-        try:
-            page = await self.http.get_json("/v4/domains", {"limit": DOMAIN_PAGE})
-        except ProviderError as exc:
-            return ProbeResult(
-                "api key", False, str(exc), time.perf_counter() - start, self._cause(exc, None)
-            )
-        names = sorted(str(i.get("name")) for i in page.get("items") or [])
-        total = int(page.get("total_count") or len(names))
-        missing = sorted(set(self.block.domains) - set(names))
-        detail = f"accepted: {total} domains in {self._region}"
-        if missing and total <= len(names):
-            other = "US" if self._region == "EU" else "EU"
-            detail += f"; not in this region: {', '.join(missing)} (they may live in {other})"
-        return ProbeResult(
-            "api key",
-            True,
-            detail,
-            time.perf_counter() - start,
-            facts={"region": self.block.region.value, "total": total, "domains": names},
-        )
-
-    async def _probe_domain(self, name: str) -> ProbeResult:
-        label = f"domain {name}"
-        start = time.perf_counter()
-        detail_call = self.http.get_json(f"/v4/domains/{name}")
-        hooks_call = self.http.get_json(f"/v3/domains/{name}/webhooks")
-        answers: tuple[Any, Any] = await asyncio.gather(
-            detail_call, hooks_call, return_exceptions=True
-        )
-        found, hooks = answers
-        seconds = time.perf_counter() - start
-        if isinstance(found, ProviderError):
-            return ProbeResult(label, False, str(found), seconds, self._cause(found, name))
-        if isinstance(found, BaseException):
-            raise found
-        domain = found.get("domain") or {}
-        state = str(domain.get("state", "unknown"))
-        records = [
-            {
-                "check": _record_role(r),
-                "type": r.get("record_type"),
-                "name": r.get("name"),
-                "valid": r.get("valid"),
-            }
-            for r in found.get("sending_dns_records") or []
-        ]
-        all_valid = all(r["valid"] == "valid" for r in records)
-        verified = state == "active" and all_valid
-        dns = ", ".join(f"{r['check']} {r['valid']}" for r in records) or "no DNS records"
-        webhooks: int | None = None
-        if isinstance(hooks, dict):
-            webhooks = 0
-            for entry in (hooks.get("webhooks") or {}).values():
-                if entry:
-                    urls = entry.get("urls")
-                    webhooks += len(urls) if urls else (1 if entry.get("url") else 0)
-        hooks_text = f"{webhooks} webhook URLs" if webhooks is not None else "webhooks unreadable"
-        cause = None
-        if not verified:
-            cause = (
-                f"Mailgun will not send from {name} until it is active and its sending DNS "
-                "records (SPF, DKIM) verify: publish them, then verify the domain at Mailgun"
-            )
-        return ProbeResult(
-            label,
-            verified,
-            f"{state}; {dns}; {hooks_text}",
-            seconds,
-            cause,
-            {"state": state, "verified": verified, "dns": records, "webhooks": webhooks},
-        )
-
-    def _cause(self, exc: ProviderError, domain: str | None) -> str | None:
-        region = self._region
-        other = "us" if region == "EU" else "eu"
-        if exc.status in (401, 403):
-            return (
-                "Mailgun answers 401 'Forbidden' to a wrong API key, and also when the key is "
-                f"sent to the other region's host: check `api_key` (a private API key, not a "
-                f"sending key) and `region` (now {region.lower()}; EU accounts need "
-                "region: eu)"
-            )
-        if exc.status == 404 and domain is not None:
-            return (
-                f"Mailgun answers 404 for a domain that does not exist in this region; "
-                f"domains live in one region and this config uses {region}: if {domain} "
-                f"exists, it may live in the other region (set `region: {other}`)"
-            )
-        if exc.status is None:
-            return "no answer from the endpoint: check `endpoint`/`region` and the network"
-        if exc.status == 429:
-            return "Mailgun rate limited the requests (HTTP 429); try again shortly"
-        if exc.status >= 500:
-            return "Mailgun is failing (HTTP 5xx); try again later"
-        if exc.detail.startswith("expected JSON"):
-            return "the endpoint does not answer like the Mailgun API: check `endpoint`"
-        return None
-
-
-def _record_role(record: dict[str, Any]) -> str:
-    """``spf``, ``dkim``, ``tracking`` or the record type, for a sending DNS record."""
-    kind = str(record.get("record_type") or "").upper()
-    value = str(record.get("value") or "")
-    name = str(record.get("name") or "")
-    if kind == "TXT" and value.lower().startswith("v=spf1"):
-        return "spf"
-    if kind == "TXT" and "._domainkey." in name.lower():
-        return "dkim"
-    if kind == "CNAME":
-        return "tracking"
-    return kind.lower() or "record"
+        """Read-only probes, run concurrently and timed one by one (see :mod:`.probe_mailgun`)."""
+        return await probe_mailgun(self)

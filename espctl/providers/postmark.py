@@ -8,8 +8,7 @@ POST .../archive to "delete" one, and errors as ``{"ErrorCode", "Message"}``.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -23,10 +22,11 @@ from espctl.model.resources import Check, LiveState, Resource
 from espctl.model.traffic import TrafficData
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.http import HttpClient, HttpOptions, Sleep
+from espctl.providers.postmark_webhooks import TRIGGERS, apply_webhook
+from espctl.providers.probe_postmark import probe_postmark
 from espctl.providers.traffic_postmark import read_postmark_traffic
 
 DEFAULT_ENDPOINT = "https://api.postmarkapp.com"
-TRIGGERS = ("Open", "Click", "Delivery", "Bounce", "SpamComplaint", "SubscriptionChange")
 _LINKS_TO_WIRE = {
     "none": "None",
     "html_and_text": "HtmlAndText",
@@ -288,7 +288,7 @@ class PostmarkApi:
             case pm.KIND_STREAM:
                 await self._apply_stream(change)
             case pm.KIND_WEBHOOK:
-                await self._apply_webhook(change)
+                await apply_webhook(self, change)
             case _:
                 raise ProviderError(self.id, "-", change.kind, None, "unsupported resource kind")
 
@@ -372,87 +372,6 @@ class PostmarkApi:
             )
         await self._patch_stream(after)
 
-    def _webhook_body(self, after: Resource, stream: str, url: str) -> dict[str, Any]:
-        fields = after.fields
-        triggers = set(fields["triggers"])
-        body_triggers: dict[str, dict[str, bool]] = {}
-        for trigger in TRIGGERS:  # always all six: partial Triggers is UNCONFIRMED
-            entry = {"Enabled": trigger in triggers}
-            if trigger == "Open":
-                entry["PostFirstOpenOnly"] = bool(fields.get("first_open_only"))
-            if trigger in ("Bounce", "SpamComplaint"):
-                entry["IncludeContent"] = fields.get("include_content") is True
-            body_triggers[trigger] = entry
-        password = fields.get("basic_auth_password")
-        username = fields.get("basic_auth_username")
-        return {
-            "Url": url,
-            "MessageStream": stream,
-            # clearing auth: empty strings (UNCONFIRMED how Postmark clears it; "" reads
-            # back as "no auth" either way)
-            "HttpAuth": {
-                "Username": username or "",
-                "Password": password.reveal() if isinstance(password, Secret) else "",
-            },
-            "HttpHeaders": [
-                {"Name": name, "Value": value} for name, value in dict(fields["headers"]).items()
-            ],
-            "Triggers": body_triggers,
-        }
-
-    async def _find_webhook(self, stream: str, url: str) -> str | None:
-        listing = await self.server.get_json("/webhooks", {"MessageStream": stream})
-        for hook in listing.get("Webhooks") or []:
-            if hook.get("Url") == url and hook.get("MessageStream", stream) == stream:
-                return str(hook["ID"])
-        return None
-
-    async def _apply_webhook(self, change: ChangeRequest) -> None:
-        stream, _, url = change.key.partition(" ")
-        url = url.split(" (duplicate ID", 1)[0]
-        match change.action:
-            case "delete":
-                assert change.before is not None and change.before.ref
-                await self._delete_webhook(change.before.ref)
-            case "update":
-                assert change.after is not None and change.before is not None
-                body = self._webhook_body(change.after, stream, url)
-                body.pop("MessageStream")  # not accepted on edit: a webhook's stream is fixed
-                await self.server.request("PUT", f"/webhooks/{change.before.ref}", json_body=body)
-            case "create":
-                assert change.after is not None
-                await self._create_webhook(change.after, stream, url)
-
-    async def _delete_webhook(self, ref: str) -> None:
-        try:
-            await self.server.request("DELETE", f"/webhooks/{ref}")
-        except ProviderError as exc:
-            if exc.status in (404, 422):
-                return  # already gone: the desired state holds
-            raise
-
-    async def _create_webhook(self, after: Resource, stream: str, url: str) -> None:
-        body = self._webhook_body(after, stream, url)
-        for attempt in range(3):
-            try:
-                await self.server.request("POST", "/webhooks", json_body=body)
-                return
-            except ProviderError as exc:
-                if exc.status is not None and exc.status < 500 and exc.status != 429:
-                    raise
-                failure = exc
-            # The POST may have been applied (timeout, dropped connection, 5xx after
-            # commit): read back before trying again, so no run leaves a duplicate.
-            await asyncio.sleep(0)
-            existing = await self._find_webhook(stream, url)
-            if existing is not None:
-                edit = dict(body)
-                edit.pop("MessageStream")
-                await self.server.request("PUT", f"/webhooks/{existing}", json_body=edit)
-                return
-            if attempt == 2:
-                raise failure
-
     # -- report ----------------------------------------------------------------------
     async def read_traffic(
         self, start: date, end: date, buckets: Sequence[str], tags: Sequence[str]
@@ -470,207 +389,5 @@ class PostmarkApi:
 
     # -- connection test ---------------------------------------------------------------
     async def probe(self) -> list[ProbeResult]:
-        """Read-only probes, run concurrently and timed one by one.
-
-        Server token: ``GET /server``, ``GET /message-streams``, ``GET /webhooks``;
-        account token (when configured): ``GET /senders`` and ``GET /domains`` (first
-        page), with SPF, DKIM and Return-Path verification per domain and whether the
-        default sender is confirmed.
-        """
-        server, streams, hooks, account = await asyncio.gather(
-            _timed("server token", self._probe_server),
-            _timed("message streams", self._probe_streams),
-            _timed("webhooks", self._probe_webhooks),
-            self._probe_account(),
-        )
-        return [server, streams, hooks, *account]
-
-    async def _probe_server(self) -> tuple[bool, str, dict[str, Any]]:
-        server = await self.server.get_json("/server")
-        delivery = server.get("DeliveryType") or "Live"
-        return (
-            True,
-            f"accepted: server {server.get('Name')!r} ({delivery})",
-            {"server_name": server.get("Name"), "delivery_type": delivery},
-        )
-
-    async def _probe_streams(self) -> tuple[bool, str, dict[str, Any]]:
-        listing = await self.server.get_json(
-            "/message-streams", {"MessageStreamType": "All", "IncludeArchivedStreams": "true"}
-        )
-        found: list[str] = []
-        archived: list[str] = []
-        for stream in listing.get("MessageStreams") or []:
-            sid = str(stream.get("ID"))
-            (archived if stream.get("ArchivedAt") else found).append(sid)
-        missing = sorted(set(self.block.message_streams) - set(found))
-        text = f"{len(found)} found: {', '.join(sorted(found)) or 'none'}"
-        if missing:
-            text += f"; not yet created: {', '.join(missing)} (apply creates them)"
-        if archived:
-            text += f"; archived: {', '.join(sorted(archived))}"
-        return (
-            True,
-            text,
-            {"streams": sorted(found), "archived": sorted(archived), "missing": missing},
-        )
-
-    async def _probe_webhooks(self) -> tuple[bool, str, dict[str, Any]]:
-        listing = await self.server.get_json("/webhooks")
-        hooks = listing.get("Webhooks") or []
-        per_stream: dict[str, int] = {}
-        for hook in hooks:
-            stream = str(hook.get("MessageStream") or "outbound")
-            per_stream[stream] = per_stream.get(stream, 0) + 1
-        where = ", ".join(f"{s}: {n}" for s, n in sorted(per_stream.items()))
-        return (
-            True,
-            f"{len(hooks)}" + (f" ({where})" if where else ""),
-            {
-                "count": len(hooks),
-                "per_stream": per_stream,
-            },
-        )
-
-    async def _probe_account(self) -> list[ProbeResult]:
-        account = self.account
-        if account is None:
-            return [
-                ProbeResult(
-                    "account token",
-                    True,
-                    "not configured: sender signature and domain checks skipped",
-                    0.0,
-                    facts={"present": False},
-                )
-            ]
-        start = time.perf_counter()
-        try:
-            senders, domains = await asyncio.gather(
-                account.get_json("/senders", {"count": PAGE, "offset": 0}),
-                account.get_json("/domains", {"count": PAGE, "offset": 0}),
-            )
-        except ProviderError as exc:
-            return [
-                ProbeResult(
-                    "account token",
-                    False,
-                    str(exc),
-                    time.perf_counter() - start,
-                    _account_cause(exc),
-                    {"present": True},
-                )
-            ]
-        seconds = time.perf_counter() - start
-        rows: list[dict[str, Any]] = []
-        for domain in domains.get("Domains") or []:
-            rows.append(
-                {
-                    "name": str(domain.get("Name")),
-                    "spf": bool(domain.get("SPFVerified")),
-                    "dkim": bool(domain.get("DKIMVerified")),
-                    "return_path": bool(domain.get("ReturnPathDomainVerified")),
-                }
-            )
-        signatures = senders.get("SenderSignatures") or []
-        confirmed = sum(1 for s in signatures if s.get("Confirmed"))
-
-        def yes(flag: object) -> str:
-            return "verified" if flag else "not verified"
-
-        listed = "; ".join(
-            f"{r['name']} SPF {yes(r['spf'])}, DKIM {yes(r['dkim'])}, "
-            f"Return-Path {yes(r['return_path'])}"
-            for r in rows
-        )
-        results = [
-            ProbeResult(
-                "account token",
-                True,
-                f"accepted: {len(signatures)} sender signatures ({confirmed} confirmed), "
-                f"{len(rows)} domains" + (f": {listed}" if listed else ""),
-                seconds,
-                facts={
-                    "present": True,
-                    "sender_signatures": len(signatures),
-                    "confirmed_signatures": confirmed,
-                    "domains": rows,
-                },
-            )
-        ]
-        sender = self.block.default_sender
-        address = parse_address(sender) if sender else None
-        if address is not None:
-            domain_name = address.rsplit("@", 1)[-1].lower()
-            signed = any(
-                str(s.get("EmailAddress", "")).lower() == address.lower() and s.get("Confirmed")
-                for s in signatures
-            )
-            verified = any(r["name"].lower() == domain_name and r["dkim"] for r in rows)
-            ok = signed or verified
-            how = (
-                "confirmed sender signature"
-                if signed
-                else f"DKIM-verified domain {domain_name}"
-                if verified
-                else f"no confirmed signature and domain {domain_name} not DKIM-verified"
-            )
-            results.append(
-                ProbeResult(
-                    "default sender",
-                    ok,
-                    f"{address}: {how}",
-                    seconds,
-                    None
-                    if ok
-                    else "Postmark refuses mail from an address without a confirmed sender "
-                    "signature or a DKIM-verified domain (ErrorCode 400/401)",
-                    {"address": address, "ok": ok},
-                )
-            )
-        return results
-
-
-ProbeCall = Callable[[], Awaitable[tuple[bool, str, dict[str, Any]]]]
-
-
-async def _timed(name: str, call: ProbeCall) -> ProbeResult:
-    """Run one probe, timing it; a ProviderError becomes a failed probe with its cause."""
-    start = time.perf_counter()
-    try:
-        ok, detail, facts = await call()
-    except ProviderError as exc:
-        return ProbeResult(name, False, str(exc), time.perf_counter() - start, _server_cause(exc))
-    return ProbeResult(name, ok, detail, time.perf_counter() - start, None, facts)
-
-
-def _common_cause(exc: ProviderError) -> str | None:
-    if exc.status is None:
-        return "no answer from the endpoint: check `endpoint` and the network"
-    if exc.status == 429:
-        return "Postmark rate limited the requests (HTTP 429); try again shortly"
-    if exc.status >= 500:
-        return "Postmark is failing or in maintenance (HTTP 5xx); try again later"
-    if exc.status in (404, 415) or exc.detail.startswith("expected JSON"):
-        return "the endpoint does not answer like the Postmark API: check `endpoint`"
-    return None
-
-
-def _server_cause(exc: ProviderError) -> str | None:
-    if exc.status == 401:
-        return (
-            "Postmark refused the server token (ErrorCode 10): `server_token` must be a "
-            "Server API token (the server's API Tokens tab); an account token sent as the "
-            "server token also gets 401"
-        )
-    return _common_cause(exc)
-
-
-def _account_cause(exc: ProviderError) -> str | None:
-    if exc.status == 401:
-        return (
-            "account endpoints (/senders, /domains) need the Account API token: a server "
-            "token used as `account_token` gets 401 (ESP-API.md 1.1). Use the token from "
-            "Account -> API Tokens"
-        )
-    return _common_cause(exc)
+        """Read-only probes, run concurrently and timed one by one (see :mod:`.probe_postmark`)."""
+        return await probe_postmark(self)

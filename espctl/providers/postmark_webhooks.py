@@ -1,0 +1,110 @@
+"""Postmark webhooks written (``espctl apply``): request bodies, create, edit and delete.
+
+Functions of a :class:`~espctl.providers.postmark.PostmarkApi`, whose ``apply()`` hands
+webhook changes to :func:`apply_webhook`. A webhook is keyed by (stream, URL): its body
+always lists all six triggers; a create that may have been applied (timeout, 5xx) is
+read back before it is tried again, so no run leaves a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from espctl.errors import ProviderError
+from espctl.model.common import Secret
+from espctl.model.resources import Resource
+from espctl.providers.base import ChangeRequest
+
+if TYPE_CHECKING:
+    from espctl.providers.postmark import PostmarkApi
+
+TRIGGERS = ("Open", "Click", "Delivery", "Bounce", "SpamComplaint", "SubscriptionChange")
+
+
+async def apply_webhook(api: PostmarkApi, change: ChangeRequest) -> None:
+    """Create, edit or delete the webhook a change names (key ``"<stream> <url>"``)."""
+    stream, _, url = change.key.partition(" ")
+    url = url.split(" (duplicate ID", 1)[0]
+    match change.action:
+        case "delete":
+            assert change.before is not None and change.before.ref
+            await _delete_webhook(api, change.before.ref)
+        case "update":
+            assert change.after is not None and change.before is not None
+            body = webhook_body(change.after, stream, url)
+            body.pop("MessageStream")  # not accepted on edit: a webhook's stream is fixed
+            await api.server.request("PUT", f"/webhooks/{change.before.ref}", json_body=body)
+        case "create":
+            assert change.after is not None
+            await _create_webhook(api, change.after, stream, url)
+
+
+def webhook_body(after: Resource, stream: str, url: str) -> dict[str, Any]:
+    """The create/edit body: every trigger, basic auth (cleared as "") and headers."""
+    fields = after.fields
+    triggers = set(fields["triggers"])
+    body_triggers: dict[str, dict[str, bool]] = {}
+    for trigger in TRIGGERS:  # always all six: partial Triggers is UNCONFIRMED
+        entry = {"Enabled": trigger in triggers}
+        if trigger == "Open":
+            entry["PostFirstOpenOnly"] = bool(fields.get("first_open_only"))
+        if trigger in ("Bounce", "SpamComplaint"):
+            entry["IncludeContent"] = fields.get("include_content") is True
+        body_triggers[trigger] = entry
+    password = fields.get("basic_auth_password")
+    username = fields.get("basic_auth_username")
+    return {
+        "Url": url,
+        "MessageStream": stream,
+        # clearing auth: empty strings (UNCONFIRMED how Postmark clears it; "" reads
+        # back as "no auth" either way)
+        "HttpAuth": {
+            "Username": username or "",
+            "Password": password.reveal() if isinstance(password, Secret) else "",
+        },
+        "HttpHeaders": [
+            {"Name": name, "Value": value} for name, value in dict(fields["headers"]).items()
+        ],
+        "Triggers": body_triggers,
+    }
+
+
+async def _delete_webhook(api: PostmarkApi, ref: str) -> None:
+    try:
+        await api.server.request("DELETE", f"/webhooks/{ref}")
+    except ProviderError as exc:
+        if exc.status in (404, 422):
+            return  # already gone: the desired state holds
+        raise
+
+
+async def _create_webhook(api: PostmarkApi, after: Resource, stream: str, url: str) -> None:
+    body = webhook_body(after, stream, url)
+    for attempt in range(3):
+        try:
+            await api.server.request("POST", "/webhooks", json_body=body)
+            return
+        except ProviderError as exc:
+            if exc.status is not None and exc.status < 500 and exc.status != 429:
+                raise
+            failure = exc
+        # The POST may have been applied (timeout, dropped connection, 5xx after
+        # commit): read back before trying again, so no run leaves a duplicate.
+        await asyncio.sleep(0)
+        existing = await _find_webhook(api, stream, url)
+        if existing is not None:
+            edit = dict(body)
+            edit.pop("MessageStream")
+            await api.server.request("PUT", f"/webhooks/{existing}", json_body=edit)
+            return
+        if attempt == 2:
+            raise failure
+
+
+async def _find_webhook(api: PostmarkApi, stream: str, url: str) -> str | None:
+    listing = await api.server.get_json("/webhooks", {"MessageStream": stream})
+    for hook in listing.get("Webhooks") or []:
+        if hook.get("Url") == url and hook.get("MessageStream", stream) == stream:
+            return str(hook["ID"])
+    return None

@@ -1,0 +1,232 @@
+"""Postmark connection test (``espctl test``): read-only probes and the causes of failures.
+
+Functions of a :class:`~espctl.providers.postmark.PostmarkApi`, which keeps a thin
+``probe()`` that calls :func:`probe_postmark`. Each probe is timed on its own; a
+:class:`~espctl.errors.ProviderError` becomes a failed probe with the documented cause
+(a server token where an account token is needed, rate limits, a wrong endpoint).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+
+from espctl.errors import ProviderError
+from espctl.model.common import parse_address
+from espctl.providers.base import ProbeResult
+
+if TYPE_CHECKING:
+    from espctl.providers.postmark import PostmarkApi
+
+ACCOUNT_PAGE = 500  # Postmark's maximum count per page (the probe reads the first page)
+ProbeAnswer = tuple[bool, str, dict[str, Any]]
+
+
+async def probe_postmark(api: PostmarkApi) -> list[ProbeResult]:
+    """Read-only probes, run concurrently and timed one by one.
+
+    Server token: ``GET /server``, ``GET /message-streams``, ``GET /webhooks``;
+    account token (when configured): ``GET /senders`` and ``GET /domains`` (first
+    page), with SPF, DKIM and Return-Path verification per domain and whether the
+    default sender is confirmed.
+    """
+    server, streams, hooks, account = await asyncio.gather(
+        _timed("server token", _probe_server(api)),
+        _timed("message streams", _probe_streams(api)),
+        _timed("webhooks", _probe_webhooks(api)),
+        _probe_account(api),
+    )
+    return [server, streams, hooks, *account]
+
+
+async def _probe_server(api: PostmarkApi) -> ProbeAnswer:
+    server = await api.server.get_json("/server")
+    delivery = server.get("DeliveryType") or "Live"
+    return (
+        True,
+        f"accepted: server {server.get('Name')!r} ({delivery})",
+        {"server_name": server.get("Name"), "delivery_type": delivery},
+    )
+
+
+async def _probe_streams(api: PostmarkApi) -> ProbeAnswer:
+    listing = await api.server.get_json(
+        "/message-streams", {"MessageStreamType": "All", "IncludeArchivedStreams": "true"}
+    )
+    found: list[str] = []
+    archived: list[str] = []
+    for stream in listing.get("MessageStreams") or []:
+        sid = str(stream.get("ID"))
+        (archived if stream.get("ArchivedAt") else found).append(sid)
+    missing = sorted(set(api.block.message_streams) - set(found))
+    text = f"{len(found)} found: {', '.join(sorted(found)) or 'none'}"
+    if missing:
+        text += f"; not yet created: {', '.join(missing)} (apply creates them)"
+    if archived:
+        text += f"; archived: {', '.join(sorted(archived))}"
+    return (
+        True,
+        text,
+        {"streams": sorted(found), "archived": sorted(archived), "missing": missing},
+    )
+
+
+async def _probe_webhooks(api: PostmarkApi) -> ProbeAnswer:
+    listing = await api.server.get_json("/webhooks")
+    hooks = listing.get("Webhooks") or []
+    per_stream: dict[str, int] = {}
+    for hook in hooks:
+        stream = str(hook.get("MessageStream") or "outbound")
+        per_stream[stream] = per_stream.get(stream, 0) + 1
+    where = ", ".join(f"{s}: {n}" for s, n in sorted(per_stream.items()))
+    return (
+        True,
+        f"{len(hooks)}" + (f" ({where})" if where else ""),
+        {
+            "count": len(hooks),
+            "per_stream": per_stream,
+        },
+    )
+
+
+async def _probe_account(api: PostmarkApi) -> list[ProbeResult]:
+    account = api.account
+    if account is None:
+        return [
+            ProbeResult(
+                "account token",
+                True,
+                "not configured: sender signature and domain checks skipped",
+                0.0,
+                facts={"present": False},
+            )
+        ]
+    start = time.perf_counter()
+    try:
+        senders, domains = await asyncio.gather(
+            account.get_json("/senders", {"count": ACCOUNT_PAGE, "offset": 0}),
+            account.get_json("/domains", {"count": ACCOUNT_PAGE, "offset": 0}),
+        )
+    except ProviderError as exc:
+        return [
+            ProbeResult(
+                "account token",
+                False,
+                str(exc),
+                time.perf_counter() - start,
+                _account_cause(exc),
+                {"present": True},
+            )
+        ]
+    seconds = time.perf_counter() - start
+    rows: list[dict[str, Any]] = []
+    for domain in domains.get("Domains") or []:
+        rows.append(
+            {
+                "name": str(domain.get("Name")),
+                "spf": bool(domain.get("SPFVerified")),
+                "dkim": bool(domain.get("DKIMVerified")),
+                "return_path": bool(domain.get("ReturnPathDomainVerified")),
+            }
+        )
+    signatures = senders.get("SenderSignatures") or []
+    confirmed = sum(1 for s in signatures if s.get("Confirmed"))
+
+    def yes(flag: object) -> str:
+        return "verified" if flag else "not verified"
+
+    listed = "; ".join(
+        f"{r['name']} SPF {yes(r['spf'])}, DKIM {yes(r['dkim'])}, "
+        f"Return-Path {yes(r['return_path'])}"
+        for r in rows
+    )
+    results = [
+        ProbeResult(
+            "account token",
+            True,
+            f"accepted: {len(signatures)} sender signatures ({confirmed} confirmed), "
+            f"{len(rows)} domains" + (f": {listed}" if listed else ""),
+            seconds,
+            facts={
+                "present": True,
+                "sender_signatures": len(signatures),
+                "confirmed_signatures": confirmed,
+                "domains": rows,
+            },
+        )
+    ]
+    sender = api.block.default_sender
+    address = parse_address(sender) if sender else None
+    if address is not None:
+        domain_name = address.rsplit("@", 1)[-1].lower()
+        signed = any(
+            str(s.get("EmailAddress", "")).lower() == address.lower() and s.get("Confirmed")
+            for s in signatures
+        )
+        verified = any(r["name"].lower() == domain_name and r["dkim"] for r in rows)
+        ok = signed or verified
+        how = (
+            "confirmed sender signature"
+            if signed
+            else f"DKIM-verified domain {domain_name}"
+            if verified
+            else f"no confirmed signature and domain {domain_name} not DKIM-verified"
+        )
+        results.append(
+            ProbeResult(
+                "default sender",
+                ok,
+                f"{address}: {how}",
+                seconds,
+                None
+                if ok
+                else "Postmark refuses mail from an address without a confirmed sender "
+                "signature or a DKIM-verified domain (ErrorCode 400/401)",
+                {"address": address, "ok": ok},
+            )
+        )
+    return results
+
+
+async def _timed(name: str, call: Awaitable[ProbeAnswer]) -> ProbeResult:
+    """Run one probe, timing it; a ProviderError becomes a failed probe with its cause."""
+    start = time.perf_counter()
+    try:
+        ok, detail, facts = await call
+    except ProviderError as exc:
+        return ProbeResult(name, False, str(exc), time.perf_counter() - start, _server_cause(exc))
+    return ProbeResult(name, ok, detail, time.perf_counter() - start, None, facts)
+
+
+def _common_cause(exc: ProviderError) -> str | None:
+    if exc.status is None:
+        return "no answer from the endpoint: check `endpoint` and the network"
+    if exc.status == 429:
+        return "Postmark rate limited the requests (HTTP 429); try again shortly"
+    if exc.status >= 500:
+        return "Postmark is failing or in maintenance (HTTP 5xx); try again later"
+    if exc.status in (404, 415) or exc.detail.startswith("expected JSON"):
+        return "the endpoint does not answer like the Postmark API: check `endpoint`"
+    return None
+
+
+def _server_cause(exc: ProviderError) -> str | None:
+    if exc.status == 401:
+        return (
+            "Postmark refused the server token (ErrorCode 10): `server_token` must be a "
+            "Server API token (the server's API Tokens tab); an account token sent as the "
+            "server token also gets 401"
+        )
+    return _common_cause(exc)
+
+
+def _account_cause(exc: ProviderError) -> str | None:
+    if exc.status == 401:
+        return (
+            "account endpoints (/senders, /domains) need the Account API token: a server "
+            "token used as `account_token` gets 401 (ESP-API.md 1.1). Use the token from "
+            "Account -> API Tokens"
+        )
+    return _common_cause(exc)
