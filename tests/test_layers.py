@@ -35,7 +35,8 @@ ALLOWED: dict[str, set[str]] = {
 }
 ALLOWED["session"] = {"errors", "model", "config", "providers", "sandbox"}
 ALLOWED["api"] |= {"session"}
-ALLOWED["cli"] |= {"commands", "importer", "session"}
+ALLOWED["conntest"] = ALLOWED["api"] | {"api"}
+ALLOWED["cli"] |= {"commands", "importer", "session", "conntest"}
 ALLOWED["commands"] = ALLOWED["cli"] | {"cli"}
 ALLOWED["importer"] = {"errors", "model", "config", "providers", "engine"}
 PURE = {"model", "engine"}

@@ -1,0 +1,342 @@
+"""The connection test behind ``espctl test``: provider probes and webhook sample POSTs.
+
+Each provider is probed concurrently (read-only requests: credentials, region or
+endpoint, message streams, domains and their DNS verification, webhook counts) and
+reported as soon as its probes finish. With ``webhooks`` a sample event in each
+provider's own payload format (:mod:`espctl.providers.webhook_samples`) is POSTed to
+every configured webhook URL (with its basic auth and, for Postmark, its custom
+headers) and the answer and latency are reported.
+
+It sits at the api layer because it needs the provider clients
+(``espctl.api.providers_for``); the command (:mod:`espctl.commands.test_cmd`) only
+renders the results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, assert_never
+
+import httpx
+
+from espctl import __version__, api
+from espctl.config import LoadedConfig
+from espctl.config.models import WebhookSpec
+from espctl.errors import redact
+from espctl.model import postmark as pm
+from espctl.model.common import split_target
+from espctl.model.mailgun import REGION_HOSTS, MailgunProvider
+from espctl.model.postmark import PostmarkProvider
+from espctl.providers.base import ProbeResult, Provider
+from espctl.providers.postmark import DEFAULT_ENDPOINT as POSTMARK_ENDPOINT
+from espctl.providers.webhook_samples import MAILGUN_EVENT, mailgun_sample, postmark_sample
+
+PayloadFormat = Literal["postmark", "mailgun"]
+DEFAULT_WEBHOOK_TIMEOUT = 5.0
+
+
+# -- results ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProviderResult:
+    """One provider's probes, where it was reached, and how long the whole test took."""
+
+    provider: str
+    type: str
+    endpoint: str
+    region: str | None
+    probes: tuple[ProbeResult, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """True when every probe passed."""
+        return all(p.ok for p in self.probes)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form (``espctl test --format json``)."""
+        return {
+            "provider": self.provider,
+            "type": self.type,
+            "endpoint": self.endpoint,
+            "region": self.region,
+            "ok": self.ok,
+            "seconds": round(self.seconds, 4),
+            "probes": [p.as_json() for p in self.probes],
+        }
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    """One sample event POSTed to one webhook URL, and what came back."""
+
+    webhook: str
+    format: PayloadFormat
+    record: str
+    url: str
+    status: int | None
+    ok: bool
+    seconds: float
+    detail: str
+    cause: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form (``espctl test --webhooks --format json``)."""
+        return {
+            "webhook": self.webhook,
+            "format": self.format,
+            "record": self.record,
+            "url": self.url,
+            "status": self.status,
+            "ok": self.ok,
+            "seconds": round(self.seconds, 4),
+            "detail": self.detail,
+            "cause": self.cause,
+        }
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    """The whole connection test: every provider and every webhook POST."""
+
+    providers: tuple[ProviderResult, ...]
+    webhooks: tuple[WebhookResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every provider probe and every webhook POST passed (exit 0)."""
+        return all(p.ok for p in self.providers) and all(w.ok for w in self.webhooks)
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"format": "espctl-test/1", "ok", "providers": [...], "webhooks": [...]}``."""
+        return {
+            "format": "espctl-test/1",
+            "ok": self.ok,
+            "providers": [p.as_json() for p in sorted(self.providers, key=lambda p: p.provider)],
+            "webhooks": [
+                w.as_json() for w in sorted(self.webhooks, key=lambda w: (w.webhook, w.format))
+            ],
+        }
+
+
+# -- provider probes -------------------------------------------------------------------
+def _where(block: PostmarkProvider | MailgunProvider) -> tuple[str, str | None]:
+    match block:
+        case PostmarkProvider():
+            return redact(block.endpoint or POSTMARK_ENDPOINT), None
+        case MailgunProvider():
+            region = block.region.value
+            return redact(block.endpoint or REGION_HOSTS[region]), region
+        case _:
+            assert_never(block)
+
+
+async def probe_provider(
+    pid: str, provider: Provider, block: PostmarkProvider | MailgunProvider
+) -> ProviderResult:
+    """Run one provider's probes and time them."""
+    start = time.perf_counter()
+    probes = await provider.probe()
+    endpoint, region = _where(block)
+    return ProviderResult(
+        pid, provider.type, endpoint, region, tuple(probes), time.perf_counter() - start
+    )
+
+
+# -- webhook sample POSTs --------------------------------------------------------------
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class WebhookPost:
+    """One POST to make: which webhook, in which provider's format, with what body."""
+
+    webhook: str
+    format: PayloadFormat
+    record: str
+    spec: WebhookSpec
+    payload: dict[str, Any]
+
+
+def webhook_posts(loaded: LoadedConfig, now: datetime | None = None) -> list[WebhookPost]:
+    """One sample per (webhook, provider type among its targets), in config order.
+
+    The event is the webhook's first event that the provider can deliver; the sample
+    names the first target's stream (Postmark) or domain (Mailgun).
+    """
+    when = now or _now()
+    posts: list[WebhookPost] = []
+    config = loaded.config
+    for name, spec in config.webhooks.items():
+        seen: set[str] = set()
+        for target in spec.targets:
+            pid, sub = split_target(target)
+            block = config.providers.get(pid)
+            if block is None or block.type in seen:
+                continue
+            seen.add(block.type)
+            match block:
+                case PostmarkProvider():
+                    events = [e for e in spec.events if e in pm.EVENT_TO_TRIGGER]
+                    if events:
+                        body = postmark_sample(events[0], sub, when)
+                        posts.append(WebhookPost(name, "postmark", body["RecordType"], spec, body))
+                case MailgunProvider():
+                    events = [e for e in spec.events if e in MAILGUN_EVENT]
+                    if events:
+                        body = mailgun_sample(events[0], sub, when)
+                        record = str(body["event-data"]["event"])
+                        posts.append(WebhookPost(name, "mailgun", record, spec, body))
+                case _:
+                    assert_never(block)
+    return posts
+
+
+def _status_cause(fmt: PayloadFormat, status: int) -> str:
+    if status in (401, 403):
+        return (
+            "the receiver refused the request's basic auth: check webhooks.*.basic_auth "
+            "against the receiver"
+            + (" (a 403 makes Postmark stop retrying)" if fmt == "postmark" else "")
+        )
+    if fmt == "postmark":
+        return "Postmark retries any answer but 200 (1m, 5m, 10m ... 6h), then gives up"
+    return "Mailgun retries any answer but 200 and 406 for about 8 hours, then gives up"
+
+
+async def post_sample(
+    client: httpx.AsyncClient, post: WebhookPost, timeout: float
+) -> WebhookResult:
+    """POST one sample event; never raises for the receiver's failures."""
+    spec = post.spec
+    url = redact(spec.url)
+    headers = {"Content-Type": "application/json", "User-Agent": f"espctl/{__version__} test"}
+    if post.format == "postmark":
+        headers.update(spec.headers)
+    auth = (
+        httpx.BasicAuth(spec.basic_auth.username, spec.basic_auth.password.reveal())
+        if spec.basic_auth is not None
+        else None
+    )
+
+    def result(
+        status: int | None, ok: bool, detail: str, cause: str | None = None
+    ) -> WebhookResult:
+        return WebhookResult(
+            post.webhook,
+            post.format,
+            post.record,
+            url,
+            status,
+            ok,
+            time.perf_counter() - start,
+            detail,
+            cause,
+        )
+
+    start = time.perf_counter()
+    try:
+        response = await client.post(
+            spec.url,
+            content=json.dumps(post.payload).encode(),
+            headers=headers,
+            auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
+            timeout=httpx.Timeout(timeout),
+        )
+    except httpx.TimeoutException as exc:
+        return result(
+            None,
+            False,
+            f"no answer within {timeout:g}s ({type(exc).__name__})",
+            "the receiver did not answer in time; the providers time out too and retry "
+            "later: make the receiver answer quickly (queue the work)",
+        )
+    except httpx.HTTPError as exc:
+        return result(
+            None,
+            False,
+            f"connection failed ({type(exc).__name__})",
+            "nothing answered at this URL: check the URL, DNS and that the receiver runs",
+        )
+    status = response.status_code
+    if 200 <= status < 300:
+        return result(status, True, f"HTTP {status}")
+    if post.format == "mailgun" and status == 406:
+        return result(
+            status,
+            True,
+            "HTTP 406: reachable; it refused the unsigned test event (it verifies Mailgun "
+            "signatures, and espctl cannot sign without the account's signing key)",
+        )
+    return result(status, False, f"HTTP {status}", _status_cause(post.format, status))
+
+
+# -- the run ---------------------------------------------------------------------------
+OnProvider = Callable[[ProviderResult], None]
+OnWebhook = Callable[[WebhookResult], None]
+
+
+def _ignore(result: object) -> None:
+    """The default callback: do nothing."""
+
+
+async def _test(
+    loaded: LoadedConfig,
+    providers: Mapping[str, Provider],
+    posts: Sequence[WebhookPost],
+    webhook_timeout: float,
+    on_provider: OnProvider,
+    on_webhook: OnWebhook,
+) -> ConnectionReport:
+    blocks = loaded.config.providers
+    provider_results: list[ProviderResult] = []
+    webhook_results: list[WebhookResult] = []
+    try:
+        async with httpx.AsyncClient(follow_redirects=False) as client:
+            tasks: list[asyncio.Task[ProviderResult | WebhookResult]] = [
+                asyncio.ensure_future(probe_provider(pid, p, blocks[pid]))
+                for pid, p in sorted(providers.items())
+            ]
+            tasks.extend(
+                asyncio.ensure_future(post_sample(client, post, webhook_timeout)) for post in posts
+            )
+            for next_done in asyncio.as_completed(tasks):
+                done = await next_done
+                match done:
+                    case ProviderResult():
+                        provider_results.append(done)
+                        on_provider(done)
+                    case WebhookResult():
+                        webhook_results.append(done)
+                        on_webhook(done)
+                    case _:
+                        assert_never(done)
+    finally:
+        await asyncio.gather(*(p.aclose() for p in providers.values()))
+    return ConnectionReport(tuple(provider_results), tuple(webhook_results))
+
+
+def run_connection_test(
+    options: api.RunOptions,
+    *,
+    webhooks: bool = False,
+    webhook_timeout: float = DEFAULT_WEBHOOK_TIMEOUT,
+    on_provider: OnProvider = _ignore,
+    on_webhook: OnWebhook = _ignore,
+) -> ConnectionReport:
+    """Probe every provider (and, with ``webhooks``, POST samples) concurrently.
+
+    ``on_provider``/``on_webhook`` are called as each result arrives. Credentials are
+    loaded as for ``plan`` (unset variables are errors, except under ``--sandbox``).
+    """
+    loaded = api.load(options)
+    posts = webhook_posts(loaded) if webhooks else []
+    with api.providers_for(loaded, options) as providers:
+        return asyncio.run(
+            _test(loaded, providers, posts, webhook_timeout, on_provider, on_webhook)
+        )
