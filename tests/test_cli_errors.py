@@ -39,3 +39,10 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(main, ["validate"])
     assert result.exit_code == 130
     assert "interrupted" in result.stderr
+
+
+def test_usage_errors_raised_inside_a_command_still_exit_2() -> None:
+    result = CliRunner().invoke(main, ["report", "--sandbox", "--since", "nope"])
+    assert result.exit_code == 2
+    assert "Invalid value for --since" in result.output
+    assert "internal error" not in result.output

@@ -32,6 +32,8 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except click.ClickException:
+            raise  # usage errors: click prints them and exits 2
         except Exception as exc:  # a bug: one line, the traceback only on request
             if os.environ.get("ESPCTL_DEBUG"):
                 raise
