@@ -60,6 +60,12 @@ class RequestStats:
     by_status: dict[int, int] = field(default_factory=dict)
 
 
+def _looks_like_json(response: httpx.Response) -> bool:
+    """A JSON content type with an undecodable body: corruption worth a second try
+    (unlike Mailgun's plain-text 'Magnificent API' answer to an unknown path)."""
+    return "json" in response.headers.get("Content-Type", "")
+
+
 def _retry_after(response: httpx.Response, now: float) -> float | None:
     value = response.headers.get("Retry-After")
     if value:
@@ -219,9 +225,21 @@ class HttpClient:
         *,
         ok: frozenset[int] = frozenset({200}),
     ) -> Any:
-        """GET and decode JSON; a non-JSON body is a provider error, not a crash."""
-        response = await self.request("GET", path, params=params, ok=ok)
-        return self.decode(response, "GET", path)
+        """GET and decode JSON; a non-JSON body is a provider error, not a crash.
+
+        A body that arrives corrupted (truncated in transit) is fetched again, within
+        the retry budget: a GET may always be repeated.
+        """
+        for attempt in range(1, self.options.max_attempts + 1):
+            response = await self.request("GET", path, params=params, ok=ok)
+            try:
+                return self.decode(response, "GET", path)
+            except ProviderError:
+                if attempt == self.options.max_attempts or not _looks_like_json(response):
+                    raise
+                self.stats.retries += 1
+                await self._sleep(self._backoff(attempt))
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def decode(self, response: httpx.Response, method: str, path: str) -> Any:
         """The JSON body, or a ProviderError naming what came back instead."""

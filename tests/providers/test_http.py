@@ -139,3 +139,17 @@ def test_query_strings_are_not_shown_in_errors() -> None:
     with pytest.raises(ProviderError) as info:
         run(client(Sleeps()).get_json("/things?token=abc"))
     assert "token=abc" not in str(info.value)
+
+
+@respx.mock
+def test_a_get_whose_json_arrives_truncated_is_fetched_again() -> None:
+    route = respx.get(f"{BASE}/things").mock(
+        side_effect=[
+            httpx.Response(
+                200, content=b'{"items": [1, 2', headers={"Content-Type": "application/json"}
+            ),
+            httpx.Response(200, json={"items": [1, 2, 3]}),
+        ]
+    )
+    assert run(client(Sleeps()).get_json("/things")) == {"items": [1, 2, 3]}
+    assert route.call_count == 2
