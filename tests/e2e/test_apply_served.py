@@ -152,6 +152,7 @@ def test_random_faults_converge_without_duplicates(served: Served, seed: int) ->
     served.app.faults.latency_ms = 5
     served.app.faults.stall_s = 0.2  # stalls end in a dropped connection, quickly
     served.app.faults.__post_init__()
+    untouched_before = _unmanaged_snapshot(served)
     codes = []
     for _ in range(8):
         result = served.run("apply", "--auto-approve", "--force")
@@ -166,6 +167,28 @@ def test_random_faults_converge_without_duplicates(served: Served, seed: int) ->
     served.app.faults.__post_init__()
     assert served.run("plan", "--detailed-exitcode").exit_code == 0
     _assert_no_duplicates(served)
+    assert _unmanaged_snapshot(served) == untouched_before  # nothing outside the plan
+
+
+def _unmanaged_snapshot(served: Served) -> str:
+    """What no plan touches here: unmanaged stream, webhook and domains, sender data."""
+    state = served.app.state
+    parts = [
+        [s.model_dump_json() for s in state.postmark.streams if s.id == "legacy-alerts"],
+        [
+            h.model_dump_json()
+            for h in state.postmark.webhooks
+            if h.message_stream == "legacy-alerts"
+        ],
+        [
+            d.model_dump_json()
+            for d in state.mailgun.domains
+            if d.name not in ("mg.acme-mail.com", "news.acme-mail.com")
+        ],
+        [s.model_dump_json() for s in state.postmark.senders],
+        [state.postmark.server.model_dump_json(exclude={"track_opens", "track_links"})],
+    ]
+    return "\n".join(line for part in parts for line in part)
 
 
 def test_create_that_commits_then_times_out_is_not_duplicated(
