@@ -55,6 +55,7 @@ class TrafficData:
     delivery_seconds: tuple[float, ...] = ()  # time to deliver samples
     sources: tuple[tuple[str, str], ...] = ()  # (kind, detail)
     notes: tuple[str, ...] = ()
+    unmeasured: tuple[str, ...] = ()  # counters the provider's APIs do not report
 
     def daily(self) -> dict[date, dict[str, int]]:
         """The provider-wide series: buckets summed per day."""

@@ -177,6 +177,7 @@ async def read_postmark_traffic(
         ),
         events=tuple(sorted(events + bounces[:50], key=lambda e: e.timestamp)),
         delivery_seconds=tuple(seconds),
+        unmeasured=("unsubscribed",),
         sources=tuple(sources),
         notes=(NOTE,)
         + (

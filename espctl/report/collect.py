@@ -275,6 +275,7 @@ def build_report_data(
                 ),
                 latency=_latency(traffic.delivery_seconds),
                 first_attempt=traffic.first_attempt,
+                unmeasured=traffic.unmeasured,
                 sources=tuple(
                     SourceInfo(kind, detail, generated_at) for kind, detail in traffic.sources
                 ),

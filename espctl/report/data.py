@@ -211,6 +211,8 @@ class ProviderReport:
     latency: Latency | None = None
     first_attempt: tuple[int, int] | None = None  # (delivered on 1st attempt, delivered)
     sources: tuple[SourceInfo, ...] = ()
+    #: counters this provider's APIs do not report (shown as such, never as 0 %)
+    unmeasured: tuple[str, ...] = ()
 
     @property
     def totals(self) -> Counters:

@@ -91,6 +91,12 @@ def rate_cell(metric: MetricDef, provider: ProviderReport, counts: Counters) -> 
     r = metric_rate(metric, counts)
     if provider.status == "failed":
         return {"state": "failed", "text": "not connected", "band": Band.no_data}
+    if metric.numerator in provider.unmeasured or metric.denominator in provider.unmeasured:
+        return {
+            "state": "off",
+            "text": f"not reported by {provider.type.title()}",
+            "band": Band.no_data,
+        }
     if (
         metric.needs_tracking
         and provider.tracking.opens is False
@@ -127,7 +133,8 @@ def difference_cell(metric: MetricDef, a: ProviderReport, b: ProviderReport) -> 
     """Newcombe difference of the first two providers, in words."""
     ra, rb = metric_rate(metric, a.totals), metric_rate(metric, b.totals)
     diff = newcombe_difference(ra, rb)
-    if diff is None or a.status == "failed" or b.status == "failed":
+    comparable = all(rate_cell(metric, p, p.totals)["state"] == "rate" for p in (a, b))
+    if diff is None or not comparable:
         return {"text": "—", "verdict": "no data"}
     text = signed_percent(diff.estimate, plus=True)
     ci = f"{signed_percent(diff.interval.low)} to {signed_percent(diff.interval.high)}"

@@ -202,3 +202,15 @@ def test_from_to_window_is_inclusive(workdir: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "2026-11-01 to 2026-11-07" in result.stdout
+
+
+def test_unreported_counters_are_not_shown_as_zero(workdir: Path) -> None:
+    end = datetime.now(UTC).date()
+    result = api.report(
+        api.RunOptions(sandbox=True), start=end - timedelta(days=7), end=end, out="r.html"
+    )
+    postmark = next(p for p in result.data.providers if p.id == "postmark")
+    assert postmark.unmeasured == ("unsubscribed",)
+    row = result.html.split("Unsubscribe rate", 1)[1].split("</tr>", 1)[0]
+    assert "not reported by Postmark" in row
+    assert "0.000%" not in row
