@@ -210,6 +210,11 @@ class _AliasBombError(Exception):
         self.node = node
 
 
+def _error_at(file: str, node: yaml.Node, message: str) -> ConfigError:
+    mark = node.start_mark
+    return ConfigError([Problem(file, mark.line + 1, mark.column + 1, "", message)])
+
+
 def load_yaml(
     text: str,
     file: str,
@@ -236,34 +241,14 @@ def load_yaml(
             [Problem(file, 1, 1, "", "the file is empty: expected a mapping with 'version: 1'")]
         )
     if not isinstance(root, yaml.MappingNode):
-        mark = root.start_mark
-        raise ConfigError(
-            [
-                Problem(
-                    file,
-                    mark.line + 1,
-                    mark.column + 1,
-                    "",
-                    "the document must be a mapping (version, providers, ...)",
-                )
-            ]
-        )
+        raise _error_at(file, root, "the document must be a mapping (version, providers, ...)")
     doc = SourceDoc(file=file, data={})
     walker = _Walker(doc, env, missing)
     try:
         data = walker.walk(root, (), 0)
     except _AliasBombError as exc:
-        mark = exc.node.start_mark
-        raise ConfigError(
-            [
-                Problem(
-                    file,
-                    mark.line + 1,
-                    mark.column + 1,
-                    "",
-                    f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes (alias bomb?)",
-                )
-            ]
+        raise _error_at(
+            file, exc.node, f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes (alias bomb?)"
         ) from exc
     except RecursionError as exc:
         raise ConfigError([Problem(file, 1, 1, "", "the document is nested too deeply")]) from exc

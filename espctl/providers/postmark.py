@@ -82,26 +82,25 @@ class PostmarkApi:
         self.id = provider_id
         self.block = block
         self.base_url = block.endpoint or DEFAULT_ENDPOINT
-        self.server = HttpClient(
-            provider_id,
-            self.base_url,
-            headers={"X-Postmark-Server-Token": block.server_token.reveal()},
-            options=options,
-            transport=transport,
-            error_detail=error_detail,
-            sleep=sleep,
-        )
-        self.account: HttpClient | None = None
-        if block.account_token is not None:
-            self.account = HttpClient(
+
+        def client(header: str, token: Secret) -> HttpClient:
+            """Server and account endpoints take different token headers (ESP-API 1.1)."""
+            return HttpClient(
                 provider_id,
                 self.base_url,
-                headers={"X-Postmark-Account-Token": block.account_token.reveal()},
+                headers={header: token.reveal()},
                 options=options,
                 transport=transport,
                 error_detail=error_detail,
                 sleep=sleep,
             )
+
+        self.server = client("X-Postmark-Server-Token", block.server_token)
+        self.account = (
+            client("X-Postmark-Account-Token", block.account_token)
+            if block.account_token is not None
+            else None
+        )
 
     @property
     def requests(self) -> int:
