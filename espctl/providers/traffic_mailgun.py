@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 from espctl.errors import EspctlError
 from espctl.model.events import NormalizedEvent
 from espctl.model.traffic import BounceReasonCount, Counts, TrafficData
+from espctl.providers import responses_mailgun as wire
 from espctl.providers.concurrency import settle
-from espctl.providers.events_mailgun import parse_mailgun_events_page
+from espctl.providers.events_mailgun import parse_mailgun_event
+from espctl.providers.paging import Listing, Page, read_offset_pages
 
 if TYPE_CHECKING:
     from espctl.providers.mailgun import MailgunApi
@@ -47,7 +49,7 @@ def _rfc2822(day: date) -> str:
     return email.utils.format_datetime(datetime.combine(day, time(), tzinfo=UTC))
 
 
-def _counts(metrics: dict[str, Any]) -> dict[str, int]:
+def _counts(metrics: Mapping[str, Any]) -> dict[str, int]:
     def get(name: str) -> int:
         value = metrics.get(name)
         return int(value) if isinstance(value, int | float) else 0
@@ -71,11 +73,11 @@ def _counts(metrics: dict[str, Any]) -> dict[str, int]:
 
 async def _metrics(
     api: MailgunApi, domain: str, dimension: str, start: date, end: date
-) -> list[dict[str, Any]]:
+) -> list[wire.MetricsItem]:
     limit = TIME_LIMIT if dimension == "time" else OTHER_LIMIT
-    items: list[dict[str, Any]] = []
-    skip = 0
-    while True:
+    path = "/v1/analytics/metrics"
+
+    async def page(skip: int) -> Page[wire.MetricsItem]:
         body = {
             "start": _rfc2822(start),
             "end": _rfc2822(end),
@@ -95,21 +97,22 @@ async def _metrics(
             "pagination": {"sort": f"{dimension}:asc", "skip": skip, "limit": limit},
         }
         # a metrics query reads only: repeating it is safe, so it may be retried
-        response = await api.http.request(
-            "POST", "/v1/analytics/metrics", json_body=body, retry=True
-        )
-        page = api.http.decode(response, "POST", "/v1/analytics/metrics")
-        batch = page.get("items") or []
-        items.extend(batch)
-        skip += len(batch)
-        if len(batch) < limit:
-            return items
+        found = await api.http.send("POST", path, wire.MetricsResponse, json_body=body, retry=True)
+        total = found.pagination.total if found.pagination else None
+        return Page(found.items, total)
+
+    return await read_offset_pages(
+        page,
+        listing=Listing(api.id, "POST", path),
+        page_size=limit,
+        key=lambda item: tuple((d.dimension, d.value) for d in item.dimensions),
+    )
 
 
-def _dimension(item: dict[str, Any], name: str) -> str | None:
-    for dim in item.get("dimensions") or []:
-        if dim.get("dimension") == name:
-            return str(dim.get("value"))
+def _dimension(item: wire.MetricsItem, name: str) -> str | None:
+    for dim in item.dimensions:
+        if dim.dimension == name:
+            return dim.value
     return None
 
 
@@ -127,12 +130,12 @@ async def _domain(
         except (TypeError, ValueError):
             continue
         if start <= day < end:
-            days[day] = _counts(item.get("metrics") or {})
+            days[day] = _counts(item.metrics)
     tags = {}
     for item in by_tag:
         tag = _dimension(item, "tag")
         if tag:
-            tags[tag] = _counts(item.get("metrics") or {})
+            tags[tag] = _counts(item.metrics)
     return dict(sorted(days.items())), tags
 
 
@@ -145,11 +148,14 @@ async def _events(
 ) -> list[NormalizedEvent]:
     # begin after end: newest first, within the window, in either reading of the API
     query = {"limit": EVENTS_LIMIT, "begin": _epoch(end), "end": _epoch(start), **params}
-    page = await api.http.get_json(f"/v3/{domain}/events", query)
-    try:
-        return parse_mailgun_events_page(page, provider=api.id, domain=domain)
-    except EspctlError:
-        return []
+    page = await api.http.get(f"/v3/{domain}/events", wire.EventsPage, query)
+    events = []
+    for item in page.items:
+        try:
+            events.append(parse_mailgun_event(item, provider=api.id, domain=domain))
+        except EspctlError:
+            continue  # one odd record does not hide the others
+    return events
 
 
 async def read_mailgun_traffic(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from espctl.errors import EspctlError
 from espctl.model.events import NormalizedEvent
 from espctl.model.traffic import BounceReasonCount, Counts, TrafficData
+from espctl.providers import responses_postmark as wire
 from espctl.providers.concurrency import settle
 from espctl.providers.events_postmark import (
     parse_postmark_bounce,
@@ -62,20 +63,20 @@ async def _stream_series(
     }
     names = list(_SERIES)
     pages = await settle(
-        *(api.server.get_json(f"/stats/outbound/{name}", params) for name in names)
+        *(api.server.get(f"/stats/outbound/{name}", wire.StatsDays, params) for name in names)
     )
     days: dict[date, dict[str, int]] = {}
     for name, page in zip(names, pages, strict=True):
-        for row in page.get("Days") or []:
+        for row in page.Days:
             try:
-                day = date.fromisoformat(str(row.get("Date"))[:10])
+                day = date.fromisoformat(row.Date[:10])
             except ValueError:
                 continue
             if not start <= day < end:
                 continue
             counts = days.setdefault(day, {})
             for key, counter in _SERIES[name].items():
-                counts[counter] = counts.get(counter, 0) + int(row.get(key) or 0)
+                counts[counter] = counts.get(counter, 0) + row.count(key)
     for counts in days.values():
         hard, soft = counts.get("hard_bounced", 0), counts.get("soft_bounced", 0)
         counts["delivered"] = max(0, counts.get("sent", 0) - hard - soft)
@@ -83,29 +84,29 @@ async def _stream_series(
 
 
 async def _tag_totals(api: PostmarkApi, tag: str, start: date, end: date) -> Counts:
-    page = await api.server.get_json(
+    page = await api.server.get(
         "/stats/outbound",
+        wire.StatsOverview,
         {
             "tag": tag,
             "fromdate": start.isoformat(),
             "todate": (end - timedelta(days=1)).isoformat(),
         },
     )
-    sent = int(page.get("Sent") or 0)
-    bounced = int(page.get("Bounced") or 0)
     return {
-        "sent": sent,
-        "delivered": max(0, sent - bounced),
-        "hard_bounced": bounced,  # the overview does not split hard and soft
-        "complained": int(page.get("SpamComplaints") or 0),
-        "opened_unique": int(page.get("UniqueOpens") or 0),
-        "clicked_unique": int(page.get("UniqueLinksClicked") or 0),
+        "sent": page.Sent,
+        "delivered": max(0, page.Sent - page.Bounced),
+        "hard_bounced": page.Bounced,  # the overview does not split hard and soft
+        "complained": page.SpamComplaints,
+        "opened_unique": page.UniqueOpens,
+        "clicked_unique": page.UniqueLinksClicked,
     }
 
 
 async def _bounces(api: PostmarkApi, start: date, end: date) -> tuple[list[NormalizedEvent], int]:
-    page = await api.server.get_json(
+    page = await api.server.get(
         "/bounces",
+        wire.Bounces,
         {
             "count": BOUNCE_PAGE,
             "offset": 0,
@@ -114,19 +115,24 @@ async def _bounces(api: PostmarkApi, start: date, end: date) -> tuple[list[Norma
         },
     )
     events = []
-    for item in page.get("Bounces") or []:
+    for item in page.Bounces:
         try:
             events.append(parse_postmark_bounce(item, provider=api.id))
         except EspctlError:
             continue  # one odd record does not hide the others
-    return events, int(page.get("TotalCount") or len(events))
+    return events, page.TotalCount
 
 
 async def _recent_events(api: PostmarkApi) -> tuple[list[NormalizedEvent], list[float]]:
-    page = await api.server.get_json("/messages/outbound", {"count": RECENT_MESSAGES, "offset": 0})
-    messages = [m for m in page.get("Messages") or [] if m.get("MessageID")]
+    page = await api.server.get(
+        "/messages/outbound", wire.OutboundMessages, {"count": RECENT_MESSAGES, "offset": 0}
+    )
     details = await settle(
-        *(api.server.get_json(f"/messages/outbound/{m['MessageID']}/details") for m in messages)
+        *(
+            api.server.get_checked(f"/messages/outbound/{m.MessageID}/details", wire.MessageDetails)
+            for m in page.Messages
+            if m.MessageID
+        )
     )
     events: list[NormalizedEvent] = []
     seconds: list[float] = []
