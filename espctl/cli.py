@@ -18,6 +18,8 @@ from espctl.commands.common import (
     config_option,
     format_option,
     handle_errors,
+    http_options,
+    limit_options,
     notify,
     parallelism_option,
     sandbox_option,
@@ -103,6 +105,7 @@ def schema() -> None:
     help="Exit 0 when there are no changes, 2 when changes are pending (1 on error).",
 )
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def plan(
@@ -113,7 +116,13 @@ def plan(
     Unmanaged live resources are listed (policy.unmanaged), failed checks shown, and a
     plan over policy.max_change_ratio is marked BLOCKED (apply then needs --force).
     """
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = api.RunOptions(
+        config=config,
+        sandbox=sandbox,
+        parallelism=parallelism,
+        notify=notify,
+        http=http_options(parallelism),
+    )
     result = api.plan(options).plan
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), indent=2))
@@ -135,6 +144,7 @@ def plan(
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--force", is_flag=True, help="Apply a plan blocked by policy.max_change_ratio.")
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def apply(
@@ -154,7 +164,13 @@ def apply(
     Exit 0 all applied or nothing to do, 1 nothing applied (error, refused, stale or
     blocked plan), 3 partial failure (re-run apply to finish).
     """
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = api.RunOptions(
+        config=config,
+        sandbox=sandbox,
+        parallelism=parallelism,
+        notify=notify,
+        http=http_options(parallelism),
+    )
 
     def confirm(plan_: Plan) -> bool:
         click.echo(render_text(plan_, colour=colour()), nl=False)
@@ -221,6 +237,7 @@ def _window(since: str | None, start: str | None, end: str | None) -> tuple[date
     help="Where to write the HTML file.",
 )
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def report(
@@ -241,7 +258,13 @@ def report(
     if since and (start or end):
         raise click.UsageError("use either --since or --from/--to")
     first, last = _window(since, start, end)
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = api.RunOptions(
+        config=config,
+        sandbox=sandbox,
+        parallelism=parallelism,
+        notify=notify,
+        http=http_options(parallelism),
+    )
     result = api.report(options, start=first, end=last, out=out)
     failed = [p.id for p in result.data.providers if p.status == "failed"]
     size = len(result.html.encode()) / 1024

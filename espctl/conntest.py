@@ -38,6 +38,7 @@ from espctl.providers.webhook_samples import MAILGUN_EVENT, mailgun_sample, post
 
 PayloadFormat = Literal["postmark", "mailgun"]
 DEFAULT_WEBHOOK_TIMEOUT = 5.0
+RECEIVER_READ_LIMIT = 64 * 1024  # bytes of a receiver's answer read (only its status matters)
 
 
 # -- results ---------------------------------------------------------------------------
@@ -241,14 +242,9 @@ async def post_sample(
 
     start = time.perf_counter()
     try:
-        response = await client.post(
-            spec.url,
-            content=json.dumps(post.payload).encode(),
-            headers=headers,
-            auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
-            timeout=httpx.Timeout(timeout),
-        )
-    except httpx.TimeoutException as exc:
+        async with asyncio.timeout(timeout):
+            status = await _exchange(client, post, headers, auth, timeout)
+    except (httpx.TimeoutException, TimeoutError) as exc:
         return result(
             None,
             False,
@@ -263,7 +259,6 @@ async def post_sample(
             f"connection failed ({type(exc).__name__})",
             "nothing answered at this URL: check the URL, DNS and that the receiver runs",
         )
-    status = response.status_code
     if 200 <= status < 300:
         return result(status, True, f"HTTP {status}")
     if post.format == "mailgun" and status == 406:
@@ -274,6 +269,35 @@ async def post_sample(
             "signatures, and espctl cannot sign without the account's signing key)",
         )
     return result(status, False, f"HTTP {status}", _status_cause(post.format, status))
+
+
+async def _exchange(
+    client: httpx.AsyncClient,
+    post: WebhookPost,
+    headers: dict[str, str],
+    auth: httpx.BasicAuth | None,
+    timeout: float,
+) -> int:
+    """POST and read at most RECEIVER_READ_LIMIT bytes of the answer; its status."""
+    request = client.build_request(
+        "POST",
+        post.spec.url,
+        content=json.dumps(post.payload).encode(),
+        headers=headers,
+        timeout=httpx.Timeout(timeout),
+    )
+    response = await client.send(
+        request, stream=True, auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT
+    )
+    try:
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read >= RECEIVER_READ_LIMIT:
+                break  # the rest is never read: closing drops the connection
+    finally:
+        await response.aclose()
+    return response.status_code
 
 
 # -- the run ---------------------------------------------------------------------------

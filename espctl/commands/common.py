@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import click
 
 from espctl.errors import EspctlError, error_lines, redact
+from espctl.providers.http import HttpOptions
+from espctl.providers.limits import MIB
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,6 +94,85 @@ def parallelism_option(func: F) -> F:
         show_default=True,
         help="Concurrent API requests per provider.",
     )(func)
+
+
+_LIMITS_KEY = "espctl.limits"
+DEFAULTS = HttpOptions()
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep a limit option's value for :func:`http_options` (not a command argument)."""
+    if value is not None and param.name is not None:
+        ctx.meta.setdefault(_LIMITS_KEY, {})[param.name] = value
+    return value
+
+
+def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
+    """``--request-timeout``, ``--command-timeout``, ``--max-response-mb`` (each with an
+    environment variable): what bounds a command against slow, huge or endless answers.
+
+    ``espctl test`` has its own ``--timeout`` and passes ``request_timeout=False``.
+    """
+
+    def decorate(func: F) -> F:
+        options = [
+            click.option(
+                "--max-response-mb",
+                type=click.IntRange(1, 4096),
+                default=DEFAULTS.max_response_bytes // MIB,
+                show_default=True,
+                envvar="ESPCTL_MAX_RESPONSE_MB",
+                show_envvar=True,
+                expose_value=False,
+                callback=_remember,
+                help="Refuse a provider response larger than this many MiB.",
+            ),
+            click.option(
+                "--command-timeout",
+                type=click.FloatRange(1, 86400),
+                default=DEFAULTS.command_timeout,
+                show_default=True,
+                envvar="ESPCTL_COMMAND_TIMEOUT",
+                show_envvar=True,
+                expose_value=False,
+                callback=_remember,
+                help="Seconds the command may spend on provider requests, retries and "
+                "rate-limit waits included.",
+            ),
+        ]
+        if request_timeout:
+            options.append(
+                click.option(
+                    "--request-timeout",
+                    type=click.FloatRange(0.1, 3600),
+                    default=DEFAULTS.request_timeout,
+                    show_default=True,
+                    envvar="ESPCTL_REQUEST_TIMEOUT",
+                    show_envvar=True,
+                    expose_value=False,
+                    callback=_remember,
+                    help="Seconds one provider request may take, reading the answer included.",
+                )
+            )
+        for option in options:
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def http_options(parallelism: int = DEFAULTS.parallelism, **overrides: Any) -> HttpOptions:
+    """The HttpOptions of the running command: its limit options, then ``overrides``."""
+    chosen = click.get_current_context().meta.get(_LIMITS_KEY, {})
+    values: dict[str, Any] = {"parallelism": parallelism}
+    if "max_response_mb" in chosen:
+        values["max_response_bytes"] = int(chosen["max_response_mb"]) * MIB
+    if "command_timeout" in chosen:
+        values["command_timeout"] = float(chosen["command_timeout"])
+    if "request_timeout" in chosen:
+        values["request_timeout"] = float(chosen["request_timeout"])
+    values.update(overrides)
+    return HttpOptions(**values)
 
 
 def notify(message: str) -> None:

@@ -21,7 +21,14 @@ from pathlib import Path
 import click
 
 from espctl import api
-from espctl.commands.common import handle_errors, notify, parallelism_option, sandbox_option
+from espctl.commands.common import (
+    handle_errors,
+    http_options,
+    limit_options,
+    notify,
+    parallelism_option,
+    sandbox_option,
+)
 from espctl.importer import (
     SCHEMA_REF,
     ImportFailed,
@@ -216,6 +223,7 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
 )
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def import_cmd(
@@ -243,7 +251,13 @@ def import_cmd(
     """
     if out and Path(out).exists() and not force:
         raise ImportFailed(f"{out} exists; pass --force to overwrite it")
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = api.RunOptions(
+        config=config,
+        sandbox=sandbox,
+        parallelism=parallelism,
+        notify=notify,
+        http=http_options(parallelism),
+    )
     where = Path(out).parent if out else Path.cwd()
     result = import_live(
         options, provider_ids, types=types, region=region, schema_ref=schema_ref_for(where)

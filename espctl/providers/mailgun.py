@@ -126,6 +126,11 @@ class MailgunApi:
     def requests(self) -> int:
         return self.http.stats.requests
 
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """What the client waits for now (a rate limit), for the progress line."""
+        return self.http.waiting
+
     async def aclose(self) -> None:
         await self.http.aclose()
 

@@ -121,6 +121,11 @@ class PostmarkApi:
     def requests(self) -> int:
         return self.server.stats.requests + (self.account.stats.requests if self.account else 0)
 
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """What the clients wait for now (a rate limit), for the progress line."""
+        return self.server.waiting + (self.account.waiting if self.account else ())
+
     async def aclose(self) -> None:
         await self.server.aclose()
         if self.account:

@@ -18,52 +18,20 @@ it): only field paths, the JSON type found, and an error envelope's own message.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from espctl.errors import ProviderBadResponse
+from espctl.model.validation import validation_problems
 
 M = TypeVar("M", bound=BaseModel)
-SHOWN_ERRORS = 3
 
 
 class WireModel(BaseModel):
     """Base of the provider response models: frozen, unknown fields ignored."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
-
-
-def json_type(value: object) -> str:
-    """How a JSON value is called in messages: ``an object``, ``a list``, ``null``..."""
-    match value:
-        case None:
-            return "null"
-        case bool():
-            return "a boolean"
-        case int() | float():
-            return "a number"
-        case str():
-            return "a string"
-        case list():
-            return "a list"
-        case dict():
-            return "an object"
-        case _:
-            return type(value).__name__
-
-
-def _problem(error: Any) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ())) or "the body"
-    kind = str(error.get("type", ""))
-    found = json_type(error.get("input"))
-    if kind == "missing":
-        return f"{where}: missing"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"{where}: expected an object, got {found}"
-    if kind == "list_type":
-        return f"{where}: expected a list, got {found}"
-    return f"{where}: {error.get('msg', 'invalid')} (got {found})"
 
 
 def error_envelope(body: object) -> str | None:
@@ -82,11 +50,7 @@ def error_envelope(body: object) -> str | None:
 
 def describe(exc: ValidationError, body: object, what: str) -> str:
     """One line: what was expected and the first few problems (never a value)."""
-    problems = [_problem(e) for e in exc.errors()]
-    shown = "; ".join(problems[:SHOWN_ERRORS])
-    if len(problems) > SHOWN_ERRORS:
-        shown += f" (+{len(problems) - SHOWN_ERRORS} more)"
-    text = f"unexpected response, not {what}: {shown}"
+    text = f"unexpected response, not {what}: {validation_problems(exc)}"
     envelope = error_envelope(body)
     if envelope is not None:
         text += f"; the body reads like an error: {envelope}"
