@@ -108,8 +108,9 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 
 def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
-    """``--request-timeout``, ``--command-timeout``, ``--max-response-mb`` (each with an
-    environment variable): what bounds a command against slow, huge or endless answers.
+    """``--request-timeout``, ``--command-timeout``, ``--max-response-mb``,
+    ``--max-listing-items`` (each with an environment variable): what bounds a command
+    against slow, huge or endless answers.
 
     ``espctl test`` has its own ``--timeout`` and passes ``request_timeout=False``.
     """
@@ -126,6 +127,18 @@ def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
                 expose_value=False,
                 callback=_remember,
                 help="Refuse a provider response larger than this many MiB.",
+            ),
+            click.option(
+                "--max-listing-items",
+                type=click.IntRange(100, 10_000_000),
+                default=DEFAULTS.max_listing_items,
+                show_default=True,
+                envvar="ESPCTL_MAX_LISTING_ITEMS",
+                show_envvar=True,
+                expose_value=False,
+                callback=_remember,
+                help="Refuse a paged provider listing (domains, senders, metrics) longer "
+                "than this.",
             ),
             click.option(
                 "--command-timeout",
@@ -167,6 +180,8 @@ def http_options(parallelism: int = DEFAULTS.parallelism, **overrides: Any) -> H
     values: dict[str, Any] = {"parallelism": parallelism}
     if "max_response_mb" in chosen:
         values["max_response_bytes"] = int(chosen["max_response_mb"]) * MIB
+    if "max_listing_items" in chosen:
+        values["max_listing_items"] = int(chosen["max_listing_items"])
     if "command_timeout" in chosen:
         values["command_timeout"] = float(chosen["command_timeout"])
     if "request_timeout" in chosen:

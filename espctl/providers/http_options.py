@@ -22,7 +22,8 @@ class HttpOptions:
     ``connect_timeout``/``read_timeout`` are httpx's (to connect; between two bytes);
     ``request_timeout`` bounds one attempt, body included, by the wall clock;
     ``command_timeout`` bounds everything the client sends, retries and waits included
-    (None: no bound); ``max_response_bytes`` caps each response body.
+    (None: no bound); ``max_response_bytes`` caps each response body;
+    ``max_listing_items`` caps each paged listing.
     """
 
     connect_timeout: float = 5.0
@@ -30,6 +31,7 @@ class HttpOptions:
     request_timeout: float = 60.0
     command_timeout: float | None = 1800.0
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_listing_items: int = 100_000  # per paged listing (see espctl.providers.paging)
     max_attempts: int = 5
     backoff_base: float = 0.25
     backoff_cap: float = 8.0

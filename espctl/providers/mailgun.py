@@ -178,6 +178,7 @@ class MailgunApi:
             listing=Listing(self.id, "GET", "/v4/domains"),
             page_size=DOMAIN_PAGE,
             key=lambda domain: domain.name,
+            ceiling=self.http.options.max_listing_items,
         )
 
     async def _read_domain(

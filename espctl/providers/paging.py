@@ -25,8 +25,10 @@ from espctl.errors import ProviderBadResponse
 
 T = TypeVar("T")
 
-#: the most items espctl reads from one listing (DESIGN.md: pages are bounded)
+#: the most items espctl reads from one listing by default (DESIGN.md: pages are bounded);
+#: HttpOptions.max_listing_items (--max-listing-items) overrides it
 MAX_LISTING_ITEMS = 100_000
+LISTING_HINT = "raise it with --max-listing-items or ESPCTL_MAX_LISTING_ITEMS"
 
 
 @dataclass(frozen=True)
@@ -52,12 +54,17 @@ async def read_offset_pages(
     listing: Listing,
     page_size: int,
     key: Callable[[T], Hashable],
-    ceiling: int = MAX_LISTING_ITEMS,
+    ceiling: int | None = None,
+    why: str | None = None,
 ) -> list[T]:
     """Every item of an offset-paged listing; ``fetch(offset)`` reads one page.
 
-    ``key`` identifies an item (a domain's name, a signature's ID) so repeats are seen.
+    ``key`` identifies an item (a domain's name, a signature's ID) so repeats are seen;
+    ``ceiling`` defaults to :data:`MAX_LISTING_ITEMS`; ``why`` says where a ceiling
+    other than the configurable one comes from (default: how to raise it).
     """
+    ceiling = MAX_LISTING_ITEMS if ceiling is None else ceiling
+    why = why or f"espctl reads at most {ceiling:,} per listing; {LISTING_HINT}"
     items: list[T] = []
     seen: set[Hashable] = set()
     offset = 0
@@ -68,11 +75,7 @@ async def read_offset_pages(
             return items
         if offset + len(batch) > ceiling:
             claimed = f"; it claims {page.total:,}" if page.total is not None else ""
-            raise _stopped(
-                listing,
-                f"more than {ceiling:,} items (espctl reads at most {ceiling:,} per "
-                f"listing{claimed})",
-            )
+            raise _stopped(listing, f"more than {ceiling:,} items ({why}{claimed})")
         fresh = 0
         for item in batch:
             identity = key(item)

@@ -42,12 +42,15 @@ async def account_pages(
     async def page(offset: int) -> Page[T]:
         return page_of(await client.get(path, model, {"count": PAGE, "offset": offset}))
 
+    ceiling = client.options.max_listing_items
     return await read_offset_pages(
         page,
         listing=Listing(provider, "GET", path),
         page_size=PAGE,
         key=key,
-        ceiling=OFFSET_LIMIT,  # offset paging cannot reach further
+        ceiling=min(ceiling, OFFSET_LIMIT),
+        # offset paging cannot reach further than 10,000
+        why="Postmark's offset paging ends at 10,000" if ceiling >= OFFSET_LIMIT else None,
     )
 
 

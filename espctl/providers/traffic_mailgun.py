@@ -101,11 +101,20 @@ async def _metrics(
         total = found.pagination.total if found.pagination else None
         return Page(found.items, total)
 
+    ceiling = api.http.options.max_listing_items
+    why = None
+    if dimension == "time":
+        # one bucket per day of the window (and one more if it straddles a day boundary)
+        days = (end - start).days + 1
+        if days < ceiling:
+            ceiling, why = days, f"a {days - 1}-day window has at most {days} daily buckets"
     return await read_offset_pages(
         page,
         listing=Listing(api.id, "POST", path),
         page_size=limit,
         key=lambda item: tuple((d.dimension, d.value) for d in item.dimensions),
+        ceiling=ceiling,
+        why=why,
     )
 
 

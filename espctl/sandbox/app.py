@@ -175,7 +175,7 @@ class SandboxApp:
                 if pm:
                     return Response.json(429, {"ErrorCode": 429, "Message": "Rate limit exceeded."})
                 # the documented Domains/Webhooks API body, with no header (ESP-API.md 2.3)
-                seconds = decision.retry_after
+                seconds = float(decision.retry_after)
                 return Response.json(
                     429, {"retry-seconds": int(seconds) if seconds.is_integer() else seconds}
                 )

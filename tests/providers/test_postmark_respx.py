@@ -271,9 +271,7 @@ def test_webhook_create_that_timed_out_is_read_back_not_repeated() -> None:
     listing = respx.get(f"{PM}/webhooks", params={"MessageStream": "outbound"}).mock(
         return_value=httpx.Response(
             200,
-            json={
-                "Webhooks": [{**HOOK, "ID": 77, "Url": "https://hooks.acme-mail.com/pm"}]
-            },
+            json={"Webhooks": [{**HOOK, "ID": 77, "Url": "https://hooks.acme-mail.com/pm"}]},
         )
     )
     put = respx.put(f"{PM}/webhooks/77").mock(
