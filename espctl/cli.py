@@ -18,10 +18,10 @@ from espctl.commands.common import (
     config_option,
     format_option,
     handle_errors,
-    http_options,
     limit_options,
     notify,
     parallelism_option,
+    run_options,
     sandbox_option,
 )
 from espctl.commands.demo_cmd import demo
@@ -116,13 +116,7 @@ def plan(
     Unmanaged live resources are listed (policy.unmanaged), failed checks shown, and a
     plan over policy.max_change_ratio is marked BLOCKED (apply then needs --force).
     """
-    options = api.RunOptions(
-        config=config,
-        sandbox=sandbox,
-        parallelism=parallelism,
-        notify=notify,
-        http=http_options(parallelism),
-    )
+    options = run_options(config, sandbox, parallelism)
     result = api.plan(options).plan
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), indent=2))
@@ -164,13 +158,7 @@ def apply(
     Exit 0 all applied or nothing to do, 1 nothing applied (error, refused, stale or
     blocked plan), 3 partial failure (re-run apply to finish).
     """
-    options = api.RunOptions(
-        config=config,
-        sandbox=sandbox,
-        parallelism=parallelism,
-        notify=notify,
-        http=http_options(parallelism),
-    )
+    options = run_options(config, sandbox, parallelism)
 
     def confirm(plan_: Plan) -> bool:
         click.echo(render_text(plan_, colour=colour()), nl=False)
@@ -258,13 +246,7 @@ def report(
     if since and (start or end):
         raise click.UsageError("use either --since or --from/--to")
     first, last = _window(since, start, end)
-    options = api.RunOptions(
-        config=config,
-        sandbox=sandbox,
-        parallelism=parallelism,
-        notify=notify,
-        http=http_options(parallelism),
-    )
+    options = run_options(config, sandbox, parallelism)
     result = api.report(options, start=first, end=last, out=out)
     failed = [p.id for p in result.data.providers if p.status == "failed"]
     size = len(result.html.encode()) / 1024

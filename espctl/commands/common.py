@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from espctl import api
 from espctl.errors import EspctlError, error_lines, redact
 from espctl.providers.http import HttpOptions
 from espctl.providers.limits import MIB
@@ -107,71 +108,80 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def _limit(name: str, kind: Any, default: Any, env: str, text: str) -> Any:
+    """One limit option: shown with its environment variable, kept for http_options."""
+    return click.option(
+        name,
+        type=kind,
+        default=default,
+        show_default=True,
+        envvar=env,
+        show_envvar=True,
+        expose_value=False,
+        callback=_remember,
+        help=text,
+    )
+
+
 def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
-    """``--request-timeout``, ``--command-timeout``, ``--max-response-mb``,
-    ``--max-listing-items`` (each with an environment variable): what bounds a command
-    against slow, huge or endless answers.
+    """``--max-response-mb``, ``--max-listing-items``, ``--command-timeout`` and
+    ``--request-timeout`` (each with an environment variable): what bounds a command
+    against slow, huge or endless answers (README "Limits").
 
     ``espctl test`` has its own ``--timeout`` and passes ``request_timeout=False``.
     """
+    options = [
+        _limit(
+            "--max-response-mb",
+            click.IntRange(1, 4096),
+            DEFAULTS.max_response_bytes // MIB,
+            "ESPCTL_MAX_RESPONSE_MB",
+            "Refuse a provider response larger than this many MiB.",
+        ),
+        _limit(
+            "--max-listing-items",
+            click.IntRange(100, 10_000_000),
+            DEFAULTS.max_listing_items,
+            "ESPCTL_MAX_LISTING_ITEMS",
+            "Refuse a paged provider listing (domains, senders, metrics) longer than this.",
+        ),
+        _limit(
+            "--command-timeout",
+            click.FloatRange(1, 86400),
+            DEFAULTS.command_timeout,
+            "ESPCTL_COMMAND_TIMEOUT",
+            "Seconds the command may spend on provider requests, retries and rate-limit "
+            "waits included.",
+        ),
+    ]
+    if request_timeout:
+        options.append(
+            _limit(
+                "--request-timeout",
+                click.FloatRange(0.1, 3600),
+                DEFAULTS.request_timeout,
+                "ESPCTL_REQUEST_TIMEOUT",
+                "Seconds one provider request may take, reading the answer included.",
+            )
+        )
 
     def decorate(func: F) -> F:
-        options = [
-            click.option(
-                "--max-response-mb",
-                type=click.IntRange(1, 4096),
-                default=DEFAULTS.max_response_bytes // MIB,
-                show_default=True,
-                envvar="ESPCTL_MAX_RESPONSE_MB",
-                show_envvar=True,
-                expose_value=False,
-                callback=_remember,
-                help="Refuse a provider response larger than this many MiB.",
-            ),
-            click.option(
-                "--max-listing-items",
-                type=click.IntRange(100, 10_000_000),
-                default=DEFAULTS.max_listing_items,
-                show_default=True,
-                envvar="ESPCTL_MAX_LISTING_ITEMS",
-                show_envvar=True,
-                expose_value=False,
-                callback=_remember,
-                help="Refuse a paged provider listing (domains, senders, metrics) longer "
-                "than this.",
-            ),
-            click.option(
-                "--command-timeout",
-                type=click.FloatRange(1, 86400),
-                default=DEFAULTS.command_timeout,
-                show_default=True,
-                envvar="ESPCTL_COMMAND_TIMEOUT",
-                show_envvar=True,
-                expose_value=False,
-                callback=_remember,
-                help="Seconds the command may spend on provider requests, retries and "
-                "rate-limit waits included.",
-            ),
-        ]
-        if request_timeout:
-            options.append(
-                click.option(
-                    "--request-timeout",
-                    type=click.FloatRange(0.1, 3600),
-                    default=DEFAULTS.request_timeout,
-                    show_default=True,
-                    envvar="ESPCTL_REQUEST_TIMEOUT",
-                    show_envvar=True,
-                    expose_value=False,
-                    callback=_remember,
-                    help="Seconds one provider request may take, reading the answer included.",
-                )
-            )
         for option in options:
             func = option(func)
         return func
 
     return decorate
+
+
+def run_options(config: str, sandbox: bool, parallelism: int) -> api.RunOptions:
+    """The RunOptions of a command that reads providers: its limits, progress on stderr."""
+    return api.RunOptions(
+        config=config,
+        sandbox=sandbox,
+        parallelism=parallelism,
+        notify=notify,
+        http=http_options(parallelism),
+    )
 
 
 def http_options(parallelism: int = DEFAULTS.parallelism, **overrides: Any) -> HttpOptions:

@@ -23,10 +23,10 @@ import click
 from espctl import api
 from espctl.commands.common import (
     handle_errors,
-    http_options,
     limit_options,
     notify,
     parallelism_option,
+    run_options,
     sandbox_option,
 )
 from espctl.importer import (
@@ -251,13 +251,7 @@ def import_cmd(
     """
     if out and Path(out).exists() and not force:
         raise ImportFailed(f"{out} exists; pass --force to overwrite it")
-    options = api.RunOptions(
-        config=config,
-        sandbox=sandbox,
-        parallelism=parallelism,
-        notify=notify,
-        http=http_options(parallelism),
-    )
+    options = run_options(config, sandbox, parallelism)
     where = Path(out).parent if out else Path.cwd()
     result = import_live(
         options, provider_ids, types=types, region=region, schema_ref=schema_ref_for(where)

@@ -17,7 +17,7 @@ from espctl.sandbox import SandboxApp, seed_account
 from tests.conntest.conftest import ENV, config_text
 from tests.hostile.server import RECEIVER, HostileServer, Mode, hostile_server
 
-GUARD = 30.0  # a test guard only: without the limits, the trickle lasts 5 minutes
+GUARD = 30.0  # a test guard only: without the limits, the trickle lasts 2 minutes
 
 
 @pytest.fixture

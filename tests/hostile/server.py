@@ -7,7 +7,8 @@ API) and turns chosen answers hostile, per mode:
   ends (up to HUGE_LIMIT, or until the client hangs up);
 - ``paging``: every paged listing claims 10^12 items and serves full pages of new
   ones for ever (Mailgun domains and metrics, Postmark senders and domains);
-- ``trickle``: every answer sends its headers, then one byte every half second;
+- ``trickle``: every answer sends its headers, then one byte every 0.2 s (well within
+  any timeout that applies between bytes, so only a wall-clock deadline ends it);
 - ``wrong_shape``: the listings that would otherwise read as "nothing exists" come
   back as ``{}``, ``[]``, ``null`` or without their list;
 - ``error_body``: every API answer is the provider's error envelope with status 200.
@@ -35,6 +36,7 @@ HUGE_LIMIT = 64 * 1024 * 1024  # what one huge answer offers at most
 CHUNK = 64 * 1024
 CLAIM = 10**12
 RECEIVER = "/hook"
+TRICKLE_EVERY = 0.2  # seconds between two bytes of a trickling answer
 
 
 @dataclass
@@ -122,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._start(200)
         sent = 0
         with suppress(OSError):
-            while sent < 600 and not self.server.stopping.wait(0.5):
+            while sent < 600 and not self.server.stopping.wait(TRICKLE_EVERY):
                 self.wfile.write(b" ")
                 self.wfile.flush()
                 sent += 1
