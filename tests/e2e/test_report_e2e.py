@@ -121,8 +121,9 @@ def test_report_numbers_match_the_sandbox_truth(workdir: Path) -> None:
     assert "newsletter" not in pm_tags  # Postmark sends none
 
     # bounces, events, webhooks, drift, routing
-    assert sum(b.count for b in providers["postmark"].bounce_reasons) > 0
-    assert sum(b.count for b in providers["mailgun"].bounce_reasons) > 0
+    for pid in ("postmark", "mailgun"):
+        samples = {s.kind: s for s in providers[pid].reason_samples}
+        assert samples["permanent"].sampled > 0 and samples["temporary"].sampled > 0
     assert 0 < len(result.data.recent_events) <= 50
     assert providers["postmark"].pending_changes == 17 - 9  # Mailgun has the other 9
     assert providers["mailgun"].pending_changes == 9
@@ -139,7 +140,9 @@ def test_report_numbers_match_the_sandbox_truth(workdir: Path) -> None:
         "https://analytics.acme-mail.com/mailgun/opens",
         "domain mg.acme-mail.com",
     ) in hooks
-    assert any(n.startswith("Postmark buckets its daily stats") for n in result.data.data_notes)
+    assert any(
+        n.startswith("Postmark buckets its stats by US Eastern day") for n in result.data.data_notes
+    )
 
     # the page itself
     html = result.html
@@ -174,10 +177,18 @@ def test_report_cli_with_a_failing_provider_still_writes(served: Served) -> None
     )
     assert result.exit_code == 0, result.output
     assert "failed: mailgun" in result.stdout
-    assert "warning: mailgun: GET /v4/domains: HTTP 401: Forbidden" in result.stderr
+    assert "warning: mailgun: settings not read: GET /v4/domains: HTTP 401: Forbidden" in (
+        result.stderr
+    )
+    # one line for the traffic, not one per domain and endpoint
+    assert result.stderr.count("warning: mailgun: traffic not read:") == 1
     html = Path("r.html").read_text()
     assert "Forbidden" in html
     assert "not-the-sandbox-key" not in html + result.output
+    # issue 17 item 2: nothing about a failed provider reads as OK or 0
+    card = html.split("<span>mailgun", 1)[1].split("</article>", 1)[0]
+    assert "Failed" in card and "in sync" not in card and ">0 <" not in card
+    assert card.count("not measured") == 3 and "Not measured" in card  # + the drift pill
 
 
 @pytest.mark.parametrize(
