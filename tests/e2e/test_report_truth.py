@@ -304,7 +304,8 @@ def test_a_year_over_ninety_days_of_data_draws_gaps(tmp_path: Path) -> None:
         assert measured[0].day == run.traffic.days[0] and measured[-1].day == run.traffic.days[-1]
         assert all(d.counts.sent == 0 for d in p.daily if not d.measured)
         assert p.coverage is not None and p.coverage.measured == 90
-    notice = f"postmark reported data for 90 of 365 days ({run.traffic.days[0]} to {run.traffic.days[-1]})"
+    first, last = run.traffic.days[0], run.traffic.days[-1]
+    notice = f"postmark reported data for 90 of 365 days ({first} to {last})"
     assert any(n.startswith(notice) for n in run.data.notices)
     header = run.html.split('id="header"', 1)[1].split("</header>", 1)[0]
     assert "the other 275 days are gaps, not zeros" in header
@@ -367,7 +368,10 @@ def test_differences_are_in_percentage_points(month: Run) -> None:
     diff = newcombe_difference(rate(mg.delivered, mg.sent), rate(pm.delivered, pm.sent))
     assert diff is not None
     comparison = month.html.split('id="comparison"', 1)[1].split("</table>", 1)[0]
-    expected = f'{format_pp(diff.estimate, plus=True)}<br><span class="small ci">95% CI {format_pp_interval(diff.interval)}</span>'
+    expected = (
+        f"{format_pp(diff.estimate, plus=True)}<br>"
+        f'<span class="small ci">95% CI {format_pp_interval(diff.interval)}</span>'
+    )
     assert expected in comparison
     assert " pp" in expected and "%" not in format_pp_interval(diff.interval)
 

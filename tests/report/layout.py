@@ -36,8 +36,9 @@ CHECK = r"""
   const describe = (el) => {
     const parts = [];
     for (let a = el; a && parts.length < 4 && a !== document.body; a = a.parentElement) {
-      parts.unshift(a.tagName.toLowerCase() + (a.id ? '#' + a.id : '') +
-                    (a.classList && a.classList.length ? '.' + Array.from(a.classList).join('.') : ''));
+      const list = Array.from(a.classList || []);
+      const classes = list.length ? '.' + list.join('.') : '';
+      parts.unshift(a.tagName.toLowerCase() + (a.id ? '#' + a.id : '') + classes);
     }
     return parts.join('>');
   };

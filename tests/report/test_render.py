@@ -11,6 +11,7 @@ import pytest
 
 from espctl.model.events import EventType, NormalizedEvent
 from espctl.model.traffic import ReasonSample, TrafficFailure
+from espctl.report import view
 from espctl.report.data import (
     AccountInfo,
     BounceReason,
@@ -29,7 +30,6 @@ from espctl.report.data import (
     daily_series,
     utc,
 )
-from espctl.report import view
 from espctl.report.metrics import METRICS, Band
 from espctl.report.render import CSP, embed_json, render_report
 from espctl.report.sample import mailgun_provider, postmark_provider, sample_report_data
@@ -166,7 +166,6 @@ def test_zero_data_provider() -> None:
     html = render_report(sample_report_data(providers=(empty,), routing_rules=()))
     assert "no data" in html and "No data" in html
     assert "0.000%" not in _section(html, "comparison")  # n = 0 is never shown as 0 %
-    assert "No routing rules configured." not in html or True
 
 
 def _card(html: str, provider_id: str) -> str:
@@ -196,7 +195,7 @@ def test_a_failed_provider_is_not_measured_anywhere() -> None:
         assert view.rate_cell(metric, failed, failed.totals, None)["text"] == "not measured"
         assert view.change_cell(metric, failed, data)["text"] == "not measured"
     outcomes = _section(html, "outcomes")
-    assert "<th scope=\"row\">down</th><td colspan=\"7\" class=\"na\">not measured" in outcomes
+    assert '<th scope="row">down</th><td colspan="7" class="na">not measured' in outcomes
     drift = _section(html, "drift")
     assert "Drift not measured for down" in drift
 
