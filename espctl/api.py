@@ -296,12 +296,18 @@ def report(
                 provider.read_traffic(query),
                 return_exceptions=True,
             )
+            errors: dict[str, str] = {}
             for part, value in (("settings", live), ("traffic", traffic)):
                 if isinstance(value, EspctlError):
-                    text = str(value).removeprefix(f"{pid}: ")
-                    options.notify(f"warning: {pid}: {part} not read: {text}")
+                    errors[part] = str(value).removeprefix(f"{pid}: ")
                 elif isinstance(value, BaseException):
                     raise value
+            if len(set(errors.values())) == 1 and len(errors) == 2:
+                # one cause (a rejected credential): one line, as for plan and import
+                options.notify(f"warning: {pid}: {errors['settings']}")
+            else:
+                for part, text in errors.items():
+                    options.notify(f"warning: {pid}: {part} not read: {text}")
             if isinstance(traffic, TrafficData) and traffic.failures:
                 if len(traffic.failures) >= traffic.units:
                     first = traffic.failures[0].error

@@ -279,7 +279,6 @@ class _Checker:
                         f"rule '{label}'" if isinstance(label, str) else f"routing.rules[{i}]"
                     )
 
-
     def report(self) -> None:
         """Threshold lines must be ordered: a warning comes before the critical line."""
         thresholds = _d(_d(self.doc.data.get("report")).get("thresholds"))

@@ -136,9 +136,7 @@ class TrafficData:
         return dict(sorted(out.items()))
 
 
-def tally_reasons(
-    events: list[NormalizedEvent], limit: int = 10
-) -> tuple[BounceReasonCount, ...]:
+def tally_reasons(events: list[NormalizedEvent], limit: int = 10) -> tuple[BounceReasonCount, ...]:
     """The ``limit`` most common (reason, provider type, SMTP code) among ``events``."""
     counts: dict[tuple[str, str, int | None], int] = {}
     texts: dict[tuple[str, str, int | None], dict[str, int]] = {}

@@ -13,7 +13,6 @@ delivered events paired by Message-Id (time to deliver). Metrics are UTC days.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from espctl.model.events import EventType, NormalizedEvent
 from espctl.model.traffic import Counts, ReasonSample, TrafficData, TrafficQuery, tally_reasons
+from espctl.providers.concurrency import settle
 from espctl.providers.events_mailgun import parse_mailgun_events_page
 from espctl.providers.traffic_units import Units
 
@@ -232,7 +232,7 @@ async def read_mailgun_traffic(
 
     async def domain_reads(d: str) -> _DomainReads:
         unit = f"domain {d}"
-        found = await asyncio.gather(
+        found = await settle(
             units.read(
                 unit, "daily metrics", _metrics(api, d, "time", query.history_start, query.end)
             ),
@@ -256,7 +256,7 @@ async def read_mailgun_traffic(
         )
         return _DomainReads(*found)
 
-    results = await asyncio.gather(*(domain_reads(d) for d in domains))
+    results = await settle(*(domain_reads(d) for d in domains))
     buckets: dict[str, Mapping[date, Counts]] = {}
     tags: dict[str, dict[str, int]] = {}
     permanent: list[NormalizedEvent] = []

@@ -16,7 +16,6 @@ correct either way.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,7 @@ from espctl.model.traffic import (
     TrafficQuery,
     tally_reasons,
 )
+from espctl.providers.concurrency import settle
 from espctl.providers.events_postmark import (
     parse_postmark_bounce,
     parse_postmark_message_events,
@@ -81,7 +81,7 @@ async def _eastern_series(
     """Counts per Eastern day in [start, end), as the stats API buckets them."""
     params = {"messagestream": stream, **_dates(start, end)}
     names = list(_SERIES)
-    pages = await asyncio.gather(
+    pages = await settle(
         *(api.server.get_json(f"/stats/outbound/{name}", params) for name in names)
     )
     days: dict[date, dict[str, int]] = {}
@@ -178,7 +178,7 @@ async def _recent(
     )
     messages = [m for m in page.get("Messages") or [] if m.get("MessageID")]
     tags = {str(m["Tag"]) for m in messages if m.get("Tag")}
-    details = await asyncio.gather(
+    details = await settle(
         *(api.server.get_json(f"/messages/outbound/{m['MessageID']}/details") for m in messages)
     )
     events: list[NormalizedEvent] = []
@@ -252,21 +252,21 @@ async def read_postmark_traffic(
     """Stats for ``streams`` (daily from ``history_start``) and tags, bounces, events."""
     units = Units(api.id)
     today = today or datetime.now(UTC).date()
-    series, bounce_pages, recent = await asyncio.gather(
-        asyncio.gather(
+    series, bounce_pages, recent = await settle(
+        settle(
             *(
                 units.read(f"stream {s}", "daily stats", _stream_days(api, s, query, today))
                 for s in streams
             )
         ),
-        asyncio.gather(
+        settle(
             *(
                 units.read(f"stream {s}", f"{t} bounces", _bounces(api, s, t, query))
                 for t in SAMPLED_TYPES
                 for s in streams
             )
         ),
-        asyncio.gather(
+        settle(
             *(units.read(f"stream {s}", "recent messages", _recent(api, s, query)) for s in streams)
         ),
     )
@@ -280,7 +280,7 @@ async def read_postmark_traffic(
     # Postmark cannot list tags: ask for the rules' tags and every tag seen in samples.
     seen = {t for e in bounces for t in e.tags} | {t for item in recent if item for t in item[2]}
     tags = sorted(set(query.tags) | seen)
-    tag_rows = await asyncio.gather(
+    tag_rows = await settle(
         *(
             units.read(f"tag {t}", f"totals on stream {s}", _tag_totals(api, s, t, query))
             for t in tags

@@ -19,14 +19,14 @@ the report says how many.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from espctl.errors import EspctlError
+from espctl.errors import CredentialRejected, EspctlError
+from espctl.providers.concurrency import settle
 
 if TYPE_CHECKING:
     from espctl.providers.postmark import PostmarkApi
@@ -70,14 +70,16 @@ async def measure_split(
 
     async def one(day: date) -> tuple[date, float | None]:
         end = f"{day.isoformat()}T23:59:59"
-        whole, late = await asyncio.gather(
+        whole, late = await settle(
             _count(api, stream, f"{day.isoformat()}T00:00:00", end),
             _count(api, stream, late_slice_start(day).strftime(_FMT), end),
         )
         return day, (min(late, whole) / whole if whole else None)
 
     try:
-        measured = await asyncio.gather(*(one(d) for d in asked))
+        measured = await settle(*(one(d) for d in asked))
+    except CredentialRejected:
+        raise
     except EspctlError as exc:  # a failure here only costs the correction, not the data
         text = str(exc).removeprefix(f"{api.id}: ")
         return DaySplit({}, tuple(days), (f"stream {stream}: {text}",))

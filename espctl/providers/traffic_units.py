@@ -5,7 +5,7 @@ domain's metrics or events, one Postmark stream's stats, one tag's totals. A uni
 whose request fails (404 for a domain that does not exist, a 5xx that outlived its
 retries) is recorded as a :class:`~espctl.model.traffic.TrafficFailure` and yields
 ``None``; every other unit is still read and shown. Only a failure that concerns the
-whole provider (listing its streams, its credentials) is left to propagate.
+whole provider (listing its streams, a rejected credential) is left to propagate.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from espctl.errors import EspctlError
+from espctl.errors import CredentialRejected, EspctlError
 from espctl.model.traffic import TrafficFailure
 
 T = TypeVar("T")
@@ -32,6 +32,8 @@ class Units:
         self.count += 1
         try:
             return await call
+        except CredentialRejected:
+            raise  # the whole provider's credential, not this unit: nothing else can be read
         except EspctlError as exc:
             text = str(exc).removeprefix(f"{self.provider_id}: ")
             self.failures.append(TrafficFailure(unit, what, text))

@@ -92,9 +92,9 @@ def test_failing_credentials_show_the_providers_message_and_cause(
     assert result.exit_code == 1
     out = result.stdout
     assert "FAIL postmark" in out and "FAIL mailgun" in out
-    assert "GET /server: HTTP 401: ErrorCode 10:" in out
+    assert "the server token was rejected (HTTP 401, ErrorCode 10) — check T_PM_SERVER" in out
     assert "cause: Postmark refused the server token (ErrorCode 10)" in out
-    assert "GET /v4/domains: HTTP 401: Forbidden" in out
+    assert "the API key was rejected (HTTP 401, Forbidden) — check T_MG_KEY" in out
     assert "cause: Mailgun answers 401 'Forbidden' to a wrong API key" in out
     assert out.splitlines()[-1] == "2 providers: 0 passed, 2 failed"
     assert "wrong-server-token" not in out and "wrong-key" not in out
