@@ -277,7 +277,12 @@ def test_message_search_reads_dates_in_eastern_time(app: SandboxApp, pm: httpx.C
     assert 0 < after["TotalCount"] <= whole["TotalCount"]
     late = pm.get(
         "/messages/outbound",
-        params={"count": 1, "offset": 0, "fromdate": f"{day}T19:00:00", "todate": f"{day}T23:59:59"},
+        params={
+            "count": 1,
+            "offset": 0,
+            "fromdate": f"{day}T19:00:00",
+            "todate": f"{day}T23:59:59",
+        },
     ).json()
     assert late["TotalCount"] == 0  # 19:00 Eastern is past 23:00 UTC: no mail then
 
