@@ -226,3 +226,25 @@ def test_unreported_counters_are_not_shown_as_zero(workdir: Path) -> None:
     row = result.html.split("Unsubscribe rate", 1)[1].split("</tr>", 1)[0]
     assert "not reported by Postmark" in row
     assert "0.000%" not in row
+
+
+def test_the_config_sets_the_default_window(workdir: Path) -> None:
+    text = (workdir / "espctl.yaml").read_text() + "\nreport:\n  window: 2w\n"
+    (workdir / "espctl.yaml").write_text(text)
+    result = CliRunner().invoke(main, ["report", "--sandbox"])
+    assert result.exit_code == 0, result.output
+    today = datetime.now(UTC).date()
+    first, last = today - timedelta(days=14), today - timedelta(days=1)
+    assert f"{first} to {last}" in result.stdout
+    # --since still wins over the config
+    result = CliRunner().invoke(main, ["report", "--sandbox", "--since", "3d"])
+    assert f"{today - timedelta(days=3)} to {last}" in result.stdout
+
+
+def test_element_ids_are_unique(workdir: Path) -> None:
+    end = datetime.now(UTC).date()
+    html = api.report(
+        api.RunOptions(sandbox=True), start=end - timedelta(days=7), end=end, out="r.html"
+    ).html
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
