@@ -91,8 +91,10 @@ def mask_url(url: str) -> str:
 
 
 def pill(b: Band, text: str = "") -> View:
-    """A status: shape + word (+ detail text)."""
-    return {"band": b, "shape": BAND_SHAPES[b], "label": BAND_LABELS[b], "text": text}
+    """A status: shape + word (+ detail text, unless it only repeats the word)."""
+    label = BAND_LABELS[b]
+    shown = "" if text.lower() == label.lower() else text
+    return {"band": b, "shape": BAND_SHAPES[b], "label": label, "text": shown}
 
 
 def thresholds_for(data: ReportData, metric: MetricDef) -> Thresholds | None:
