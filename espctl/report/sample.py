@@ -42,6 +42,13 @@ DAYS = 7
 PREVIOUS = date(2024, 4, 24)
 
 
+def _previous(totals: Counters) -> PreviousWindow:
+    """The week before the sample window, fully covered."""
+    return PreviousWindow(
+        PREVIOUS, START, totals, Coverage(DAYS, DAYS, PREVIOUS, date(2024, 4, 30))
+    )
+
+
 def _seconds(n: int, seed: int) -> list[float]:
     """``n`` plausible delivery times: mostly seconds, a tail of retried minutes."""
     rng = random.Random(seed)
@@ -131,11 +138,8 @@ def postmark_provider() -> ProviderReport:
         latency=Latency.of(_seconds(1500, 1), "submitted to delivered (sample)"),
         first_attempt=(6800, 6930),
         coverage=Coverage(DAYS, DAYS, START, date(2024, 5, 7)),
-        previous=PreviousWindow(
-            PREVIOUS,
-            START,
-            Counters(sent=6800, delivered=6740, hard_bounced=20, soft_bounced=40, complained=5),
-            Coverage(DAYS, DAYS, PREVIOUS, date(2024, 4, 30)),
+        previous=_previous(
+            Counters(sent=6800, delivered=6740, hard_bounced=20, soft_bounced=40, complained=5)
         ),
         checks=(
             CheckInfo(
@@ -207,11 +211,8 @@ def mailgun_provider() -> ProviderReport:
         latency=Latency.of(_seconds(30, 2), "accepted to delivered (sample)"),
         first_attempt=(320, 336),
         coverage=Coverage(DAYS, DAYS, START, date(2024, 5, 7)),
-        previous=PreviousWindow(
-            PREVIOUS,
-            START,
-            Counters(sent=360, delivered=352, hard_bounced=5, soft_bounced=3, complained=1),
-            Coverage(DAYS, DAYS, PREVIOUS, date(2024, 4, 30)),
+        previous=_previous(
+            Counters(sent=360, delivered=352, hard_bounced=5, soft_bounced=3, complained=1)
         ),
         checks=(
             CheckInfo(
