@@ -115,7 +115,11 @@ def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[st
     if not options.sandbox:
         yield build(options.transport)
         return
-    store = SandboxStore(options.sandbox_state, credentials=_sandbox_credentials(loaded))
+    store = SandboxStore(
+        options.sandbox_state,
+        credentials=_sandbox_credentials(loaded),
+        sensitive=loaded.sensitive_values,  # never written to the state file
+    )
     with store.transaction() as app:
         yield build(SandboxTransport(app))
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from espctl.config.models import Policy, UnmanagedPolicy
 from espctl.errors import PlanError
+from espctl.errors import redact as redact_text
 from espctl.model.common import Secret, split_target
-from espctl.model.resources import Check, LiveState, Resource
+from espctl.model.resources import Check, LiveState, Resource, has_secret, mirror, same
 from espctl.providers.base import Action, Capabilities
 
 PLAN_FORMAT = "espctl-plan/1"
@@ -182,14 +183,49 @@ def _change_order(change: Change) -> tuple[str, int, str, str, str]:
 
 
 def _field_diffs(desired: Resource, live: Resource) -> tuple[FieldDiff, ...]:
+    """Fields whose values differ; one whose visible parts are equal is a sensitive change."""
     diffs = []
     for name in sorted(desired.fields):
         after = desired.fields[name]
         before = live.fields.get(name)
-        if after != before:
-            sensitive = name in desired.sensitive and redact(after) == redact(before)
+        if not same(after, before):
+            sensitive = redact(after) == redact(before)
             diffs.append(FieldDiff(name, redact(before), redact(after), sensitive))
     return tuple(diffs)
+
+
+def with_secrets_of(desired: Resource, live: Resource) -> Resource:
+    """The live resource with its values hidden wherever the config's are secret.
+
+    A live value in a place where the config holds a credential or an environment value
+    (the old password, last month's token) is shown no more than the config's own.
+    """
+    fields = {
+        name: mirror(desired.fields[name], value) if name in desired.fields else value
+        for name, value in live.fields.items()
+    }
+    return Resource(
+        live.provider,
+        live.kind,
+        live.key,
+        fields,
+        live.sensitive | desired.sensitive,
+        live.ref,
+        live.parent,
+        live.duplicate_of,
+    )
+
+
+def _hidden_like_config(live: Resource, want: Mapping[tuple[str, str], Resource]) -> Resource:
+    """A live resource hidden like the config resource it is (or duplicates)."""
+    key = live.duplicate_of if live.duplicate_of is not None else live.key
+    desired = want.get((live.kind, key))
+    return with_secrets_of(desired, live) if desired is not None else live
+
+
+def _masked(check: Check) -> Check:
+    """A check whose free text shows no secret in play (see :func:`espctl.errors.redact`)."""
+    return replace(check, subject=redact_text(check.subject), message=redact_text(check.message))
 
 
 def _protected(resource: Resource, protect: Sequence[str]) -> bool:
@@ -203,10 +239,16 @@ def _protected(resource: Resource, protect: Sequence[str]) -> bool:
 def _resource_digest(resource: Resource, desired: Resource | None) -> str:
     """Digest of a resource without secrets: a sensitive field says only if it matches."""
     payload: dict[str, Any] = {"fields": redact(dict(resource.fields))}
-    if resource.sensitive:
+    hidden = set(resource.sensitive)
+    hidden.update(n for n, v in resource.fields.items() if has_secret(v))
+    if desired is not None:
+        hidden.update(n for n, v in desired.fields.items() if has_secret(v))
+    if hidden:
         payload["in_sync"] = {
-            name: desired is not None and desired.fields.get(name) == resource.fields.get(name)
-            for name in sorted(resource.sensitive)
+            name: desired is not None
+            and name in desired.fields
+            and same(desired.fields[name], resource.fields.get(name))
+            for name in sorted(hidden)
         }
     return _digest(payload)[:16]
 
@@ -233,7 +275,7 @@ def make_plan(
         caps = capabilities[pid]
         state = live[pid]
         want = {(r.kind, r.key): r for r in desired[pid]}
-        have = {(r.kind, r.key): r for r in state.resources}
+        have = {(r.kind, r.key): _hidden_like_config(r, want) for r in state.resources}
         for ident, resource in sorted(want.items(), key=lambda item: _order(item[1])):
             managed += 1
             desired_digests[resource.address] = _resource_digest(resource, resource)
@@ -272,7 +314,18 @@ def make_plan(
                 unchanged += 1
         for ident, resource in sorted(have.items(), key=lambda item: _order(item[1])):
             live_digests[resource.address] = _resource_digest(resource, want.get(ident))
-            if ident in want or resource.kind not in caps.unmanaged:
+            if ident in want:
+                continue
+            if (
+                resource.duplicate_of is not None
+                and (resource.kind, resource.duplicate_of) in want
+                and resource.kind in caps.deletable
+            ):
+                # a second copy of a managed resource (two applies at once): drift, removed
+                # whatever policy.unmanaged says; the provider keeps the oldest as the match
+                changes.append(Change("delete", pid, resource.kind, resource.key, resource, None))
+                continue
+            if resource.kind not in caps.unmanaged:
                 continue
             match policy.unmanaged:
                 case UnmanagedPolicy.ignore:
@@ -292,8 +345,8 @@ def make_plan(
                         )
     if refused:
         raise PlanError("the plan needs changes no provider can make:\n  " + "\n  ".join(refused))
-    checks = [c for pid in sorted(live) for c in live[pid].checks]
-    checks.extend(extra_checks)
+    checks = [_masked(c) for pid in sorted(live) for c in live[pid].checks]
+    checks.extend(_masked(c) for c in extra_checks)
     changes.sort(key=_change_order)
     touched = len(changes)
     blocked = managed >= MIN_MANAGED_FOR_BLOCK and touched / managed > policy.max_change_ratio

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from espctl.config.models import Config
 from espctl.errors import EspctlError
-from espctl.model.common import Event, Secret
+from espctl.model.common import EnvStr, Event, Secret
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider
 from espctl.model.resources import Resource
@@ -117,11 +117,11 @@ class _Hook:
     """One live webhook binding as config sees it: a URL receiving events from a target."""
 
     target: str
-    url: str
+    url: str  # the real URL: credential query values in clear (never shown)
     events: frozenset[Event]
     username: str | None
     password: Secret | None
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str | Secret], ...] = ()  # credential values are Secrets
     first_open_only: bool = False
     include_content: bool = False
 
@@ -195,6 +195,11 @@ def _url_problem(url: str) -> str | None:
 
 def _ref(name: str) -> str:
     return "${env:" + name + "}"
+
+
+def as_written(value: str) -> str:
+    """A config string as the config wrote it: its ``${env:...}`` references, not their values."""
+    return value.source if isinstance(value, EnvStr) else value
 
 
 def _one_line(text: str) -> str:

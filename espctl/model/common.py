@@ -79,6 +79,42 @@ class Secret:
         return {"type": "string", "pattern": r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$"}
 
 
+class EnvStr(str):
+    """A config string with ``${env:...}`` substituted in it: sensitive wherever it lands.
+
+    The loader tags every such string after validation. It behaves as the plain string
+    (requests send it, comparisons see its value); what shows or stores config values
+    asks :func:`is_sensitive` first. ``substituted`` holds the values that came from the
+    environment (e.g. a token inside a URL), ``source`` the scalar as written, with its
+    references (what ``espctl import`` writes back).
+    """
+
+    substituted: tuple[str, ...]
+    source: str
+
+    def __new__(cls, value: str, substituted: tuple[str, ...], source: str) -> EnvStr:
+        self = super().__new__(cls, value)
+        self.substituted = substituted
+        self.source = source
+        return self
+
+    def __reduce__(self) -> tuple[type[EnvStr], tuple[str, tuple[str, ...], str]]:
+        return (EnvStr, (str(self), self.substituted, self.source))  # copy and pickle
+
+    def __repr__(self) -> str:
+        return f"EnvStr({self.source!r})"
+
+
+def is_sensitive(value: object) -> bool:
+    """True for a :class:`Secret` or a string substituted from the environment."""
+    return isinstance(value, Secret | EnvStr)
+
+
+def shown(value: str) -> str:
+    """``value`` for a message: ``(sensitive)`` when it came from the environment."""
+    return "(sensitive)" if isinstance(value, EnvStr) else value
+
+
 class Event(StrEnum):
     """The normalized delivery events that config and report speak (DESIGN.md)."""
 

@@ -8,7 +8,7 @@ POST .../archive to "delete" one, and errors as ``{"ErrorCode", "Message"}``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -16,10 +16,11 @@ import httpx
 
 from espctl.errors import ProviderError
 from espctl.model import postmark as pm
-from espctl.model.common import BasicAuth, Secret, parse_address
+from espctl.model.common import BasicAuth, Secret, is_sensitive, parse_address
 from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
-from espctl.model.resources import Check, LiveState, Resource
+from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData
+from espctl.model.urls import SplitUrl, split_userinfo
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.http import HttpClient, HttpOptions, Sleep
 from espctl.providers.postmark_webhooks import TRIGGERS, apply_webhook
@@ -47,6 +48,51 @@ def error_detail(response: httpx.Response) -> str:
     if isinstance(body, dict) and "Message" in body:
         return f"ErrorCode {body.get('ErrorCode')}: {body.get('Message')}"
     return response.text[:200]
+
+
+#: the password of a webhook whose URL userinfo and HttpAuth disagree: equal to nothing a
+#: config can hold (no environment value contains NUL), so plan proposes to set it
+CONFLICTING_AUTH = "\x00URL userinfo and HttpAuth differ"
+
+
+def _basic_auth(auth: Mapping[str, Any], url: SplitUrl) -> BasicAuth | None:
+    """A live webhook's basic auth: ``HttpAuth`` and URL userinfo are one setting.
+
+    Postmark's docs tell users to put ``user:password@`` in the webhook URL; the API also
+    has ``HttpAuth``. Either means basic auth; both equal is the same; both set and
+    different cannot be said in config, so it reads as a password matching nothing.
+    ``{null, null}``, absent and ``""`` all mean "no auth" (ESP-API.md 1.6).
+    """
+    username = auth.get("Username") or None
+    password = str(auth.get("Password") or "")
+    if url.username:
+        if username is None:
+            username, password = url.username, url.password or ""
+        elif (username, password) != (url.username, url.password or ""):
+            password = CONFLICTING_AUTH
+    if not username:
+        return None
+    return BasicAuth(username=str(username), password=Secret(password))
+
+
+def _hook_age(hook: Mapping[str, Any]) -> tuple[int, str]:
+    """Oldest first: Postmark's webhook IDs grow with creation."""
+    ref = str(hook.get("ID"))
+    return (int(ref), ref) if ref.isdigit() else (1 << 62, ref)
+
+
+def _url_aliases(desired: Sequence[Resource]) -> dict[tuple[str, str], str]:
+    """(stream, real URL) -> identity URL of config webhooks whose key masks a part.
+
+    A URL with an environment value in it (``/hooks/${env:PATH_TOKEN}``) is keyed with
+    that part masked; a live webhook at exactly that URL must get the same key.
+    """
+    aliases: dict[tuple[str, str], str] = {}
+    for r in desired:
+        url = r.fields.get("url") if r.kind == pm.KIND_WEBHOOK else None
+        if isinstance(url, Secret) and r.parent is not None:
+            aliases[(r.parent, url.reveal())] = r.key[len(r.parent) + 1 :]
+    return aliases
 
 
 def _error_code(exc: ProviderError) -> int | None:
@@ -139,10 +185,13 @@ class PostmarkApi:
                     stream.get("Description") or "",
                 )
             )
+        aliases = _url_aliases(desired)
         seen: set[str] = set()
-        for hook in hooks.get("Webhooks") or []:
-            resource = self._webhook_resource(hook)
-            if resource.key in seen:  # a duplicate made by hand: report it, never match it
+        for hook in sorted(hooks.get("Webhooks") or [], key=_hook_age):
+            resource = self._webhook_resource(hook, aliases)
+            if resource.key in seen:
+                # a later copy (two applies at once, or made by hand): the oldest is the
+                # webhook; this one is a duplicate, which plan removes when it is managed
                 resource = Resource(
                     resource.provider,
                     resource.kind,
@@ -151,6 +200,7 @@ class PostmarkApi:
                     resource.sensitive,
                     resource.ref,
                     resource.parent,
+                    duplicate_of=resource.key,
                 )
             seen.add(resource.key)
             resources.append(resource)
@@ -170,16 +220,14 @@ class PostmarkApi:
             self.id, bool(server.get("TrackOpens")), _LINKS_FROM_WIRE.get(links, links)
         )
 
-    def _webhook_resource(self, hook: dict[str, Any]) -> Resource:
+    def _webhook_resource(
+        self, hook: dict[str, Any], aliases: Mapping[tuple[str, str], str]
+    ) -> Resource:
         triggers = hook.get("Triggers") or {}
         enabled = [t for t in TRIGGERS if (triggers.get(t) or {}).get("Enabled")]
-        auth = hook.get("HttpAuth") or {}
-        username, password = auth.get("Username"), auth.get("Password")
-        basic = (
-            BasicAuth(username=username, password=Secret(password or ""))
-            if username
-            else None  # {null, null}, absent and "" all mean "no auth" (ESP-API.md 1.6)
-        )
+        stream = str(hook.get("MessageStream") or "outbound")
+        url = split_userinfo(str(hook.get("Url") or ""))
+        basic = _basic_auth(hook.get("HttpAuth") or {}, url)
         headers = [(str(h.get("Name")), str(h.get("Value"))) for h in hook.get("HttpHeaders") or []]
         content = [
             bool((triggers.get(t) or {}).get("IncludeContent"))
@@ -192,13 +240,14 @@ class PostmarkApi:
         )
         resource = pm.webhook_resource(
             self.id,
-            str(hook.get("MessageStream") or "outbound"),
-            str(hook.get("Url") or ""),
+            stream,
+            url.url,
             enabled,
             basic,
             headers,
             options,
             ref=str(hook.get("ID")),
+            identity=aliases.get((stream, url.url)),
         )
         if content and any(content) and not all(content):
             # mixed IncludeContent cannot be said in config: show it as a difference
@@ -237,6 +286,19 @@ class PostmarkApi:
             self._pages(self.account, "/domains", "Domains"),
         )
         domain = address.rsplit("@", 1)[-1].lower()
+        if is_sensitive(sender):  # from the environment: say what, not which
+            return [self._sender_check(signatures, domains, address, domain, "(sensitive)")]
+        return [self._sender_check(signatures, domains, address, domain, address)]
+
+    def _sender_check(
+        self,
+        signatures: Sequence[Mapping[str, Any]],
+        domains: Sequence[Mapping[str, Any]],
+        address: str,
+        domain: str,
+        shown: str,
+    ) -> Check:
+        shown_domain = domain if shown == address else "(sensitive)"
         confirmed = any(
             str(s.get("EmailAddress", "")).lower() == address.lower() and s.get("Confirmed")
             for s in signatures
@@ -245,18 +307,20 @@ class PostmarkApi:
             str(d.get("Name", "")).lower() == domain and d.get("DKIMVerified") for d in domains
         )
         if confirmed or verified:
-            how = "confirmed sender signature" if confirmed else f"DKIM-verified domain {domain}"
-            return [Check(self.id, "default_sender", address, True, f"{address}: {how}")]
-        return [
-            Check(
-                self.id,
-                "default_sender",
-                address,
-                False,
-                f"default sender {address} has no confirmed sender signature and its domain "
-                f"{domain} is not DKIM-verified at Postmark: sends will be refused",
+            how = (
+                "confirmed sender signature"
+                if confirmed
+                else f"DKIM-verified domain {shown_domain}"
             )
-        ]
+            return Check(self.id, "default_sender", shown, True, f"{shown}: {how}")
+        return Check(
+            self.id,
+            "default_sender",
+            shown,
+            False,
+            f"default sender {shown} has no confirmed sender signature and its domain "
+            f"{shown_domain} is not DKIM-verified at Postmark: sends will be refused",
+        )
 
     async def read_settings(self) -> dict[str, Any]:
         """Raw server and message-stream JSON, read-only, for ``espctl import``.
@@ -316,9 +380,9 @@ class PostmarkApi:
                 await self._create_stream(change.after)
 
     async def _patch_stream(self, after: Resource) -> None:
-        body: dict[str, Any] = {"Name": after.fields["name"]}
+        body: dict[str, Any] = {"Name": plain(after.fields["name"])}
         if "description" in after.fields:
-            body["Description"] = after.fields["description"]
+            body["Description"] = plain(after.fields["description"])
         await self.server.request(
             "PATCH", f"/message-streams/{after.key}", json_body=body, retry=True
         )  # the same PATCH twice leaves the same stream
@@ -336,11 +400,11 @@ class PostmarkApi:
         stream_type = str(after.fields["type"])
         body: dict[str, Any] = {
             "ID": after.key,
-            "Name": after.fields["name"],
+            "Name": plain(after.fields["name"]),
             "MessageStreamType": _TYPE_TO_WIRE[stream_type],
         }
         if after.fields.get("description"):
-            body["Description"] = after.fields["description"]
+            body["Description"] = plain(after.fields["description"])
         if stream_type == "broadcasts":
             # Broadcast streams require unsubscribe management (ESP-API.md 1.7)
             body["SubscriptionManagementConfiguration"] = {"UnsubscribeHandlingType": "Postmark"}
