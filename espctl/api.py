@@ -21,7 +21,7 @@ from espctl import __version__
 from espctl.config import LoadedConfig, load_config
 from espctl.engine.apply import ApplyResult, apply_plan
 from espctl.engine.desired import desired_state
-from espctl.engine.plan import PLAN_FORMAT, Plan, make_plan, what_moved
+from espctl.engine.plan import PLAN_FORMAT, Plan, hide_live, make_plan, what_moved
 from espctl.engine.refresh import read_all
 from espctl.engine.routing_checks import routing_checks
 from espctl.errors import (
@@ -33,6 +33,7 @@ from espctl.errors import (
     PlanFileError,
     Problem,
     StalePlanError,
+    redact,
 )
 from espctl.model.mailgun import MailgunProvider
 from espctl.providers.base import Provider
@@ -43,6 +44,7 @@ from espctl.session import (
     SANDBOX_HOOK_PASSWORD,
     Notify,
     RunOptions,
+    apply_lock,
     close_all,
     load,
     providers_for,
@@ -50,7 +52,10 @@ from espctl.session import (
     request_counter,
 )
 
+DEFAULT_LOCK_TIMEOUT = 300.0
+
 __all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
     "SANDBOX_HOOK_PASSWORD",
     "ApplyOutcome",
     "PlanResult",
@@ -122,6 +127,7 @@ async def compute_plan(
         config_text=loaded.text,
         config_path=loaded.path,
         extra_checks=routing_checks(loaded.config, live, desired, capabilities),
+        secrets=loaded.sensitive_values,
     )
 
 
@@ -194,14 +200,28 @@ def apply(
     plan_file: str | None = None,
     force: bool = False,
     confirm: Callable[[Plan], bool] | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> ApplyOutcome:
     """``espctl apply``: recompute the plan, check it against a saved one, apply it.
 
     With ``plan_file`` the live state is re-read and the apply is refused if anything
     moved since the plan was made. Without it, ``confirm`` is asked (None refuses).
-    A blocked plan is refused unless ``force``.
+    A blocked plan is refused unless ``force``. Applies of one config file from one
+    machine run one at a time (:func:`espctl.session.apply_lock`, waiting at most
+    ``lock_timeout`` seconds).
     """
     saved = read_saved_plan(plan_file) if plan_file else None
+    with apply_lock(options.config, options.notify, lock_timeout):
+        return _apply_locked(options, saved, plan_file, force, confirm)
+
+
+def _apply_locked(
+    options: RunOptions,
+    saved: Mapping[str, Any] | None,
+    plan_file: str | None,
+    force: bool,
+    confirm: Callable[[Plan], bool] | None,
+) -> ApplyOutcome:
     loaded = load(options)
     with providers_for(loaded, options) as providers:
 
@@ -275,8 +295,9 @@ def report(
                 )
             except EspctlError as exc:
                 options.notify(f"warning: {exc}")
-                return ProviderInput(pid, block.type, error=str(exc))
-            return ProviderInput(pid, block.type, live, traffic)
+                return ProviderInput(pid, block.type, error=redact(str(exc)))
+            shown = hide_live(live, desired[pid], loaded.sensitive_values)
+            return ProviderInput(pid, block.type, shown, traffic)
 
         async def run() -> tuple[list[ProviderInput], Plan | None]:
             try:
@@ -292,6 +313,7 @@ def report(
                     config.policy,
                     config_text=loaded.text,
                     config_path=loaded.path,
+                    secrets=loaded.sensitive_values,
                 )
             except PlanError as exc:
                 options.notify(f"warning: drift not shown: {exc}")

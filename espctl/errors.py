@@ -160,7 +160,7 @@ CREDENTIAL_WORDS = (
 CREDENTIAL_NAMES = frozenset({"sig", "pw", "pass", "code", "jwt", "apikey", "hmac"})
 _QUERY_SECRET = re.compile(
     rf"(?i)([?&](?:[^=&#\s]*(?:{'|'.join(CREDENTIAL_WORDS)})[^=&#\s]*"
-    rf"|{'|'.join(sorted(CREDENTIAL_NAMES))})=)[^&#\s]+"
+    rf"|{'|'.join(sorted(CREDENTIAL_NAMES))})=)(?!\(sensitive\))[^&#\s]+"
 )
 #: values shorter than this are too common to mask in free text (structured output hides
 #: every sensitive value whatever its length)

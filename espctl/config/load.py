@@ -49,7 +49,17 @@ class LoadedConfig:
 
         What must never be written anywhere, e.g. the ``--sandbox`` state file.
         """
-        return frozenset(v for values, _ in self.source.substituted.values() for v in values if v)
+        return frozenset(self.env_values)
+
+    @property
+    def env_values(self) -> dict[str, str]:
+        """Each non-empty value taken from the environment -> the variable it came from."""
+        found: dict[str, str] = {}
+        for path in sorted(self.source.substituted, key=str):
+            for name, value in self.source.substituted[path][0]:
+                if value:
+                    found.setdefault(value, name)
+        return found
 
 
 def _no_substitute(name: str, path: str) -> str | None:
@@ -98,7 +108,7 @@ def load_config_text(
     """Like :func:`load_config` for text already in memory."""
     doc = load_yaml(text, file, env, missing)
     # messages of this command (a config error echoing a value included) never show them
-    add_sensitive(v for values, _ in doc.substituted.values() for v in values)
+    add_sensitive(value for pairs, _ in doc.substituted.values() for _, value in pairs)
     problems = list(doc.problems)
     config: Config | None = None
     try:
@@ -329,7 +339,7 @@ def _tag_substituted(config: Config, doc: SourceDoc) -> None:
     Only plain strings are tagged: a Secret is sensitive already, and a bool, number or
     enum read from the environment is a setting, not a secret.
     """
-    for path, (values, text) in doc.substituted.items():
+    for path, (pairs, text) in doc.substituted.items():
         if not path:
             continue
         parent = _at(config, path[:-1])
@@ -337,7 +347,7 @@ def _tag_substituted(config: Config, doc: SourceDoc) -> None:
         value = _child(parent, last)
         if type(value) is not str:
             continue
-        tagged = EnvStr(value, tuple(v for v in values if v), text)
+        tagged = EnvStr(value, tuple(v for _, v in pairs if v), text)
         if isinstance(parent, BaseModel) and isinstance(last, str):
             object.__setattr__(parent, last, tagged)  # frozen model: tag in place, once
         elif isinstance(parent, dict):

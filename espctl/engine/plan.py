@@ -8,9 +8,10 @@ without any secret: a sensitive field contributes only whether it matches the co
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -18,7 +19,15 @@ from espctl.config.models import Policy, UnmanagedPolicy
 from espctl.errors import PlanError
 from espctl.errors import redact as redact_text
 from espctl.model.common import Secret, split_target
-from espctl.model.resources import Check, LiveState, Resource, has_secret, mirror, same
+from espctl.model.resources import (
+    Check,
+    LiveState,
+    Resource,
+    has_secret,
+    hide_values,
+    mirror,
+    same,
+)
 from espctl.providers.base import Action, Capabilities
 
 PLAN_FORMAT = "espctl-plan/1"
@@ -204,16 +213,23 @@ def with_secrets_of(desired: Resource, live: Resource) -> Resource:
         name: mirror(desired.fields[name], value) if name in desired.fields else value
         for name, value in live.fields.items()
     }
-    return Resource(
-        live.provider,
-        live.kind,
-        live.key,
-        fields,
-        live.sensitive | desired.sensitive,
-        live.ref,
-        live.parent,
-        live.duplicate_of,
-    )
+    return dataclasses.replace(live, fields=fields, sensitive=live.sensitive | desired.sensitive)
+
+
+def hide_live(
+    state: LiveState, desired: Sequence[Resource], secrets: Collection[str] = ()
+) -> LiveState:
+    """A provider's live state hidden as the plan hides it (for the report's own views)."""
+    want = {(r.kind, r.key): r for r in desired}
+    resources = tuple(_hidden_like_config(_without(r, secrets), want) for r in state.resources)
+    return dataclasses.replace(state, resources=resources)
+
+
+def _without(live: Resource, secrets: Collection[str]) -> Resource:
+    if not secrets:
+        return live
+    fields = {name: hide_values(value, secrets) for name, value in live.fields.items()}
+    return dataclasses.replace(live, fields=fields)
 
 
 def _hidden_like_config(live: Resource, want: Mapping[tuple[str, str], Resource]) -> Resource:
@@ -262,8 +278,13 @@ def make_plan(
     config_text: str,
     config_path: str = "",
     extra_checks: Sequence[Check] = (),
+    secrets: Collection[str] = (),
 ) -> Plan:
-    """Compute the plan. Raises PlanError for changes no provider can make (immutables)."""
+    """Compute the plan. Raises PlanError for changes no provider can make (immutables).
+
+    ``secrets`` are the values in play that came from the environment: a live string
+    holding one is hidden even where it does not line up with the config.
+    """
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
     refused: list[str] = []
@@ -275,7 +296,10 @@ def make_plan(
         caps = capabilities[pid]
         state = live[pid]
         want = {(r.kind, r.key): r for r in desired[pid]}
-        have = {(r.kind, r.key): _hidden_like_config(r, want) for r in state.resources}
+        have = {
+            (r.kind, r.key): _hidden_like_config(_without(r, secrets), want)
+            for r in state.resources
+        }
         for ident, resource in sorted(want.items(), key=lambda item: _order(item[1])):
             managed += 1
             desired_digests[resource.address] = _resource_digest(resource, resource)

@@ -27,6 +27,7 @@ def verify(
     state holds none), the live passwords for webhook basic auth.
     """
     env: dict[str, str] = {name: "import-check" for name in doc.env}
+    env.update(doc.values)
     for entry in entries:
         if entry.password_var is not None and entry.password is not None:
             env[entry.password_var] = entry.password.reveal()

@@ -10,14 +10,14 @@ variable per distinct (URL, user, password).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
 from espctl.importer.document import _SLUG, EVENT_ORDER, EnvVar, _Doc, _Hook, _ref
 from espctl.model.common import Event, Secret
-from espctl.model.resources import plain
+from espctl.model.resources import MIN_CONTAINED, plain
 from espctl.model.urls import credential_query
 
 
@@ -71,11 +71,14 @@ def _slug(text: str) -> str:
     return _SLUG.sub("-", text.lower()).strip("-")
 
 
-def _url_names(urls: Sequence[str]) -> dict[str, str]:
-    """A readable, unique base name per URL: its path, host-qualified on collisions."""
+def _url_names(urls: Sequence[str], hidden: Collection[str] = ()) -> dict[str, str]:
+    """A readable, unique base name per URL: its path, host-qualified on collisions.
+
+    Values in ``hidden`` (the config's environment values) never reach a name.
+    """
     short: dict[str, str] = {}
     for url in urls:
-        parts = urlsplit(url)
+        parts = urlsplit(_without_values(url, hidden))
         host = (parts.hostname or "").removeprefix("www.")
         path = _slug(parts.path)[:48].strip("-")
         short[url] = path or _slug(host)[:48].strip("-") or "webhook"
@@ -84,13 +87,20 @@ def _url_names(urls: Sequence[str]) -> dict[str, str]:
     for url in sorted(urls):
         name = short[url]
         if clashes[name] > 1:
-            parts = urlsplit(url)
+            parts = urlsplit(_without_values(url, hidden))
             host = _slug((parts.hostname or "").removeprefix("www."))
             port = f"-{parts.port}" if parts.port is not None else ""
             path = _slug(parts.path)
             name = "-".join(p for p in (host + port, path) if p)[:60].strip("-") or "webhook"
         names[url] = name
     return names
+
+
+def _without_values(url: str, hidden: Collection[str]) -> str:
+    for value in sorted(hidden, key=len, reverse=True):
+        if len(value) >= MIN_CONTAINED:
+            url = url.replace(value, "env")
+    return url
 
 
 def _entries(doc: _Doc) -> list[_Entry]:
@@ -114,7 +124,7 @@ def _entries(doc: _Doc) -> list[_Entry]:
                 include_content=first.include_content,
             )
         )
-    bases = _url_names(sorted({e.url for e in entries}))
+    bases = _url_names(sorted({e.url for e in entries}), list(doc.references))
     used: set[str] = set()
     passwords: dict[tuple[str, str | None, str], str] = {}
     credentials: dict[tuple[str, str, str], str] = {}
@@ -132,6 +142,13 @@ def _entries(doc: _Doc) -> list[_Entry]:
             entry.name = name
             if entry.username is not None and entry.password is not None:
                 key = (url, entry.username, entry.password.reveal())
+                config_var = doc.references.get(key[2])
+                if key not in passwords and config_var is not None:
+                    passwords[key] = config_var  # the config's own variable holds it
+                    doc.values[config_var] = key[2]
+                    doc.env.setdefault(
+                        config_var, EnvVar(config_var, f"basic-auth password of webhook {name}")
+                    )
                 if key not in passwords:
                     var = "ESPCTL_HOOK_" + _SLUG.sub("_", name.lower()).strip("_").upper()
                     var += "_PASSWORD"
@@ -158,6 +175,9 @@ def _credential_vars(doc: _Doc, entry: _Entry, known: dict[tuple[str, str, str],
 
     def variable(label: str, value: str, purpose: str) -> str:
         key = (purpose, label, value)
+        if key not in known and value in doc.references:  # the config names it already
+            known[key] = doc.references[value]
+            doc.env.setdefault(known[key], EnvVar(known[key], f"{purpose} of webhook {entry.name}"))
         if key not in known:
             var = f"{base}_{_SLUG.sub('_', label.lower()).strip('_').upper() or 'SECRET'}"
             while var in doc.env:

@@ -24,7 +24,8 @@ class Frozen(BaseModel):
 
 
 class Secret:
-    """A credential. Its str, repr and JSON form never show the value.
+    """A credential. Its str, repr and JSON form never show the value (str is
+    ``(sensitive)``, as in plans).
 
     ``source`` is the environment variable it came from, when known, so messages
     can say *which* secret is involved without showing it.
@@ -43,7 +44,9 @@ class Secret:
     def __repr__(self) -> str:
         return f"Secret(${{env:{self.source}}})" if self.source else "Secret(***)"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        """What a message or page shows in its place (the plan's own marker)."""
+        return "(sensitive)"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Secret) and other._value == self._value

@@ -11,7 +11,7 @@ at the values (:func:`plain`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,3 +135,27 @@ def has_secret(value: FieldValue) -> bool:
     if isinstance(value, list | tuple):
         return any(has_secret(v) for v in value)
     return False
+
+
+#: a sensitive value shorter than this hides a live string only when it is the whole string
+MIN_CONTAINED = 8
+
+
+def hide_values(value: FieldValue, secrets: Collection[str]) -> FieldValue:
+    """``value`` with every string that is, or holds, one of ``secrets`` made a Secret.
+
+    For live data that does not line up with the config (a URL list whose members
+    changed, a webhook the config no longer declares): the environment's values are
+    hidden wherever they are found. Keys of mappings are kept.
+    """
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        if value in secrets or any(len(s) >= MIN_CONTAINED and s in value for s in secrets):
+            return Secret(value)
+        return value
+    if isinstance(value, Mapping):
+        return {k: hide_values(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [hide_values(v, secrets) for v in value]
+    return value
