@@ -12,6 +12,7 @@ sha256/sha1/md5 form (:func:`tests.e2e.conftest.assert_no_canary`): zero hits.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def plant_live(webhooks: list[PmWebhook], next_id: int) -> int:
     for hook in webhooks:
         if "legacy-monitor" in hook.url:
             userinfo = "monitor:canary-5ecret-9f3a-live%2Fuserinfo"
-            hook.url = f"https://{userinfo}@{hook.url.split('@')[1]}"
+            hook.url = re.sub(r"://(?:[^/@]*@)?", f"://{userinfo}@", hook.url, count=1)
     webhooks.append(
         PmWebhook(
             id=next_id,

@@ -17,7 +17,7 @@ from espctl.config.models import Policy
 from espctl.engine.plan import make_plan
 from espctl.engine.render import render_markdown, render_text
 from espctl.model import postmark as pm
-from espctl.model.common import BasicAuth, EnvStr, Secret
+from espctl.model.common import BasicAuth, Secret
 from espctl.model.resources import Resource
 from espctl.providers.base import ChangeRequest
 from espctl.providers.postmark import PostmarkApi
@@ -156,6 +156,8 @@ def test_credential_headers_and_query_tokens_are_secret() -> None:
 
 @respx.mock
 def test_a_rotated_token_is_an_update_of_the_same_webhook() -> None:
+    from espctl.model.common import EnvStr  # the config's tag for values from the environment
+
     mock_reads(hook(9, f"{URL}?token=old-{TOKEN}"))
     state = run(api().read(()))
     new = f"{URL}?token={TOKEN}"
