@@ -21,7 +21,8 @@ from espctl import __version__
 from espctl.config import LoadedConfig, load_config
 from espctl.engine.apply import ApplyResult, apply_plan
 from espctl.engine.desired import desired_state
-from espctl.engine.plan import PLAN_FORMAT, Plan, hide_live, make_plan, what_moved
+from espctl.engine.hiding import hide_live
+from espctl.engine.plan import PLAN_FORMAT, Plan, make_plan, what_moved
 from espctl.engine.refresh import read_all
 from espctl.engine.routing_checks import routing_checks
 from espctl.errors import (
@@ -37,6 +38,7 @@ from espctl.errors import (
 )
 from espctl.model.mailgun import MailgunProvider
 from espctl.providers.base import Provider
+from espctl.providers.concurrency import settle
 from espctl.report.collect import ProviderInput, build_report_data
 from espctl.report.data import ReportData
 from espctl.report.render import render_report
@@ -289,7 +291,7 @@ def report(
             block = config.providers[pid]
             buckets = sorted(block.domains) if isinstance(block, MailgunProvider) else []
             try:
-                live, traffic = await asyncio.gather(
+                live, traffic = await settle(
                     provider.read(desired[pid]),
                     provider.read_traffic(start, end, buckets, tags),
                 )

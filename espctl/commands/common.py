@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from espctl.errors import EspctlError, redact, sensitive_scope
+from espctl.errors import EspctlError, error_lines, redact, sensitive_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +31,8 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except EspctlError as exc:
-            click.echo(f"error: {redact(str(exc))}", err=True)
+            for line in error_lines(exc):
+                click.echo(f"error: {redact(line)}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

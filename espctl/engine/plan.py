@@ -8,26 +8,17 @@ without any secret: a sensitive field contributes only whether it matches the co
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from espctl.config.models import Policy, UnmanagedPolicy
+from espctl.engine.hiding import hidden_like_config, masked, without_values
 from espctl.errors import PlanError
-from espctl.errors import redact as redact_text
 from espctl.model.common import Secret, split_target
-from espctl.model.resources import (
-    Check,
-    LiveState,
-    Resource,
-    has_secret,
-    hide_values,
-    mirror,
-    same,
-)
+from espctl.model.resources import Check, LiveState, Resource, has_secret, same
 from espctl.providers.base import Action, Capabilities
 
 PLAN_FORMAT = "espctl-plan/1"
@@ -203,47 +194,6 @@ def _field_diffs(desired: Resource, live: Resource) -> tuple[FieldDiff, ...]:
     return tuple(diffs)
 
 
-def with_secrets_of(desired: Resource, live: Resource) -> Resource:
-    """The live resource with its values hidden wherever the config's are secret.
-
-    A live value in a place where the config holds a credential or an environment value
-    (the old password, last month's token) is shown no more than the config's own.
-    """
-    fields = {
-        name: mirror(desired.fields[name], value) if name in desired.fields else value
-        for name, value in live.fields.items()
-    }
-    return dataclasses.replace(live, fields=fields, sensitive=live.sensitive | desired.sensitive)
-
-
-def hide_live(
-    state: LiveState, desired: Sequence[Resource], secrets: Collection[str] = ()
-) -> LiveState:
-    """A provider's live state hidden as the plan hides it (for the report's own views)."""
-    want = {(r.kind, r.key): r for r in desired}
-    resources = tuple(_hidden_like_config(_without(r, secrets), want) for r in state.resources)
-    return dataclasses.replace(state, resources=resources)
-
-
-def _without(live: Resource, secrets: Collection[str]) -> Resource:
-    if not secrets:
-        return live
-    fields = {name: hide_values(value, secrets) for name, value in live.fields.items()}
-    return dataclasses.replace(live, fields=fields)
-
-
-def _hidden_like_config(live: Resource, want: Mapping[tuple[str, str], Resource]) -> Resource:
-    """A live resource hidden like the config resource it is (or duplicates)."""
-    key = live.duplicate_of if live.duplicate_of is not None else live.key
-    desired = want.get((live.kind, key))
-    return with_secrets_of(desired, live) if desired is not None else live
-
-
-def _masked(check: Check) -> Check:
-    """A check whose free text shows no secret in play (see :func:`espctl.errors.redact`)."""
-    return replace(check, subject=redact_text(check.subject), message=redact_text(check.message))
-
-
 def _protected(resource: Resource, protect: Sequence[str]) -> bool:
     for target in protect:
         pid, sub = split_target(target)
@@ -297,7 +247,7 @@ def make_plan(
         state = live[pid]
         want = {(r.kind, r.key): r for r in desired[pid]}
         have = {
-            (r.kind, r.key): _hidden_like_config(_without(r, secrets), want)
+            (r.kind, r.key): hidden_like_config(without_values(r, secrets), want)
             for r in state.resources
         }
         for ident, resource in sorted(want.items(), key=lambda item: _order(item[1])):
@@ -369,8 +319,8 @@ def make_plan(
                         )
     if refused:
         raise PlanError("the plan needs changes no provider can make:\n  " + "\n  ".join(refused))
-    checks = [_masked(c) for pid in sorted(live) for c in live[pid].checks]
-    checks.extend(_masked(c) for c in extra_checks)
+    checks = [masked(c) for pid in sorted(live) for c in live[pid].checks]
+    checks.extend(masked(c) for c in extra_checks)
     changes.sort(key=_change_order)
     touched = len(changes)
     blocked = managed >= MIN_MANAGED_FOR_BLOCK and touched / managed > policy.max_change_ratio

@@ -16,14 +16,15 @@ import httpx
 
 from espctl.errors import ProviderError
 from espctl.model import postmark as pm
-from espctl.model.common import BasicAuth, Secret, is_sensitive, parse_address
-from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
+from espctl.model.common import Secret, is_sensitive, parse_address
+from espctl.model.postmark import PostmarkProvider
 from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData
-from espctl.model.urls import SplitUrl, split_userinfo
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
-from espctl.providers.http import HttpClient, HttpOptions, Sleep
-from espctl.providers.postmark_webhooks import TRIGGERS, apply_webhook
+from espctl.providers.concurrency import settle
+from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
+from espctl.providers.postmark_hooks_read import live_webhooks
+from espctl.providers.postmark_webhooks import apply_webhook
 from espctl.providers.probe_postmark import probe_postmark
 from espctl.providers.traffic_postmark import read_postmark_traffic
 
@@ -50,49 +51,15 @@ def error_detail(response: httpx.Response) -> str:
     return response.text[:200]
 
 
-#: the password of a webhook whose URL userinfo and HttpAuth disagree: equal to nothing a
-#: config can hold (no environment value contains NUL), so plan proposes to set it
-CONFLICTING_AUTH = "\x00URL userinfo and HttpAuth differ"
-
-
-def _basic_auth(auth: Mapping[str, Any], url: SplitUrl) -> BasicAuth | None:
-    """A live webhook's basic auth: ``HttpAuth`` and URL userinfo are one setting.
-
-    Postmark's docs tell users to put ``user:password@`` in the webhook URL; the API also
-    has ``HttpAuth``. Either means basic auth; both equal is the same; both set and
-    different cannot be said in config, so it reads as a password matching nothing.
-    ``{null, null}``, absent and ``""`` all mean "no auth" (ESP-API.md 1.6).
-    """
-    username = auth.get("Username") or None
-    password = str(auth.get("Password") or "")
-    if url.username:
-        if username is None:
-            username, password = url.username, url.password or ""
-        elif (username, password) != (url.username, url.password or ""):
-            password = CONFLICTING_AUTH
-    if not username:
-        return None
-    return BasicAuth(username=str(username), password=Secret(password))
-
-
-def _hook_age(hook: Mapping[str, Any]) -> tuple[int, str]:
-    """Oldest first: Postmark's webhook IDs grow with creation."""
-    ref = str(hook.get("ID"))
-    return (int(ref), ref) if ref.isdigit() else (1 << 62, ref)
-
-
-def _url_aliases(desired: Sequence[Resource]) -> dict[tuple[str, str], str]:
-    """(stream, real URL) -> identity URL of config webhooks whose key masks a part.
-
-    A URL with an environment value in it (``/hooks/${env:PATH_TOKEN}``) is keyed with
-    that part masked; a live webhook at exactly that URL must get the same key.
-    """
-    aliases: dict[tuple[str, str], str] = {}
-    for r in desired:
-        url = r.fields.get("url") if r.kind == pm.KIND_WEBHOOK else None
-        if isinstance(url, Secret) and r.parent is not None:
-            aliases[(r.parent, url.reveal())] = r.key[len(r.parent) + 1 :]
-    return aliases
+def rejection_code(response: httpx.Response) -> str:
+    """``ErrorCode 10``: the part of a 401 that is the same whatever the request."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:80].strip()
+    if isinstance(body, dict) and "ErrorCode" in body:
+        return f"ErrorCode {body.get('ErrorCode')}"
+    return response.text[:80].strip()
 
 
 def _error_code(exc: ProviderError) -> int | None:
@@ -129,7 +96,7 @@ class PostmarkApi:
         self.block = block
         self.base_url = block.endpoint or DEFAULT_ENDPOINT
 
-        def client(header: str, token: Secret) -> HttpClient:
+        def client(header: str, token: Secret, key: str) -> HttpClient:
             """Server and account endpoints take different token headers (ESP-API 1.1)."""
             return HttpClient(
                 provider_id,
@@ -138,12 +105,13 @@ class PostmarkApi:
                 options=options,
                 transport=transport,
                 error_detail=error_detail,
+                credential=Credential(key.replace("_", " "), key, token.source, rejection_code),
                 sleep=sleep,
             )
 
-        self.server = client("X-Postmark-Server-Token", block.server_token)
+        self.server = client("X-Postmark-Server-Token", block.server_token, "server_token")
         self.account = (
-            client("X-Postmark-Account-Token", block.account_token)
+            client("X-Postmark-Account-Token", block.account_token, "account_token")
             if block.account_token is not None
             else None
         )
@@ -159,7 +127,7 @@ class PostmarkApi:
 
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:
-        server, streams, hooks, checks = await asyncio.gather(
+        server, streams, hooks, checks = await settle(
             self.server.get_json("/server"),
             self.server.get_json(
                 "/message-streams",
@@ -185,25 +153,7 @@ class PostmarkApi:
                     stream.get("Description") or "",
                 )
             )
-        aliases = _url_aliases(desired)
-        seen: set[str] = set()
-        for hook in sorted(hooks.get("Webhooks") or [], key=_hook_age):
-            resource = self._webhook_resource(hook, aliases)
-            if resource.key in seen:
-                # a later copy (two applies at once, or made by hand): the oldest is the
-                # webhook; this one is a duplicate, which plan removes when it is managed
-                resource = Resource(
-                    resource.provider,
-                    resource.kind,
-                    f"{resource.key} (duplicate ID {resource.ref})",
-                    resource.fields,
-                    resource.sensitive,
-                    resource.ref,
-                    resource.parent,
-                    duplicate_of=resource.key,
-                )
-            seen.add(resource.key)
-            resources.append(resource)
+        resources.extend(live_webhooks(self.id, hooks.get("Webhooks") or [], desired))
         facts = {
             "server_name": server.get("Name"),
             "delivery_type": server.get("DeliveryType"),
@@ -219,49 +169,6 @@ class PostmarkApi:
         return pm.server_resource(
             self.id, bool(server.get("TrackOpens")), _LINKS_FROM_WIRE.get(links, links)
         )
-
-    def _webhook_resource(
-        self, hook: dict[str, Any], aliases: Mapping[tuple[str, str], str]
-    ) -> Resource:
-        triggers = hook.get("Triggers") or {}
-        enabled = [t for t in TRIGGERS if (triggers.get(t) or {}).get("Enabled")]
-        stream = str(hook.get("MessageStream") or "outbound")
-        url = split_userinfo(str(hook.get("Url") or ""))
-        basic = _basic_auth(hook.get("HttpAuth") or {}, url)
-        headers = [(str(h.get("Name")), str(h.get("Value"))) for h in hook.get("HttpHeaders") or []]
-        content = [
-            bool((triggers.get(t) or {}).get("IncludeContent"))
-            for t in ("Bounce", "SpamComplaint")
-            if t in enabled
-        ]
-        options = PostmarkWebhookOptions(
-            first_open_only=bool((triggers.get("Open") or {}).get("PostFirstOpenOnly")),
-            include_content=bool(content) and all(content),
-        )
-        resource = pm.webhook_resource(
-            self.id,
-            stream,
-            url.url,
-            enabled,
-            basic,
-            headers,
-            options,
-            ref=str(hook.get("ID")),
-            identity=aliases.get((stream, url.url)),
-        )
-        if content and any(content) and not all(content):
-            # mixed IncludeContent cannot be said in config: show it as a difference
-            fields = dict(resource.fields, include_content="mixed")
-            resource = Resource(
-                resource.provider,
-                resource.kind,
-                resource.key,
-                fields,
-                resource.sensitive,
-                resource.ref,
-                resource.parent,
-            )
-        return resource
 
     async def _pages(self, client: HttpClient, path: str, items_key: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -281,7 +188,7 @@ class PostmarkApi:
         address = parse_address(sender)
         if address is None:
             return []
-        signatures, domains = await asyncio.gather(
+        signatures, domains = await settle(
             self._pages(self.account, "/senders", "SenderSignatures"),
             self._pages(self.account, "/domains", "Domains"),
         )
@@ -330,7 +237,7 @@ class PostmarkApi:
         settings espctl cannot express (legacy hook URLs, inbound options, archived
         streams, unsubscribe handling) instead of dropping them silently.
         """
-        server, streams = await asyncio.gather(
+        server, streams = await settle(
             self.server.get_json("/server"),
             self.server.get_json(
                 "/message-streams",
