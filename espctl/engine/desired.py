@@ -7,6 +7,7 @@ it, and a webhook URL's environment parts are masked in its key.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import assert_never
 
 from espctl.config.models import Config
@@ -59,13 +60,4 @@ def desired_state(config: Config) -> dict[str, list[Resource]]:
 
 
 def _sealed(resource: Resource) -> Resource:
-    fields = {name: seal(value) for name, value in resource.fields.items()}
-    return Resource(
-        resource.provider,
-        resource.kind,
-        resource.key,
-        fields,
-        resource.sensitive,
-        resource.ref,
-        resource.parent,
-    )
+    return replace(resource, fields={name: seal(v) for name, v in resource.fields.items()})

@@ -9,6 +9,7 @@ as duplicates of the oldest.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from espctl.model import postmark as pm
@@ -31,16 +32,8 @@ def live_webhooks(
         if resource.key in seen:
             # a later copy (two applies at once, or made by hand): the oldest is the
             # webhook; this one is a duplicate, which plan removes when it is managed
-            resource = Resource(
-                resource.provider,
-                resource.kind,
-                f"{resource.key} (duplicate ID {resource.ref})",
-                resource.fields,
-                resource.sensitive,
-                resource.ref,
-                resource.parent,
-                duplicate_of=resource.key,
-            )
+            key = f"{resource.key} (duplicate ID {resource.ref})"
+            resource = replace(resource, key=key, duplicate_of=resource.key)
         seen.add(resource.key)
         out.append(resource)
     return out
@@ -77,16 +70,7 @@ def _webhook_resource(
     )
     if content and any(content) and not all(content):
         # mixed IncludeContent cannot be said in config: show it as a difference
-        fields = dict(resource.fields, include_content="mixed")
-        resource = Resource(
-            resource.provider,
-            resource.kind,
-            resource.key,
-            fields,
-            resource.sensitive,
-            resource.ref,
-            resource.parent,
-        )
+        resource = replace(resource, fields=dict(resource.fields, include_content="mixed"))
     return resource
 
 
