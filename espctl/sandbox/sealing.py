@@ -22,8 +22,11 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable, Collection
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 from urllib.parse import quote
+
+from pydantic import BaseModel
 
 MIN_INSIDE = 4
 _TOKEN = re.compile(r"espctl-sensitive-([vq])-([0-9a-f]{32})")
@@ -47,8 +50,15 @@ def _forms(value: str) -> dict[str, str]:
     return forms
 
 
-def conceal(data: Any, values: Collection[str], salt: str) -> Any:
-    """``data`` (JSON-like) with every sensitive value replaced by its token."""
+def conceal(
+    data: Any, values: Collection[str], salt: str, model: type[BaseModel] | None = None
+) -> Any:
+    """``data`` (JSON-like) with every sensitive value replaced by its token.
+
+    With ``model`` (the class ``data`` was dumped from), fields typed as a ``Literal``
+    are left alone: they hold the provider's enumerations ("Transactional", "active"),
+    never text a user sent, and a token there would not load back.
+    """
     replacements = []
     for value in {v for v in values if v}:
         digest = _digest(salt, value)
@@ -64,7 +74,9 @@ def conceal(data: Any, values: Collection[str], salt: str) -> Any:
                 text = text.replace(found, token)
         return text
 
-    return _map_strings(data, scrub) if replacements else data
+    if not replacements:
+        return data
+    return _map_free_text(data, scrub, model) if model is not None else _map_strings(data, scrub)
 
 
 def reveal(data: Any, values: Collection[str], salt: str) -> Any:
@@ -91,3 +103,30 @@ def _map_strings(data: Any, fn: Callable[[str], str]) -> Any:
     if isinstance(data, list):
         return [_map_strings(v, fn) for v in data]
     return data
+
+
+def _map_free_text(data: Any, fn: Callable[[str], str], annotation: Any) -> Any:
+    """Like :func:`_map_strings`, following the model's annotations to skip Literals."""
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return data
+    if origin in (Union, UnionType):
+        for option in get_args(annotation):
+            if option is not type(None):
+                return _map_free_text(data, fn, option)
+        return data
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if not isinstance(data, dict):
+            return data
+        fields = annotation.model_fields
+        return {
+            k: _map_free_text(v, fn, fields[k].annotation) if k in fields else v
+            for k, v in data.items()
+        }
+    if origin is list and isinstance(data, list):
+        (item,) = get_args(annotation)
+        return [_map_free_text(v, fn, item) for v in data]
+    if origin is dict and isinstance(data, dict):
+        _, item = get_args(annotation)
+        return {k: _map_free_text(v, fn, item) for k, v in data.items()}
+    return _map_strings(data, fn)

@@ -71,7 +71,9 @@ def save_state(
     if any(sensitive):
         if not state.sealed_salt:
             state.sealed_salt = sealing.new_salt()
-        data = sealing.conceal(state.model_dump(mode="json"), sensitive, state.sealed_salt)
+        data = sealing.conceal(
+            state.model_dump(mode="json"), sensitive, state.sealed_salt, AccountState
+        )
         text = json.dumps(data, indent=1, ensure_ascii=False)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
