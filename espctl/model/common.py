@@ -113,11 +113,6 @@ def is_sensitive(value: object) -> bool:
     return isinstance(value, Secret | EnvStr)
 
 
-def shown(value: str) -> str:
-    """``value`` for a message: ``(sensitive)`` when it came from the environment."""
-    return "(sensitive)" if isinstance(value, EnvStr) else value
-
-
 class Event(StrEnum):
     """The normalized delivery events that config and report speak (DESIGN.md)."""
 

@@ -8,7 +8,7 @@ POST .../archive to "delete" one, and errors as ``{"ErrorCode", "Message"}``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -193,19 +193,8 @@ class PostmarkApi:
             self._pages(self.account, "/domains", "Domains"),
         )
         domain = address.rsplit("@", 1)[-1].lower()
-        if is_sensitive(sender):  # from the environment: say what, not which
-            return [self._sender_check(signatures, domains, address, domain, "(sensitive)")]
-        return [self._sender_check(signatures, domains, address, domain, address)]
-
-    def _sender_check(
-        self,
-        signatures: Sequence[Mapping[str, Any]],
-        domains: Sequence[Mapping[str, Any]],
-        address: str,
-        domain: str,
-        shown: str,
-    ) -> Check:
-        shown_domain = domain if shown == address else "(sensitive)"
+        # a sender from the environment: the check says what, not which
+        shown, shown_domain = ("(sensitive)",) * 2 if is_sensitive(sender) else (address, domain)
         confirmed = any(
             str(s.get("EmailAddress", "")).lower() == address.lower() and s.get("Confirmed")
             for s in signatures
@@ -219,15 +208,17 @@ class PostmarkApi:
                 if confirmed
                 else f"DKIM-verified domain {shown_domain}"
             )
-            return Check(self.id, "default_sender", shown, True, f"{shown}: {how}")
-        return Check(
-            self.id,
-            "default_sender",
-            shown,
-            False,
-            f"default sender {shown} has no confirmed sender signature and its domain "
-            f"{shown_domain} is not DKIM-verified at Postmark: sends will be refused",
-        )
+            return [Check(self.id, "default_sender", shown, True, f"{shown}: {how}")]
+        return [
+            Check(
+                self.id,
+                "default_sender",
+                shown,
+                False,
+                f"default sender {shown} has no confirmed sender signature and its domain "
+                f"{shown_domain} is not DKIM-verified at Postmark: sends will be refused",
+            )
+        ]
 
     async def read_settings(self) -> dict[str, Any]:
         """Raw server and message-stream JSON, read-only, for ``espctl import``.

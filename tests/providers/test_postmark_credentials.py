@@ -188,3 +188,27 @@ def test_copies_of_a_webhook_keep_the_oldest_as_the_webhook() -> None:
     assert hooks["5"].key == f"outbound {URL}" and hooks["5"].duplicate_of is None
     assert hooks["12"].key == f"outbound {URL} (duplicate ID 12)"
     assert hooks["12"].duplicate_of == hooks["30"].duplicate_of == f"outbound {URL}"
+
+
+@respx.mock
+def test_a_sender_from_the_environment_is_checked_but_not_named() -> None:
+    from espctl.config import load_config_text
+
+    text = (
+        "version: 1\nproviders:\n  pm:\n    type: postmark\n    server_token: ${env:T}\n"
+        "    account_token: ${env:A}\n    default_sender: ${env:SENDER}\n"
+    )
+    env = {"T": "t-token", "A": "a-token", "SENDER": "Ops <canary.5ecret@acme-mail.com>"}
+    block = load_config_text(text, "espctl.yaml", env=env).config.providers["pm"]
+    mock_reads()
+    respx.get(f"{PM}/senders").mock(
+        return_value=httpx.Response(200, json={"TotalCount": 0, "SenderSignatures": []})
+    )
+    respx.get(f"{PM}/domains").mock(
+        return_value=httpx.Response(200, json={"TotalCount": 0, "Domains": []})
+    )
+    provider = PostmarkApi("pm", block, options=FAST, sleep=Sleeps())  # type: ignore[arg-type]
+    (check,) = run(provider.read(())).checks
+    assert not check.ok
+    assert check.message.startswith("default sender (sensitive) has no confirmed sender")
+    assert "5ecret" not in check.subject + check.message and "acme-mail" not in check.message
