@@ -21,6 +21,7 @@ from espctl import __version__
 from espctl.config import LoadedConfig, load_config
 from espctl.engine.apply import ApplyResult, apply_plan
 from espctl.engine.desired import desired_state
+from espctl.engine.hiding import hide_live
 from espctl.engine.plan import PLAN_FORMAT, Plan, make_plan, what_moved
 from espctl.engine.refresh import read_all
 from espctl.engine.routing_checks import routing_checks
@@ -33,6 +34,7 @@ from espctl.errors import (
     PlanFileError,
     Problem,
     StalePlanError,
+    redact,
 )
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import LiveState
@@ -46,6 +48,7 @@ from espctl.session import (
     SANDBOX_HOOK_PASSWORD,
     Notify,
     RunOptions,
+    apply_lock,
     close_all,
     load,
     providers_for,
@@ -53,7 +56,10 @@ from espctl.session import (
     request_counter,
 )
 
+DEFAULT_LOCK_TIMEOUT = 300.0
+
 __all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
     "SANDBOX_HOOK_PASSWORD",
     "ApplyOutcome",
     "PlanResult",
@@ -125,6 +131,7 @@ async def compute_plan(
         config_text=loaded.text,
         config_path=loaded.path,
         extra_checks=routing_checks(loaded.config, live, desired, capabilities),
+        secrets=loaded.sensitive_values,
     )
 
 
@@ -197,14 +204,28 @@ def apply(
     plan_file: str | None = None,
     force: bool = False,
     confirm: Callable[[Plan], bool] | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> ApplyOutcome:
     """``espctl apply``: recompute the plan, check it against a saved one, apply it.
 
     With ``plan_file`` the live state is re-read and the apply is refused if anything
     moved since the plan was made. Without it, ``confirm`` is asked (None refuses).
-    A blocked plan is refused unless ``force``.
+    A blocked plan is refused unless ``force``. Applies of one config file from one
+    machine run one at a time (:func:`espctl.session.apply_lock`, waiting at most
+    ``lock_timeout`` seconds).
     """
     saved = read_saved_plan(plan_file) if plan_file else None
+    with apply_lock(options.config, options.notify, lock_timeout):
+        return _apply_locked(options, saved, plan_file, force, confirm)
+
+
+def _apply_locked(
+    options: RunOptions,
+    saved: Mapping[str, Any] | None,
+    plan_file: str | None,
+    force: bool,
+    confirm: Callable[[Plan], bool] | None,
+) -> ApplyOutcome:
     loaded = load(options)
     with providers_for(loaded, options) as providers:
 
@@ -299,7 +320,7 @@ def report(
             errors: dict[str, str] = {}
             for part, value in (("settings", live), ("traffic", traffic)):
                 if isinstance(value, EspctlError):
-                    errors[part] = str(value).removeprefix(f"{pid}: ")
+                    errors[part] = redact(str(value)).removeprefix(f"{pid}: ")
                 elif isinstance(value, BaseException):
                     raise value
             if len(set(errors.values())) == 1 and len(errors) == 2:
@@ -321,10 +342,13 @@ def report(
             return ProviderInput(
                 pid,
                 block.type,
-                live if isinstance(live, LiveState) else None,
+                # secrets hidden as the plan hides them: the report never shows one
+                hide_live(live, desired[pid], loaded.sensitive_values)
+                if isinstance(live, LiveState)
+                else None,
                 traffic if isinstance(traffic, TrafficData) else None,
-                live_error=str(live) if isinstance(live, EspctlError) else None,
-                traffic_error=str(traffic) if isinstance(traffic, EspctlError) else None,
+                live_error=redact(str(live)) if isinstance(live, EspctlError) else None,
+                traffic_error=redact(str(traffic)) if isinstance(traffic, EspctlError) else None,
             )
 
         async def run() -> tuple[list[ProviderInput], Plan | None]:
@@ -345,6 +369,7 @@ def report(
                     config_text=loaded.text,
                     config_path=loaded.path,
                     extra_checks=routing_checks(config, live_states, wanted, capabilities),
+                    secrets=loaded.sensitive_values,
                 )
             except PlanError as exc:
                 options.notify(f"warning: drift not shown: {exc}")

@@ -135,6 +135,14 @@ def plan(
 @config_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--force", is_flag=True, help="Apply a plan blocked by policy.max_change_ratio.")
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=api.DEFAULT_LOCK_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another apply of the same config on this machine to finish.",
+)
 @parallelism_option
 @sandbox_option
 @handle_errors
@@ -143,6 +151,7 @@ def apply(
     config: str,
     auto_approve: bool,
     force: bool,
+    lock_timeout: float,
     parallelism: int,
     sandbox: bool,
 ) -> None:
@@ -152,8 +161,10 @@ def apply(
     --auto-approve. With PLAN_FILE (from `plan --out`): re-read live state and refuse if
     anything moved since the plan was made; secrets come from the environment again.
 
-    Exit 0 all applied or nothing to do, 1 nothing applied (error, refused, stale or
-    blocked plan), 3 partial failure (re-run apply to finish).
+    Applies of one config file from this machine run one at a time (a lock in
+    .espctl/ beside the config). Exit 0 all applied or nothing to do, 1 nothing
+    applied (error, refused, stale or blocked plan, lock not taken), 3 partial failure
+    (re-run apply to finish).
     """
     options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
 
@@ -165,7 +176,9 @@ def apply(
             return False
         return click.confirm("Apply these changes?", default=False)
 
-    outcome = api.apply(options, plan_file=plan_file, force=force, confirm=confirm)
+    outcome = api.apply(
+        options, plan_file=plan_file, force=force, confirm=confirm, lock_timeout=lock_timeout
+    )
     if outcome.result is None:
         click.echo(summary_line(outcome.plan))
         return

@@ -16,6 +16,7 @@ from espctl.errors import Problem
 from espctl.model import mailgun as mg
 from espctl.model import postmark as pm
 from espctl.model.common import Event, parse_address, split_target
+from espctl.model.urls import url_identity
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _STREAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -214,12 +215,17 @@ class _Checker:
                                 f"{mg.MAX_URLS_PER_EVENT}",
                             )
                 elif ptype == "postmark" and isinstance(url, str):
-                    key = (pid, sub, url)
+                    # the natural key: the URL without credentials (env values, tokens)
+                    env_values = [
+                        v for _, v in self.doc.substituted.get((*base, "url"), ((), ""))[0]
+                    ]
+                    key = (pid, sub, url_identity(url, env_values))
                     if key in postmark_keys and postmark_keys[key] != name:
                         self.error(
                             path,
                             f"webhook '{postmark_keys[key]}' already sends to this URL from "
-                            f"{target}; merge the two (Postmark keys webhooks by stream and URL)",
+                            f"{target}; merge the two (Postmark keys webhooks by stream and URL "
+                            "without its credentials)",
                         )
                     postmark_keys[key] = name
             if len(headers) > 30:

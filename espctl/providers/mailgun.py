@@ -9,9 +9,9 @@ URL userinfo, and error bodies as ``message``/``Reason``/``Description`` or plai
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -19,8 +19,9 @@ from espctl.errors import ProviderError
 from espctl.model import mailgun as mg
 from espctl.model.common import BasicAuth, Secret
 from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
-from espctl.model.resources import Check, LiveState, Resource
+from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
+from espctl.model.urls import split_userinfo as model_split_userinfo
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.concurrency import settle
 from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
@@ -56,20 +57,20 @@ def _clicks(value: Any) -> bool | str:
     return _on_off(value)
 
 
-def split_userinfo(url: str) -> MailgunWebhookUrl:
-    """A live webhook URL with its userinfo moved into basic auth (kept as a Secret)."""
-    parts = urlsplit(url)
-    if parts.username is None:
-        return MailgunWebhookUrl(url=url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    bare = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+def split_userinfo(url: str, aliases: Mapping[str, str] | None = None) -> MailgunWebhookUrl:
+    """A live webhook URL with its userinfo moved into basic auth (kept as a Secret).
+
+    ``aliases`` maps real URLs of the config to their identity (environment values
+    masked), so that a live URL equal to one gets the same identity.
+    """
+    split = model_split_userinfo(url)
+    identity = (aliases or {}).get(split.url)
+    if not split.username:
+        return MailgunWebhookUrl(url=split.url, identity=identity)
     return MailgunWebhookUrl(
-        url=bare,
-        basic_auth=BasicAuth(
-            username=unquote(parts.username), password=Secret(unquote(parts.password or ""))
-        ),
+        url=split.url,
+        basic_auth=BasicAuth(username=split.username, password=Secret(split.password or "")),
+        identity=identity,
     )
 
 
@@ -129,8 +130,15 @@ class MailgunApi:
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:
         names = sorted({r.key for r in desired if r.kind == mg.KIND_DOMAIN})
+        aliases = {
+            secret.reveal(): identity
+            for r in desired
+            if r.kind == mg.KIND_WEBHOOK
+            for identity, secret in dict(r.fields.get("secret_urls") or {}).items()
+            if isinstance(secret, Secret)
+        }
         listing, *per_domain = await settle(
-            self._all_domains(), *(self._read_domain(name) for name in names)
+            self._all_domains(), *(self._read_domain(name, aliases) for name in names)
         )
         resources: list[Resource] = []
         checks: list[Check] = []
@@ -171,7 +179,7 @@ class MailgunApi:
                 return items
 
     async def _read_domain(
-        self, name: str
+        self, name: str, aliases: Mapping[str, str]
     ) -> tuple[list[Resource], list[Resource], Check, dict[str, Any]]:
         try:
             detail = await self.http.get_json(f"/v4/domains/{name}")
@@ -212,7 +220,7 @@ class MailgunApi:
         check = Check(self.id, "domain", name, verified, message)
         resources = [Resource(self.id, mg.KIND_DOMAIN, name, {"state": state})]
         resources.append(self._tracking_resource(name, tracking.get("tracking") or {}))
-        resources.extend(self._webhook_resources(name, hooks.get("webhooks") or {}))
+        resources.extend(self._webhook_resources(name, hooks.get("webhooks") or {}, aliases))
         facts = {
             "exists": True,
             "state": state,
@@ -238,7 +246,9 @@ class MailgunApi:
         }
         return Resource(self.id, mg.KIND_TRACKING, name, fields, parent=name)
 
-    def _webhook_resources(self, name: str, hooks: dict[str, Any]) -> list[Resource]:
+    def _webhook_resources(
+        self, name: str, hooks: dict[str, Any], aliases: Mapping[str, str]
+    ) -> list[Resource]:
         out = []
         for event_id, entry in sorted(hooks.items()):
             if not entry:
@@ -246,7 +256,7 @@ class MailgunApi:
             urls = entry.get("urls")
             if urls is None and entry.get("url"):
                 urls = [entry["url"]]  # very old webhooks: one "url" string
-            parsed = [split_userinfo(str(u)) for u in urls or []]
+            parsed = [split_userinfo(str(u), aliases) for u in urls or []]
             if parsed:
                 out.append(mg.webhook_resource(self.id, name, event_id, parsed))
         return out
@@ -279,7 +289,7 @@ class MailgunApi:
         before = change.before.fields if change.before else {}
 
         def changed(*names: str) -> bool:
-            return any(n in after and after[n] != before.get(n) for n in names)
+            return any(n in after and plain(after[n]) != plain(before.get(n)) for n in names)
 
         base = f"/v3/domains/{domain}/tracking"
         if changed("opens"):
@@ -295,17 +305,22 @@ class MailgunApi:
             if "unsubscribe" in after:
                 form.append(("active", "true" if after["unsubscribe"] else "false"))
             if "unsubscribe_html_footer" in after:
-                form.append(("html_footer", str(after["unsubscribe_html_footer"])))
+                form.append(("html_footer", str(plain(after["unsubscribe_html_footer"]))))
             if "unsubscribe_text_footer" in after:
-                form.append(("text_footer", str(after["unsubscribe_text_footer"])))
+                form.append(("text_footer", str(plain(after["unsubscribe_text_footer"]))))
             await self.http.request("PUT", f"{base}/unsubscribe", form=form)
 
     def _url_form(self, after: Resource) -> list[tuple[str, str]]:
+        """One ``url`` per URL: the real URL (not its masked identity) with userinfo."""
         auth = after.fields.get("basic_auth") or {}
+        real = dict(after.fields.get("secret_urls") or {})
         form = []
-        for url in after.fields["urls"]:
-            creds = auth.get(url) or {}
-            form.append(("url", join_userinfo(url, creds.get("username"), creds.get("password"))))
+        for shown in after.fields["urls"]:
+            url = str(plain(real.get(shown, shown)))
+            creds = auth.get(shown) or {}
+            username = plain(creds.get("username"))
+            password = creds.get("password")
+            form.append(("url", join_userinfo(url, username, password)))
         return form
 
     async def _current_urls(self, domain: str, event_id: str) -> list[str] | None:

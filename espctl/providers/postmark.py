@@ -15,14 +15,15 @@ import httpx
 
 from espctl.errors import ProviderError
 from espctl.model import postmark as pm
-from espctl.model.common import BasicAuth, Secret, parse_address
-from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
-from espctl.model.resources import Check, LiveState, Resource
+from espctl.model.common import Secret, is_sensitive, parse_address
+from espctl.model.postmark import PostmarkProvider
+from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.concurrency import settle
 from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
-from espctl.providers.postmark_webhooks import TRIGGERS, apply_webhook
+from espctl.providers.postmark_hooks_read import live_webhooks
+from espctl.providers.postmark_webhooks import apply_webhook
 from espctl.providers.probe_postmark import probe_postmark
 from espctl.providers.traffic_postmark import read_postmark_traffic
 
@@ -151,21 +152,7 @@ class PostmarkApi:
                     stream.get("Description") or "",
                 )
             )
-        seen: set[str] = set()
-        for hook in hooks.get("Webhooks") or []:
-            resource = self._webhook_resource(hook)
-            if resource.key in seen:  # a duplicate made by hand: report it, never match it
-                resource = Resource(
-                    resource.provider,
-                    resource.kind,
-                    f"{resource.key} (duplicate ID {resource.ref})",
-                    resource.fields,
-                    resource.sensitive,
-                    resource.ref,
-                    resource.parent,
-                )
-            seen.add(resource.key)
-            resources.append(resource)
+        resources.extend(live_webhooks(self.id, hooks.get("Webhooks") or [], desired))
         facts = {
             "server_name": server.get("Name"),
             "delivery_type": server.get("DeliveryType"),
@@ -181,50 +168,6 @@ class PostmarkApi:
         return pm.server_resource(
             self.id, bool(server.get("TrackOpens")), _LINKS_FROM_WIRE.get(links, links)
         )
-
-    def _webhook_resource(self, hook: dict[str, Any]) -> Resource:
-        triggers = hook.get("Triggers") or {}
-        enabled = [t for t in TRIGGERS if (triggers.get(t) or {}).get("Enabled")]
-        auth = hook.get("HttpAuth") or {}
-        username, password = auth.get("Username"), auth.get("Password")
-        basic = (
-            BasicAuth(username=username, password=Secret(password or ""))
-            if username
-            else None  # {null, null}, absent and "" all mean "no auth" (ESP-API.md 1.6)
-        )
-        headers = [(str(h.get("Name")), str(h.get("Value"))) for h in hook.get("HttpHeaders") or []]
-        content = [
-            bool((triggers.get(t) or {}).get("IncludeContent"))
-            for t in ("Bounce", "SpamComplaint")
-            if t in enabled
-        ]
-        options = PostmarkWebhookOptions(
-            first_open_only=bool((triggers.get("Open") or {}).get("PostFirstOpenOnly")),
-            include_content=bool(content) and all(content),
-        )
-        resource = pm.webhook_resource(
-            self.id,
-            str(hook.get("MessageStream") or "outbound"),
-            str(hook.get("Url") or ""),
-            enabled,
-            basic,
-            headers,
-            options,
-            ref=str(hook.get("ID")),
-        )
-        if content and any(content) and not all(content):
-            # mixed IncludeContent cannot be said in config: show it as a difference
-            fields = dict(resource.fields, include_content="mixed")
-            resource = Resource(
-                resource.provider,
-                resource.kind,
-                resource.key,
-                fields,
-                resource.sensitive,
-                resource.ref,
-                resource.parent,
-            )
-        return resource
 
     async def _pages(self, client: HttpClient, path: str, items_key: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -249,6 +192,8 @@ class PostmarkApi:
             self._pages(self.account, "/domains", "Domains"),
         )
         domain = address.rsplit("@", 1)[-1].lower()
+        # a sender from the environment: the check says what, not which
+        shown, shown_domain = ("(sensitive)",) * 2 if is_sensitive(sender) else (address, domain)
         confirmed = any(
             str(s.get("EmailAddress", "")).lower() == address.lower() and s.get("Confirmed")
             for s in signatures
@@ -257,16 +202,20 @@ class PostmarkApi:
             str(d.get("Name", "")).lower() == domain and d.get("DKIMVerified") for d in domains
         )
         if confirmed or verified:
-            how = "confirmed sender signature" if confirmed else f"DKIM-verified domain {domain}"
-            return [Check(self.id, "default_sender", address, True, f"{address}: {how}")]
+            how = (
+                "confirmed sender signature"
+                if confirmed
+                else f"DKIM-verified domain {shown_domain}"
+            )
+            return [Check(self.id, "default_sender", shown, True, f"{shown}: {how}")]
         return [
             Check(
                 self.id,
                 "default_sender",
-                address,
+                shown,
                 False,
-                f"default sender {address} has no confirmed sender signature and its domain "
-                f"{domain} is not DKIM-verified at Postmark: sends will be refused",
+                f"default sender {shown} has no confirmed sender signature and its domain "
+                f"{shown_domain} is not DKIM-verified at Postmark: sends will be refused",
             )
         ]
 
@@ -328,9 +277,9 @@ class PostmarkApi:
                 await self._create_stream(change.after)
 
     async def _patch_stream(self, after: Resource) -> None:
-        body: dict[str, Any] = {"Name": after.fields["name"]}
+        body: dict[str, Any] = {"Name": plain(after.fields["name"])}
         if "description" in after.fields:
-            body["Description"] = after.fields["description"]
+            body["Description"] = plain(after.fields["description"])
         await self.server.request(
             "PATCH", f"/message-streams/{after.key}", json_body=body, retry=True
         )  # the same PATCH twice leaves the same stream
@@ -348,11 +297,11 @@ class PostmarkApi:
         stream_type = str(after.fields["type"])
         body: dict[str, Any] = {
             "ID": after.key,
-            "Name": after.fields["name"],
+            "Name": plain(after.fields["name"]),
             "MessageStreamType": _TYPE_TO_WIRE[stream_type],
         }
         if after.fields.get("description"):
-            body["Description"] = after.fields["description"]
+            body["Description"] = plain(after.fields["description"])
         if stream_type == "broadcasts":
             # Broadcast streams require unsubscribe management (ESP-API.md 1.7)
             body["SubscriptionManagementConfiguration"] = {"UnsubscribeHandlingType": "Postmark"}
