@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from espctl import __version__
 from espctl.config import LoadedConfig, load_config
 from espctl.engine.apply import ApplyResult, apply_plan
 from espctl.engine.desired import desired_state
+from espctl.engine.hiding import hide_live
 from espctl.engine.plan import Plan, make_plan, what_moved
 from espctl.engine.refresh import read_all
 from espctl.engine.routing_checks import routing_checks
@@ -34,17 +35,21 @@ from espctl.errors import (
     PlanFileError,
     Problem,
     StalePlanError,
+    redact,
 )
 from espctl.model.mailgun import MailgunProvider
+from espctl.model.resources import LiveState
+from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers.base import Provider
-from espctl.providers.concurrency import settle
 from espctl.report.collect import ProviderInput, build_report_data
 from espctl.report.data import ReportData
 from espctl.report.render import render_report
+from espctl.report.window import since_days
 from espctl.session import (
     SANDBOX_HOOK_PASSWORD,
     Notify,
     RunOptions,
+    apply_lock,
     close_all,
     load,
     providers_for,
@@ -53,7 +58,10 @@ from espctl.session import (
     waiting_notes,
 )
 
+DEFAULT_LOCK_TIMEOUT = 300.0
+
 __all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
     "SANDBOX_HOOK_PASSWORD",
     "ApplyOutcome",
     "PlanResult",
@@ -127,6 +135,7 @@ async def compute_plan(
         config_text=loaded.text,
         config_path=loaded.path,
         extra_checks=routing_checks(loaded.config, live, desired, capabilities),
+        secrets=loaded.sensitive_values,
     )
 
 
@@ -197,14 +206,28 @@ def apply(
     plan_file: str | None = None,
     force: bool = False,
     confirm: Callable[[Plan], bool] | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> ApplyOutcome:
     """``espctl apply``: recompute the plan, check it against a saved one, apply it.
 
     With ``plan_file`` the live state is re-read and the apply is refused if anything
     moved since the plan was made. Without it, ``confirm`` is asked (None refuses).
-    A blocked plan is refused unless ``force``.
+    A blocked plan is refused unless ``force``. Applies of one config file from one
+    machine run one at a time (:func:`espctl.session.apply_lock`, waiting at most
+    ``lock_timeout`` seconds).
     """
     saved = read_saved_plan(plan_file) if plan_file else None
+    with apply_lock(options.config, options.notify, lock_timeout):
+        return _apply_locked(options, saved, plan_file, force, confirm)
+
+
+def _apply_locked(
+    options: RunOptions,
+    saved: Mapping[str, Any] | None,
+    plan_file: str | None,
+    force: bool,
+    confirm: Callable[[Plan], bool] | None,
+) -> ApplyOutcome:
     loaded = load(options)
     with providers_for(loaded, options) as providers:
 
@@ -250,36 +273,85 @@ class ReportResult:
 def report(
     options: RunOptions,
     *,
-    start: date,
-    end: date,
+    start: date | None = None,
+    end: date | None = None,
     out: str = "report.html",
     now: datetime | None = None,
 ) -> ReportResult:
     """``espctl report``: read every provider's settings and traffic, render one HTML file.
 
-    The window is [start, end) in UTC days. A provider that cannot be read is shown as
-    failed in the report rather than failing the whole command.
+    The window is [start, end) in UTC days; without one, the config's ``report.window``
+    ending today. The previous window of equal length is read too, for comparison.
+    Settings and traffic are read separately, and traffic unit by unit (domain, stream,
+    tag): whatever fails is named in the report and the rest is still shown.
     """
     loaded = load(options)
     config = loaded.config
+    generated = now or datetime.now(UTC)
+    today = generated.date()
+    if start is None or end is None:
+        end = today
+        start = end - timedelta(days=since_days(config.report.window))
+    if start > today:
+        raise EspctlError(
+            f"the report window starts after today ({today.isoformat()}, UTC): "
+            "no provider has data for it yet"
+        )
+    history_start = start - (end - start)
     desired = desired_state(config)
-    tags = sorted(
-        {t for rule in (config.routing.rules if config.routing else ()) for t in rule.email_types}
+    tags = tuple(
+        sorted(
+            {
+                t
+                for rule in (config.routing.rules if config.routing else ())
+                for t in rule.email_types
+            }
+        )
     )
     with providers_for(loaded, options) as providers:
 
         async def one(pid: str, provider: Provider) -> ProviderInput:
             block = config.providers[pid]
-            buckets = sorted(block.domains) if isinstance(block, MailgunProvider) else []
-            try:
-                live, traffic = await settle(
-                    provider.read(desired[pid]),
-                    provider.read_traffic(start, end, buckets, tags),
-                )
-            except EspctlError as exc:
-                options.notify(f"warning: {exc}")
-                return ProviderInput(pid, block.type, error=str(exc))
-            return ProviderInput(pid, block.type, live, traffic)
+            buckets = tuple(sorted(block.domains)) if isinstance(block, MailgunProvider) else ()
+            query = TrafficQuery(start, end, history_start, buckets, tags)
+            live, traffic = await asyncio.gather(
+                provider.read(desired[pid]),
+                provider.read_traffic(query),
+                return_exceptions=True,
+            )
+            errors: dict[str, str] = {}
+            for part, value in (("settings", live), ("traffic", traffic)):
+                if isinstance(value, EspctlError):
+                    errors[part] = redact(str(value)).removeprefix(f"{pid}: ")
+                elif isinstance(value, BaseException):
+                    raise value
+            if len(set(errors.values())) == 1 and len(errors) == 2:
+                # one cause (a rejected credential): one line, as for plan and import
+                options.notify(f"warning: {pid}: {errors['settings']}")
+            else:
+                for part, text in errors.items():
+                    options.notify(f"warning: {pid}: {part} not read: {text}")
+            if isinstance(traffic, TrafficData) and traffic.failures:
+                if len(traffic.failures) >= traffic.units:
+                    first = traffic.failures[0].error
+                    options.notify(f"warning: {pid}: traffic not read: {first}")
+                else:
+                    by_unit: dict[str, str] = {}
+                    for failure in traffic.failures:
+                        by_unit.setdefault(failure.unit, failure.error)
+                    for unit, error in by_unit.items():
+                        options.notify(f"warning: {pid}: {unit} not read: {error}")
+            return ProviderInput(
+                pid,
+                block.type,
+                # secrets hidden as the plan hides them: the report never shows one
+                hide_live(live, desired[pid], loaded.sensitive_values)
+                if isinstance(live, LiveState)
+                else None,
+                traffic if isinstance(traffic, TrafficData) else None,
+                live_error=redact(str(live)) if isinstance(live, EspctlError) else None,
+                traffic_error=redact(str(traffic)) if isinstance(traffic, EspctlError) else None,
+            )
 
         async def run() -> tuple[list[ProviderInput], Plan | None]:
             try:
@@ -287,14 +359,19 @@ def report(
             finally:
                 await close_all(providers)
             ok = {i.id: i.live for i in inputs if i.live is not None}
+            live_states = {pid: live for pid, live in ok.items() if live is not None}
+            capabilities = {pid: providers[pid].capabilities for pid in ok}
+            wanted = {pid: desired[pid] for pid in ok}
             try:
                 plan_ = make_plan(
-                    {pid: desired[pid] for pid in ok},
-                    {pid: live for pid, live in ok.items() if live is not None},
-                    {pid: providers[pid].capabilities for pid in ok},
+                    wanted,
+                    live_states,
+                    capabilities,
                     config.policy,
                     config_text=loaded.text,
                     config_path=loaded.path,
+                    extra_checks=routing_checks(config, live_states, wanted, capabilities),
+                    secrets=loaded.sensitive_values,
                 )
             except PlanError as exc:
                 options.notify(f"warning: drift not shown: {exc}")
@@ -302,7 +379,6 @@ def report(
             return list(inputs), plan_
 
         inputs, plan_ = asyncio.run(run())
-    generated = now or datetime.now(UTC)
     data = build_report_data(
         config=config,
         config_path=loaded.path,
@@ -312,6 +388,7 @@ def report(
         window=(start, end),
         generated_at=generated,
         version=__version__,
+        history_start=history_start,
     )
     html = render_report(data)
     path = Path(out)

@@ -31,7 +31,11 @@ already-redacted text, and :func:`redact` is available to scrub free text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from urllib.parse import quote
 
 
 class EspctlError(Exception):
@@ -201,8 +205,67 @@ class SandboxError(EspctlError):
 _SECRETISH = re.compile(
     r"(?i)(://)([^/@\s:]+):([^/@\s]+)@"  # URL userinfo
 )
+#: words that make a header or query-parameter name a credential (case-insensitive,
+#: anywhere in the name: ``X-Api-Key``, ``access_token``, ``X-Hub-Signature-256``)
+CREDENTIAL_WORDS = (
+    "auth",
+    "token",
+    "key",
+    "secret",
+    "signature",
+    "password",
+    "passwd",
+    "pwd",
+    "cookie",
+    "session",
+    "credential",
+    "bearer",
+)
+#: short names that are credentials only when they are the whole name (``?sig=``)
+CREDENTIAL_NAMES = frozenset({"sig", "pw", "pass", "code", "jwt", "apikey", "hmac"})
+_QUERY_SECRET = re.compile(
+    rf"(?i)([?&](?:[^=&#\s]*(?:{'|'.join(CREDENTIAL_WORDS)})[^=&#\s]*"
+    rf"|{'|'.join(sorted(CREDENTIAL_NAMES))})=)(?!\(sensitive\))[^&#\s]+"
+)
+#: values shorter than this are too common to mask in free text (structured output hides
+#: every sensitive value whatever its length)
+MIN_MASKED = 4
+_IN_PLAY: ContextVar[set[str] | None] = ContextVar("espctl_sensitive_values", default=None)
+
+
+@contextmanager
+def sensitive_scope() -> Iterator[set[str]]:
+    """Collect the sensitive values of one command; :func:`redact` masks them meanwhile.
+
+    Nested scopes share the outermost one, so values added anywhere in a command (the
+    config's environment values, credentials) are masked in everything it prints.
+    """
+    current = _IN_PLAY.get()
+    if current is not None:
+        yield current
+        return
+    token = _IN_PLAY.set(set())
+    try:
+        found = _IN_PLAY.get()
+        assert found is not None
+        yield found
+    finally:
+        _IN_PLAY.reset(token)
+
+
+def add_sensitive(values: Iterable[str]) -> None:
+    """Mark values as secret for :func:`redact` within the current scope (if any)."""
+    current = _IN_PLAY.get()
+    if current is not None:
+        current.update(v for v in values if len(v) >= MIN_MASKED)
 
 
 def redact(text: str) -> str:
-    """Mask URL userinfo passwords in free text (``https://u:p@h`` -> ``https://u:***@h``)."""
-    return _SECRETISH.sub(r"\1\2:***@", text)
+    """Mask secrets in free text: URL userinfo passwords (``https://u:p@h`` ->
+    ``https://u:***@h``), credential-like query values, and the values in play.
+    """
+    text = _SECRETISH.sub(r"\1\2:***@", text)
+    text = _QUERY_SECRET.sub(r"\1***", text)
+    for value in sorted(_IN_PLAY.get() or (), key=len, reverse=True):
+        text = text.replace(value, "(sensitive)").replace(quote(value, safe=""), "(sensitive)")
+    return text

@@ -7,15 +7,19 @@ modules and library users may use them from either place.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from espctl.config import LoadedConfig, load_config
+from espctl.errors import ApplyRefused
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider
 from espctl.providers.base import Provider
@@ -115,9 +119,69 @@ def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[st
     if not options.sandbox:
         yield build(options.transport)
         return
-    store = SandboxStore(options.sandbox_state, credentials=_sandbox_credentials(loaded))
+    store = SandboxStore(
+        options.sandbox_state,
+        credentials=_sandbox_credentials(loaded),
+        sensitive=loaded.sensitive_values,  # never written to the state file
+    )
     with store.transaction() as app:
         yield build(SandboxTransport(app))
+
+
+LOCK_POLL = 0.2
+
+
+@contextmanager
+def apply_lock(
+    config: str,
+    notify: Notify,
+    timeout: float,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[Path]:
+    """Hold the local advisory lock of one config file for an apply.
+
+    No provider offers a lock, so two applies at once can both create what is missing
+    (duplicate webhooks). This serializes applies of the same config from one machine:
+    an exclusive ``flock`` on ``<config dir>/.espctl/<config name>.apply.lock``, waited
+    for at most ``timeout`` seconds (saying so on ``notify``); the holder's pid is in it.
+    """
+    target = Path(config).resolve()
+    path = target.parent / ".espctl" / f"{target.name}.apply.lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise ApplyRefused(
+            f"cannot take the apply lock {path}: {exc.strerror}; nothing was applied"
+        ) from exc
+    try:
+        deadline = clock() + timeout
+        waiting = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown pid"
+                if clock() >= deadline:
+                    raise ApplyRefused(
+                        f"another espctl apply of {config} is running ({holder}, lock {path}); "
+                        f"gave up after waiting {timeout:g}s; nothing was applied"
+                    ) from None
+                if not waiting:
+                    notify(
+                        f"waiting for another espctl apply of {config} to finish ({holder}, "
+                        f"lock {path}; at most {timeout:g}s)..."
+                    )
+                    waiting = True
+                sleep(max(0.0, min(LOCK_POLL, deadline - clock())))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 async def close_all(providers: Mapping[str, Provider]) -> None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from espctl import api
-from espctl.errors import EspctlError, error_lines, redact
+from espctl.errors import EspctlError, error_lines, redact, sensitive_scope
 from espctl.providers.http import HttpOptions
 from espctl.providers.limits import MIB
 
@@ -27,11 +27,15 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with sensitive_scope():  # the command's secrets, masked in all it says
+            return _run(*args, **kwargs)
+
+    def _run(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except EspctlError as exc:
             for line in error_lines(exc):
-                click.echo(f"error: {line}", err=True)
+                click.echo(f"error: {redact(line)}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -201,8 +205,8 @@ def http_options(parallelism: int = DEFAULTS.parallelism, **overrides: Any) -> H
 
 
 def notify(message: str) -> None:
-    """Progress and notices: stderr, so stdout stays the result."""
-    click.echo(message, err=True)
+    """Progress and notices: stderr, so stdout stays the result (secrets masked)."""
+    click.echo(redact(message), err=True)
 
 
 def colour() -> bool:

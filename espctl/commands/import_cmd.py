@@ -152,7 +152,11 @@ def _import_with(options: api.RunOptions, ids: Sequence[str], schema_ref: str) -
         async def run() -> ImportResult:
             try:
                 return await import_providers(
-                    providers, sources, notify=options.notify, schema_ref=schema_ref
+                    providers,
+                    sources,
+                    notify=options.notify,
+                    schema_ref=schema_ref,
+                    references=loaded.env_values,  # written back as ${env:NAME}
                 )
             finally:
                 await _close(providers)

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ValidationError
 from espctl.config.models import Config
 from espctl.config.semantic import semantic_problems
 from espctl.config.yamlpos import MissingEnv, PathKey, SourceDoc, load_yaml
-from espctl.errors import ConfigError, Problem
-from espctl.model.common import Secret
+from espctl.errors import ConfigError, Problem, add_sensitive
+from espctl.model.common import EnvStr, Secret
 
 EnvMode = Literal["strict", "lenient"]
 
@@ -42,6 +42,24 @@ class LoadedConfig:
     @property
     def path(self) -> str:
         return self.source.file
+
+    @property
+    def sensitive_values(self) -> frozenset[str]:
+        """Every value taken from the environment (credentials included): the secrets in play.
+
+        What must never be written anywhere, e.g. the ``--sandbox`` state file.
+        """
+        return frozenset(self.env_values)
+
+    @property
+    def env_values(self) -> dict[str, str]:
+        """Each non-empty value taken from the environment -> the variable it came from."""
+        found: dict[str, str] = {}
+        for path in sorted(self.source.substituted, key=str):
+            for name, value in self.source.substituted[path][0]:
+                if value:
+                    found.setdefault(value, name)
+        return found
 
 
 def _no_substitute(name: str, path: str) -> str | None:
@@ -89,6 +107,8 @@ def load_config_text(
 ) -> LoadedConfig:
     """Like :func:`load_config` for text already in memory."""
     doc = load_yaml(text, file, env, missing)
+    # messages of this command (a config error echoing a value included) never show them
+    add_sensitive(value for pairs, _ in doc.substituted.values() for _, value in pairs)
     problems = list(doc.problems)
     config: Config | None = None
     try:
@@ -111,6 +131,7 @@ def load_config_text(
     if errors or config is None:
         raise ConfigError(errors or problems)
     _name_secrets(config, doc)
+    _tag_substituted(config, doc)
     warnings = tuple(sorted((p for p in problems if p.severity == "warning"), key=_order))
     return LoadedConfig(config=config, source=doc, warnings=warnings, text=text)
 
@@ -287,19 +308,50 @@ def _secret_problems(doc: SourceDoc) -> list[Problem]:
     ]
 
 
+def _child(value: Any, part: str | int) -> Any:
+    if isinstance(value, BaseModel) and isinstance(part, str):
+        return getattr(value, part, None)
+    if isinstance(value, dict):
+        return value.get(part)
+    if isinstance(value, list) and isinstance(part, int) and part < len(value):
+        return value[part]
+    return None
+
+
+def _at(config: Config, path: PathKey) -> Any:
+    value: Any = config
+    for part in path:
+        value = _child(value, part)
+    return value
+
+
 def _name_secrets(config: Config, doc: SourceDoc) -> None:
     """Tell each Secret which variable it came from, for messages that name it."""
     for path, name in doc.env_refs.items():
-        value: Any = config
-        for part in path:
-            if isinstance(value, BaseModel) and isinstance(part, str):
-                value = getattr(value, part, None)
-            elif isinstance(value, dict):
-                value = value.get(part)
-            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
-                value = value[part]
-            else:
-                value = None
-                break
+        value = _at(config, path)
         if isinstance(value, Secret):
             value.source = name
+
+
+def _tag_substituted(config: Config, doc: SourceDoc) -> None:
+    """Turn each validated string holding an environment value into an :class:`EnvStr`.
+
+    Only plain strings are tagged: a Secret is sensitive already, and a bool, number or
+    enum read from the environment is a setting, not a secret.
+    """
+    for path, (pairs, text) in doc.substituted.items():
+        if not path:
+            continue
+        parent = _at(config, path[:-1])
+        last = path[-1]
+        value = _child(parent, last)
+        if type(value) is not str:
+            continue
+        tagged = EnvStr(value, tuple(v for _, v in pairs if v), text)
+        if isinstance(parent, BaseModel) and isinstance(last, str):
+            object.__setattr__(parent, last, tagged)  # frozen model: tag in place, once
+        elif isinstance(parent, dict):
+            parent[last] = tagged
+        elif isinstance(parent, list):
+            assert isinstance(last, int)
+            parent[last] = tagged

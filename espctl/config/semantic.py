@@ -16,6 +16,7 @@ from espctl.errors import Problem
 from espctl.model import mailgun as mg
 from espctl.model import postmark as pm
 from espctl.model.common import Event, parse_address, split_target
+from espctl.model.urls import url_identity
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _STREAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -91,6 +92,7 @@ class _Checker:
             self.provider(pid, _d(block))
         self.webhooks()
         self.routing()
+        self.report()
         policy = _d(self.doc.data.get("policy"))
         for i, target in enumerate(_l(policy.get("protect"))):
             # A protect entry may name a stream the config does not declare: shielding
@@ -213,12 +215,17 @@ class _Checker:
                                 f"{mg.MAX_URLS_PER_EVENT}",
                             )
                 elif ptype == "postmark" and isinstance(url, str):
-                    key = (pid, sub, url)
+                    # the natural key: the URL without credentials (env values, tokens)
+                    env_values = [
+                        v for _, v in self.doc.substituted.get((*base, "url"), ((), ""))[0]
+                    ]
+                    key = (pid, sub, url_identity(url, env_values))
                     if key in postmark_keys and postmark_keys[key] != name:
                         self.error(
                             path,
                             f"webhook '{postmark_keys[key]}' already sends to this URL from "
-                            f"{target}; merge the two (Postmark keys webhooks by stream and URL)",
+                            f"{target}; merge the two (Postmark keys webhooks by stream and URL "
+                            "without its credentials)",
                         )
                     postmark_keys[key] = name
             if len(headers) > 30:
@@ -277,6 +284,34 @@ class _Checker:
                     seen[email_type] = (
                         f"rule '{label}'" if isinstance(label, str) else f"routing.rules[{i}]"
                     )
+
+    def report(self) -> None:
+        """Threshold lines must be ordered: a warning comes before the critical line."""
+        thresholds = _d(_d(self.doc.data.get("report")).get("thresholds"))
+        for rate, higher_is_better in (
+            ("delivery", True),
+            ("hard_bounce", False),
+            ("complaint", False),
+        ):
+            lines = _d(thresholds.get(rate))
+            warning, critical = lines.get("warning"), lines.get("critical")
+            numbers = (int, float)
+            if not isinstance(warning, numbers) or not isinstance(critical, numbers):
+                continue  # missing or mistyped: the schema reports it
+            if isinstance(warning, bool) or isinstance(critical, bool):
+                continue
+            if higher_is_better and not warning > critical:
+                self.error(
+                    ("report", "thresholds", rate, "warning"),
+                    f"the {rate} warning line ({warning}) must be above the critical line "
+                    f"({critical}): delivery gets worse as it falls",
+                )
+            elif not higher_is_better and not warning < critical:
+                self.error(
+                    ("report", "thresholds", rate, "warning"),
+                    f"the {rate} warning line ({warning}) must be below the critical line "
+                    f"({critical}): this rate gets worse as it rises",
+                )
 
 
 def semantic_problems(doc: SourceDoc) -> list[Problem]:

@@ -51,6 +51,10 @@ class SourceDoc:
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     env_refs: dict[PathKey, str] = field(default_factory=dict)
+    #: scalars with values taken from the environment: path -> ((name, value)..., the text)
+    substituted: dict[PathKey, tuple[tuple[tuple[str, str], ...], str]] = field(
+        default_factory=dict
+    )
     unresolved: dict[PathKey, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
@@ -176,11 +180,13 @@ class _Walker:
         if whole:
             self.doc.env_refs[path] = whole.group(1)
         unresolved: list[str] = []
+        from_env: list[tuple[str, str]] = []
 
         def replace(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
             value = self.env.get(name)
             if value is not None:
+                from_env.append((name, value))
                 return value
             if default is not None:
                 return default
@@ -202,6 +208,8 @@ class _Walker:
             )
         if unresolved:
             self.doc.unresolved[path] = unresolved[0]
+        if from_env:
+            self.doc.substituted[path] = (tuple(from_env), text)
         return result
 
 

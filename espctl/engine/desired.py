@@ -1,7 +1,13 @@
-"""The desired state: what the config declares, as resources per provider."""
+"""The desired state: what the config declares, as resources per provider.
+
+Every value the loader took from the environment (an :class:`EnvStr`) becomes a
+:class:`~espctl.model.common.Secret` in the resources' fields, so the plan never shows
+it, and a webhook URL's environment parts are masked in its key.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import assert_never
 
 from espctl.config.models import Config
@@ -10,7 +16,7 @@ from espctl.model import postmark as pm
 from espctl.model.common import Event, split_target
 from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
 from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
-from espctl.model.resources import Resource
+from espctl.model.resources import Resource, seal
 
 
 def desired_state(config: Config) -> dict[str, list[Resource]]:
@@ -44,9 +50,14 @@ def desired_state(config: Config) -> dict[str, list[Resource]]:
     for pid, block in config.providers.items():
         match block:
             case PostmarkProvider():
-                out[pid] = pm.desired_resources(pid, block, postmark_hooks.get(pid, []))
+                found = pm.desired_resources(pid, block, postmark_hooks.get(pid, []))
             case MailgunProvider():
-                out[pid] = mg.desired_resources(pid, block, mailgun_hooks.get(pid, []))
+                found = mg.desired_resources(pid, block, mailgun_hooks.get(pid, []))
             case _:
                 assert_never(block)
+        out[pid] = [_sealed(r) for r in found]
     return out
+
+
+def _sealed(resource: Resource) -> Resource:
+    return replace(resource, fields={name: seal(v) for name, v in resource.fields.items()})

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from espctl.config.models import Policy, UnmanagedPolicy
+from espctl.engine.hiding import hidden_like_config, masked, without_values
 from espctl.errors import PlanError
 from espctl.model.common import Secret, split_target
-from espctl.model.resources import Check, LiveState, Resource
+from espctl.model.resources import Check, LiveState, Resource, has_secret, same
 from espctl.providers.base import Action, Capabilities
 
 PLAN_FORMAT = "espctl-plan/1"
@@ -182,12 +183,13 @@ def _change_order(change: Change) -> tuple[str, int, str, str, str]:
 
 
 def _field_diffs(desired: Resource, live: Resource) -> tuple[FieldDiff, ...]:
+    """Fields whose values differ; one whose visible parts are equal is a sensitive change."""
     diffs = []
     for name in sorted(desired.fields):
         after = desired.fields[name]
         before = live.fields.get(name)
-        if after != before:
-            sensitive = name in desired.sensitive and redact(after) == redact(before)
+        if not same(after, before):
+            sensitive = redact(after) == redact(before)
             diffs.append(FieldDiff(name, redact(before), redact(after), sensitive))
     return tuple(diffs)
 
@@ -203,10 +205,16 @@ def _protected(resource: Resource, protect: Sequence[str]) -> bool:
 def _resource_digest(resource: Resource, desired: Resource | None) -> str:
     """Digest of a resource without secrets: a sensitive field says only if it matches."""
     payload: dict[str, Any] = {"fields": redact(dict(resource.fields))}
-    if resource.sensitive:
+    hidden = set(resource.sensitive)
+    hidden.update(n for n, v in resource.fields.items() if has_secret(v))
+    if desired is not None:
+        hidden.update(n for n, v in desired.fields.items() if has_secret(v))
+    if hidden:
         payload["in_sync"] = {
-            name: desired is not None and desired.fields.get(name) == resource.fields.get(name)
-            for name in sorted(resource.sensitive)
+            name: desired is not None
+            and name in desired.fields
+            and same(desired.fields[name], resource.fields.get(name))
+            for name in sorted(hidden)
         }
     return _digest(payload)[:16]
 
@@ -220,8 +228,13 @@ def make_plan(
     config_text: str,
     config_path: str = "",
     extra_checks: Sequence[Check] = (),
+    secrets: Collection[str] = (),
 ) -> Plan:
-    """Compute the plan. Raises PlanError for changes no provider can make (immutables)."""
+    """Compute the plan. Raises PlanError for changes no provider can make (immutables).
+
+    ``secrets`` are the values in play that came from the environment: a live string
+    holding one is hidden even where it does not line up with the config.
+    """
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
     refused: list[str] = []
@@ -233,7 +246,10 @@ def make_plan(
         caps = capabilities[pid]
         state = live[pid]
         want = {(r.kind, r.key): r for r in desired[pid]}
-        have = {(r.kind, r.key): r for r in state.resources}
+        have = {
+            (r.kind, r.key): hidden_like_config(without_values(r, secrets), want)
+            for r in state.resources
+        }
         for ident, resource in sorted(want.items(), key=lambda item: _order(item[1])):
             managed += 1
             desired_digests[resource.address] = _resource_digest(resource, resource)
@@ -272,7 +288,18 @@ def make_plan(
                 unchanged += 1
         for ident, resource in sorted(have.items(), key=lambda item: _order(item[1])):
             live_digests[resource.address] = _resource_digest(resource, want.get(ident))
-            if ident in want or resource.kind not in caps.unmanaged:
+            if ident in want:
+                continue
+            if (
+                resource.duplicate_of is not None
+                and (resource.kind, resource.duplicate_of) in want
+                and resource.kind in caps.deletable
+            ):
+                # a second copy of a managed resource (two applies at once): drift, removed
+                # whatever policy.unmanaged says; the provider keeps the oldest as the match
+                changes.append(Change("delete", pid, resource.kind, resource.key, resource, None))
+                continue
+            if resource.kind not in caps.unmanaged:
                 continue
             match policy.unmanaged:
                 case UnmanagedPolicy.ignore:
@@ -292,8 +319,8 @@ def make_plan(
                         )
     if refused:
         raise PlanError("the plan needs changes no provider can make:\n  " + "\n  ".join(refused))
-    checks = [c for pid in sorted(live) for c in live[pid].checks]
-    checks.extend(extra_checks)
+    checks = [masked(c) for pid in sorted(live) for c in live[pid].checks]
+    checks.extend(masked(c) for c in extra_checks)
     changes.sort(key=_change_order)
     touched = len(changes)
     blocked = managed >= MIN_MANAGED_FOR_BLOCK and touched / managed > policy.max_change_ratio

@@ -77,6 +77,7 @@ from espctl.importer.document import (
     _Doc,
     _quiet,
     default_env_name,
+    with_references,
 )
 from espctl.importer.mailgun import _import_mailgun
 from espctl.importer.postmark import _import_postmark
@@ -109,6 +110,7 @@ async def import_providers(
     *,
     notify: Notify = _quiet,
     schema_ref: str = SCHEMA_REF,
+    references: Mapping[str, str] | None = None,
 ) -> ImportResult:
     """Read the named providers and return the config that declares what is live.
 
@@ -116,6 +118,8 @@ async def import_providers(
     only the ids in ``sources`` are read. The result's text has been loaded with the
     real config loader and its desired state checked equal to the live read, resource by
     resource; a difference raises :class:`ImportFailed` (a bug: please report it).
+    ``references`` (value -> variable, :attr:`LoadedConfig.env_values`) are the config's
+    values from the environment: found live, they are written as ``${env:NAME}``.
     """
     if not sources:
         raise ImportFailed("name at least one provider to import (--provider ID)")
@@ -130,7 +134,7 @@ async def import_providers(
     )
     raise_in_order(results)  # one line per failing provider, in provider-id order
     snapshots = [r for r in results if not isinstance(r, BaseException)]
-    doc = _Doc()
+    doc = _Doc(references=dict(references or {}))
     blocks: dict[str, Any] = {}
     for source, snap in zip(ordered, snapshots, strict=True):
         if isinstance(source.block, PostmarkProvider):
@@ -141,7 +145,7 @@ async def import_providers(
     data: dict[str, Any] = {"version": 1, "providers": blocks}
     if entries:
         data["webhooks"] = {e.name: _webhook_spec(e) for e in entries}
-    doc.data = data
+    doc.data = with_references(data, doc.references, doc)
     doc.counts["webhooks"] = len(entries)
     text = render(doc.data, doc.comments, _header(ordered, doc, schema_ref))
     live = {s.provider_id: snap.live for s, snap in zip(ordered, snapshots, strict=True)}
@@ -169,7 +173,7 @@ def _header(sources: Sequence[ProviderSource], doc: _Doc, schema_ref: str) -> li
             )
         ),
         "#",
-        "# Credentials and webhook passwords come only from the environment:",
+        "# Credentials, webhook secrets and values taken from the environment:",
     ]
     lines.extend(f"#   {line}" for line in textwrap.wrap(", ".join(sorted(doc.env)), 84))
     return lines

@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 
 from espctl.config.models import Config
 from espctl.errors import EspctlError
-from espctl.model.common import Event, Secret
+from espctl.model.common import EnvStr, Event, Secret
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider
-from espctl.model.resources import Resource
+from espctl.model.resources import MIN_CONTAINED, Resource
 
 Notify = Callable[[str], None]
 Path = tuple[str, ...]
@@ -32,6 +32,7 @@ MODELINE = "# yaml-language-server: $schema="
 EVENT_ORDER = {event: i for i, event in enumerate(Event)}
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 _SLUG = re.compile(r"[^a-z0-9]+")
+_WHOLE_REF = re.compile(r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$")
 
 
 class ImportFailed(EspctlError):
@@ -117,11 +118,11 @@ class _Hook:
     """One live webhook binding as config sees it: a URL receiving events from a target."""
 
     target: str
-    url: str
+    url: str  # the real URL: credential query values in clear (never shown)
     events: frozenset[Event]
     username: str | None
     password: Secret | None
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str | Secret], ...] = ()  # credential values are Secrets
     first_open_only: bool = False
     include_content: bool = False
 
@@ -150,6 +151,10 @@ class _Doc:
     managed: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     hooks: list[_Hook] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    #: variable -> value, for the round-trip check only (never written)
+    values: dict[str, str] = field(default_factory=dict)
+    #: the config's values from the environment -> their variables (written as references)
+    references: Mapping[str, str] = field(default_factory=dict)
 
     def warn(self, provider_id: str, message: str) -> None:
         self.warnings.append(f"{provider_id}: {message}")
@@ -195,6 +200,37 @@ def _url_problem(url: str) -> str | None:
 
 def _ref(name: str) -> str:
     return "${env:" + name + "}"
+
+
+def with_references(data: Any, references: Mapping[str, str], doc: _Doc) -> Any:
+    """``data`` with the config's environment values written as their ``${env:NAME}``.
+
+    ``references`` maps each value the config took from the environment to its
+    variable. A live string equal to one (a stream named from the environment) becomes
+    the reference; a longer one holding one (a URL with a token) gets it in its place.
+    Mapping keys are left alone (the loader never substitutes in keys).
+    """
+    if not references:
+        return data
+    if isinstance(data, dict):
+        return {k: with_references(v, references, doc) for k, v in data.items()}
+    if isinstance(data, list):
+        return [with_references(v, references, doc) for v in data]
+    if not isinstance(data, str) or _WHOLE_REF.match(data):
+        return data
+    text = data
+    for value in sorted(references, key=len, reverse=True):
+        if text == value or (len(value) >= MIN_CONTAINED and value in text):
+            name = references[value]
+            text = text.replace(value, _ref(name))
+            doc.values[name] = value
+            doc.env.setdefault(name, EnvVar(name, "a value the config takes from the environment"))
+    return text
+
+
+def as_written(value: str) -> str:
+    """A config string as the config wrote it: its ``${env:...}`` references, not their values."""
+    return value.source if isinstance(value, EnvStr) else value
 
 
 def _one_line(text: str) -> str:

@@ -21,6 +21,7 @@ from espctl.importer.document import (
     _ref,
     _shown_url,
     _url_problem,
+    as_written,
 )
 from espctl.importer.mailgun_tracking import (
     domain_tracking,
@@ -51,9 +52,9 @@ def _import_mailgun(
     )
     out["region"] = block.region.value
     if block.endpoint:
-        out["endpoint"] = block.endpoint
+        out["endpoint"] = as_written(block.endpoint)
     if block.default_sender:
-        out["default_sender"] = block.default_sender
+        out["default_sender"] = as_written(block.default_sender)
     doc.comments[("providers", pid)] = f"Mailgun, {block.region.value.upper()} region"
 
     facts: Mapping[str, Any] = live.facts.get("domains") or {}
@@ -124,9 +125,12 @@ def _mailgun_hooks(
         )
         return None
     auth: Mapping[str, Mapping[str, Any]] = hook.fields.get("basic_auth") or {}
+    real: Mapping[str, Any] = hook.fields.get("secret_urls") or {}
     items = []
-    for url in hook.fields.get("urls") or []:
-        creds = auth.get(url) or {}
+    for shown in hook.fields.get("urls") or []:
+        creds = auth.get(shown) or {}
+        hidden = real.get(shown)
+        url = hidden.reveal() if isinstance(hidden, Secret) else shown
         username = creds.get("username")
         problem = _url_problem(str(url))
         if problem is None and isinstance(username, str) and _has_ref(username):

@@ -21,11 +21,12 @@ from espctl.importer.document import (
     _ref,
     _shown_url,
     _url_problem,
+    as_written,
 )
 from espctl.model import postmark as pm
 from espctl.model.common import Secret
 from espctl.model.postmark import PostmarkProvider
-from espctl.model.resources import LiveState, Resource
+from espctl.model.resources import LiveState, Resource, plain
 
 _STREAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HTML = re.compile(r"<[A-Za-z/!][^>]*>")
@@ -50,9 +51,9 @@ def _import_postmark(
         out["account_token"] = _ref(name)
         doc.env[name] = EnvVar(name, f"Postmark account API token ({pid}; optional checks)")
     if block.endpoint:
-        out["endpoint"] = block.endpoint
+        out["endpoint"] = as_written(block.endpoint)
     if block.default_sender:
-        out["default_sender"] = block.default_sender
+        out["default_sender"] = as_written(block.default_sender)
     server_name = live.facts.get("server_name")
     if server_name:
         what = f"Postmark server {_one_line(str(server_name))!r}"
@@ -184,9 +185,10 @@ def _postmark_hook(
     doc: _Doc, pid: str, hook: Resource, stream_types: Mapping[str, str]
 ) -> _Hook | None:
     stream = hook.parent or ""
-    url = hook.key[len(stream) + 1 :]
+    real = hook.fields.get("url")
+    url = real.reveal() if isinstance(real, Secret) else hook.key[len(stream) + 1 :]
     what = f"webhook {_shown_url(url)} on stream {stream!r}"
-    if " (duplicate ID " in hook.key:
+    if hook.duplicate_of is not None:
         doc.warn(pid, f"{what} is a duplicate (same stream and URL); only the first is imported")
         return None
     if stream not in stream_types:
@@ -196,7 +198,12 @@ def _postmark_hook(
     fields = hook.fields
     triggers = [str(t) for t in fields.get("triggers") or []]
     problem = _url_problem(url)
-    headers = tuple(sorted((str(k), str(v)) for k, v in (fields.get("headers") or {}).items()))
+    headers = tuple(
+        sorted(
+            (str(k), v if isinstance(v, Secret) else str(v))
+            for k, v in (fields.get("headers") or {}).items()
+        )
+    )
     username = fields.get("basic_auth_username")
     unknown = [t for t in triggers if t not in pm.TRIGGER_TO_EVENT]
     events = frozenset(pm.TRIGGER_TO_EVENT[t] for t in triggers if t in pm.TRIGGER_TO_EVENT)
@@ -207,7 +214,7 @@ def _postmark_hook(
     if problem is None and fields.get("include_content") == "mixed":
         problem = "IncludeContent differs between Bounce and SpamComplaint"
     if problem is None and (
-        len(headers) > 30 or any(_has_ref(k) or _has_ref(v) for k, v in headers)
+        len(headers) > 30 or any(_has_ref(k) or _has_ref(plain(v)) for k, v in headers)
     ):
         problem = "its headers cannot be expressed (more than 30, or '${' in them)"
     if problem is None and isinstance(username, str) and _has_ref(username):

@@ -15,7 +15,7 @@ from espctl.engine.desired import desired_state
 from espctl.errors import ConfigError
 from espctl.importer.document import ImportFailed, _Doc
 from espctl.importer.webhooks import _Entry
-from espctl.model.resources import LiveState
+from espctl.model.resources import LiveState, same
 
 
 def verify(
@@ -27,9 +27,11 @@ def verify(
     state holds none), the live passwords for webhook basic auth.
     """
     env: dict[str, str] = {name: "import-check" for name in doc.env}
+    env.update(doc.values)
     for entry in entries:
         if entry.password_var is not None and entry.password is not None:
             env[entry.password_var] = entry.password.reveal()
+        env.update(entry.secrets)
     try:
         loaded = load_config_text(text, "<import>", env=env)
     except ConfigError as exc:
@@ -48,7 +50,7 @@ def verify(
                 problems.append(f"{resource.address}: declared but not live")
                 continue
             for name in sorted(resource.fields):
-                if resource.fields[name] != current.fields.get(name):
+                if not same(resource.fields[name], current.fields.get(name)):
                     problems.append(f"{resource.address}: field {name} differs")
         for ident in sorted(doc.managed.get(pid, set()) - set(want)):
             problems.append(f"{pid}:{ident[0]}:{ident[1]}: live but not declared")

@@ -10,13 +10,15 @@ variable per distinct (URL, user, password).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from espctl.importer.document import _SLUG, EVENT_ORDER, EnvVar, _Doc, _Hook, _ref
 from espctl.model.common import Event, Secret
+from espctl.model.resources import MIN_CONTAINED, plain
+from espctl.model.urls import credential_query
 
 
 @dataclass
@@ -26,18 +28,23 @@ class _Entry:
     targets: list[str]
     username: str | None
     password: Secret | None
-    headers: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str | Secret], ...]
     first_open_only: bool
     include_content: bool
     name: str = ""
     password_var: str | None = None
+    #: credential query parameter -> variable; credential header -> variable
+    query_vars: dict[str, str] = field(default_factory=dict)
+    header_vars: dict[str, str] = field(default_factory=dict)
+    #: variable -> its value, for the round-trip check only (never written)
+    secrets: dict[str, str] = field(default_factory=dict)
 
     def order(self) -> tuple[Any, ...]:
         return (
             self.targets,
             [EVENT_ORDER[e] for e in self.events],
             self.username or "",
-            self.headers,
+            tuple((name, str(plain(value))) for name, value in self.headers),
             self.first_open_only,
             self.include_content,
         )
@@ -64,11 +71,14 @@ def _slug(text: str) -> str:
     return _SLUG.sub("-", text.lower()).strip("-")
 
 
-def _url_names(urls: Sequence[str]) -> dict[str, str]:
-    """A readable, unique base name per URL: its path, host-qualified on collisions."""
+def _url_names(urls: Sequence[str], hidden: Collection[str] = ()) -> dict[str, str]:
+    """A readable, unique base name per URL: its path, host-qualified on collisions.
+
+    Values in ``hidden`` (the config's environment values) never reach a name.
+    """
     short: dict[str, str] = {}
     for url in urls:
-        parts = urlsplit(url)
+        parts = urlsplit(_without_values(url, hidden))
         host = (parts.hostname or "").removeprefix("www.")
         path = _slug(parts.path)[:48].strip("-")
         short[url] = path or _slug(host)[:48].strip("-") or "webhook"
@@ -77,13 +87,20 @@ def _url_names(urls: Sequence[str]) -> dict[str, str]:
     for url in sorted(urls):
         name = short[url]
         if clashes[name] > 1:
-            parts = urlsplit(url)
+            parts = urlsplit(_without_values(url, hidden))
             host = _slug((parts.hostname or "").removeprefix("www."))
             port = f"-{parts.port}" if parts.port is not None else ""
             path = _slug(parts.path)
             name = "-".join(p for p in (host + port, path) if p)[:60].strip("-") or "webhook"
         names[url] = name
     return names
+
+
+def _without_values(url: str, hidden: Collection[str]) -> str:
+    for value in sorted(hidden, key=len, reverse=True):
+        if len(value) >= MIN_CONTAINED:
+            url = url.replace(value, "env")
+    return url
 
 
 def _entries(doc: _Doc) -> list[_Entry]:
@@ -107,9 +124,10 @@ def _entries(doc: _Doc) -> list[_Entry]:
                 include_content=first.include_content,
             )
         )
-    bases = _url_names(sorted({e.url for e in entries}))
+    bases = _url_names(sorted({e.url for e in entries}), list(doc.references))
     used: set[str] = set()
     passwords: dict[tuple[str, str | None, str], str] = {}
+    credentials: dict[tuple[str, str, str], str] = {}
     out: list[_Entry] = []
     for url in sorted(bases, key=lambda u: (bases[u], u)):
         variants = sorted((e for e in entries if e.url == url), key=_Entry.order)
@@ -124,6 +142,13 @@ def _entries(doc: _Doc) -> list[_Entry]:
             entry.name = name
             if entry.username is not None and entry.password is not None:
                 key = (url, entry.username, entry.password.reveal())
+                config_var = doc.references.get(key[2])
+                if key not in passwords and config_var is not None:
+                    passwords[key] = config_var  # the config's own variable holds it
+                    doc.values[config_var] = key[2]
+                    doc.env.setdefault(
+                        config_var, EnvVar(config_var, f"basic-auth password of webhook {name}")
+                    )
                 if key not in passwords:
                     var = "ESPCTL_HOOK_" + _SLUG.sub("_", name.lower()).strip("_").upper()
                     var += "_PASSWORD"
@@ -134,20 +159,68 @@ def _entries(doc: _Doc) -> list[_Entry]:
                         var, f"basic-auth password of webhook {name} (user {entry.username})"
                     )
                 entry.password_var = passwords[key]
+            _credential_vars(doc, entry, credentials)
             out.append(entry)
     return sorted(out, key=lambda e: e.name)
 
 
+def _credential_vars(doc: _Doc, entry: _Entry, known: dict[tuple[str, str, str], str]) -> None:
+    """A variable per credential query value and credential header of an entry.
+
+    Named ``ESPCTL_HOOK_<ENTRY>_<PARAMETER or HEADER>``; one variable per distinct
+    (name, value), shared by entries that use the same one. A query variable holds the
+    value exactly as it appears in the URL (percent-encoding included).
+    """
+    base = "ESPCTL_HOOK_" + _SLUG.sub("_", entry.name.lower()).strip("_").upper()
+
+    def variable(label: str, value: str, purpose: str) -> str:
+        key = (purpose, label, value)
+        if key not in known and value in doc.references:  # the config names it already
+            known[key] = doc.references[value]
+            doc.env.setdefault(known[key], EnvVar(known[key], f"{purpose} of webhook {entry.name}"))
+        if key not in known:
+            var = f"{base}_{_SLUG.sub('_', label.lower()).strip('_').upper() or 'SECRET'}"
+            while var in doc.env:
+                var += "_2"
+            known[key] = var
+            doc.env[var] = EnvVar(var, f"{purpose} of webhook {entry.name}")
+        entry.secrets[known[key]] = value
+        return known[key]
+
+    for name, value in credential_query(entry.url):
+        entry.query_vars[name] = variable(name, value, f"query parameter {name!r}")
+    for name, header in entry.headers:
+        if isinstance(header, Secret):
+            entry.header_vars[name] = variable(name, header.reveal(), f"header {name!r}")
+
+
+def _written_url(entry: _Entry) -> str:
+    """The entry's URL with each credential query value replaced by its variable."""
+    if not entry.query_vars:
+        return entry.url
+    head, _, rest = entry.url.partition("?")
+    query, hash_, fragment = rest.partition("#")
+    parts = []
+    for part in query.split("&"):
+        name, eq, value = part.partition("=")
+        var = entry.query_vars.get(unquote_plus(name))
+        parts.append(f"{name}={_ref(var)}" if eq and value and var else part)
+    return f"{head}?{'&'.join(parts)}{hash_}{fragment}"
+
+
 def _webhook_spec(entry: _Entry) -> dict[str, Any]:
     spec: dict[str, Any] = {
-        "url": entry.url,
+        "url": _written_url(entry),
         "events": [e.value for e in entry.events],
         "targets": list(entry.targets),
     }
     if entry.username is not None and entry.password_var is not None:
         spec["basic_auth"] = {"username": entry.username, "password": _ref(entry.password_var)}
     if entry.headers:
-        spec["headers"] = dict(entry.headers)
+        spec["headers"] = {
+            name: _ref(entry.header_vars[name]) if name in entry.header_vars else value
+            for name, value in entry.headers
+        }
     options: dict[str, Any] = {}
     if entry.first_open_only:
         options["first_open_only"] = True

@@ -24,7 +24,8 @@ class Frozen(BaseModel):
 
 
 class Secret:
-    """A credential. Its str, repr and JSON form never show the value.
+    """A credential. Its str, repr and JSON form never show the value (str is
+    ``(sensitive)``, as in plans).
 
     ``source`` is the environment variable it came from, when known, so messages
     can say *which* secret is involved without showing it.
@@ -43,7 +44,9 @@ class Secret:
     def __repr__(self) -> str:
         return f"Secret(${{env:{self.source}}})" if self.source else "Secret(***)"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        """What a message or page shows in its place (the plan's own marker)."""
+        return "(sensitive)"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Secret) and other._value == self._value
@@ -77,6 +80,37 @@ class Secret:
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         return {"type": "string", "pattern": r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$"}
+
+
+class EnvStr(str):
+    """A config string with ``${env:...}`` substituted in it: sensitive wherever it lands.
+
+    The loader tags every such string after validation. It behaves as the plain string
+    (requests send it, comparisons see its value); what shows or stores config values
+    asks :func:`is_sensitive` first. ``substituted`` holds the values that came from the
+    environment (e.g. a token inside a URL), ``source`` the scalar as written, with its
+    references (what ``espctl import`` writes back).
+    """
+
+    substituted: tuple[str, ...]
+    source: str
+
+    def __new__(cls, value: str, substituted: tuple[str, ...], source: str) -> EnvStr:
+        self = super().__new__(cls, value)
+        self.substituted = substituted
+        self.source = source
+        return self
+
+    def __reduce__(self) -> tuple[type[EnvStr], tuple[str, tuple[str, ...], str]]:
+        return (EnvStr, (str(self), self.substituted, self.source))  # copy and pickle
+
+    def __repr__(self) -> str:
+        return f"EnvStr({self.source!r})"
+
+
+def is_sensitive(value: object) -> bool:
+    """True for a :class:`Secret` or a string substituted from the environment."""
+    return isinstance(value, Secret | EnvStr)
 
 
 class Event(StrEnum):

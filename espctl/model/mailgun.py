@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, TypeVar
 
 from pydantic import Field
 
-from espctl.model.common import BasicAuth, Event, Frozen, Secret
+from espctl.model.common import BasicAuth, EnvStr, Event, Frozen, Secret
 from espctl.model.resources import Resource
+from espctl.model.urls import url_identity
 
 KIND_DOMAIN = "mailgun.domain"
 KIND_TRACKING = "mailgun.tracking"
@@ -92,11 +94,24 @@ class MailgunProvider(Frozen):
     )
 
 
-class MailgunWebhookUrl(Frozen):
-    """One webhook URL as configured: credentials travel as URL userinfo at Mailgun."""
+@dataclass(frozen=True)
+class MailgunWebhookUrl:
+    """One webhook URL (without userinfo): credentials travel as URL userinfo at Mailgun.
+
+    ``identity`` is the URL as shown and compared (credentials masked, see
+    :func:`espctl.model.urls.url_identity`); None computes it from ``url``. A
+    dataclass, not a model: ``url`` keeps its :class:`EnvStr` tag.
+    """
 
     url: str
     basic_auth: BasicAuth | None = None
+    identity: str | None = None
+
+    @property
+    def shown(self) -> str:
+        if self.identity is not None:
+            return self.identity
+        return url_identity(self.url, self.url.substituted if isinstance(self.url, EnvStr) else ())
 
 
 def merged_tracking(block: MailgunProvider, domain: str) -> MailgunTracking:
@@ -153,19 +168,27 @@ def webhook_key(domain: str, event_id: str) -> str:
 def webhook_resource(
     provider: str, domain: str, event_id: str, urls: Iterable[MailgunWebhookUrl]
 ) -> Resource:
-    """A (domain, event) webhook: its URL set, and basic auth per URL kept apart."""
-    listed = list(urls)
+    """A (domain, event) webhook: its URL set, and basic auth per URL kept apart.
+
+    ``urls`` lists identity URLs (credentials masked); a URL whose identity differs
+    from it is kept whole in the sensitive ``secret_urls`` (identity -> Secret).
+    """
+    listed = sorted(urls, key=lambda u: u.shown)
     auth = {
-        u.url: {"username": u.basic_auth.username, "password": u.basic_auth.password}
-        for u in sorted(listed, key=lambda u: u.url)
+        u.shown: {"username": u.basic_auth.username, "password": u.basic_auth.password}
+        for u in listed
         if u.basic_auth is not None
     }
+    fields: dict[str, object] = {"urls": sorted({u.shown for u in listed}), "basic_auth": auth}
+    hidden = {u.shown: Secret(str(u.url)) for u in listed if u.shown != u.url}
+    if hidden:
+        fields["secret_urls"] = hidden
     return Resource(
         provider,
         KIND_WEBHOOK,
         webhook_key(domain, event_id),
-        {"urls": sorted({u.url for u in listed}), "basic_auth": auth},
-        sensitive=frozenset({"basic_auth"}),
+        fields,
+        sensitive=frozenset({"basic_auth", "secret_urls"}),
         parent=domain,
     )
 

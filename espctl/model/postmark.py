@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field
 
-from espctl.model.common import BasicAuth, Event, Frozen, Secret
+from espctl.model.common import BasicAuth, EnvStr, Event, Frozen, Secret
 from espctl.model.resources import Resource
+from espctl.model.urls import is_credential_name, url_identity
 
 KIND_SERVER = "postmark.server"
 KIND_STREAM = "postmark.message_stream"
@@ -94,8 +96,12 @@ class PostmarkWebhookOptions(Frozen):
     include_content: bool = Field(default=False, description="Bounce/SpamComplaint IncludeContent.")
 
 
-class WebhookBinding(Frozen):
-    """One config webhook as it applies to one target of this provider."""
+@dataclass(frozen=True)
+class WebhookBinding:
+    """One config webhook as it applies to one target of this provider.
+
+    A dataclass, not a model: its strings keep their :class:`EnvStr` tags.
+    """
 
     stream: str
     url: str
@@ -106,8 +112,19 @@ class WebhookBinding(Frozen):
 
 
 def webhook_key(stream: str, url: str) -> str:
-    """Natural key of a Postmark webhook: (stream, url without credentials)."""
+    """Natural key of a Postmark webhook: (stream, url without credentials).
+
+    ``url`` is the identity URL (:func:`espctl.model.urls.url_identity`): no userinfo,
+    credential-like query values and environment values masked.
+    """
     return f"{stream} {url}"
+
+
+def header_value(name: str, value: str | Secret) -> str | Secret:
+    """A webhook header's value as a field: a Secret when the name says credential."""
+    if isinstance(value, str) and is_credential_name(name):
+        return Secret(str(value))
+    return value
 
 
 def server_resource(provider: str, track_opens: bool | None, track_links: str | None) -> Resource:
@@ -137,22 +154,34 @@ def webhook_resource(
     headers: Iterable[tuple[str, str]],
     options: PostmarkWebhookOptions,
     ref: str | None = None,
+    identity: str | None = None,
 ) -> Resource:
+    """A webhook on ``stream`` calling ``url`` (without userinfo), config or live alike.
+
+    The key holds the identity URL (``identity``, or ``url`` with its credentials and
+    environment values masked); when that differs from ``url``, the real URL is the
+    sensitive field ``url``, so that a rotated token is an update, not a new webhook.
+    Header values whose names say credential are Secrets.
+    """
     triggers = sorted(set(triggers))
+    if identity is None:
+        identity = url_identity(url, url.substituted if isinstance(url, EnvStr) else ())
     fields: dict[str, object] = {
         "triggers": triggers,
         "basic_auth_username": basic_auth.username if basic_auth else None,
         "basic_auth_password": basic_auth.password if basic_auth else None,
-        "headers": {name: value for name, value in sorted(headers)},
+        "headers": {name: header_value(name, value) for name, value in sorted(headers)},
         "first_open_only": options.first_open_only if "Open" in triggers else False,
         "include_content": options.include_content
         if {"Bounce", "SpamComplaint"} & set(triggers)
         else False,
     }
+    if identity != url:
+        fields["url"] = Secret(str(url))
     return Resource(
         provider,
         KIND_WEBHOOK,
-        webhook_key(stream, url),
+        webhook_key(stream, identity),
         fields,
         sensitive=frozenset({"basic_auth_password"}),
         ref=ref,

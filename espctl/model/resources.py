@@ -4,14 +4,18 @@ A provider's model module turns its config block into :class:`Resource` values, 
 provider module turns live JSON into the same values, so diff is plain equality over
 ``fields``. Field values are JSON-like (str, int, float, bool, None, sorted lists,
 dicts) or :class:`~espctl.model.common.Secret`; names listed in ``sensitive`` are never
-rendered, only reported as changed.
+rendered, only reported as changed. A field value may hold a Secret anywhere inside it
+(a header value in a dict of headers): that part is never shown, and comparisons look
+at the values (:func:`plain`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from espctl.model.common import EnvStr, Secret
 
 FieldValue = Any  # JSON-like value or Secret; kept loose on purpose, see module docstring
 
@@ -32,6 +36,8 @@ class Resource:
     sensitive: frozenset[str] = frozenset()
     ref: str | None = field(default=None, compare=False)
     parent: str | None = None  # key of the resource this one depends on (same provider)
+    #: the key of the resource this live one duplicates (same natural key, a later copy)
+    duplicate_of: str | None = None
 
     @property
     def address(self) -> str:
@@ -67,3 +73,89 @@ class LiveState:
     resources: tuple[Resource, ...]
     checks: tuple[Check, ...] = ()
     facts: Mapping[str, Any] = field(default_factory=dict)  # e.g. existing domains/streams
+
+
+def plain(value: FieldValue) -> FieldValue:
+    """The value with every Secret revealed (for comparing and for request bodies only)."""
+    if isinstance(value, Secret):
+        return value.reveal()
+    if isinstance(value, EnvStr):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def same(a: FieldValue, b: FieldValue) -> bool:
+    """Equal values, whether or not either side marks a part of it as secret."""
+    return bool(plain(a) == plain(b))
+
+
+def seal(value: FieldValue) -> FieldValue:
+    """The value with every string substituted from the environment turned into a Secret."""
+    if isinstance(value, EnvStr):
+        return Secret(str(value))
+    if isinstance(value, Mapping):
+        return {k: seal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [seal(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(seal(v) for v in value)
+    return value
+
+
+def mirror(desired: FieldValue, live: FieldValue) -> FieldValue:
+    """``live`` with a Secret wherever ``desired`` has one at the same place.
+
+    A live value where the config holds a secret (the old password, yesterday's token
+    from the environment) is as sensitive as the config's: it is hidden the same way.
+    """
+    if isinstance(desired, Secret) and isinstance(live, str):
+        return Secret(live)
+    if isinstance(desired, Mapping) and isinstance(live, Mapping):
+        return {k: mirror(desired.get(k), v) if k in desired else v for k, v in live.items()}
+    if (
+        isinstance(desired, list | tuple)
+        and isinstance(live, list | tuple)
+        and any(isinstance(v, Secret) for v in desired)
+    ):
+        shown = {v for v in desired if isinstance(v, str)}
+        return [Secret(v) if isinstance(v, str) and v not in shown else v for v in live]
+    return live
+
+
+def has_secret(value: FieldValue) -> bool:
+    """True if a Secret sits anywhere in the value."""
+    if isinstance(value, Secret):
+        return True
+    if isinstance(value, Mapping):
+        return any(has_secret(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(has_secret(v) for v in value)
+    return False
+
+
+#: a sensitive value shorter than this hides a live string only when it is the whole string
+MIN_CONTAINED = 8
+
+
+def hide_values(value: FieldValue, secrets: Collection[str]) -> FieldValue:
+    """``value`` with every string that is, or holds, one of ``secrets`` made a Secret.
+
+    For live data that does not line up with the config (a URL list whose members
+    changed, a webhook the config no longer declares): the environment's values are
+    hidden wherever they are found. Keys of mappings are kept.
+    """
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        if value in secrets or any(len(s) >= MIN_CONTAINED and s in value for s in secrets):
+            return Secret(value)
+        return value
+    if isinstance(value, Mapping):
+        return {k: hide_values(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [hide_values(v, secrets) for v in value]
+    return value

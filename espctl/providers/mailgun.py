@@ -9,10 +9,9 @@ URL userinfo, and error bodies as ``message``/``Reason``/``Description`` or plai
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -20,8 +19,9 @@ from espctl.errors import ProviderError
 from espctl.model import mailgun as mg
 from espctl.model.common import BasicAuth, Secret
 from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
-from espctl.model.resources import Check, LiveState, Resource
-from espctl.model.traffic import TrafficData
+from espctl.model.resources import Check, LiveState, Resource, plain
+from espctl.model.traffic import TrafficData, TrafficQuery
+from espctl.model.urls import split_userinfo as model_split_userinfo
 from espctl.providers import responses_mailgun as wire
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.concurrency import settle
@@ -59,20 +59,20 @@ def _clicks(value: Any) -> bool | str:
     return _on_off(value)
 
 
-def split_userinfo(url: str) -> MailgunWebhookUrl:
-    """A live webhook URL with its userinfo moved into basic auth (kept as a Secret)."""
-    parts = urlsplit(url)
-    if parts.username is None:
-        return MailgunWebhookUrl(url=url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    bare = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+def split_userinfo(url: str, aliases: Mapping[str, str] | None = None) -> MailgunWebhookUrl:
+    """A live webhook URL with its userinfo moved into basic auth (kept as a Secret).
+
+    ``aliases`` maps real URLs of the config to their identity (environment values
+    masked), so that a live URL equal to one gets the same identity.
+    """
+    split = model_split_userinfo(url)
+    identity = (aliases or {}).get(split.url)
+    if not split.username:
+        return MailgunWebhookUrl(url=split.url, identity=identity)
     return MailgunWebhookUrl(
-        url=bare,
-        basic_auth=BasicAuth(
-            username=unquote(parts.username), password=Secret(unquote(parts.password or ""))
-        ),
+        url=split.url,
+        basic_auth=BasicAuth(username=split.username, password=Secret(split.password or "")),
+        identity=identity,
     )
 
 
@@ -137,8 +137,15 @@ class MailgunApi:
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:
         names = sorted({r.key for r in desired if r.kind == mg.KIND_DOMAIN})
+        aliases = {
+            secret.reveal(): identity
+            for r in desired
+            if r.kind == mg.KIND_WEBHOOK
+            for identity, secret in dict(r.fields.get("secret_urls") or {}).items()
+            if isinstance(secret, Secret)
+        }
         listing, *per_domain = await settle(
-            self._all_domains(), *(self._read_domain(name) for name in names)
+            self._all_domains(), *(self._read_domain(name, aliases) for name in names)
         )
         resources: list[Resource] = []
         checks: list[Check] = []
@@ -182,7 +189,7 @@ class MailgunApi:
         )
 
     async def _read_domain(
-        self, name: str
+        self, name: str, aliases: Mapping[str, str]
     ) -> tuple[list[Resource], list[Resource], Check, dict[str, Any]]:
         try:
             detail = await self.http.get(f"/v4/domains/{name}", wire.DomainDetail)
@@ -220,7 +227,7 @@ class MailgunApi:
         check = Check(self.id, "domain", name, verified, message)
         resources = [Resource(self.id, mg.KIND_DOMAIN, name, {"state": state})]
         resources.append(self._tracking_resource(name, tracking.tracking))
-        resources.extend(self._webhook_resources(name, hooks.webhooks))
+        resources.extend(self._webhook_resources(name, hooks.webhooks, aliases))
         facts = {
             "exists": True,
             "state": state,
@@ -242,14 +249,14 @@ class MailgunApi:
         return Resource(self.id, mg.KIND_TRACKING, name, fields, parent=name)
 
     def _webhook_resources(
-        self, name: str, hooks: dict[str, wire.WebhookUrls | None]
+        self, name: str, hooks: dict[str, wire.WebhookUrls | None], aliases: Mapping[str, str]
     ) -> list[Resource]:
         out = []
         for event_id, entry in sorted(hooks.items()):
             if entry is None:
                 continue  # absent and null alike: no webhook (ESP-API.md 2.6)
             # very old webhooks: one "url" string, read as a one-item list
-            parsed = [split_userinfo(u) for u in entry.all()]
+            parsed = [split_userinfo(u, aliases) for u in entry.all()]
             if parsed:
                 out.append(mg.webhook_resource(self.id, name, event_id, parsed))
         return out
@@ -281,7 +288,7 @@ class MailgunApi:
         before = change.before.fields if change.before else {}
 
         def changed(*names: str) -> bool:
-            return any(n in after and after[n] != before.get(n) for n in names)
+            return any(n in after and plain(after[n]) != plain(before.get(n)) for n in names)
 
         base = f"/v3/domains/{domain}/tracking"
         if changed("opens"):
@@ -302,17 +309,22 @@ class MailgunApi:
             if "unsubscribe" in after:
                 form.append(("active", "true" if after["unsubscribe"] else "false"))
             if "unsubscribe_html_footer" in after:
-                form.append(("html_footer", str(after["unsubscribe_html_footer"])))
+                form.append(("html_footer", str(plain(after["unsubscribe_html_footer"]))))
             if "unsubscribe_text_footer" in after:
-                form.append(("text_footer", str(after["unsubscribe_text_footer"])))
+                form.append(("text_footer", str(plain(after["unsubscribe_text_footer"]))))
             await self.http.send("PUT", f"{base}/unsubscribe", wire.TrackingWritten, form=form)
 
     def _url_form(self, after: Resource) -> list[tuple[str, str]]:
+        """One ``url`` per URL: the real URL (not its masked identity) with userinfo."""
         auth = after.fields.get("basic_auth") or {}
+        real = dict(after.fields.get("secret_urls") or {})
         form = []
-        for url in after.fields["urls"]:
-            creds = auth.get(url) or {}
-            form.append(("url", join_userinfo(url, creds.get("username"), creds.get("password"))))
+        for shown in after.fields["urls"]:
+            url = str(plain(real.get(shown, shown)))
+            creds = auth.get(shown) or {}
+            username = plain(creds.get("username"))
+            password = creds.get("password")
+            form.append(("url", join_userinfo(url, username, password)))
         return form
 
     async def _current_urls(self, domain: str, event_id: str) -> list[str] | None:
@@ -366,11 +378,9 @@ class MailgunApi:
                     )
 
     # -- report ----------------------------------------------------------------------
-    async def read_traffic(
-        self, start: date, end: date, buckets: Sequence[str], tags: Sequence[str]
-    ) -> TrafficData:
-        """Metrics per domain (``buckets``) by day and by tag; ``tags`` are all read."""
-        return await read_mailgun_traffic(self, start, end, buckets)
+    async def read_traffic(self, query: TrafficQuery) -> TrafficData:
+        """Metrics per domain (``query.buckets``) by day and by tag; every tag is read."""
+        return await read_mailgun_traffic(self, query, query.buckets)
 
     # -- connection test ---------------------------------------------------------------
     async def probe(self) -> list[ProbeResult]:

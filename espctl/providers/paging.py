@@ -13,6 +13,11 @@ Mailgun ``limit``/``skip``) and stops:
 
 Items that reappear on a later page beside new ones (the account changed while it was
 read, shifting the offsets) are kept once.
+
+:func:`read_cursor_pages` follows ``next`` URLs (Mailgun's events API, ESP-API.md 2.10)
+for a sample of at most ``max_pages`` pages, stopping on an empty page, a missing
+``next``, a ``next`` on another host (it would receive the credentials) or a ``next``
+already followed (a cursor that does not advance).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Generic, TypeVar
 from espctl.errors import ProviderBadResponse
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 #: the most items espctl reads from one listing by default (DESIGN.md: pages are bounded);
 #: HttpOptions.max_listing_items (--max-listing-items) overrides it
@@ -104,3 +110,28 @@ def _stopped(listing: Listing, why: str) -> ProviderBadResponse:
         200,  # every page came back fine: the listing as a whole is what is wrong
         f"listing stopped: {why}; the listing is incomplete, so nothing is read as missing",
     )
+
+
+async def read_cursor_pages(
+    first: Callable[[], Awaitable[P]],
+    follow: Callable[[str], Awaitable[P]],
+    *,
+    next_of: Callable[[P], str | None],
+    has_items: Callable[[P], bool],
+    same_host: str,
+    max_pages: int,
+) -> list[P]:
+    """At most ``max_pages`` pages of a cursor-paged listing: ``first()``, then
+    ``follow(url)`` for each ``next`` URL that starts with ``same_host`` and was not
+    followed before."""
+    page = await first()
+    pages = [page]
+    followed: set[str] = set()
+    while len(pages) < max_pages:
+        url = next_of(page)
+        if not has_items(page) or not url or not url.startswith(same_host) or url in followed:
+            break
+        followed.add(url)
+        page = await follow(url)
+        pages.append(page)
+    return pages

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import httpx
 
 from espctl.errors import ProviderError
 from espctl.model import postmark as pm
-from espctl.model.common import BasicAuth, Secret
-from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
-from espctl.model.resources import LiveState, Resource
-from espctl.model.traffic import TrafficData
+from espctl.model.common import Secret
+from espctl.model.postmark import PostmarkProvider
+from espctl.model.resources import LiveState, Resource, plain
+from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers import responses_postmark as wire
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.concurrency import settle
 from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
 from espctl.providers.postmark_account import sender_checks
-from espctl.providers.postmark_webhooks import TRIGGERS, apply_webhook
+from espctl.providers.postmark_hooks_read import live_webhooks
+from espctl.providers.postmark_webhooks import apply_webhook
 from espctl.providers.probe_postmark import probe_postmark
 from espctl.providers.traffic_postmark import read_postmark_traffic
 
@@ -156,21 +156,9 @@ class PostmarkApi:
                     stream.Description or "",
                 )
             )
-        seen: set[str] = set()
-        for hook in hooks.Webhooks:
-            resource = self._webhook_resource(hook.model_dump())
-            if resource.key in seen:  # a duplicate made by hand: report it, never match it
-                resource = Resource(
-                    resource.provider,
-                    resource.kind,
-                    f"{resource.key} (duplicate ID {resource.ref})",
-                    resource.fields,
-                    resource.sensitive,
-                    resource.ref,
-                    resource.parent,
-                )
-            seen.add(resource.key)
-            resources.append(resource)
+        # validated above; the reader takes the documented fields as a plain mapping
+        hook_bodies = [hook.model_dump() for hook in hooks.Webhooks]
+        resources.extend(live_webhooks(self.id, hook_bodies, desired))
         facts = {
             "server_name": server.Name,
             "delivery_type": server.DeliveryType,
@@ -182,50 +170,6 @@ class PostmarkApi:
     def _server_resource(self, server: wire.Server) -> Resource:
         links = (server.TrackLinks or "None").lower()
         return pm.server_resource(self.id, server.TrackOpens, _LINKS_FROM_WIRE.get(links, links))
-
-    def _webhook_resource(self, hook: dict[str, Any]) -> Resource:
-        triggers = hook.get("Triggers") or {}
-        enabled = [t for t in TRIGGERS if (triggers.get(t) or {}).get("Enabled")]
-        auth = hook.get("HttpAuth") or {}
-        username, password = auth.get("Username"), auth.get("Password")
-        basic = (
-            BasicAuth(username=username, password=Secret(password or ""))
-            if username
-            else None  # {null, null}, absent and "" all mean "no auth" (ESP-API.md 1.6)
-        )
-        headers = [(str(h.get("Name")), str(h.get("Value"))) for h in hook.get("HttpHeaders") or []]
-        content = [
-            bool((triggers.get(t) or {}).get("IncludeContent"))
-            for t in ("Bounce", "SpamComplaint")
-            if t in enabled
-        ]
-        options = PostmarkWebhookOptions(
-            first_open_only=bool((triggers.get("Open") or {}).get("PostFirstOpenOnly")),
-            include_content=bool(content) and all(content),
-        )
-        resource = pm.webhook_resource(
-            self.id,
-            str(hook.get("MessageStream") or "outbound"),
-            str(hook.get("Url") or ""),
-            enabled,
-            basic,
-            headers,
-            options,
-            ref=str(hook.get("ID")),
-        )
-        if content and any(content) and not all(content):
-            # mixed IncludeContent cannot be said in config: show it as a difference
-            fields = dict(resource.fields, include_content="mixed")
-            resource = Resource(
-                resource.provider,
-                resource.kind,
-                resource.key,
-                fields,
-                resource.sensitive,
-                resource.ref,
-                resource.parent,
-            )
-        return resource
 
     async def read_settings(self) -> dict[str, Any]:
         """Raw server and message-stream JSON, read-only, for ``espctl import``.
@@ -285,9 +229,9 @@ class PostmarkApi:
                 await self._create_stream(change.after)
 
     async def _patch_stream(self, after: Resource) -> None:
-        body: dict[str, Any] = {"Name": after.fields["name"]}
+        body: dict[str, Any] = {"Name": plain(after.fields["name"])}
         if "description" in after.fields:
-            body["Description"] = after.fields["description"]
+            body["Description"] = plain(after.fields["description"])
         await self.server.send(
             "PATCH", f"/message-streams/{after.key}", wire.Stream, json_body=body, retry=True
         )  # the same PATCH twice leaves the same stream
@@ -304,11 +248,11 @@ class PostmarkApi:
         stream_type = str(after.fields["type"])
         body: dict[str, Any] = {
             "ID": after.key,
-            "Name": after.fields["name"],
+            "Name": plain(after.fields["name"]),
             "MessageStreamType": _TYPE_TO_WIRE[stream_type],
         }
         if after.fields.get("description"):
-            body["Description"] = after.fields["description"]
+            body["Description"] = plain(after.fields["description"])
         if stream_type == "broadcasts":
             # Broadcast streams require unsubscribe management (ESP-API.md 1.7)
             body["SubscriptionManagementConfiguration"] = {"UnsubscribeHandlingType": "Postmark"}
@@ -340,11 +284,9 @@ class PostmarkApi:
         await self._patch_stream(after)
 
     # -- report ----------------------------------------------------------------------
-    async def read_traffic(
-        self, start: date, end: date, buckets: Sequence[str], tags: Sequence[str]
-    ) -> TrafficData:
+    async def read_traffic(self, query: TrafficQuery) -> TrafficData:
         """Outbound stats per stream (all live outbound streams when none are given)."""
-        streams = list(buckets)
+        streams = list(query.buckets)
         if not streams:
             listing = await self.server.get("/message-streams", wire.Streams)
             streams = sorted(
@@ -352,7 +294,7 @@ class PostmarkApi:
                 for s in listing.MessageStreams
                 if s.MessageStreamType != "Inbound" and not s.ArchivedAt
             )
-        return await read_postmark_traffic(self, start, end, streams, tags)
+        return await read_postmark_traffic(self, query, streams)
 
     # -- connection test ---------------------------------------------------------------
     async def probe(self) -> list[ProbeResult]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, TypeVar
 
-from espctl.model.common import parse_address
+from espctl.model.common import is_sensitive, parse_address
 from espctl.model.resources import Check
 from espctl.providers import responses_postmark as wire
 from espctl.providers.concurrency import settle
@@ -81,18 +81,20 @@ async def sender_checks(api: PostmarkApi) -> list[Check]:
         ),
     )
     domain = address.rsplit("@", 1)[-1].lower()
+    # a sender from the environment: the check says what, not which
+    shown, shown_domain = ("(sensitive)",) * 2 if is_sensitive(sender) else (address, domain)
     confirmed = any(s.EmailAddress.lower() == address.lower() and s.Confirmed for s in signatures)
     verified = any(d.Name.lower() == domain and d.DKIMVerified for d in domains)
     if confirmed or verified:
-        how = "confirmed sender signature" if confirmed else f"DKIM-verified domain {domain}"
-        return [Check(api.id, "default_sender", address, True, f"{address}: {how}")]
+        how = "confirmed sender signature" if confirmed else f"DKIM-verified domain {shown_domain}"
+        return [Check(api.id, "default_sender", shown, True, f"{shown}: {how}")]
     return [
         Check(
             api.id,
             "default_sender",
-            address,
+            shown,
             False,
-            f"default sender {address} has no confirmed sender signature and its domain "
-            f"{domain} is not DKIM-verified at Postmark: sends will be refused",
+            f"default sender {shown} has no confirmed sender signature and its domain "
+            f"{shown_domain} is not DKIM-verified at Postmark: sends will be refused",
         )
     ]

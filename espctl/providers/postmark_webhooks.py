@@ -12,8 +12,8 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from espctl.errors import ProviderError
-from espctl.model.common import Secret
-from espctl.model.resources import Resource
+from espctl.model.resources import Resource, plain
+from espctl.model.urls import split_userinfo
 from espctl.providers import responses_postmark as wire
 from espctl.providers.base import ChangeRequest
 
@@ -24,9 +24,16 @@ TRIGGERS = ("Open", "Click", "Delivery", "Bounce", "SpamComplaint", "Subscriptio
 
 
 async def apply_webhook(api: PostmarkApi, change: ChangeRequest) -> None:
-    """Create, edit or delete the webhook a change names (key ``"<stream> <url>"``)."""
-    stream, _, url = change.key.partition(" ")
-    url = url.split(" (duplicate ID", 1)[0]
+    """Create, edit or delete the webhook a change names (key ``"<stream> <url>"``).
+
+    The key shows the URL with its credentials masked; the real one is the change's
+    ``url`` field when they differ. An edit always writes the credentials to
+    ``HttpAuth`` and a URL without userinfo.
+    """
+    stream, _, shown = change.key.partition(" ")
+    resource = change.after or change.before
+    assert resource is not None
+    url = webhook_url(resource, shown)
     match change.action:
         case "delete":
             assert change.before is not None and change.before.ref
@@ -43,6 +50,12 @@ async def apply_webhook(api: PostmarkApi, change: ChangeRequest) -> None:
             await _create_webhook(api, change.after, stream, url)
 
 
+def webhook_url(resource: Resource, shown: str) -> str:
+    """The real URL of a webhook resource whose key shows ``shown``."""
+    real = resource.fields.get("url")
+    return str(plain(real)) if real is not None else shown
+
+
 def webhook_body(after: Resource, stream: str, url: str) -> dict[str, Any]:
     """The create/edit body: every trigger, basic auth (cleared as "") and headers."""
     fields = after.fields
@@ -55,19 +68,16 @@ def webhook_body(after: Resource, stream: str, url: str) -> dict[str, Any]:
         if trigger in ("Bounce", "SpamComplaint"):
             entry["IncludeContent"] = fields.get("include_content") is True
         body_triggers[trigger] = entry
-    password = fields.get("basic_auth_password")
-    username = fields.get("basic_auth_username")
+    password = plain(fields.get("basic_auth_password"))
+    username = plain(fields.get("basic_auth_username"))
     return {
         "Url": url,
         "MessageStream": stream,
         # clearing auth: empty strings (UNCONFIRMED how Postmark clears it; "" reads
         # back as "no auth" either way)
-        "HttpAuth": {
-            "Username": username or "",
-            "Password": password.reveal() if isinstance(password, Secret) else "",
-        },
+        "HttpAuth": {"Username": username or "", "Password": password or ""},
         "HttpHeaders": [
-            {"Name": name, "Value": value} for name, value in dict(fields["headers"]).items()
+            {"Name": name, "Value": value} for name, value in dict(plain(fields["headers"])).items()
         ],
         "Triggers": body_triggers,
     }
@@ -108,6 +118,6 @@ async def _create_webhook(api: PostmarkApi, after: Resource, stream: str, url: s
 async def _find_webhook(api: PostmarkApi, stream: str, url: str) -> str | None:
     listing = await api.server.get("/webhooks", wire.Webhooks, {"MessageStream": stream})
     for hook in listing.Webhooks:
-        if hook.Url == url and hook.MessageStream == stream:
+        if split_userinfo(hook.Url).url == url and hook.MessageStream == stream:
             return str(hook.ID)
     return None

@@ -155,7 +155,14 @@ class MetricsResponse(WireModel):
     pagination: MetricsPagination | None = None
 
 
+class EventsPaging(WireModel):
+    """an events page's paging URLs (absolute, on the API's host)"""
+
+    next: str | None = None
+
+
 class EventsPage(WireModel):
     """a Mailgun events page"""
 
     items: list[dict[str, object]]
+    paging: EventsPaging | None = None

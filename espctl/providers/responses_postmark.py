@@ -185,6 +185,7 @@ class OutboundMessage(WireModel):
     """a Postmark outbound message (listing row)"""
 
     MessageID: str
+    Tag: str | None = None
 
 
 class OutboundMessages(WireModel):

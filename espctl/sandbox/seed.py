@@ -28,6 +28,8 @@ from .state import (
 EVENTS_URL = "https://hooks.acme-mail.com/esp/events"
 ENGAGEMENT_URL = "https://hooks.acme-mail.com/esp/engagement"
 LEGACY_PM_URL = "https://legacy-monitor.acme-mail.com/postmark/bounces"
+#: Postmark's docs suggest basic auth as URL userinfo; real accounts have such hooks
+LEGACY_PM_USERINFO = "monitor:legacy-monitor-pw-2019"
 MG_OPENS_URL = "https://analytics.acme-mail.com/mailgun/opens"
 MG_CLICKS_LEGACY_URL = "https://hooks.acme-mail.com/esp/clicks-legacy"
 
@@ -55,7 +57,7 @@ def seed_account(seed: int = 0, now: datetime | None = None) -> AccountState:
       SpamComplaint enabled and basic auth ``esp``/``old-hook-password``; the engagement
       URL on ``newsletters`` exactly as quickstart declares it (Open, Click,
       SubscriptionChange, header ``X-Espctl-Source: engagement``); and an unmanaged
-      Bounce webhook on ``legacy-alerts``;
+      Bounce webhook on ``legacy-alerts`` whose basic auth is URL userinfo (no HttpAuth);
     - senders ``noreply@acme-mail.com`` (confirmed) and ``billing@acmeshop.net``
       (unconfirmed); domains ``acme-mail.com`` (SPF, DKIM, Return-Path verified) and
       ``acmeshop.net`` (nothing verified).
@@ -114,7 +116,7 @@ def seed_account(seed: int = 0, now: datetime | None = None) -> AccountState:
         ),
         PmWebhook(
             id=3,
-            url=LEGACY_PM_URL,
+            url=LEGACY_PM_URL.replace("://", f"://{LEGACY_PM_USERINFO}@", 1),
             message_stream="legacy-alerts",
             triggers=PmTriggers(bounce=True, bounce_include_content=True),
         ),

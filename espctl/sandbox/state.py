@@ -202,6 +202,8 @@ class AccountState(_Model):
     postmark: PostmarkAccount
     mailgun: MailgunAccount
     version: int = 1
+    #: the key of the digests that stand in for secrets in the state file (sealing.py)
+    sealed_salt: str = ""
 
     def to_json(self) -> str:
         """Serialise to JSON text (used by the state file)."""

@@ -1,5 +1,8 @@
 """State persistence for the CLI's ``--sandbox`` mode (default ``.espctl/sandbox.json``).
 
+The file never holds the config's secrets: :mod:`.sealing` replaces them by salted
+keyed digests on save and restores them on load when the config supplies them.
+
 Writes go to a temporary file in the same folder and are moved into place with
 ``os.replace``, so readers never see a torn file. :meth:`SandboxStore.transaction`
 holds an exclusive ``fcntl`` lock on a sibling ``.lock`` file around load-modify-save,
@@ -9,9 +12,10 @@ so two processes never lose each other's updates.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +24,7 @@ from pydantic import ValidationError
 
 from espctl.errors import SandboxError
 
+from . import sealing
 from .app import SandboxApp, SandboxCredentials
 from .faults import FaultPlan
 from .seed import seed_account
@@ -28,31 +33,54 @@ from .state import AccountState
 DEFAULT_STATE_PATH = Path(".espctl") / "sandbox.json"
 
 
-def load_state(path: str | os.PathLike[str]) -> AccountState:
-    """Read a state file written by :func:`save_state` (raises :class:`SandboxError`)."""
+def load_state(path: str | os.PathLike[str], sensitive: Collection[str] = ()) -> AccountState:
+    """Read a state file written by :func:`save_state` (raises :class:`SandboxError`).
+
+    Secrets sealed on save come back clear where ``sensitive`` supplies a value with the
+    same digest (see :mod:`.sealing`).
+    """
     target = Path(path)
     try:
         text = target.read_text(encoding="utf-8")
     except OSError as exc:
         raise SandboxError(f"cannot read sandbox state {target}: {exc.strerror}") from exc
     try:
-        return AccountState.from_json(text)
-    except ValidationError as exc:
+        if "espctl-sensitive-" not in text:
+            return AccountState.from_json(text)
+        data = json.loads(text)
+        salt = str(data.get("sealed_salt") or "") if isinstance(data, dict) else ""
+        return AccountState.model_validate(sealing.reveal(data, sensitive, salt))
+    except (ValidationError, ValueError) as exc:
+        count = exc.error_count() if isinstance(exc, ValidationError) else 1
         raise SandboxError(
             f"sandbox state {target} is corrupt or from another version; delete it to "
-            f"start over ({exc.error_count()} problems)"
+            f"start over ({count} problems)"
         ) from exc
 
 
-def save_state(path: str | os.PathLike[str], state: AccountState) -> None:
-    """Write ``state`` atomically (temp file in the same folder + ``os.replace``)."""
+def save_state(
+    path: str | os.PathLike[str], state: AccountState, sensitive: Collection[str] = ()
+) -> None:
+    """Write ``state`` atomically (temp file in the same folder + ``os.replace``).
+
+    Each value in ``sensitive`` (the secrets of the config in play) is replaced by a
+    salted keyed digest wherever it occurs (see :mod:`.sealing`); the file never holds it.
+    """
     target = Path(path)
+    text = state.to_json()
+    if any(sensitive):
+        if not state.sealed_salt:
+            state.sealed_salt = sealing.new_salt()
+        data = sealing.conceal(
+            state.model_dump(mode="json"), sensitive, state.sealed_salt, AccountState
+        )
+        text = json.dumps(data, indent=1, ensure_ascii=False)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(state.to_json())
+                handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
@@ -79,12 +107,14 @@ class SandboxStore:
         now: datetime | None = None,
         credentials: SandboxCredentials | None = None,
         faults: FaultPlan | None = None,
+        sensitive: Collection[str] = (),
     ) -> None:
         self.path = Path(path)
         self.seed = seed
         self.now = now
         self.credentials = credentials
         self.faults = faults
+        self.sensitive = frozenset(sensitive)
 
     @property
     def lock_path(self) -> Path:
@@ -109,7 +139,7 @@ class SandboxStore:
         """The stored state, or a freshly seeded one when the file does not exist."""
         if not self.path.exists():
             return seed_account(self.seed, self.now)
-        return load_state(self.path)
+        return load_state(self.path, self.sensitive)
 
     @contextmanager
     def transaction(self) -> Iterator[SandboxApp]:
@@ -118,4 +148,4 @@ class SandboxStore:
             app = SandboxApp(self.load(), credentials=self.credentials, faults=self.faults)
             yield app
             with app.lock:
-                save_state(self.path, app.state)
+                save_state(self.path, app.state, self.sensitive)

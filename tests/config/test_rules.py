@@ -290,3 +290,22 @@ def test_mailgun_defaults_merge_under_domains(tmp_path: Path) -> None:
     assert (b.opens, b.clicks) == (True, "html_only")
     assert b.unsubscribe is not None
     assert (b.unsubscribe.enabled, b.unsubscribe.text_footer) == (True, "T")
+
+
+def test_two_webhooks_differing_only_in_credentials_are_one_postmark_webhook(
+    tmp_path: Path,
+) -> None:
+    extra = """\
+webhooks:
+  a:
+    url: https://hooks.acme-mail.com/in?token=${env:PM}
+    events: [delivered]
+    targets: [postmark/outbound]
+  b:
+    url: https://hooks.acme-mail.com/in?token=${env:MG}
+    events: [bounced]
+    targets: [postmark/outbound]
+"""
+    problem = find(check(tmp_path, extra), "already sends to this URL")
+    assert (problem.line, problem.path) == (22, "webhooks.b.targets[0]")
+    assert "pm-token" not in problem.message and "mg-key" not in problem.message

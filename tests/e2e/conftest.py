@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner, Result
@@ -69,10 +72,34 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
         yield Served(app, base_url, config, tmp_path)
 
 
-def assert_no_canary(*texts: str) -> None:
+def canary_forms(value: str) -> dict[str, str]:
+    """The ways a secret could leak: clear, base64 (alone and as basic auth), hex,
+    URL-encoded, and unsalted sha256/sha1/md5 digests."""
+    raw = value.encode()
+    forms = {
+        "clear": value,
+        "base64": base64.b64encode(raw).decode(),
+        "base64 basic auth": base64.b64encode(b"esp:" + raw).decode(),
+        "hex": raw.hex(),
+        "url-encoded": quote(value, safe=""),
+        "url-encoded (plus)": quote_plus(value),
+    }
+    for name in ("sha256", "sha1", "md5"):
+        forms[name] = hashlib.new(name, raw).hexdigest()
+    return forms
+
+
+def assert_no_canary(*texts: str, values: Iterable[str] = ()) -> None:
+    """No text holds the canary marker, nor any of ``values`` in any of its forms."""
+    known = [*values, *ENV.values()]
     for text in texts:
         assert CANARY not in text
         assert not re.search(r"5ecret", text)
+        for value in known:
+            if "5ecret" not in value:
+                continue
+            for form, shown in canary_forms(value).items():
+                assert shown.lower() not in text.lower(), f"{form} of a canary in output"
 
 
 def plan_json(result: Result) -> dict:  # type: ignore[type-arg]

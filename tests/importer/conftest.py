@@ -18,6 +18,7 @@ from espctl.importer import ImportResult
 from espctl.model.common import Event
 from espctl.model.mailgun import EVENT_TO_WEBHOOK
 from espctl.sandbox import AccountState, SandboxCredentials, save_state
+from tests.e2e.conftest import assert_no_canary as e2e_assert_no_canary
 
 CANARY = "canary-5ecret-7d1e"
 CREDENTIALS = SandboxCredentials(
@@ -34,9 +35,10 @@ ENV = {
 
 
 def assert_no_canary(*texts: str) -> None:
+    """The e2e canary search (every encoded form), with this module's credentials."""
     for text in texts:
         assert CANARY not in text
-        assert not re.search(r"5ecret", text)
+    e2e_assert_no_canary(*texts, values=ENV.values())
 
 
 def hook_env(text: str, state: AccountState) -> dict[str, str]:
@@ -67,24 +69,37 @@ def _live_password(
     pid, sub = target.split("/", 1)
     if pid.startswith("postmark"):
         for hook in state.postmark.webhooks:
-            if hook.message_stream == sub and hook.url == url and hook.auth_username == username:
-                return hook.auth_password or ""
+            # basic auth is HttpAuth or, as Postmark's docs suggest, URL userinfo
+            bare, user, password = _split(hook.url)
+            if hook.auth_username:
+                user, password = hook.auth_username, hook.auth_password or ""
+            if hook.message_stream == sub and bare == url and user == username:
+                return password
     else:
         for domain in state.mailgun.domains:
             if domain.name != sub:
                 continue
             for event in events:
                 for raw in domain.webhooks.get(EVENT_TO_WEBHOOK[Event(event)], []):
-                    parts = urlsplit(raw)
-                    if parts.username is None or unquote(parts.username) != username:
-                        continue
-                    host = parts.hostname or ""
-                    if parts.port is not None:
-                        host = f"{host}:{parts.port}"
-                    bare = parts._replace(netloc=host).geturl()
-                    if bare == url:
-                        return unquote(parts.password or "")
+                    bare, user, password = _split(raw)
+                    if user == username and bare == url:
+                        return password
     raise AssertionError(f"no live password for {target} {url}")
+
+
+def _split(raw: str) -> tuple[str, str | None, str]:
+    """(URL without userinfo, user name or None, password) of a live URL."""
+    parts = urlsplit(raw)
+    if parts.username is None:
+        return raw, None, ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return (
+        parts._replace(netloc=host).geturl(),
+        unquote(parts.username),
+        unquote(parts.password or ""),
+    )
 
 
 def write_state(tmp_path: Path, state: AccountState) -> Path:

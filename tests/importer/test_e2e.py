@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,6 +31,8 @@ def canary_account() -> AccountState:
     for hook in state.postmark.webhooks:
         if hook.auth_username:
             hook.auth_password = f"{CANARY}-pm-hook"
+        elif "@" in hook.url:  # the legacy hook: basic auth as URL userinfo
+            hook.url = re.sub(r"://[^/@]*@", f"://monitor:{CANARY}-pm-userinfo@", hook.url)
     mg = next(d for d in state.mailgun.domains if d.name == "mg.acme-mail.com")
     secret = quote(f"{CANARY}-mg:hook@/", safe="")
     mg.webhooks["delivered"] = [f"https://esp:{secret}@hooks.acme-mail.com/esp/events"]
@@ -60,7 +63,8 @@ def test_cli_import_validate_plan_empty(workdir: Path) -> None:
     assert validate.exit_code == 0, validate.output
 
     env = hook_env(text, load_state(state_path))
-    assert len(env) == 2  # Postmark esp/... and Mailgun esp/... are different passwords
+    # Postmark esp/..., Mailgun esp/... and the legacy hook's URL userinfo differ
+    assert len(env) == 3
     plan = run_main("plan", "--sandbox", "--detailed-exitcode", env=env)
     assert plan.exit_code == 0, plan.output
     assert "No changes" in plan.stdout

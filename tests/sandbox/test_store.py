@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -72,3 +74,35 @@ def test_two_processes_lose_no_update(tmp_path: Path) -> None:
         assert p.exitcode == 0
     data = json.loads(path.read_text())  # never torn
     assert data["postmark"]["server"]["inbound_spam_threshold"] == 30
+
+
+def test_secrets_in_play_are_sealed_in_the_file_and_restored_in_memory(tmp_path: Path) -> None:
+    password, token = "canary-5ecret/pw:1", "canary-5ecret-token"
+    state = seed_account(5, NOW)
+    hook = state.postmark.webhooks[0]
+    hook.auth_password = password
+    hook.url += f"?token={token}"
+    state.postmark.streams[0].name = "Transactional"  # equal to a stream type: stays text
+    domain = state.mailgun.domains[0]
+    domain.webhooks["delivered"] = [f"https://esp:{quote(password, safe='')}@h.example.com/x"]
+    secrets = [password, token, "Transactional"]
+    path = tmp_path / "sandbox.json"
+    save_state(path, state, secrets)
+    text = path.read_text()
+    for value in (password, token, quote(password, safe="")):
+        assert value not in text
+    assert '"type": "Transactional"' in text  # a Literal: the provider's word, left alone
+    assert load_state(path, secrets) == state  # the same config: exactly the same account
+    other = load_state(path, ["another value"])  # a config without them: no secret back
+    assert other.postmark.webhooks[0].auth_password.startswith("espctl-sensitive-v-")
+    assert (
+        other.mailgun.domains[0]
+        .webhooks["delivered"][0]
+        .startswith("https://esp:espctl-sensitive-q-")
+    )
+    second = tmp_path / "second.json"
+    save_state(
+        second, seed_account(5, NOW).model_copy(update={"postmark": state.postmark}), secrets
+    )
+    token_of = re.compile(r"espctl-sensitive-v-[0-9a-f]+")
+    assert set(token_of.findall(text)).isdisjoint(token_of.findall(second.read_text()))  # salted

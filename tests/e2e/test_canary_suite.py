@@ -1,0 +1,159 @@
+"""The canary suite: secrets planted everywhere, every command run, every output searched.
+
+Canaries sit in the credentials (served sandbox tokens and key), in ordinary config
+fields through ``${env:...}`` (a stream name and description, a webhook URL query, a
+header value, a basic-auth password with characters that URL-encoding changes), and in
+the live account: Postmark URL userinfo, an ``Authorization`` header and a URL query
+token. Then validate, plan (three formats, saved), apply, plan again, import, report,
+test and route run, over HTTP and with ``--sandbox``; their stdout, stderr and every
+file they write are searched for each canary in clear, base64, hex, URL-encoded and
+sha256/sha1/md5 form (:func:`tests.e2e.conftest.assert_no_canary`): zero hits.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from espctl.cli import main
+from espctl.sandbox.state import PmHeader, PmTriggers, PmWebhook
+from tests.conftest import QUICKSTART
+from tests.e2e.conftest import ENV, Served, assert_no_canary, endpoint_config
+
+PLANTED = {
+    "HOOK_PASSWORD": "canary-5ecret-9f3a-pw/with:odd+chars@",
+    "RECEIPTS_NAME": "canary-5ecret-9f3a-stream-name",
+    "COMPANY": "canary-5ecret-9f3a-company",
+    "HOOK_TOKEN": "canary-5ecret-9f3a-query-token",
+    "AUDIT_KEY": "canary-5ecret-9f3a-header-value",
+}
+LIVE = {
+    "userinfo": "canary-5ecret-9f3a-live/userinfo",
+    "bearer": "Bearer canary-5ecret-9f3a-live-bearer",
+    "token": "canary-5ecret-9f3a-live-token",
+}
+EVERY = [*PLANTED.values(), *LIVE.values(), *ENV.values()]
+
+
+def planted_config(text: str) -> str:
+    """Quickstart with environment values in ordinary fields (not only credentials)."""
+    replacements = {
+        "receipts: {type: transactional, name: Receipts, description: Order receipts and "
+        "invoices}": 'receipts: {type: transactional, name: "${env:RECEIPTS_NAME}", '
+        'description: "Receipts of ${env:COMPANY}"}',
+        "url: https://audit.acme-mail.com/postmark/bounces": (
+            "url: https://audit.acme-mail.com/postmark/bounces?token=${env:HOOK_TOKEN}"
+        ),
+        "headers: {X-Espctl-Source: bounce-audit}": (
+            'headers: {X-Espctl-Source: bounce-audit, X-Audit: "${env:AUDIT_KEY}"}'
+        ),
+    }
+    for old, new in replacements.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+def plant_live(webhooks: list[PmWebhook], next_id: int) -> int:
+    """Credentials a real account holds: userinfo, an Authorization header, a query token."""
+    for hook in webhooks:
+        if "legacy-monitor" in hook.url:
+            userinfo = "monitor:canary-5ecret-9f3a-live%2Fuserinfo"
+            hook.url = re.sub(r"://(?:[^/@]*@)?", f"://{userinfo}@", hook.url, count=1)
+    webhooks.append(
+        PmWebhook(
+            id=next_id,
+            url=f"https://collector.acme-mail.com/in?access_token={LIVE['token']}",
+            message_stream="outbound",
+            headers=[PmHeader(name="Authorization", value=LIVE["bearer"])],
+            triggers=PmTriggers(delivery=True),
+        )
+    )
+    return next_id + 1
+
+
+def outputs_of(results: list[Result], folder: Path) -> list[str]:
+    texts = [t for r in results for t in (r.stdout, r.stderr)]
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in {".json", ".yaml", ".html", ".md", ".txt", ".lock"}:
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return texts
+
+
+def run_every_command(invoke: object, sandbox: list[str]) -> list[Result]:
+    run = invoke  # type: ignore[assignment]
+    results = [
+        run(["validate"]),
+        run(["plan", *sandbox, "--out", "text.json"]),
+        run(["plan", *sandbox, "--format", "json", "--out", "json.json"]),
+        run(["plan", *sandbox, "--format", "markdown"]),
+        run(["apply", "plans/text.json", *sandbox, "--force"]),
+        run(["plan", *sandbox, "--detailed-exitcode"]),
+        run(["apply", *sandbox, "--auto-approve"]),
+        run(
+            [
+                "import",
+                "--provider",
+                "postmark",
+                "--provider",
+                "mailgun",
+                *sandbox,
+                "--out",
+                "i.yaml",
+            ]
+        ),
+        run(["report", *sandbox, "--since", "7d", "--out", "report.html"]),
+        run(["test", *sandbox]),
+        run(["test", *sandbox, "--format", "json"]),
+        run(["route", "password_reset"]),
+        run(["route", "--all", "--format", "json"]),
+    ]
+    for result in (*results[:8], results[8], results[11], results[12]):
+        assert result.exit_code == 0, result.output  # every command did its work
+    assert "No changes." in results[5].stdout  # converged
+    assert Path("report.html").exists() and Path("i.yaml").exists()
+    return results
+
+
+def test_no_canary_over_http(served: Served) -> None:
+    account = served.app.state.postmark
+    account.next_webhook_id = plant_live(account.webhooks, account.next_webhook_id)
+    served.config.write_text(planted_config(endpoint_config(served.base_url)))
+    runner = CliRunner(env={**ENV, **PLANTED})
+
+    def invoke(args: list[str]) -> Result:
+        return runner.invoke(main, [*args, "-c", str(served.config)], catch_exceptions=False)
+
+    results = run_every_command(invoke, [])
+    assert "(sensitive)" in results[1].stdout
+    assert_no_canary(*outputs_of(results, served.tmp), values=EVERY)
+
+
+def test_no_canary_with_the_embedded_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "espctl.yaml"
+    config.write_text(planted_config(QUICKSTART.read_text().replace("../schemas/", "")))
+    runner = CliRunner(env={**ENV, **PLANTED})
+
+    def invoke(args: list[str]) -> Result:
+        return runner.invoke(main, args, catch_exceptions=False)
+
+    # the first command seeds the account; plant the live credentials into it
+    assert invoke(["plan", "--sandbox"]).exit_code == 0
+    from espctl.sandbox import load_state, save_state
+
+    state_file = tmp_path / ".espctl" / "sandbox.json"
+    state = load_state(state_file, EVERY)
+    state.postmark.next_webhook_id = plant_live(
+        state.postmark.webhooks, state.postmark.next_webhook_id
+    )
+    save_state(state_file, state, EVERY)
+    results = run_every_command(invoke, ["--sandbox"])
+    texts = outputs_of(results, tmp_path)
+    assert any("espctl-sensitive-" in t for t in texts)  # the state file's sealed places
+    assert_no_canary(*texts, values=EVERY)
