@@ -123,7 +123,7 @@ def plan(
         click.echo(render_text(result, colour=colour()), nl=False)
     if out:
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        path = api.save_plan(result, out, created_at=created, version=__version__)
+        path = api.save_plan(result, out, created_at=created, version=__version__, notify=notify)
         notify(f"saved plan to {path} (apply it with: espctl apply {path})")
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
