@@ -86,6 +86,12 @@ def summary(report: ConnectionReport) -> str:
     help="Also POST a sample event in each provider's format to each webhook URL.",
 )
 @click.option(
+    "--allow-private-receivers",
+    is_flag=True,
+    help="With --webhooks, also POST to receivers on this machine (loopback) or a private "
+    "network. Link-local and cloud-metadata addresses are never posted to.",
+)
+@click.option(
     "--webhook-timeout",
     type=click.FloatRange(0.05, 60),
     default=DEFAULT_WEBHOOK_TIMEOUT,
@@ -101,7 +107,13 @@ def summary(report: ConnectionReport) -> str:
 )
 @handle_errors
 def test(
-    config: str, sandbox: bool, fmt: str, webhooks: bool, webhook_timeout: float, timeout: float
+    config: str,
+    sandbox: bool,
+    fmt: str,
+    webhooks: bool,
+    allow_private_receivers: bool,
+    webhook_timeout: float,
+    timeout: float,
 ) -> None:
     """Check that each provider works: credentials, region or endpoint, latency.
 
@@ -109,7 +121,9 @@ def test(
     accepted, endpoint or region, each probe's latency, whether a Postmark account token
     is present, domains and their SPF/DKIM/Return-Path verification, message streams,
     webhook counts. A failure shows the provider's own message and its documented
-    cause. With --webhooks, a sample event is POSTed to each webhook URL.
+    cause. With --webhooks, a sample event is POSTed to each webhook URL whose name
+    resolves to public addresses only (private and loopback receivers need
+    --allow-private-receivers).
 
     Exit 0 when everything passed, 1 otherwise.
     """
@@ -139,6 +153,7 @@ def test(
         webhook_timeout=webhook_timeout,
         on_provider=show_provider,
         on_webhook=show_webhook,
+        allow_private_receivers=allow_private_receivers,
     )
     if text:
         click.echo(summary(report))

@@ -197,7 +197,9 @@ def test_webhooks_200_500_and_no_answer(
     hooks = WEBHOOKS.format(ok=ok.url, failing=failing.url, silent=silent_url)
     path = write(config_text(sandbox_url, sandbox_url + "/eu", webhooks=hooks))
     start = time.perf_counter()
-    result = invoke("-c", path, "--webhooks", "--webhook-timeout", "0.5")
+    result = invoke(
+        "-c", path, "--webhooks", "--allow-private-receivers", "--webhook-timeout", "0.5"
+    )
     assert time.perf_counter() - start < 5  # the silent receiver is bounded by the timeout
     assert result.exit_code == 1
     out = result.stdout
@@ -233,7 +235,16 @@ def test_webhooks_json(sandbox_url: str, write: Any, receiver: Any, silent_url: 
     ok, failing = receiver(200), receiver(500)
     hooks = WEBHOOKS.format(ok=ok.url, failing=failing.url, silent=silent_url)
     path = write(config_text(sandbox_url, sandbox_url + "/eu", webhooks=hooks))
-    result = invoke("-c", path, "--webhooks", "--webhook-timeout", "0.3", "--format", "json")
+    result = invoke(
+        "-c",
+        path,
+        "--webhooks",
+        "--allow-private-receivers",
+        "--webhook-timeout",
+        "0.3",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 1
     data = as_json(result)
     assert data["ok"] is False
@@ -256,7 +267,7 @@ def test_mailgun_406_means_reachable_and_verifying(
         "    targets: [mailgun/mg.acme-mail.com]\n"
     )
     path = write(config_text(sandbox_url, sandbox_url + "/eu", webhooks=hooks))
-    result = invoke("-c", path, "--webhooks")
+    result = invoke("-c", path, "--webhooks", "--allow-private-receivers")
     assert result.exit_code == 0, result.output
     assert "HTTP 406: reachable; it refused the unsigned test event" in result.stdout
 
