@@ -16,6 +16,9 @@ from espctl import __version__, api
 from espctl.commands.common import (
     colour,
     config_option,
+    echo,
+    echo_lines,
+    echo_styled,
     format_option,
     handle_errors,
     notify,
@@ -28,7 +31,7 @@ from espctl.commands.route_cmd import route
 from espctl.commands.test_cmd import test
 from espctl.config import schema_text
 from espctl.engine.plan import Plan
-from espctl.engine.render import render_markdown, render_text, summary_line
+from espctl.engine.render import render_markdown, summary_line, text_lines
 from espctl.sandbox.cli import sandbox
 
 
@@ -62,23 +65,22 @@ def validate(files: tuple[str, ...], config: str, fmt: str) -> None:
             {"file": r.file, "valid": r.valid, "problems": [p.as_json() for p in r.problems]}
             for r in results
         ]
-        click.echo(json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2))
+        echo(json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2))
     else:
         for result in results:
-            for problem in result.problems:
-                click.echo(problem.render())
+            echo_lines(problem.render() for problem in result.problems)
             if result.valid:
-                click.echo(f"{result.file}: valid ({result.summary()})")
+                echo(f"{result.file}: valid ({result.summary()})")
             else:
                 errors = sum(1 for p in result.problems if p.severity == "error")
-                click.echo(f"{result.file}: {errors} error{'s' if errors != 1 else ''}", err=True)
+                echo(f"{result.file}: {errors} error{'s' if errors != 1 else ''}", err=True)
     sys.exit(0 if all(r.valid for r in results) else 1)
 
 
 @main.command()
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the config language."""
-    click.echo(schema_text(), nl=False)
+    echo(schema_text(), nl=False)
 
 
 @main.command()
@@ -116,11 +118,11 @@ def plan(
     options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
     result = api.plan(options).plan
     if fmt == "json":
-        click.echo(json.dumps(result.as_json(), indent=2))
+        echo(json.dumps(result.as_json(), indent=2))
     elif fmt == "markdown":
-        click.echo(render_markdown(result))
+        echo(render_markdown(result))
     else:
-        click.echo(render_text(result, colour=colour()), nl=False)
+        echo_styled(text_lines(result), colour=colour())
     if out:
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         path = api.save_plan(result, out, created_at=created, version=__version__, notify=notify)
@@ -157,7 +159,7 @@ def apply(
     options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
 
     def confirm(plan_: Plan) -> bool:
-        click.echo(render_text(plan_, colour=colour()), nl=False)
+        echo_styled(text_lines(plan_), colour=colour())
         if auto_approve:
             return True
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -166,18 +168,18 @@ def apply(
 
     outcome = api.apply(options, plan_file=plan_file, force=force, confirm=confirm)
     if outcome.result is None:
-        click.echo(summary_line(outcome.plan))
+        echo(summary_line(outcome.plan))
         return
     result = outcome.result
-    click.echo(result.summary())
-    for item in result.outcomes:
-        if item.status != "applied":
-            click.echo(
-                f"  {item.status}: {item.change.provider} {item.change.kind} "
-                f"{item.change.key}: {item.message}"
-            )
+    echo(result.summary())
+    echo_lines(
+        f"  {item.status}: {item.change.provider} {item.change.kind} "
+        f"{item.change.key}: {item.message}"
+        for item in result.outcomes
+        if item.status != "applied"
+    )
     if result.exit_code == 3:
-        click.echo("Some changes did not apply; run `espctl apply` again to finish.", err=True)
+        echo("Some changes did not apply; run `espctl apply` again to finish.", err=True)
     sys.exit(result.exit_code)
 
 
@@ -245,7 +247,7 @@ def report(
     result = api.report(options, start=first, end=last, out=out)
     failed = [p.id for p in result.data.providers if p.status == "failed"]
     size = len(result.html.encode()) / 1024
-    click.echo(
+    echo(
         f"wrote {result.path} ({size:.0f} KiB; {first} to {last - timedelta(days=1)}, "
         f"{len(result.data.providers)} providers"
         + (f"; failed: {', '.join(failed)}" if failed else "")

@@ -90,7 +90,9 @@ class ProviderError(EspctlError):
         self.method = method
         self.path = path
         self.status = status
-        self.detail = redact(detail)
+        # one line: a provider's message cannot add lines to espctl's output (the CLI
+        # shows the other control characters escaped the same way)
+        self.detail = redact(detail).replace("\n", "\\n")
         status_text = f"HTTP {status}" if status is not None else "no response"
         super().__init__(f"{provider}: {method} {path}: {status_text}: {self.detail}")
 

@@ -21,7 +21,13 @@ from pathlib import Path
 import click
 
 from espctl import api
-from espctl.commands.common import handle_errors, notify, parallelism_option, sandbox_option
+from espctl.commands.common import (
+    echo,
+    handle_errors,
+    notify,
+    parallelism_option,
+    sandbox_option,
+)
 from espctl.files import write_atomic
 from espctl.importer import (
     SCHEMA_REF,
@@ -257,7 +263,7 @@ def import_cmd(
         path = write_output(result.text, out, force=force)
         notify(f"imported {', '.join(sorted(dict.fromkeys(provider_ids)))}: {counts}; wrote {path}")
     else:
-        click.echo(result.text, nl=False)
+        echo(result.text, nl=False)
         notify(f"imported {', '.join(sorted(dict.fromkeys(provider_ids)))}: {counts}")
     if result.env:
         notify("set these environment variables before `espctl plan` (values never written):")

@@ -13,7 +13,15 @@ import sys
 import click
 
 from espctl import api
-from espctl.commands.common import config_option, format_option, handle_errors, sandbox_option
+from espctl.commands.common import (
+    config_option,
+    echo,
+    echo_lines,
+    format_option,
+    handle_errors,
+    notify,
+    sandbox_option,
+)
 from espctl.conntest import (
     DEFAULT_WEBHOOK_TIMEOUT,
     ConnectionReport,
@@ -31,7 +39,7 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}ms"
 
 
-def render_provider(result: ProviderResult, *, sandbox: bool = False) -> str:
+def render_provider(result: ProviderResult, *, sandbox: bool = False) -> list[str]:
     """One headline per provider, then one line per probe (with the cause of a failure)."""
     mark = "PASS" if result.ok else "FAIL"
     where = f"region {result.region}, " if result.region else ""
@@ -48,19 +56,19 @@ def render_provider(result: ProviderResult, *, sandbox: bool = False) -> str:
         )
         if probe.cause and not probe.ok:
             lines.append(f"       cause: {probe.cause}")
-    return "\n".join(lines)
+    return lines
 
 
-def render_webhook(result: WebhookResult) -> str:
+def render_webhook(result: WebhookResult) -> list[str]:
     """One line per webhook POST (and the cause of a failure)."""
     mark = "PASS" if result.ok else "FAIL"
-    line = (
+    lines = [
         f"{mark} webhook {result.webhook} ({result.format} {result.record}) {result.url}: "
         f"{result.detail} in {_ms(result.seconds)}"
-    )
+    ]
     if result.cause and not result.ok:
-        line += f"\n       cause: {result.cause}"
-    return line
+        lines.append(f"       cause: {result.cause}")
+    return lines
 
 
 def summary(report: ConnectionReport) -> str:
@@ -128,9 +136,6 @@ def test(
     Exit 0 when everything passed, 1 otherwise.
     """
 
-    def notify(message: str) -> None:
-        click.echo(message, err=True)
-
     options = api.RunOptions(
         config=config,
         sandbox=sandbox,
@@ -141,11 +146,11 @@ def test(
 
     def show_provider(result: ProviderResult) -> None:
         if text:
-            click.echo(render_provider(result, sandbox=sandbox))
+            echo_lines(render_provider(result, sandbox=sandbox))
 
     def show_webhook(result: WebhookResult) -> None:
         if text:
-            click.echo(render_webhook(result))
+            echo_lines(render_webhook(result))
 
     report = run_connection_test(
         options,
@@ -156,7 +161,7 @@ def test(
         allow_private_receivers=allow_private_receivers,
     )
     if text:
-        click.echo(summary(report))
+        echo(summary(report))
     else:
-        click.echo(json.dumps(report.as_json(), indent=2))
+        echo(json.dumps(report.as_json(), indent=2))
     sys.exit(0 if report.ok else 1)
