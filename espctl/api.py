@@ -38,6 +38,7 @@ from espctl.errors import (
 from espctl.files import read_input, write_atomic
 from espctl.model.mailgun import MailgunProvider
 from espctl.providers.base import Provider
+from espctl.providers.concurrency import settle
 from espctl.report.collect import ProviderInput, build_report_data
 from espctl.report.data import ReportData
 from espctl.report.render import render_report
@@ -278,7 +279,7 @@ def report(
             block = config.providers[pid]
             buckets = sorted(block.domains) if isinstance(block, MailgunProvider) else []
             try:
-                live, traffic = await asyncio.gather(
+                live, traffic = await settle(
                     provider.read(desired[pid]),
                     provider.read_traffic(start, end, buckets, tags),
                 )

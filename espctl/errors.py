@@ -11,8 +11,10 @@ meets them and chained with ``from``. The CLI prints ``str(error)`` and exits wi
     ├── ConfigError            the config file is unreadable, malformed or invalid
     ├── ProviderError          an ESP API call failed (provider, method, path, status)
     │   ├── ProviderAuthError      401/403: credentials refused
+    │   │   └── CredentialRejected     401: this credential is wrong (one message per credential)
     │   ├── ProviderRateLimited    429 after every retry
     │   └── ProviderUnavailable    timeout, connection error, 5xx after every retry
+    ├── ProvidersFailed        several providers failed at once (one line each, by provider id)
     ├── PlanError              a plan cannot be made or used
     │   ├── StalePlanError         live state moved since a saved plan was made
     │   ├── BlockedPlanError       the plan changes too much (policy.max_change_ratio)
@@ -93,12 +95,47 @@ class ProviderError(EspctlError):
         # one line: a provider's message cannot add lines to espctl's output (the CLI
         # shows the other control characters escaped the same way)
         self.detail = redact(detail).replace("\n", "\\n")
-        status_text = f"HTTP {status}" if status is not None else "no response"
-        super().__init__(f"{provider}: {method} {path}: {status_text}: {self.detail}")
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        status_text = f"HTTP {self.status}" if self.status is not None else "no response"
+        return f"{self.provider}: {self.method} {self.path}: {status_text}: {self.detail}"
 
 
 class ProviderAuthError(ProviderError):
     """The provider refused the credentials (401/403)."""
+
+
+class CredentialRejected(ProviderAuthError):
+    """The provider rejected a credential itself (HTTP 401), whatever request met it.
+
+    The message names the credential and the variable it came from, never the request,
+    so that the same mistake always gives the same message, although reads run
+    concurrently and any of them may be the first to be refused:
+    ``postmark: the server token was rejected (HTTP 401, ErrorCode 10) — check
+    POSTMARK_SERVER_TOKEN``.
+    """
+
+    def __init__(
+        self,
+        provider: str,
+        method: str,
+        path: str,
+        status: int,
+        detail: str,
+        *,
+        credential: str,
+        check: str,
+    ) -> None:
+        self.credential = credential
+        self.check = check
+        super().__init__(provider, method, path, status, detail)
+
+    def _message(self) -> str:
+        return (
+            f"{self.provider}: the {self.credential} was rejected "
+            f"(HTTP {self.status}, {self.detail}) — check {self.check}"
+        )
 
 
 class ProviderRateLimited(ProviderError):
@@ -107,6 +144,24 @@ class ProviderRateLimited(ProviderError):
 
 class ProviderUnavailable(ProviderError):
     """Timeouts, dropped connections or 5xx answers until the retry budget ran out."""
+
+
+class ProvidersFailed(EspctlError):
+    """More than one provider failed in one command; each error is kept, by provider id."""
+
+    def __init__(self, errors: list[EspctlError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+    def lines(self) -> list[str]:
+        return [line for e in self.errors for line in error_lines(e)]
+
+
+def error_lines(error: EspctlError) -> list[str]:
+    """The lines the CLI prints after ``error: `` (one per provider for ProvidersFailed)."""
+    if isinstance(error, ProvidersFailed):
+        return error.lines()
+    return [str(error)]
 
 
 class PlanError(EspctlError):

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
-from espctl.errors import EspctlError, redact
+from espctl.errors import EspctlError, error_lines, redact
 from espctl.model.text import escape_controls, paint
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,7 +34,8 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except EspctlError as exc:
-            echo(f"error: {exc}", err=True)
+            for line in error_lines(exc):
+                echo(f"error: {line}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from espctl.errors import EspctlError, ProvidersFailed
 from espctl.model.resources import LiveState, Resource
 from espctl.providers.base import Provider
 
@@ -35,13 +36,31 @@ async def read_all(
 
     ticker = asyncio.create_task(progress())
     try:
+        # every provider runs to the end: the errors are then reported one per provider,
+        # in provider-id order, never in the order they happened to arrive
         results = await asyncio.gather(
-            *(providers[pid].read(desired.get(pid, ())) for pid in sorted(providers))
+            *(providers[pid].read(desired.get(pid, ())) for pid in sorted(providers)),
+            return_exceptions=True,
         )
     finally:
         ticker.cancel()
+    raise_in_order(results)
     elapsed = time.perf_counter() - start
     if notify and elapsed > PROGRESS_AFTER:
         sent = f", {requests()} requests" if requests else ""
         notify(f"read live state in {elapsed:.1f}s{sent}")
-    return dict(zip(sorted(providers), results, strict=True))
+    return dict(zip(sorted(providers), results, strict=True))  # type: ignore[arg-type]
+
+
+def raise_in_order(results: Sequence[object]) -> None:
+    """Raise the errors among ``results`` (in their order): one, or all of them at once."""
+    errors: list[EspctlError] = []
+    for result in results:
+        if isinstance(result, EspctlError):
+            errors.append(result)
+        elif isinstance(result, BaseException):
+            raise result  # a bug, a cancellation or an interrupt: not ours to collect
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ProvidersFailed(errors)

@@ -65,6 +65,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from espctl.engine.refresh import raise_in_order
 from espctl.importer.document import (
     MODELINE,
     SCHEMA_REF,
@@ -123,9 +124,12 @@ async def import_providers(
         raise ImportFailed(f"no provider client for: {', '.join(missing)}")
     ordered = sorted(sources, key=lambda s: s.provider_id)
     notify(f"reading live state from {', '.join(s.provider_id for s in ordered)}...")
-    snapshots = await asyncio.gather(
-        *(_read(s.provider_id, providers[s.provider_id], s.block) for s in ordered)
+    results = await asyncio.gather(
+        *(_read(s.provider_id, providers[s.provider_id], s.block) for s in ordered),
+        return_exceptions=True,
     )
+    raise_in_order(results)  # one line per failing provider, in provider-id order
+    snapshots = [r for r in results if not isinstance(r, BaseException)]
     doc = _Doc()
     blocks: dict[str, Any] = {}
     for source, snap in zip(ordered, snapshots, strict=True):

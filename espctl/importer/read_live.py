@@ -7,7 +7,6 @@ of the account's region, for the warnings about what config cannot express.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from espctl.model import mailgun as mg
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import LiveState, Resource
 from espctl.providers.base import Provider
+from espctl.providers.concurrency import settle
 from espctl.providers.mailgun import MailgunApi
 from espctl.providers.postmark import PostmarkApi
 
@@ -32,13 +32,13 @@ async def _read(provider_id: str, provider: Provider, block: Any) -> _Snapshot:
         listing = await provider.read(())
         names = sorted(str(n) for n in listing.facts.get("all_domains") or [])
         wanted = [Resource(provider_id, mg.KIND_DOMAIN, name, {}) for name in names]
-        live, raw = await asyncio.gather(
+        live, raw = await settle(
             provider.read(wanted),
             _mailgun_tracking(provider, names),
         )
         return _Snapshot(live, raw_tracking=raw)
     if isinstance(provider, PostmarkApi):
-        live, settings = await asyncio.gather(provider.read(()), provider.read_settings())
+        live, settings = await settle(provider.read(()), provider.read_settings())
         return _Snapshot(live, raw=settings)
     return _Snapshot(await provider.read(()))
 
@@ -46,5 +46,5 @@ async def _read(provider_id: str, provider: Provider, block: Any) -> _Snapshot:
 async def _mailgun_tracking(provider: Provider, names: Sequence[str]) -> dict[str, dict[str, Any]]:
     if not isinstance(provider, MailgunApi):
         return {}
-    found = await asyncio.gather(*(provider.read_tracking_settings(n) for n in names))
+    found = await settle(*(provider.read_tracking_settings(n) for n in names))
     return dict(zip(names, found, strict=True))

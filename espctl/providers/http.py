@@ -6,6 +6,12 @@ retries with capped exponential backoff and full jitter on 429 (honouring Retry-
 and X-RateLimit-Reset), 5xx and connection errors, for idempotent methods only, and
 translation of every failure into a :class:`~espctl.errors.ProviderError` naming the
 provider, method, path and status, never a credential.
+
+A 401 is about the credential, not the request: the first one a client meets becomes a
+:class:`~espctl.errors.CredentialRejected` naming the credential and its variable, every
+request of that client still in flight is cancelled, and every later one fails at once
+with the same error. So a wrong token gives one message whatever request met it first
+(reads run concurrently), and no further requests are sent with it.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import httpx
 
 from espctl import __version__
 from espctl.errors import (
+    CredentialRejected,
     ProviderAuthError,
     ProviderError,
     ProviderRateLimited,
@@ -49,6 +56,27 @@ class HttpOptions:
     backoff_cap: float = 8.0
     max_retry_after: float = 60.0  # a longer Retry-After is an error, not a silent hang
     parallelism: int = 8
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a client authenticates with, for the message when it is rejected.
+
+    ``label`` is how users know it (``server token``, ``API key``); ``key`` its config
+    key (``server_token``); ``variable`` the environment variable it came from
+    (``Secret.source``), named in the message when known; ``code`` the provider's short
+    reason from a 401 response (``ErrorCode 10``, ``Forbidden``), the same for every path.
+    """
+
+    label: str
+    key: str
+    variable: str | None = None
+    code: Callable[[httpx.Response], str] | None = None
+
+    @property
+    def check(self) -> str:
+        """What the user should look at: the variable, else the config key."""
+        return self.variable or f"`{self.key}`"
 
 
 @dataclass
@@ -97,10 +125,14 @@ class HttpClient:
         options: HttpOptions | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         error_detail: ErrorDetail | None = None,
+        credential: Credential | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
         self.provider = provider
+        self.credential = credential
+        self.rejected: CredentialRejected | None = None
+        self._rejected_event = asyncio.Event()
         self.options = options or HttpOptions()
         self.stats = RequestStats()
         self._error_detail = error_detail or (lambda r: r.text[:200])
@@ -158,11 +190,12 @@ class HttpClient:
             attempt += 1
             try:
                 async with self._semaphore:
+                    if self.rejected is not None:
+                        raise self.rejected
                     self.stats.requests += 1
-                    response = await self._client.request(
+                    response = await self._send_unless_rejected(
                         method, path, params=params, content=content, headers=headers
                     )
-                    await response.aread()
             except httpx.TransportError as exc:  # timeouts included
                 if retry and attempt < self.options.max_attempts:
                     self.stats.retries += 1
@@ -203,10 +236,62 @@ class HttpClient:
                 continue
             raise self._error(method, shown, response, attempt)
 
+    async def _send_unless_rejected(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any,
+        content: bytes | None,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        """Send and read one request, cancelled as soon as the credential is rejected."""
+
+        async def send() -> httpx.Response:
+            response = await self._client.request(
+                method, path, params=params, content=content, headers=headers
+            )
+            await response.aread()
+            return response
+
+        sending = asyncio.ensure_future(send())
+        rejected = asyncio.ensure_future(self._rejected_event.wait())
+        try:
+            await asyncio.wait({sending, rejected}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            rejected.cancel()
+            if not sending.done():
+                sending.cancel()
+                # let the cancelled request unwind (closing its connection) before going on
+                await asyncio.gather(sending, return_exceptions=True)
+        if sending.cancelled():
+            assert self.rejected is not None
+            raise self.rejected
+        return sending.result()
+
+    def _reject(self, method: str, path: str, response: httpx.Response) -> CredentialRejected:
+        """Latch the credential as rejected (the first 401 wins) and wake every request."""
+        if self.rejected is None:
+            assert self.credential is not None
+            code = self.credential.code or self._error_detail
+            self.rejected = CredentialRejected(
+                self.provider,
+                method,
+                path,
+                response.status_code,
+                code(response) or response.reason_phrase,
+                credential=self.credential.label,
+                check=self.credential.check,
+            )
+            self._rejected_event.set()
+        return self.rejected
+
     def _error(
         self, method: str, path: str, response: httpx.Response, attempts: int
     ) -> ProviderError:
         status = response.status_code
+        if status == 401 and self.credential is not None:
+            return self._reject(method, path, response)
         detail = self._error_detail(response) or response.reason_phrase
         if attempts > 1:
             detail += f" (after {attempts} attempts)"

@@ -23,7 +23,8 @@ from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
 from espctl.model.resources import Check, LiveState, Resource
 from espctl.model.traffic import TrafficData
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
-from espctl.providers.http import HttpClient, HttpOptions, Sleep
+from espctl.providers.concurrency import settle
+from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
 from espctl.providers.probe_mailgun import probe_mailgun
 from espctl.providers.traffic_mailgun import read_mailgun_traffic
 
@@ -113,6 +114,9 @@ class MailgunApi:
             options=options,
             transport=transport,
             error_detail=error_detail,
+            # Mailgun's 401 is plain text "Forbidden" (ESP-API.md 2.2), also for a key
+            # sent to the other region's host
+            credential=Credential("API key", "api_key", block.api_key.source),
             sleep=sleep,
         )
 
@@ -126,7 +130,7 @@ class MailgunApi:
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:
         names = sorted({r.key for r in desired if r.kind == mg.KIND_DOMAIN})
-        listing, *per_domain = await asyncio.gather(
+        listing, *per_domain = await settle(
             self._all_domains(), *(self._read_domain(name) for name in names)
         )
         resources: list[Resource] = []
@@ -189,7 +193,7 @@ class MailgunApi:
                     {"exists": False},
                 )
             raise
-        tracking, hooks = await asyncio.gather(
+        tracking, hooks = await settle(
             self.http.get_json(f"/v3/domains/{name}/tracking"),
             self.http.get_json(f"/v3/domains/{name}/webhooks"),
         )

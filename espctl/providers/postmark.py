@@ -21,7 +21,8 @@ from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
 from espctl.model.resources import Check, LiveState, Resource
 from espctl.model.traffic import TrafficData
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
-from espctl.providers.http import HttpClient, HttpOptions, Sleep
+from espctl.providers.concurrency import settle
+from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
 from espctl.providers.postmark_webhooks import TRIGGERS, apply_webhook
 from espctl.providers.probe_postmark import probe_postmark
 from espctl.providers.traffic_postmark import read_postmark_traffic
@@ -47,6 +48,17 @@ def error_detail(response: httpx.Response) -> str:
     if isinstance(body, dict) and "Message" in body:
         return f"ErrorCode {body.get('ErrorCode')}: {body.get('Message')}"
     return response.text[:200]
+
+
+def rejection_code(response: httpx.Response) -> str:
+    """``ErrorCode 10``: the part of a 401 that is the same whatever the request."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:80].strip()
+    if isinstance(body, dict) and "ErrorCode" in body:
+        return f"ErrorCode {body.get('ErrorCode')}"
+    return response.text[:80].strip()
 
 
 def _error_code(exc: ProviderError) -> int | None:
@@ -83,7 +95,7 @@ class PostmarkApi:
         self.block = block
         self.base_url = block.endpoint or DEFAULT_ENDPOINT
 
-        def client(header: str, token: Secret) -> HttpClient:
+        def client(header: str, token: Secret, key: str) -> HttpClient:
             """Server and account endpoints take different token headers (ESP-API 1.1)."""
             return HttpClient(
                 provider_id,
@@ -92,12 +104,13 @@ class PostmarkApi:
                 options=options,
                 transport=transport,
                 error_detail=error_detail,
+                credential=Credential(key.replace("_", " "), key, token.source, rejection_code),
                 sleep=sleep,
             )
 
-        self.server = client("X-Postmark-Server-Token", block.server_token)
+        self.server = client("X-Postmark-Server-Token", block.server_token, "server_token")
         self.account = (
-            client("X-Postmark-Account-Token", block.account_token)
+            client("X-Postmark-Account-Token", block.account_token, "account_token")
             if block.account_token is not None
             else None
         )
@@ -113,7 +126,7 @@ class PostmarkApi:
 
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:
-        server, streams, hooks, checks = await asyncio.gather(
+        server, streams, hooks, checks = await settle(
             self.server.get_json("/server"),
             self.server.get_json(
                 "/message-streams",
@@ -232,7 +245,7 @@ class PostmarkApi:
         address = parse_address(sender)
         if address is None:
             return []
-        signatures, domains = await asyncio.gather(
+        signatures, domains = await settle(
             self._pages(self.account, "/senders", "SenderSignatures"),
             self._pages(self.account, "/domains", "Domains"),
         )
@@ -266,7 +279,7 @@ class PostmarkApi:
         settings espctl cannot express (legacy hook URLs, inbound options, archived
         streams, unsubscribe handling) instead of dropping them silently.
         """
-        server, streams = await asyncio.gather(
+        server, streams = await settle(
             self.server.get_json("/server"),
             self.server.get_json(
                 "/message-streams",

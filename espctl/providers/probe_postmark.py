@@ -8,7 +8,6 @@ Functions of a :class:`~espctl.providers.postmark.PostmarkApi`, which keeps a th
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from espctl.errors import ProviderError
 from espctl.model.common import parse_address
 from espctl.providers.base import ProbeResult
+from espctl.providers.concurrency import settle
 
 if TYPE_CHECKING:
     from espctl.providers.postmark import PostmarkApi
@@ -32,7 +32,7 @@ async def probe_postmark(api: PostmarkApi) -> list[ProbeResult]:
     page), with SPF, DKIM and Return-Path verification per domain and whether the
     default sender is confirmed.
     """
-    server, streams, hooks, account = await asyncio.gather(
+    server, streams, hooks, account = await settle(
         _timed("server token", _probe_server(api)),
         _timed("message streams", _probe_streams(api)),
         _timed("webhooks", _probe_webhooks(api)),
@@ -105,7 +105,7 @@ async def _probe_account(api: PostmarkApi) -> list[ProbeResult]:
         ]
     start = time.perf_counter()
     try:
-        senders, domains = await asyncio.gather(
+        senders, domains = await settle(
             account.get_json("/senders", {"count": ACCOUNT_PAGE, "offset": 0}),
             account.get_json("/domains", {"count": ACCOUNT_PAGE, "offset": 0}),
         )

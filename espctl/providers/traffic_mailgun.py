@@ -8,7 +8,6 @@ rejected, not as bounces.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from espctl.errors import EspctlError
 from espctl.model.events import NormalizedEvent
 from espctl.model.traffic import BounceReasonCount, Counts, TrafficData
+from espctl.providers.concurrency import settle
 from espctl.providers.events_mailgun import parse_mailgun_events_page
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def _dimension(item: dict[str, Any], name: str) -> str | None:
 async def _domain(
     api: MailgunApi, domain: str, start: date, end: date
 ) -> tuple[dict[date, dict[str, int]], dict[str, dict[str, int]]]:
-    by_time, by_tag = await asyncio.gather(
+    by_time, by_tag = await settle(
         _metrics(api, domain, "time", start, end), _metrics(api, domain, "tag", start, end)
     )
     days: dict[date, dict[str, int]] = {}
@@ -156,10 +156,10 @@ async def read_mailgun_traffic(
     api: MailgunApi, start: date, end: date, domains: Sequence[str]
 ) -> TrafficData:
     """Metrics for ``domains`` over [start, end), bounce reasons and recent events."""
-    per_domain, recent, failures = await asyncio.gather(
-        asyncio.gather(*(_domain(api, d, start, end) for d in domains)),
-        asyncio.gather(*(_events(api, d, start, end, {"limit": 50}) for d in domains)),
-        asyncio.gather(
+    per_domain, recent, failures = await settle(
+        settle(*(_domain(api, d, start, end) for d in domains)),
+        settle(*(_events(api, d, start, end, {"limit": 50}) for d in domains)),
+        settle(
             *(
                 _events(api, d, start, end, {"event": "failed", "severity": "permanent"})
                 for d in domains

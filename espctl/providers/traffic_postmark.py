@@ -9,7 +9,6 @@ default to 0.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from espctl.errors import EspctlError
 from espctl.model.events import NormalizedEvent
 from espctl.model.traffic import BounceReasonCount, Counts, TrafficData
+from espctl.providers.concurrency import settle
 from espctl.providers.events_postmark import (
     parse_postmark_bounce,
     parse_postmark_message_events,
@@ -61,7 +61,7 @@ async def _stream_series(
         "todate": (end - timedelta(days=1)).isoformat(),
     }
     names = list(_SERIES)
-    pages = await asyncio.gather(
+    pages = await settle(
         *(api.server.get_json(f"/stats/outbound/{name}", params) for name in names)
     )
     days: dict[date, dict[str, int]] = {}
@@ -125,7 +125,7 @@ async def _bounces(api: PostmarkApi, start: date, end: date) -> tuple[list[Norma
 async def _recent_events(api: PostmarkApi) -> tuple[list[NormalizedEvent], list[float]]:
     page = await api.server.get_json("/messages/outbound", {"count": RECENT_MESSAGES, "offset": 0})
     messages = [m for m in page.get("Messages") or [] if m.get("MessageID")]
-    details = await asyncio.gather(
+    details = await settle(
         *(api.server.get_json(f"/messages/outbound/{m['MessageID']}/details") for m in messages)
     )
     events: list[NormalizedEvent] = []
@@ -154,9 +154,9 @@ async def read_postmark_traffic(
     api: PostmarkApi, start: date, end: date, streams: Sequence[str], tags: Sequence[str]
 ) -> TrafficData:
     """Stats for ``streams`` and ``tags`` over [start, end), bounces and recent events."""
-    series, tag_counts, (bounces, total_bounces), (events, seconds) = await asyncio.gather(
-        asyncio.gather(*(_stream_series(api, s, start, end) for s in streams)),
-        asyncio.gather(*(_tag_totals(api, t, start, end) for t in tags)),
+    series, tag_counts, (bounces, total_bounces), (events, seconds) = await settle(
+        settle(*(_stream_series(api, s, start, end) for s in streams)),
+        settle(*(_tag_totals(api, t, start, end) for t in tags)),
         _bounces(api, start, end),
         _recent_events(api),
     )

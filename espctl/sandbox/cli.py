@@ -1,7 +1,9 @@
-"""``espctl sandbox serve``: the simulator over HTTP on 127.0.0.1 until Ctrl-C."""
+"""``espctl sandbox serve``: the simulator over HTTP on 127.0.0.1 until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
 
 import click
@@ -103,24 +105,38 @@ def serve(
         ),
         faults=FaultPlan(seed=seed, rate=fault_rate, latency_ms=latency_ms, jitter_ms=jitter_ms),
     )
+    stop = _stop_on_sigterm()  # before the address is printed: a client may stop us at once
     try:
         server = SandboxHTTPServer(app, host, port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     base = f"http://{host}:{server.server_port}"
-    click.echo(f"Postmark:    {base}")
-    click.echo(f"Mailgun US:  {base}")
-    click.echo(f"Mailgun EU:  {base}/eu")
-    click.echo(f"postmark server token:  {postmark_server_token}")
-    click.echo(f"postmark account token: {postmark_account_token}")
-    click.echo(f"mailgun api key:        {mailgun_api_key}")
-    click.echo("Press Ctrl-C to stop.", err=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.5)
+    try:  # a Ctrl-C from the first printed line on stops cleanly
+        click.echo(f"Postmark:    {base}")
+        click.echo(f"Mailgun US:  {base}")
+        click.echo(f"Mailgun EU:  {base}/eu")
+        click.echo(f"postmark server token:  {postmark_server_token}")
+        click.echo(f"postmark account token: {postmark_account_token}")
+        click.echo(f"mailgun api key:        {mailgun_api_key}")
+        click.echo("Press Ctrl-C to stop.", err=True)
+        thread.start()
+        while thread.is_alive() and not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
-        click.echo("stopping", err=True)
+        pass
     finally:
+        click.echo("stopping", err=True)
         server.stop()
+
+
+def _stop_on_sigterm() -> threading.Event:
+    """SIGTERM (``kill``, a CI service's stop) stops the server as cleanly as Ctrl-C.
+
+    Needed also because a shell starting ``espctl sandbox serve &`` without job control
+    makes the background process ignore SIGINT, so Ctrl-C alone cannot be relied on.
+    """
+    stop = threading.Event()
+    with contextlib.suppress(ValueError):  # not the main thread (embedded): Ctrl-C only
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    return stop

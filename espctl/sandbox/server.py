@@ -79,6 +79,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             raise ValueError("the sandbox only listens on 127.0.0.1 or localhost")
         self.app = app
         self.stopping = threading.Event()
+        self.started = threading.Event()
         super().__init__((host, port), _Handler)
 
     @property
@@ -92,9 +93,15 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             return
         super().handle_error(request, client_address)
 
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        self.started.set()
+        super().serve_forever(poll_interval)
+
     def stop(self) -> None:
+        """Stop serving and close the socket; safe also before serving started."""
         self.stopping.set()
-        self.shutdown()
+        if self.started.is_set():
+            self.shutdown()  # waits for serve_forever, so only once it has begun
         self.server_close()
 
 

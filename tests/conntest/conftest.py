@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from espctl.sandbox import FaultPlan, SandboxApp, SandboxCredentials, running_server, seed_account
+from espctl.sandbox import SandboxApp, SandboxCredentials, running_server, seed_account
 
 PM_SERVER = "pm-server-tok-SECRET-1a2b"
 PM_ACCOUNT = "pm-account-tok-SECRET-3c4d"
@@ -35,14 +35,6 @@ ENV = {
 def sandbox_url() -> Iterator[str]:
     """The seeded sandbox over HTTP (Mailgun EU at ``<url>/eu``), accepting CREDENTIALS."""
     with running_server(SandboxApp(seed_account(), credentials=CREDENTIALS)) as url:
-        yield url
-
-
-@pytest.fixture
-def slow_sandbox_url() -> Iterator[str]:
-    """A second sandbox that adds 300 ms to every request."""
-    app = SandboxApp(seed_account(), credentials=CREDENTIALS, faults=FaultPlan(latency_ms=300))
-    with running_server(app) as url:
         yield url
 
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.conftest import Served, assert_no_canary, plan_json
+import pytest
+from click.testing import CliRunner
+
+from espctl.cli import main
+from espctl.sandbox import FaultPlan, SandboxApp, running_server, seed_account
+from tests.e2e.conftest import (
+    CREDENTIALS,
+    ENV,
+    Served,
+    assert_no_canary,
+    endpoint_config,
+    plan_json,
+)
 
 # The seeded account's drift from examples/quickstart.yaml, exactly.
 EXPECTED = {
@@ -114,9 +126,36 @@ def test_saved_plan_and_outputs_hold_no_secret(served: Served) -> None:
 def test_wrong_credentials_is_one_readable_error(served: Served) -> None:
     result = served.run("plan", env={"POSTMARK_SERVER_TOKEN": "wrong-token"})
     assert result.exit_code == 1
-    assert "error: postmark: GET /server: HTTP 401" in result.stderr
+    assert result.stderr == (
+        "error: postmark: the server token was rejected (HTTP 401, ErrorCode 10)"
+        " — check POSTMARK_SERVER_TOKEN\n"
+    )
     assert "Traceback" not in result.output
     assert "wrong-token" not in result.output
+
+
+def test_wrong_credentials_give_the_same_message_under_jitter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 plans against a served sandbox with random latency on every request: the
+    same lines every time, one per provider, in provider-id order."""
+    monkeypatch.chdir(tmp_path)
+    wrong = {"POSTMARK_SERVER_TOKEN": "wrong-token", "MAILGUN_API_KEY": "wrong-key"}
+    outputs = set()
+    for seed in range(20):
+        faults = FaultPlan(seed=seed, jitter_ms=25)
+        app = SandboxApp(seed_account(seed=0), credentials=CREDENTIALS, faults=faults)
+        with running_server(app) as base_url:
+            config = tmp_path / "espctl.yaml"
+            config.write_text(endpoint_config(base_url))
+            result = CliRunner(env={**ENV, **wrong}).invoke(main, ["plan", "-c", str(config)])
+        assert result.exit_code == 1
+        outputs.add(result.stderr)
+    assert outputs == {
+        "error: mailgun: the API key was rejected (HTTP 401, Forbidden) — check MAILGUN_API_KEY\n"
+        "error: postmark: the server token was rejected (HTTP 401, ErrorCode 10)"
+        " — check POSTMARK_SERVER_TOKEN\n"
+    }
 
 
 def test_missing_env_var_is_an_error_naming_it(served: Served) -> None:

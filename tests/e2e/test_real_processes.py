@@ -17,9 +17,13 @@ from tests.e2e.conftest import assert_no_canary, endpoint_config
 CANARY_HOOK = "canary-5ecret-hook-pw"
 
 
-@pytest.fixture
-def server() -> Iterator[str]:
-    """`espctl sandbox serve --port 0`, its base URL read from what it prints."""
+def start_serve(sigint: signal.Handlers = signal.SIG_DFL) -> tuple[subprocess.Popen[str], str]:
+    """`espctl sandbox serve --port 0` and its base URL, read from what it prints.
+
+    The child's SIGINT disposition is set explicitly: a test run started from a shell
+    without job control (``pytest &``, some CI wrappers) ignores SIGINT, and children
+    inherit that, so Ctrl-C would otherwise never reach the server.
+    """
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -39,27 +43,41 @@ def server() -> Iterator[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, sigint),  # noqa: PLW1509
     )
     assert proc.stdout is not None
-    base = None
     for _ in range(40):
         line = proc.stdout.readline()
         found = re.search(r"http://127\.0\.0\.1:\d+", line)
         if found:
-            base = found.group(0)
-            break
-    if base is None:
-        proc.kill()
-        pytest.fail("espctl sandbox serve printed no base URL")
+            return proc, found.group(0)
+    proc.kill()
+    pytest.fail("espctl sandbox serve printed no base URL")
+
+
+def stop(proc: subprocess.Popen[str], signum: int) -> int:
+    proc.send_signal(signum)
+    try:
+        return proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    proc, base = start_serve()
     try:
         yield base
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            assert proc.wait(timeout=10) == 0  # Ctrl-C is a clean stop
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+        assert stop(proc, signal.SIGINT) == 0  # Ctrl-C is a clean stop
+
+
+def test_sigterm_is_a_clean_stop_even_when_sigint_is_ignored() -> None:
+    proc, _ = start_serve(sigint=signal.SIG_IGN)  # as `espctl sandbox serve &` in a script
+    assert stop(proc, signal.SIGTERM) == 0
+    assert proc.stdout is not None
+    assert "stopping" in proc.stdout.read()
 
 
 def espctl(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:

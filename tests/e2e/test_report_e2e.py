@@ -174,7 +174,10 @@ def test_report_cli_with_a_failing_provider_still_writes(served: Served) -> None
     )
     assert result.exit_code == 0, result.output
     assert "failed: mailgun" in result.stdout
-    assert "warning: mailgun: GET /v4/domains: HTTP 401: Forbidden" in result.stderr
+    assert (
+        "warning: mailgun: the API key was rejected (HTTP 401, Forbidden) — check MAILGUN_API_KEY"
+        in result.stderr
+    )
     html = Path("r.html").read_text()
     assert "Forbidden" in html
     assert "not-the-sandbox-key" not in html + result.output

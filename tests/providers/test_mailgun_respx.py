@@ -158,7 +158,7 @@ def test_401_forbidden_plain_text() -> None:
     )
     with pytest.raises(ProviderAuthError) as info:
         run(api().read(()))
-    assert str(info.value) == "mg: GET /v4/domains: HTTP 401: Forbidden"
+    assert str(info.value) == "mg: the API key was rejected (HTTP 401, Forbidden) — check `api_key`"
     assert API_KEY not in str(info.value)
 
 

@@ -166,8 +166,9 @@ def test_read_401_422_429_and_timeout() -> None:
     )
     with pytest.raises(ProviderAuthError) as info:
         run(api(account_token=None).server.get_json("/server"))
+    # a 401 is about the token, not the request: the message names no path
     assert str(info.value) == (
-        "pm: GET /server: HTTP 401: ErrorCode 10: Bad or missing Server API token."
+        "pm: the server token was rejected (HTTP 401, ErrorCode 10) — check `server_token`"
     )
     respx.get(f"{PM}/webhooks").mock(
         return_value=httpx.Response(
