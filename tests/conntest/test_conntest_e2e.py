@@ -239,9 +239,7 @@ def test_webhooks_200_500_and_no_answer(
     path = write(config_text(sandbox_url, sandbox_url + "/eu", webhooks=hooks))
     # 3 s: the local receivers answer in milliseconds even on a loaded machine (0.5 s
     # was seen to time out a healthy receiver while two suites shared two cores)
-    result = invoke(
-        "-c", path, "--webhooks", "--allow-private-receivers", "--webhook-timeout", "3"
-    )
+    result = invoke("-c", path, "--webhooks", "--allow-private-receivers", "--webhook-timeout", "3")
     assert result.exit_code == 1
     out = result.stdout
     assert f"PASS webhook ok-hook (postmark Delivery) {ok.url}: HTTP 200 in " in out
