@@ -155,12 +155,12 @@ def test_saved_plan_json_escapes_everything(hostile: Path) -> None:
 # -- error messages ------------------------------------------------------------------------
 @pytest.fixture
 def hostile_api() -> Iterator[str]:
-    """A server that refuses every request with a hostile Postmark-style error body."""
-    body = json.dumps({"ErrorCode": 10, "Message": f"Bad token {HOSTILE}"}).encode()
+    """A server that answers every request 422 with a hostile Postmark-style error body."""
+    body = json.dumps({"ErrorCode": 10, "Message": f"Invalid request {HOSTILE}"}).encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(401)
+            self.send_response(422)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -189,7 +189,7 @@ def test_provider_error_messages_are_escaped(
     )
     result = run(command, "-c", str(config))
     assert result.exit_code == 1
-    assert "GET /server: HTTP 401" in result.output
+    assert "GET /server: HTTP 422" in result.output
     assert_escaped(result.stdout + result.stderr)
 
 
