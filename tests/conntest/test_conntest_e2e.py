@@ -274,13 +274,14 @@ def test_webhooks_json(sandbox_url: str, write: Any, receiver: Any, silent_url: 
     ok, failing = receiver(200), receiver(500)
     hooks = WEBHOOKS.format(ok=ok.url, failing=failing.url, silent=silent_url)
     path = write(config_text(sandbox_url, sandbox_url + "/eu", webhooks=hooks))
+    # 3 s, not less: a healthy local receiver must never time out on a loaded machine
     result = invoke(
         "-c",
         path,
         "--webhooks",
         "--allow-private-receivers",
         "--webhook-timeout",
-        "0.3",
+        "3",
         "--format",
         "json",
     )
@@ -292,7 +293,7 @@ def test_webhooks_json(sandbox_url: str, write: Any, receiver: Any, silent_url: 
     assert hooks_out[("failing-hook", "mailgun")]["status"] == 500
     silent = hooks_out[("silent-hook", "mailgun")]
     assert silent["status"] is None and silent["ok"] is False
-    assert 0.25 <= silent["seconds"] < 2
+    assert silent["seconds"] >= 2.9  # it waited the whole timeout, not less
     assert "did not answer in time" in silent["cause"]
 
 
