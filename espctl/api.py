@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +37,13 @@ from espctl.errors import (
 )
 from espctl.files import read_input, write_atomic
 from espctl.model.mailgun import MailgunProvider
+from espctl.model.resources import LiveState
+from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers.base import Provider
-from espctl.providers.concurrency import settle
 from espctl.report.collect import ProviderInput, build_report_data
 from espctl.report.data import ReportData
 from espctl.report.render import render_report
+from espctl.report.window import since_days
 from espctl.session import (
     SANDBOX_HOOK_PASSWORD,
     Notify,
@@ -257,36 +259,82 @@ class ReportResult:
 def report(
     options: RunOptions,
     *,
-    start: date,
-    end: date,
+    start: date | None = None,
+    end: date | None = None,
     out: str = "report.html",
     now: datetime | None = None,
 ) -> ReportResult:
     """``espctl report``: read every provider's settings and traffic, render one HTML file.
 
-    The window is [start, end) in UTC days. A provider that cannot be read is shown as
-    failed in the report rather than failing the whole command.
+    The window is [start, end) in UTC days; without one, the config's ``report.window``
+    ending today. The previous window of equal length is read too, for comparison.
+    Settings and traffic are read separately, and traffic unit by unit (domain, stream,
+    tag): whatever fails is named in the report and the rest is still shown.
     """
     loaded = load(options)
     config = loaded.config
+    generated = now or datetime.now(UTC)
+    today = generated.date()
+    if start is None or end is None:
+        end = today
+        start = end - timedelta(days=since_days(config.report.window))
+    if start > today:
+        raise EspctlError(
+            f"the report window starts after today ({today.isoformat()}, UTC): "
+            "no provider has data for it yet"
+        )
+    history_start = start - (end - start)
     desired = desired_state(config)
-    tags = sorted(
-        {t for rule in (config.routing.rules if config.routing else ()) for t in rule.email_types}
+    tags = tuple(
+        sorted(
+            {
+                t
+                for rule in (config.routing.rules if config.routing else ())
+                for t in rule.email_types
+            }
+        )
     )
     with providers_for(loaded, options) as providers:
 
         async def one(pid: str, provider: Provider) -> ProviderInput:
             block = config.providers[pid]
-            buckets = sorted(block.domains) if isinstance(block, MailgunProvider) else []
-            try:
-                live, traffic = await settle(
-                    provider.read(desired[pid]),
-                    provider.read_traffic(start, end, buckets, tags),
-                )
-            except EspctlError as exc:
-                options.notify(f"warning: {exc}")
-                return ProviderInput(pid, block.type, error=str(exc))
-            return ProviderInput(pid, block.type, live, traffic)
+            buckets = tuple(sorted(block.domains)) if isinstance(block, MailgunProvider) else ()
+            query = TrafficQuery(start, end, history_start, buckets, tags)
+            live, traffic = await asyncio.gather(
+                provider.read(desired[pid]),
+                provider.read_traffic(query),
+                return_exceptions=True,
+            )
+            errors: dict[str, str] = {}
+            for part, value in (("settings", live), ("traffic", traffic)):
+                if isinstance(value, EspctlError):
+                    errors[part] = str(value).removeprefix(f"{pid}: ")
+                elif isinstance(value, BaseException):
+                    raise value
+            if len(set(errors.values())) == 1 and len(errors) == 2:
+                # one cause (a rejected credential): one line, as for plan and import
+                options.notify(f"warning: {pid}: {errors['settings']}")
+            else:
+                for part, text in errors.items():
+                    options.notify(f"warning: {pid}: {part} not read: {text}")
+            if isinstance(traffic, TrafficData) and traffic.failures:
+                if len(traffic.failures) >= traffic.units:
+                    first = traffic.failures[0].error
+                    options.notify(f"warning: {pid}: traffic not read: {first}")
+                else:
+                    by_unit: dict[str, str] = {}
+                    for failure in traffic.failures:
+                        by_unit.setdefault(failure.unit, failure.error)
+                    for unit, error in by_unit.items():
+                        options.notify(f"warning: {pid}: {unit} not read: {error}")
+            return ProviderInput(
+                pid,
+                block.type,
+                live if isinstance(live, LiveState) else None,
+                traffic if isinstance(traffic, TrafficData) else None,
+                live_error=str(live) if isinstance(live, EspctlError) else None,
+                traffic_error=str(traffic) if isinstance(traffic, EspctlError) else None,
+            )
 
         async def run() -> tuple[list[ProviderInput], Plan | None]:
             try:
@@ -294,14 +342,18 @@ def report(
             finally:
                 await close_all(providers)
             ok = {i.id: i.live for i in inputs if i.live is not None}
+            live_states = {pid: live for pid, live in ok.items() if live is not None}
+            capabilities = {pid: providers[pid].capabilities for pid in ok}
+            wanted = {pid: desired[pid] for pid in ok}
             try:
                 plan_ = make_plan(
-                    {pid: desired[pid] for pid in ok},
-                    {pid: live for pid, live in ok.items() if live is not None},
-                    {pid: providers[pid].capabilities for pid in ok},
+                    wanted,
+                    live_states,
+                    capabilities,
                     config.policy,
                     config_text=loaded.text,
                     config_path=loaded.path,
+                    extra_checks=routing_checks(config, live_states, wanted, capabilities),
                 )
             except PlanError as exc:
                 options.notify(f"warning: drift not shown: {exc}")
@@ -309,7 +361,6 @@ def report(
             return list(inputs), plan_
 
         inputs, plan_ = asyncio.run(run())
-    generated = now or datetime.now(UTC)
     data = build_report_data(
         config=config,
         config_path=loaded.path,
@@ -319,6 +370,7 @@ def report(
         window=(start, end),
         generated_at=generated,
         version=__version__,
+        history_start=history_start,
     )
     html = render_report(data)
     path = Path(out)

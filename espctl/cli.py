@@ -32,6 +32,7 @@ from espctl.commands.test_cmd import test
 from espctl.config import schema_text
 from espctl.engine.plan import Plan
 from espctl.engine.render import render_markdown, summary_line, text_lines
+from espctl.report.window import WindowError, resolve_window
 from espctl.sandbox.cli import sandbox
 
 
@@ -183,35 +184,14 @@ def apply(
     sys.exit(result.exit_code)
 
 
-def _window(since: str | None, start: str | None, end: str | None) -> tuple[date, date]:
-    """[start, end) in UTC days: --since Nd|Nw (ending today) or --from/--to (inclusive)."""
-    today = datetime.now(UTC).date()
-    try:
-        last = date.fromisoformat(end) + timedelta(days=1) if end else today
-        if start:
-            first = date.fromisoformat(start)
-        else:
-            text = (since or "30d").strip().lower()
-            unit = {"d": 1, "w": 7}.get(text[-1:])
-            if unit is None or not text[:-1].isdigit() or int(text[:-1]) < 1:
-                raise click.BadParameter(
-                    "use a number of days or weeks, e.g. 30d or 4w", param_hint="--since"
-                )
-            first = last - timedelta(days=int(text[:-1]) * unit)
-    except ValueError as exc:
-        raise click.BadParameter("dates are YYYY-MM-DD", param_hint="--from/--to") from exc
-    if first >= last:
-        raise click.BadParameter("the window is empty: --from must be on or before --to")
-    return first, last
-
-
 @main.command()
 @config_option
 @click.option(
     "--since",
     default=None,
     metavar="30d",
-    help="Window ending today (UTC), in days or weeks: 7d, 30d, 12w. Default 30d.",
+    help="Window ending today (UTC), in days or weeks: 7d, 30d, 12w. Default: the "
+    "config's report.window, else 30d.",
 )
 @click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD, UTC).")
 @click.option("--to", "end", metavar="DATE", help="Last day, inclusive (default: yesterday).")
@@ -236,21 +216,32 @@ def report(
 ) -> None:
     """Render one self-contained HTML deliverability report comparing the providers.
 
-    Reads stats, bounces and events over one UTC window, plus live settings for the
-    provider cards, webhooks and drift. The file makes no network request and needs no
-    JavaScript. A provider that cannot be read is shown as failed.
+    Reads stats, bounces and events over one UTC window (and the previous window of
+    equal length, for comparison), plus live settings for the provider cards, checks,
+    webhooks and drift. The file makes no network request and needs no JavaScript. A
+    provider, domain or stream that cannot be read is named as failed; the rest is
+    shown. Thresholds and the default window come from the config's `report:` section.
     """
-    if since and (start or end):
-        raise click.UsageError("use either --since or --from/--to")
-    first, last = _window(since, start, end)
+    first: date | None = None
+    last: date | None = None
+    if since or start or end:
+        try:
+            first, last = resolve_window(since, start, end, datetime.now(UTC).date())
+        except WindowError as exc:
+            raise click.BadParameter(str(exc), param_hint=exc.option) from exc
     options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
     result = api.report(options, start=first, end=last, out=out)
-    failed = [p.id for p in result.data.providers if p.status == "failed"]
+    providers = result.data.providers
+    failed = [p.id for p in providers if p.status == "failed"]
+    partial = [p.id for p in providers if p.status == "partial"]
     size = len(result.html.encode()) / 1024
+    shown_start = result.data.window_start.date()
+    shown_end = result.data.window_end.date() - timedelta(days=1)
     echo(
-        f"wrote {result.path} ({size:.0f} KiB; {first} to {last - timedelta(days=1)}, "
-        f"{len(result.data.providers)} providers"
+        f"wrote {result.path} ({size:.0f} KiB; {shown_start} to {shown_end}, "
+        f"{len(providers)} providers"
         + (f"; failed: {', '.join(failed)}" if failed else "")
+        + (f"; partial: {', '.join(partial)}" if partial else "")
         + ")"
     )
 

@@ -87,6 +87,47 @@ class Policy(Frozen):
     )
 
 
+class ThresholdLines(Frozen):
+    """Warning and critical lines of one rate, in percent (0.1 means 0.1 %)."""
+
+    warning: float = Field(gt=0, le=100, description="Warning line, percent.")
+    critical: float = Field(gt=0, le=100, description="Critical line, percent.")
+
+
+class ReportThresholds(Frozen):
+    """The bands the report's verdict uses; each omitted rate keeps espctl's default."""
+
+    delivery: ThresholdLines = Field(
+        default=ThresholdLines(warning=98, critical=95),
+        description="Delivery rate (delivered / sent): warning below `warning`, critical "
+        "below `critical` (default 98 and 95).",
+    )
+    hard_bounce: ThresholdLines = Field(
+        default=ThresholdLines(warning=2, critical=5),
+        description="Hard bounce rate (hard bounces / sent): warning from `warning`, critical "
+        "from `critical` (default 2 and 5).",
+    )
+    complaint: ThresholdLines = Field(
+        default=ThresholdLines(warning=0.1, critical=0.3),
+        description="Spam complaint rate (complaints / delivered): warning from `warning`, "
+        "critical from `critical` (default 0.1 and 0.3, Google's and Yahoo's lines).",
+    )
+
+
+class ReportSettings(Frozen):
+    """Defaults of `espctl report`."""
+
+    window: str = Field(
+        default="30d",
+        pattern=r"^[1-9][0-9]{0,3}[dw]$",
+        description="Default window when neither --since nor --from/--to is given: days or "
+        "weeks ending today (UTC), e.g. 7d, 30d, 12w.",
+    )
+    thresholds: ReportThresholds = Field(
+        default=ReportThresholds(), description="Verdict lines per rate, in percent."
+    )
+
+
 class Config(Frozen):
     """An espctl config file, version 1."""
 
@@ -98,4 +139,7 @@ class Config(Frozen):
     webhooks: dict[str, WebhookSpec] = Field(default_factory=dict, description="Webhooks by name.")
     policy: Policy = Field(
         default=Policy(), description="Unmanaged resources, change limits, protected targets."
+    )
+    report: ReportSettings = Field(
+        default=ReportSettings(), description="Report defaults: window and verdict thresholds."
     )

@@ -92,6 +92,7 @@ class _Checker:
             self.provider(pid, _d(block))
         self.webhooks()
         self.routing()
+        self.report()
         policy = _d(self.doc.data.get("policy"))
         for i, target in enumerate(_l(policy.get("protect"))):
             # A protect entry may name a stream the config does not declare: shielding
@@ -293,6 +294,34 @@ class _Checker:
                     seen[email_type] = (
                         f"rule '{label}'" if isinstance(label, str) else f"routing.rules[{i}]"
                     )
+
+    def report(self) -> None:
+        """Threshold lines must be ordered: a warning comes before the critical line."""
+        thresholds = _d(_d(self.doc.data.get("report")).get("thresholds"))
+        for rate, higher_is_better in (
+            ("delivery", True),
+            ("hard_bounce", False),
+            ("complaint", False),
+        ):
+            lines = _d(thresholds.get(rate))
+            warning, critical = lines.get("warning"), lines.get("critical")
+            numbers = (int, float)
+            if not isinstance(warning, numbers) or not isinstance(critical, numbers):
+                continue  # missing or mistyped: the schema reports it
+            if isinstance(warning, bool) or isinstance(critical, bool):
+                continue
+            if higher_is_better and not warning > critical:
+                self.error(
+                    ("report", "thresholds", rate, "warning"),
+                    f"the {rate} warning line ({warning}) must be above the critical line "
+                    f"({critical}): delivery gets worse as it falls",
+                )
+            elif not higher_is_better and not warning < critical:
+                self.error(
+                    ("report", "thresholds", rate, "warning"),
+                    f"the {rate} warning line ({warning}) must be below the critical line "
+                    f"({critical}): this rate gets worse as it rises",
+                )
 
 
 def semantic_problems(doc: SourceDoc) -> list[Problem]:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Literal, Protocol
 
 from espctl.model.resources import LiveState, Resource
-from espctl.model.traffic import TrafficData
+from espctl.model.traffic import TrafficData, TrafficQuery
 
 Action = Literal["create", "update", "delete"]
 
@@ -99,10 +98,13 @@ class Provider(Protocol):
         """
         ...
 
-    async def read_traffic(
-        self, start: date, end: date, buckets: Sequence[str], tags: Sequence[str]
-    ) -> TrafficData:
-        """Report numbers over [start, end): per bucket (stream or domain) and tag."""
+    async def read_traffic(self, query: TrafficQuery) -> TrafficData:
+        """Report numbers for ``query``: per bucket (stream or domain), tag and sample.
+
+        Reads unit by unit (one domain, stream or tag at a time): a unit that fails is
+        listed in ``TrafficData.failures`` and the rest is returned. Raise only when
+        nothing of this provider can be read (e.g. its stream listing fails).
+        """
         ...
 
     async def probe(self) -> list[ProbeResult]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -21,7 +20,7 @@ from espctl.model import mailgun as mg
 from espctl.model.common import BasicAuth, Secret
 from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
 from espctl.model.resources import Check, LiveState, Resource
-from espctl.model.traffic import TrafficData
+from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.concurrency import settle
 from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
@@ -354,11 +353,9 @@ class MailgunApi:
                     )
 
     # -- report ----------------------------------------------------------------------
-    async def read_traffic(
-        self, start: date, end: date, buckets: Sequence[str], tags: Sequence[str]
-    ) -> TrafficData:
-        """Metrics per domain (``buckets``) by day and by tag; ``tags`` are all read."""
-        return await read_mailgun_traffic(self, start, end, buckets)
+    async def read_traffic(self, query: TrafficQuery) -> TrafficData:
+        """Metrics per domain (``query.buckets``) by day and by tag; every tag is read."""
+        return await read_mailgun_traffic(self, query, query.buckets)
 
     # -- connection test ---------------------------------------------------------------
     async def probe(self) -> list[ProbeResult]:

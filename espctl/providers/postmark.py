@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import httpx
@@ -19,7 +18,7 @@ from espctl.model import postmark as pm
 from espctl.model.common import BasicAuth, Secret, parse_address
 from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
 from espctl.model.resources import Check, LiveState, Resource
-from espctl.model.traffic import TrafficData
+from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.concurrency import settle
 from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
@@ -385,11 +384,9 @@ class PostmarkApi:
         await self._patch_stream(after)
 
     # -- report ----------------------------------------------------------------------
-    async def read_traffic(
-        self, start: date, end: date, buckets: Sequence[str], tags: Sequence[str]
-    ) -> TrafficData:
+    async def read_traffic(self, query: TrafficQuery) -> TrafficData:
         """Outbound stats per stream (all live outbound streams when none are given)."""
-        streams = list(buckets)
+        streams = list(query.buckets)
         if not streams:
             listing = await self.server.get_json("/message-streams")
             streams = sorted(
@@ -397,7 +394,7 @@ class PostmarkApi:
                 for s in listing.get("MessageStreams") or []
                 if s.get("MessageStreamType") != "Inbound" and not s.get("ArchivedAt")
             )
-        return await read_postmark_traffic(self, start, end, streams, tags)
+        return await read_postmark_traffic(self, query, streams)
 
     # -- connection test ---------------------------------------------------------------
     async def probe(self) -> list[ProbeResult]:

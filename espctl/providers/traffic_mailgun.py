@@ -3,22 +3,27 @@
 ``POST /v1/analytics/metrics`` (ESP-API.md 2.9) takes a JSON body; counts come back as
 integers (or null) and rates as strings, so espctl reads counts only and computes its
 own rates. Suppressed messages (Mailgun's ``suppressed_*`` counts) are reported as
-rejected, not as bounces.
+rejected, not as bounces. Every domain is its own unit: a domain that does not exist
+(the events API answers 404) is named as failed and the other domains are still shown.
+
+``GET /v3/{domain}/events`` (ESP-API.md 2.10) gives samples: the latest permanent and
+temporary failures (reasons), the latest events (the delivery log) and accepted and
+delivered events paired by Message-Id (time to deliver). Metrics are UTC days.
 """
 
 from __future__ import annotations
 
 import email.utils
-from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from espctl.errors import EspctlError
-from espctl.model.events import NormalizedEvent
-from espctl.model.traffic import BounceReasonCount, Counts, TrafficData
+from espctl.model.events import EventType, NormalizedEvent
+from espctl.model.traffic import Counts, ReasonSample, TrafficData, TrafficQuery, tally_reasons
 from espctl.providers.concurrency import settle
 from espctl.providers.events_mailgun import parse_mailgun_events_page
+from espctl.providers.traffic_units import Units
 
 if TYPE_CHECKING:
     from espctl.providers.mailgun import MailgunApi
@@ -40,7 +45,12 @@ METRICS = (
 )
 TIME_LIMIT = 1500  # max page for the time dimension
 OTHER_LIMIT = 1000  # max page for other dimensions
-EVENTS_LIMIT = 300
+EVENTS_LIMIT = 300  # the events API's maximum page
+RECENT_EVENTS = 50
+#: accepted/delivered events read for time to deliver, over all domains (pages of 300);
+#: at least one page and at most LATENCY_PAGES pages per domain
+LATENCY_EVENTS = 6000
+LATENCY_PAGES = 4
 
 
 def _rfc2822(day: date) -> str:
@@ -113,14 +123,10 @@ def _dimension(item: dict[str, Any], name: str) -> str | None:
     return None
 
 
-async def _domain(
-    api: MailgunApi, domain: str, start: date, end: date
-) -> tuple[dict[date, dict[str, int]], dict[str, dict[str, int]]]:
-    by_time, by_tag = await settle(
-        _metrics(api, domain, "time", start, end), _metrics(api, domain, "tag", start, end)
-    )
+def _days(items: list[dict[str, Any]], start: date, end: date) -> dict[date, dict[str, int]]:
+    """Time-dimension items as counts per UTC day in [start, end)."""
     days: dict[date, dict[str, int]] = {}
-    for item in by_time:
+    for item in items:
         value = _dimension(item, "time")
         try:
             day = email.utils.parsedate_to_datetime(value or "").astimezone(UTC).date()
@@ -128,76 +134,188 @@ async def _domain(
             continue
         if start <= day < end:
             days[day] = _counts(item.get("metrics") or {})
+    return dict(sorted(days.items()))
+
+
+def _tags(items: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Tag-dimension items as counts per tag."""
     tags = {}
-    for item in by_tag:
+    for item in items:
         tag = _dimension(item, "tag")
         if tag:
             tags[tag] = _counts(item.get("metrics") or {})
-    return dict(sorted(days.items())), tags
+    return tags
 
 
 def _epoch(day: date) -> int:
     return int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
 
 
-async def _events(
-    api: MailgunApi, domain: str, start: date, end: date, params: dict[str, Any]
-) -> list[NormalizedEvent]:
+def _window_params(query: TrafficQuery) -> dict[str, Any]:
     # begin after end: newest first, within the window, in either reading of the API
-    query = {"limit": EVENTS_LIMIT, "begin": _epoch(end), "end": _epoch(start), **params}
-    page = await api.http.get_json(f"/v3/{domain}/events", query)
-    try:
-        return parse_mailgun_events_page(page, provider=api.id, domain=domain)
-    except EspctlError:
-        return []
+    return {"begin": _epoch(query.end), "end": _epoch(query.start)}
+
+
+async def _events(
+    api: MailgunApi, domain: str, query: TrafficQuery, params: dict[str, Any]
+) -> list[NormalizedEvent]:
+    page = await api.http.get_json(
+        f"/v3/{domain}/events", {"limit": EVENTS_LIMIT, **_window_params(query), **params}
+    )
+    return parse_mailgun_events_page(page, provider=api.id, domain=domain)
+
+
+async def _paged_events(
+    api: MailgunApi, domain: str, query: TrafficQuery, params: dict[str, Any], pages: int
+) -> list[NormalizedEvent]:
+    """Up to ``pages`` pages, following ``paging.next`` only on the API's own host."""
+    path = f"/v3/{domain}/events"
+    page = await api.http.get_json(path, {"limit": EVENTS_LIMIT, **_window_params(query), **params})
+    events = parse_mailgun_events_page(page, provider=api.id, domain=domain)
+    base = api.base_url.rstrip("/") + "/"
+    for _ in range(pages - 1):
+        items = page.get("items") if isinstance(page, Mapping) else None
+        paging = page.get("paging") if isinstance(page, Mapping) else None
+        nxt = paging.get("next") if isinstance(paging, Mapping) else None
+        # A paging URL elsewhere would receive our credentials: never follow one.
+        if not items or not isinstance(nxt, str) or not nxt.startswith(base):
+            break
+        page = await api.http.get_json(nxt)
+        events.extend(parse_mailgun_events_page(page, provider=api.id, domain=domain))
+    return events
+
+
+def _delivery_seconds(events: Sequence[NormalizedEvent], query: TrafficQuery) -> list[float]:
+    """accepted -> first delivered, per Message-Id accepted inside the window."""
+    accepted: dict[str, datetime] = {}
+    delivered: dict[str, datetime] = {}
+    for e in events:
+        if not e.message_id:
+            continue
+        if e.event_type is EventType.queued:
+            seen = accepted.get(e.message_id)
+            accepted[e.message_id] = min(seen, e.timestamp) if seen else e.timestamp
+        elif e.event_type is EventType.delivered:
+            seen = delivered.get(e.message_id)
+            delivered[e.message_id] = min(seen, e.timestamp) if seen else e.timestamp
+    return [
+        max(0.0, (delivered[m] - at).total_seconds())
+        for m, at in sorted(accepted.items())
+        if m in delivered and query.start <= at.date() < query.end
+    ]
+
+
+def _window_sum(days: Mapping[date, Counts], query: TrafficQuery, *names: str) -> int:
+    return sum(
+        int(c.get(n, 0)) for d, c in days.items() if query.start <= d < query.end for n in names
+    )
+
+
+@dataclass(frozen=True)
+class _DomainReads:
+    """What was read for one domain (None: that read failed)."""
+
+    by_time: list[dict[str, Any]] | None
+    by_tag: list[dict[str, Any]] | None
+    permanent: list[NormalizedEvent] | None
+    temporary: list[NormalizedEvent] | None
+    recent: list[NormalizedEvent] | None
+    paired: list[NormalizedEvent] | None
 
 
 async def read_mailgun_traffic(
-    api: MailgunApi, start: date, end: date, domains: Sequence[str]
+    api: MailgunApi, query: TrafficQuery, domains: Sequence[str]
 ) -> TrafficData:
-    """Metrics for ``domains`` over [start, end), bounce reasons and recent events."""
-    per_domain, recent, failures = await settle(
-        settle(*(_domain(api, d, start, end) for d in domains)),
-        settle(*(_events(api, d, start, end, {"limit": 50}) for d in domains)),
-        settle(
-            *(
-                _events(api, d, start, end, {"event": "failed", "severity": "permanent"})
-                for d in domains
-            )
-        ),
-    )
-    tags: dict[str, dict[str, int]] = {}
-    first = delivered = 0
+    """Metrics for ``domains`` (daily from ``history_start``), failures, events."""
+    units = Units(api.id)
+    pages = max(1, min(LATENCY_PAGES, LATENCY_EVENTS // (EVENTS_LIMIT * max(len(domains), 1))))
+
+    async def domain_reads(d: str) -> _DomainReads:
+        unit = f"domain {d}"
+        found = await settle(
+            units.read(
+                unit, "daily metrics", _metrics(api, d, "time", query.history_start, query.end)
+            ),
+            units.read(unit, "tag metrics", _metrics(api, d, "tag", query.start, query.end)),
+            units.read(
+                unit,
+                "permanent failures",
+                _events(api, d, query, {"event": "failed", "severity": "permanent"}),
+            ),
+            units.read(
+                unit,
+                "temporary failures",
+                _events(api, d, query, {"event": "failed", "severity": "temporary"}),
+            ),
+            units.read(unit, "recent events", _events(api, d, query, {"limit": RECENT_EVENTS})),
+            units.read(
+                unit,
+                "accepted/delivered events",
+                _paged_events(api, d, query, {"event": "accepted OR delivered"}, pages),
+            ),
+        )
+        return _DomainReads(*found)
+
+    results = await settle(*(domain_reads(d) for d in domains))
     buckets: dict[str, Mapping[date, Counts]] = {}
-    for domain, (days, domain_tags) in zip(domains, per_domain, strict=True):
-        buckets[domain] = days
-        for counts in days.values():
-            first += counts.get("first_attempt", 0)
-            delivered += counts.get("delivered", 0)
-        for tag, counts in domain_tags.items():
+    tags: dict[str, dict[str, int]] = {}
+    permanent: list[NormalizedEvent] = []
+    temporary: list[NormalizedEvent] = []
+    permanent_total = temporary_total = first = delivered = 0
+    recent: list[NormalizedEvent] = []
+    seconds: list[float] = []
+    for domain, reads in zip(domains, results, strict=True):
+        by_time, by_tag, perm, temp = reads.by_time, reads.by_tag, reads.permanent, reads.temporary
+        latest, paired = reads.recent, reads.paired
+        if by_time is not None:
+            days = _days(by_time, query.history_start, query.end)
+            buckets[domain] = days
+            first += _window_sum(days, query, "first_attempt")
+            delivered += _window_sum(days, query, "delivered")
+            if perm is not None:
+                permanent.extend(perm)
+                permanent_total += _window_sum(
+                    days, query, "hard_bounced", "soft_bounced", "rejected"
+                )
+            if temp is not None:
+                temporary.extend(temp)
+                temporary_total += _window_sum(days, query, "deferred")
+        for tag, counts in (_tags(by_tag) if by_tag is not None else {}).items():
             row = tags.setdefault(tag, {})
             for name, value in counts.items():
                 row[name] = row.get(name, 0) + value
-    reasons: Counter[tuple[str, str, int | None]] = Counter()
-    for event in (e for batch in failures for e in batch):
-        reason = event.reject_reason.value if event.reject_reason else event.event_type.value
-        reasons[(reason, event.provider_event_type, event.smtp_code)] += 1
-    events = sorted((e for batch in recent for e in batch), key=lambda e: e.timestamp)
+        recent.extend(latest or ())
+        seconds.extend(_delivery_seconds(paired or (), query))
+    detail = f"latest {EVENTS_LIMIT} per domain from /v3/{{domain}}/events"
+    samples = (
+        ReasonSample(
+            "permanent", len(permanent), permanent_total, tally_reasons(permanent), detail
+        ),
+        ReasonSample(
+            "temporary", len(temporary), temporary_total, tally_reasons(temporary), detail
+        ),
+    )
+    tags_ok = not any(f.what == "tag metrics" for f in units.failures)
     return TrafficData(
         buckets=buckets,
         tags={t: {k: v for k, v in c.items() if k != "first_attempt"} for t, c in tags.items()},
-        bounce_reasons=tuple(
-            BounceReasonCount(r, p, code, n) for (r, p, code), n in reasons.most_common(10)
-        ),
-        events=tuple(events[-50:]),
+        tags_complete=tags_ok,
+        reason_samples=samples,
+        events=tuple(sorted(recent, key=lambda e: e.timestamp)[-RECENT_EVENTS:]),
         first_attempt=(first, delivered) if delivered else None,
+        delivery_seconds=tuple(seconds),
+        latency_source=(
+            "accepted to first delivered event per Message-Id, latest "
+            f"{pages * EVENTS_LIMIT} accepted/delivered events per domain (events API)"
+        ),
         sources=(
             ("metrics API", f"/v1/analytics/metrics by day and tag for {len(domains)} domains"),
             (
                 "events API",
-                "/v3/{domain}/events: recent events and permanent failures "
-                f"(up to {EVENTS_LIMIT} per domain)",
+                "/v3/{domain}/events: failures, recent events, accepted/delivered pairs",
             ),
         ),
         notes=("Mailgun metrics are bucketed by UTC day.",),
+        failures=tuple(units.failures),
+        units=units.count,
     )

@@ -1,34 +1,55 @@
-"""Postmark traffic for the report: outbound stats per stream and tag, bounces, events.
+"""Postmark traffic for the report: stats per stream and tag, bounce samples, events.
 
 Postmark's stats endpoints (ESP-API.md 1.11) give daily arrays per stream: sends,
 bounces (hard, soft, transient), spam complaints, unique opens and clicks. Postmark
 reports no per-day delivered count: delivered is sent minus hard and soft bounces, and
 transient bounces count as deferred. Days with no data, and zero keys, are absent and
-default to 0.
+default to 0. Day buckets are US Eastern; :mod:`.traffic_postmark_days` moves them
+onto UTC days.
+
+Every read names its stream: ``/bounces`` and ``/messages/outbound`` without
+``messagestream`` cover only the default transactional stream (``outbound``), so a
+broadcast stream's bounces and messages would silently be missing. Whether the stats
+endpoints behave the same is UNCONFIRMED; they are read per stream too, which is
+correct either way.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from espctl.errors import EspctlError
-from espctl.model.events import NormalizedEvent
-from espctl.model.traffic import BounceReasonCount, Counts, TrafficData
+from espctl.model.events import EventType, NormalizedEvent
+from espctl.model.traffic import (
+    Counts,
+    FailureKind,
+    ReasonSample,
+    TrafficData,
+    TrafficQuery,
+    tally_reasons,
+)
 from espctl.providers.concurrency import settle
 from espctl.providers.events_postmark import (
     parse_postmark_bounce,
     parse_postmark_message_events,
     parse_postmark_timestamp,
 )
+from espctl.providers.traffic_postmark_days import DaySplit, measure_split, rebucket
+from espctl.providers.traffic_units import Units
 
 if TYPE_CHECKING:
     from espctl.providers.postmark import PostmarkApi
 
-RECENT_MESSAGES = 20  # message details read for the delivery log and time to deliver
-BOUNCE_PAGE = 500
+RECENT_MESSAGES = 20  # per stream: message details read for the log and time to deliver
+BOUNCE_PAGE = 500  # Postmark's maximum page; the latest 500 of each type and stream
+#: bounce Type -> failure kind of the reason samples
+SAMPLED_TYPES: dict[str, FailureKind] = {
+    "HardBounce": "permanent",
+    "SoftBounce": "permanent",
+    "Transient": "temporary",
+}
 
 # stats sub-report -> (day key -> counter)
 _SERIES: dict[str, dict[str, str]] = {
@@ -44,22 +65,21 @@ _SERIES: dict[str, dict[str, str]] = {
 }
 
 NOTE = (
-    "Postmark buckets its daily stats by its own calendar day (US Eastern time); espctl "
-    "requests whole days with fromdate/todate and files each Postmark day under the UTC "
-    "day of the same date, so a Postmark day can be offset by up to 5 hours from a UTC "
-    "day. Postmark reports no daily delivered count: delivered = sent - hard - soft "
-    "bounces; transient bounces count as deferred; unsubscribes are not in its stats."
+    "Postmark reports no daily delivered count: delivered = sent - hard - soft bounces; "
+    "transient bounces count as deferred; unsubscribes are not in its stats."
 )
 
 
-async def _stream_series(
+def _dates(start: date, end: date) -> dict[str, str]:
+    """``fromdate``/``todate`` (inclusive Eastern dates) for the days [start, end)."""
+    return {"fromdate": start.isoformat(), "todate": (end - timedelta(days=1)).isoformat()}
+
+
+async def _eastern_series(
     api: PostmarkApi, stream: str, start: date, end: date
 ) -> dict[date, dict[str, int]]:
-    params = {
-        "messagestream": stream,
-        "fromdate": start.isoformat(),
-        "todate": (end - timedelta(days=1)).isoformat(),
-    }
+    """Counts per Eastern day in [start, end), as the stats API buckets them."""
+    params = {"messagestream": stream, **_dates(start, end)}
     names = list(_SERIES)
     pages = await settle(
         *(api.server.get_json(f"/stats/outbound/{name}", params) for name in names)
@@ -76,20 +96,33 @@ async def _stream_series(
             counts = days.setdefault(day, {})
             for key, counter in _SERIES[name].items():
                 counts[counter] = counts.get(counter, 0) + int(row.get(key) or 0)
-    for counts in days.values():
-        hard, soft = counts.get("hard_bounced", 0), counts.get("soft_bounced", 0)
-        counts["delivered"] = max(0, counts.get("sent", 0) - hard - soft)
     return dict(sorted(days.items()))
 
 
-async def _tag_totals(api: PostmarkApi, tag: str, start: date, end: date) -> Counts:
+async def _stream_days(
+    api: PostmarkApi, stream: str, query: TrafficQuery, today: date
+) -> tuple[dict[date, dict[str, int]], DaySplit]:
+    """UTC-day counts of one stream from ``history_start`` to ``end``."""
+    # UTC day D starts on Eastern day D-1 (its last 4-5 hours): read one day earlier.
+    first = query.history_start - timedelta(days=1)
+    eastern = await _eastern_series(api, stream, first, query.end)
+    sending = [d for d, c in eastern.items() if c.get("sent")]
+    split = await measure_split(api, stream, sending, today)
+    days = {
+        d: counts
+        for d, counts in rebucket(eastern, split.shares).items()
+        if query.history_start <= d < query.end
+    }
+    for counts in days.values():
+        hard, soft = counts.get("hard_bounced", 0), counts.get("soft_bounced", 0)
+        counts["delivered"] = max(0, counts.get("sent", 0) - hard - soft)
+    return days, split
+
+
+async def _tag_totals(api: PostmarkApi, stream: str, tag: str, query: TrafficQuery) -> Counts:
     page = await api.server.get_json(
         "/stats/outbound",
-        {
-            "tag": tag,
-            "fromdate": start.isoformat(),
-            "todate": (end - timedelta(days=1)).isoformat(),
-        },
+        {"messagestream": stream, "tag": tag, **_dates(query.start, query.end)},
     )
     sent = int(page.get("Sent") or 0)
     bounced = int(page.get("Bounced") or 0)
@@ -103,14 +136,22 @@ async def _tag_totals(api: PostmarkApi, tag: str, start: date, end: date) -> Cou
     }
 
 
-async def _bounces(api: PostmarkApi, start: date, end: date) -> tuple[list[NormalizedEvent], int]:
+def _in_window(event: NormalizedEvent, query: TrafficQuery) -> bool:
+    return query.start <= event.timestamp.date() < query.end
+
+
+async def _bounces(
+    api: PostmarkApi, stream: str, kind: str, query: TrafficQuery
+) -> tuple[list[NormalizedEvent], int]:
+    """The latest bounces of one type on one stream, and how many there were."""
     page = await api.server.get_json(
         "/bounces",
         {
             "count": BOUNCE_PAGE,
             "offset": 0,
-            "fromdate": start.isoformat(),
-            "todate": (end - timedelta(days=1)).isoformat(),
+            "type": kind,
+            "messagestream": stream,
+            **_dates(query.start, query.end),
         },
     )
     events = []
@@ -122,9 +163,21 @@ async def _bounces(api: PostmarkApi, start: date, end: date) -> tuple[list[Norma
     return events, int(page.get("TotalCount") or len(events))
 
 
-async def _recent_events(api: PostmarkApi) -> tuple[list[NormalizedEvent], list[float]]:
-    page = await api.server.get_json("/messages/outbound", {"count": RECENT_MESSAGES, "offset": 0})
+async def _recent(
+    api: PostmarkApi, stream: str, query: TrafficQuery
+) -> tuple[list[NormalizedEvent], list[float], set[str]]:
+    """Events and delivery times of the latest messages of one stream, and their tags."""
+    page = await api.server.get_json(
+        "/messages/outbound",
+        {
+            "count": RECENT_MESSAGES,
+            "offset": 0,
+            "messagestream": stream,
+            **_dates(query.start, query.end),
+        },
+    )
     messages = [m for m in page.get("Messages") or [] if m.get("MessageID")]
+    tags = {str(m["Tag"]) for m in messages if m.get("Tag")}
     details = await settle(
         *(api.server.get_json(f"/messages/outbound/{m['MessageID']}/details") for m in messages)
     )
@@ -135,12 +188,12 @@ async def _recent_events(api: PostmarkApi) -> tuple[list[NormalizedEvent], list[
             parsed = parse_postmark_message_events(detail, provider=api.id)
         except EspctlError:
             continue
-        events.extend(parsed)
+        events.extend(e for e in parsed if _in_window(e, query))
         received = _time(detail.get("ReceivedAt"))
-        delivered = [e.timestamp for e in parsed if e.event_type.value == "delivered"]
-        if received and delivered:
+        delivered = [e.timestamp for e in parsed if e.event_type is EventType.delivered]
+        if received and delivered and query.start <= received.date() < query.end:
             seconds.append(max(0.0, (min(delivered) - received).total_seconds()))
-    return events, seconds
+    return events, seconds, tags
 
 
 def _time(value: Any) -> datetime | None:
@@ -150,39 +203,123 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
-async def read_postmark_traffic(
-    api: PostmarkApi, start: date, end: date, streams: Sequence[str], tags: Sequence[str]
-) -> TrafficData:
-    """Stats for ``streams`` and ``tags`` over [start, end), bounces and recent events."""
-    series, tag_counts, (bounces, total_bounces), (events, seconds) = await settle(
-        settle(*(_stream_series(api, s, start, end) for s in streams)),
-        settle(*(_tag_totals(api, t, start, end) for t in tags)),
-        _bounces(api, start, end),
-        _recent_events(api),
+def _samples(
+    found: dict[str, list[tuple[list[NormalizedEvent], int] | None]],
+) -> tuple[ReasonSample, ...]:
+    out = []
+    kinds: tuple[FailureKind, ...] = ("permanent", "temporary")
+    for kind in kinds:
+        batches = [b for t, bs in found.items() if SAMPLED_TYPES[t] == kind for b in bs if b]
+        events = [e for batch, _ in batches for e in batch]
+        types = [t for t in SAMPLED_TYPES if SAMPLED_TYPES[t] == kind]
+        out.append(
+            ReasonSample(
+                kind,
+                sampled=len(events),
+                total=sum(total for _, total in batches),
+                reasons=tally_reasons(events),
+                detail=f"latest {BOUNCE_PAGE} per stream and type ({', '.join(types)}) "
+                "from /bounces",
+            )
+        )
+    return tuple(out)
+
+
+def _split_note(splits: dict[str, DaySplit]) -> str:
+    moved = sum(len(s.shares) for s in splits.values())
+    kept = sum(len(s.unmeasured) for s in splits.values())
+    text = (
+        "Postmark buckets its stats by US Eastern day. espctl moved the part of each "
+        "Eastern day that falls on the next UTC day (after 19:00/20:00 Eastern) onto that "
+        "day, in the share of the day's messages sent then, counted per stream with the "
+        f"Messages API ({moved} stream-days measured). Bounces, complaints, opens and "
+        "clicks move with the same share."
     )
-    reasons: Counter[tuple[str, str, int | None]] = Counter()
-    for event in bounces:
-        reason = event.reject_reason.value if event.reject_reason else event.event_type.value
-        reasons[(reason, event.provider_event_type, event.smtp_code)] += 1
-    sources = [
-        ("stats API", f"/stats/outbound per stream ({len(streams)}) and tag ({len(tags)})"),
-        ("bounces API", f"/bounces: {len(bounces)} of {total_bounces} bounces in the window"),
-        ("messages API", f"details of the latest {RECENT_MESSAGES} outbound messages"),
-    ]
+    if kept:
+        text += (
+            f" {kept} stream-days could not be measured (older than the message retention "
+            "or not readable) and stay on their own date, up to 5 hours off."
+        )
+    errors = [e for s in splits.values() for e in s.errors]
+    if errors:
+        text += " Not measured: " + "; ".join(errors)
+    return text
+
+
+async def read_postmark_traffic(
+    api: PostmarkApi, query: TrafficQuery, streams: Sequence[str], today: date | None = None
+) -> TrafficData:
+    """Stats for ``streams`` (daily from ``history_start``) and tags, bounces, events."""
+    units = Units(api.id)
+    today = today or datetime.now(UTC).date()
+    series, bounce_pages, recent = await settle(
+        settle(
+            *(
+                units.read(f"stream {s}", "daily stats", _stream_days(api, s, query, today))
+                for s in streams
+            )
+        ),
+        settle(
+            *(
+                units.read(f"stream {s}", f"{t} bounces", _bounces(api, s, t, query))
+                for t in SAMPLED_TYPES
+                for s in streams
+            )
+        ),
+        settle(
+            *(units.read(f"stream {s}", "recent messages", _recent(api, s, query)) for s in streams)
+        ),
+    )
+    by_type: dict[str, list[tuple[list[NormalizedEvent], int] | None]] = {
+        t: list(bounce_pages[i * len(streams) : (i + 1) * len(streams)])
+        for i, t in enumerate(SAMPLED_TYPES)
+    }
+    bounces = [e for pages in by_type.values() for page in pages if page for e in page[0]]
+    events = [e for item in recent if item for e in item[0]]
+    seconds = [s for item in recent if item for s in item[1]]
+    # Postmark cannot list tags: ask for the rules' tags and every tag seen in samples.
+    seen = {t for e in bounces for t in e.tags} | {t for item in recent if item for t in item[2]}
+    tags = sorted(set(query.tags) | seen)
+    tag_rows = await settle(
+        *(
+            units.read(f"tag {t}", f"totals on stream {s}", _tag_totals(api, s, t, query))
+            for t in tags
+            for s in streams
+        )
+    )
+    totals: dict[str, dict[str, int]] = {}
+    unread: list[str] = []
+    for i, tag in enumerate(tags):
+        rows = tag_rows[i * len(streams) : (i + 1) * len(streams)]
+        if any(r is None for r in rows):
+            unread.append(tag)
+            continue
+        row = totals.setdefault(tag, {})
+        for counts in rows:
+            for name, value in (counts or {}).items():
+                row[name] = row.get(name, 0) + value
+    buckets = {s: item[0] for s, item in zip(streams, series, strict=True) if item}
+    splits = {s: item[1] for s, item in zip(streams, series, strict=True) if item}
+    sample_events = sorted(bounces, key=lambda e: e.timestamp)[-50:]
     return TrafficData(
-        buckets=dict(zip(streams, series, strict=True)),
-        tags={t: c for t, c in zip(tags, tag_counts, strict=True) if c.get("sent")},
-        bounce_reasons=tuple(
-            BounceReasonCount(r, p, code, n) for (r, p, code), n in reasons.most_common(10)
-        ),
-        events=tuple(sorted(events + bounces[:50], key=lambda e: e.timestamp)),
+        buckets=buckets,
+        tags={t: c for t, c in totals.items() if c.get("sent")},
+        tags_complete=False,
+        unread_tags=tuple(unread),
+        reason_samples=_samples(by_type),
+        events=tuple(sorted(events + sample_events, key=lambda e: e.timestamp)),
         delivery_seconds=tuple(seconds),
-        unmeasured=("unsubscribed",),
-        sources=tuple(sources),
-        notes=(NOTE,)
-        + (
-            (f"Top bounce reasons come from the latest {len(bounces)} of {total_bounces} bounces.",)
-            if total_bounces > len(bounces)
-            else ()
+        latency_source=(
+            f"submitted (ReceivedAt) to first Delivered event of the latest {RECENT_MESSAGES} "
+            "messages per stream (Messages API)"
         ),
+        unmeasured=("unsubscribed",),
+        sources=(
+            ("stats API", f"/stats/outbound per stream ({len(streams)}) and tag ({len(tags)})"),
+            ("bounces API", "/bounces: latest per stream and type"),
+            ("messages API", f"latest {RECENT_MESSAGES} messages per stream; day splits"),
+        ),
+        notes=(NOTE, _split_note(splits)),
+        failures=tuple(units.failures),
+        units=units.count,
     )

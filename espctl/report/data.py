@@ -8,14 +8,19 @@ them. Webhook URLs must already have credentials masked (the renderer masks agai
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from espctl.model.events import NormalizedEvent
+from espctl.model.traffic import BounceReasonCount, ReasonSample, TrafficFailure
+from espctl.report.metrics import DEFAULT_THRESHOLDS, Thresholds, quantile_rule
 
-ProviderStatus = Literal["connected", "failed"]
+#: connected: everything read; partial: some units failed (named); failed: nothing read
+ProviderStatus = Literal["connected", "partial", "failed"]
+#: a row of the top bounce/reject reasons (kept under the report's name)
+BounceReason = BounceReasonCount
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +88,12 @@ def astuple_fast(c: Counters) -> tuple[int, ...]:
 
 @dataclass(frozen=True, slots=True)
 class DailyCounts:
-    """Counters of one UTC day."""
+    """Counters of one UTC day. ``measured`` is False for a day the provider reported
+    nothing for (before its data starts, after it ends, in the future): a gap, not 0."""
 
     day: date
     counts: Counters
+    measured: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,24 +169,93 @@ class DriftRow:
     actual: str
 
 
-@dataclass(frozen=True, slots=True)
-class BounceReason:
-    """One row of the top bounce/reject reasons."""
-
-    reason: str  # normalized reject_reason or a short description
-    provider_type: str  # raw provider type, e.g. "Bounce/HardBounce", "failed/permanent"
-    smtp_code: int | None
-    count: int
+#: the quantiles of time to deliver, each shown only when its sample is big enough
+LATENCY_QUANTILES: tuple[float, ...] = (0.10, 0.25, 0.50, 0.75, 0.90, 0.99)
 
 
 @dataclass(frozen=True, slots=True)
 class Latency:
-    """Time to deliver (seconds), as percentiles over ``samples`` delivered messages."""
+    """Time to deliver (seconds) over ``samples`` delivered messages.
+
+    ``quantiles`` pairs each of :data:`LATENCY_QUANTILES` with its value, or ``None``
+    when ``samples`` is too small for it (:func:`espctl.report.metrics.quantile_rule`).
+    """
 
     samples: int
-    p50: float | None = None
-    p90: float | None = None
-    p99: float | None = None
+    quantiles: tuple[tuple[float, float | None], ...] = ()
+    source: str = ""
+
+    def at(self, q: float) -> float | None:
+        """The ``q`` quantile, or None (not computed, or not enough samples)."""
+        return next((v for k, v in self.quantiles if abs(k - q) < 1e-9), None)
+
+    @property
+    def p50(self) -> float | None:
+        return self.at(0.50)
+
+    @property
+    def p90(self) -> float | None:
+        return self.at(0.90)
+
+    @property
+    def p99(self) -> float | None:
+        return self.at(0.99)
+
+    @staticmethod
+    def of(seconds: Iterable[float], source: str = "") -> Latency | None:
+        """Quantiles of ``seconds`` (linear interpolation); None when there are none."""
+        ordered = sorted(seconds)
+        if not ordered:
+            return None
+        n = len(ordered)
+        values: list[tuple[float, float | None]] = []
+        for q in LATENCY_QUANTILES:
+            if n < quantile_rule(q):
+                values.append((q, None))
+                continue
+            pos = (n - 1) * q
+            lo = int(pos)
+            hi = min(lo + 1, n - 1)
+            values.append((q, ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)))
+        return Latency(n, tuple(values), source)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Which days of a window a provider reported data for.
+
+    Days between the first and the last day with any reported activity count as
+    measured (a zero there is a real zero); days outside that span are gaps.
+    """
+
+    days: int  # days in the window
+    measured: int  # days with data
+    first: date | None = None
+    last: date | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.measured == self.days
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousWindow:
+    """The window of equal length just before the report window, for comparison."""
+
+    start: date
+    end: date  # exclusive (= the report window's first day)
+    totals: Counters
+    coverage: Coverage
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInfo:
+    """A plan check about one provider (a failed one is part of the verdict)."""
+
+    name: str  # e.g. "domain", "routing_target", "default_sender"
+    subject: str
+    ok: bool
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +273,12 @@ class ProviderReport:
 
     id: str
     type: str  # "postmark" | "mailgun"
+    bucket_label: str = "stream"  # what ``streams`` are: "stream" or "domain"
     status: ProviderStatus = "connected"
     status_message: str = ""
+    live_read: bool = True  # settings (tracking, webhooks, drift, checks) were read
+    failures: tuple[TrafficFailure, ...] = ()  # units that could not be read
+    units: int = 0  # units read in all (failed ones included)
     account: AccountInfo = field(default_factory=AccountInfo)
     tracking: TrackingInfo = field(default_factory=TrackingInfo)
     webhook_count: int = 0
@@ -206,18 +286,34 @@ class ProviderReport:
     drift: tuple[DriftRow, ...] = ()
     daily: tuple[DailyCounts, ...] = ()
     tags: tuple[TagCounts, ...] = ()
+    #: True when ``tags`` lists every tag the provider saw (Mailgun), False when only
+    #: the tags espctl asked about are known (Postmark cannot list tags)
+    tags_complete: bool = True
+    unread_tags: tuple[str, ...] = ()
     streams: tuple[StreamSeries, ...] = ()
-    bounce_reasons: tuple[BounceReason, ...] = ()
+    reason_samples: tuple[ReasonSample, ...] = ()
     latency: Latency | None = None
     first_attempt: tuple[int, int] | None = None  # (delivered on 1st attempt, delivered)
     sources: tuple[SourceInfo, ...] = ()
     #: counters this provider's APIs do not report (shown as such, never as 0 %)
     unmeasured: tuple[str, ...] = ()
+    coverage: Coverage | None = None
+    previous: PreviousWindow | None = None
+    checks: tuple[CheckInfo, ...] = ()
 
     @property
     def totals(self) -> Counters:
         """Window totals from the daily series."""
         return Counters.total(d.counts for d in self.daily)
+
+    @property
+    def measured(self) -> bool:
+        """Whether any number of this provider was read (not failed)."""
+        return self.status != "failed"
+
+    @property
+    def failed_checks(self) -> tuple[CheckInfo, ...]:
+        return tuple(c for c in self.checks if not c.ok)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +374,11 @@ class ReportData:
     #: collector-written notes for the methodology (e.g. how Postmark's US-Eastern day
     #: buckets were re-bucketed or offset into UTC days)
     data_notes: tuple[str, ...] = ()
+    #: statements the reader must see first (days without data, future days, ...)
+    notices: tuple[str, ...] = ()
+    #: warning/critical lines per metric key (``report.thresholds`` in the config)
+    thresholds: Mapping[str, Thresholds] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    previous_window: tuple[date, date] | None = None  # [start, end) of the comparison
 
     def __post_init__(self) -> None:
         for name in ("window_start", "window_end", "generated_at"):

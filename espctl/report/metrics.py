@@ -155,6 +155,7 @@ class Band(StrEnum):
     critical = "critical"
     insufficient = "insufficient"
     no_data = "no_data"
+    not_measured = "not_measured"
 
 
 BAND_LABELS: dict[Band, str] = {
@@ -163,6 +164,16 @@ BAND_LABELS: dict[Band, str] = {
     Band.critical: "Critical",
     Band.insufficient: "Not enough data",
     Band.no_data: "No data",
+    Band.not_measured: "Not measured",
+}
+#: the shape beside each band's word (never colour alone)
+BAND_SHAPES: dict[Band, str] = {
+    Band.ok: "\u25cf",
+    Band.warning: "\u25b2",
+    Band.critical: "\u25a0",
+    Band.insufficient: "\u25c7",
+    Band.no_data: "\u2013",
+    Band.not_measured: "?",
 }
 
 
@@ -194,10 +205,16 @@ class Thresholds:
 
 
 #: espctl defaults (ANALYTICS §2.2): Google/Yahoo complaint lines; hard-bounce bands
-#: derived from SES enforcement; delivery bands are espctl's own choice.
+#: derived from SES enforcement; delivery bands are espctl's own choice. The config's
+#: ``report.thresholds`` replaces them.
 COMPLAINT = Thresholds(0.001, 0.003)
 HARD_BOUNCE = Thresholds(0.02, 0.05)
 DELIVERY = Thresholds(0.98, 0.95, higher_is_better=True)
+DEFAULT_THRESHOLDS: dict[str, Thresholds] = {
+    "delivery": DELIVERY,
+    "hard_bounce": HARD_BOUNCE,
+    "complaint": COMPLAINT,
+}
 
 
 def band(r: Rate, thresholds: Thresholds) -> Band:
@@ -236,6 +253,44 @@ def format_interval(interval: Interval | None) -> str:
     if interval is None:
         return "—"
     return f"{format_percent(interval.low)}\u2013{format_percent(interval.high)}"
+
+
+def format_line(value: float) -> str:
+    """A threshold as the shortest exact percentage: 0.001 -> ``0.1%``, 0.98 -> ``98%``."""
+    text = f"{value * 100:.4f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def format_pp(value: float | None, *, plus: bool = False) -> str:
+    """A difference of two proportions in percentage points: ``+0.42 pp``, ``-1.3 pp``.
+
+    A typographic minus (U+2212) for negatives; an em dash for None.
+    """
+    if value is None:
+        return "\u2014"
+    pts = abs(value) * 100
+    digits = 3 if pts < 0.1 else (2 if pts < 10 else 1)
+    sign = "\u2212" if value < 0 and round(pts, digits) else ("+" if plus else "")
+    return f"{sign}{pts:.{digits}f} pp"
+
+
+def format_pp_interval(interval: Interval | None) -> str:
+    """``"+0.12 to +0.71 pp"`` (the unit once, at the end), or an em dash."""
+    if interval is None:
+        return "\u2014"
+    low = format_pp(interval.low, plus=True).removesuffix(" pp")
+    return f"{low} to {format_pp(interval.high, plus=True)}"
+
+
+def quantile_rule(q: float) -> int:
+    """The fewest samples for which quantile ``q`` (0..1) is shown: at least 10 samples
+    must lie beyond it on its shorter side, n * min(q, 1 - q) >= 10. That is 20 for the
+    median, 40 for p25/p75, 100 for p10/p90 and 1,000 for p99.
+    """
+    tail = min(q, 1 - q)
+    if tail <= 0:
+        raise ValueError("q must be strictly between 0 and 1")
+    return math.ceil(round(10 / tail, 6))
 
 
 def percentile(values: list[float], q: float) -> float | None:

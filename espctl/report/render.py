@@ -21,6 +21,7 @@ from espctl.report.charts import (
     OUTCOME_DEFS,
     SERIES,
     Segment,
+    box_plot,
     ci_bars,
     line_panel,
     stacked_bars,
@@ -28,11 +29,13 @@ from espctl.report.charts import (
 from espctl.report.data import COUNTER_NAMES, Counters, ProviderReport, ReportData
 from espctl.report.metrics import (
     BAND_LABELS,
+    BAND_SHAPES,
     METRICS,
     METRICS_BY_KEY,
     Band,
     format_percent,
 )
+from espctl.report.view_routing import duplicate_deliveries, routing_view
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
 
@@ -51,6 +54,7 @@ def _environment() -> jinja2.Environment:
     env.filters["secs"] = view.fmt_seconds
     env.filters["mask"] = view.mask_recipient
     env.globals["BAND_LABELS"] = BAND_LABELS
+    env.globals["BAND_SHAPES"] = BAND_SHAPES
     env.globals["Band"] = Band
     return env
 
@@ -68,8 +72,11 @@ def _day_rate(counts: Counters, key: str) -> float | None:
 
 
 def _trends(data: ReportData) -> list[dict[str, Any]]:
-    """Small multiples: one row per metric, one panel per provider, shared y scale."""
-    live = [p for p in data.providers if p.status == "connected"]
+    """Small multiples: one row per metric, one panel per provider, shared y scale.
+
+    A day without data (``measured`` False) is ``None``: a gap in the line, never 0.
+    """
+    live = [p for p in data.providers if p.daily]
     specs: list[tuple[str, str, str | None]] = [
         ("Daily sends", "count", None),
         ("Delivery rate", "percent", "delivery"),
@@ -81,23 +88,26 @@ def _trends(data: ReportData) -> list[dict[str, Any]]:
         series: list[tuple[ProviderReport, list[float | None]]] = []
         for p in live:
             if key is None:
-                values: list[float | None] = [float(d.counts.sent) for d in p.daily]
+                values: list[float | None] = [
+                    float(d.counts.sent) if d.measured else None for d in p.daily
+                ]
             else:
-                values = [_day_rate(d.counts, key) for d in p.daily]
+                values = [_day_rate(d.counts, key) if d.measured else None for d in p.daily]
             series.append((p, values))
         y_max = max((v for _, vs in series for v in vs if v is not None), default=0.0)
         thresholds: tuple[float, ...] = ()
         y_min = 0.0
         if key is not None:
             metric = METRICS_BY_KEY[key]
-            thresholds = metric.thresholds.lines() if metric.thresholds else ()
+            lines = view.thresholds_for(data, metric)
+            thresholds = lines.lines() if lines else ()
             if key == "complaint":
-                # Keep the 0.3 % line on the shared scale so "below the line" is visible.
+                # Keep the critical line on the shared scale so "below the line" is visible.
                 y_max = max(y_max, max(thresholds) * 1.2)
             if key == "delivery":
                 y_max = 1.0
                 lowest = min((v for _, vs in series for v in vs if v is not None), default=1.0)
-                # Zoom in 5-point steps so the 95 %/98 % lines and dips are visible.
+                # Zoom in 5-point steps so the threshold lines and dips are visible.
                 y_min = max(0.0, math.floor((min(lowest, *thresholds) - 0.01) * 20) / 20)
         panels = [
             {
@@ -117,6 +127,7 @@ def _trends(data: ReportData) -> list[dict[str, Any]]:
                         else ("", "")
                     ),
                 ),
+                "gaps": sum(1 for v in values if v is None),
             }
             for i, (p, values) in enumerate(series)
         ]
@@ -134,30 +145,67 @@ def _outcome_segments(c: Counters) -> list[Segment]:
     ]
 
 
+#: the three comparison charts: key, visible title, caption (each says what it shows)
+_CHARTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "delivery",
+        "Delivery rate",
+        "Delivered / sent. Dashed lines: the warning and critical thresholds; the "
+        "axis starts where the lowest interval or line does.",
+    ),
+    (
+        "hard_bounce",
+        "Hard bounce rate",
+        "Hard bounces / sent. A bar past a dashed line means that provider is above "
+        "that threshold; whiskers show how sure the rate is.",
+    ),
+    (
+        "complaint",
+        "Spam complaint rate",
+        "Complaints / delivered, against Google's and Yahoo's 0.1 % and 0.3 % lines "
+        "(or the config's). Gmail does not report complaints to ESPs.",
+    ),
+)
+
+
 def _comparison(data: ReportData) -> dict[str, Any]:
     providers = data.providers
     two = len(providers) == 2
     rows = []
     for metric in METRICS:
-        cells = [view.rate_cell(metric, p, p.totals) for p in providers]
+        thresholds = view.thresholds_for(data, metric)
+        cells = [view.rate_cell(metric, p, p.totals, thresholds) for p in providers]
         diff = view.difference_cell(metric, providers[0], providers[1]) if two else None
         rows.append({"metric": metric, "cells": cells, "diff": diff})
     charts = []
-    for key in ("delivery", "hard_bounce", "complaint"):
+    for key, title, caption in _CHARTS:
         metric = METRICS_BY_KEY[key]
         bars = [
-            (p.id, view.metric_rate(metric, p.totals)) for p in providers if p.status == "connected"
+            (p.id, view.metric_rate(metric, p.totals))
+            for p in providers
+            if view.measurable(metric, p) is None
         ]
         charts.append(
-            ci_bars(
-                f"ci-{key}",
-                f"{metric.label} per provider with Wilson 95% interval"
-                + (" and threshold lines" if metric.thresholds else ""),
-                bars,
-                metric.thresholds,
-            )
+            {
+                "id": f"ci-{key}",
+                "title": title,
+                "caption": caption,
+                "svg": ci_bars(
+                    f"ci-{key}",
+                    f"{metric.label} per provider with Wilson 95% interval and thresholds",
+                    bars,
+                    view.thresholds_for(data, metric),
+                ),
+            }
         )
-    return {"rows": rows, "two": two, "charts": charts}
+    changes = [
+        {
+            "metric": METRICS_BY_KEY[key],
+            "cells": [view.change_cell(METRICS_BY_KEY[key], p, data) for p in providers],
+        }
+        for key in ("delivery", "hard_bounce", "complaint")
+    ]
+    return {"rows": rows, "two": two, "charts": charts, "changes": changes}
 
 
 def _json(data: ReportData, stream_totals: dict[str, dict[str, Counters]]) -> dict[str, Any]:
@@ -175,6 +223,7 @@ def _json(data: ReportData, stream_totals: dict[str, dict[str, Counters]]) -> di
                 "type": p.type,
                 "status": p.status,
                 "status_message": p.status_message,
+                "failures": [[f.unit, f.what, f.error] for f in p.failures],
                 "account": {
                     "description": p.account.description,
                     "servers": list(p.account.servers),
@@ -184,14 +233,47 @@ def _json(data: ReportData, stream_totals: dict[str, dict[str, Counters]]) -> di
                 "tracking": {"opens": p.tracking.opens, "clicks": p.tracking.clicks},
                 "webhook_count": p.webhook_count,
                 "pending_changes": p.pending_changes,
+                "checks": [[c.name, c.subject, c.ok, c.message] for c in p.checks],
                 "drift": [[d.address, d.field, d.declared, d.actual] for d in p.drift],
                 "counters": list(COUNTER_NAMES),
-                "daily": [[d.day.isoformat(), *counters_row(d.counts)] for d in p.daily],
+                # a day without data is null, never a row of zeros
+                "daily": [
+                    [d.day.isoformat(), *counters_row(d.counts)]
+                    if d.measured
+                    else [d.day.isoformat(), None]
+                    for d in p.daily
+                ],
+                "previous": (
+                    {
+                        "start": p.previous.start.isoformat(),
+                        "end": p.previous.end.isoformat(),
+                        "days_measured": p.previous.coverage.measured,
+                        "totals": counters_row(p.previous.totals),
+                    }
+                    if p.previous
+                    else None
+                ),
                 "tags": {t.tag: counters_row(t.counts) for t in p.tags},
                 "stream_totals": {name: counters_row(c) for name, c in stream_totals[p.id].items()},
-                "bounce_reasons": [
-                    [b.reason, b.provider_type, b.smtp_code, b.count] for b in p.bounce_reasons
+                "reason_samples": [
+                    {
+                        "kind": s.kind,
+                        "sampled": s.sampled,
+                        "total": s.total,
+                        "reasons": [
+                            [b.reason, b.provider_type, b.smtp_code, b.count] for b in s.reasons
+                        ],
+                    }
+                    for s in p.reason_samples
                 ],
+                "latency": (
+                    {
+                        "samples": p.latency.samples,
+                        "quantiles": [[q, v] for q, v in p.latency.quantiles],
+                    }
+                    if p.latency
+                    else None
+                ),
                 "first_attempt": list(p.first_attempt) if p.first_attempt else None,
             }
         )
@@ -206,6 +288,10 @@ def _json(data: ReportData, stream_totals: dict[str, dict[str, Counters]]) -> di
         "generated_at": data.generated_at.isoformat(),
         "espctl_version": data.espctl_version,
         "config": {"path": data.config_path, "digest": data.config_digest},
+        "thresholds": {
+            k: [t.warning, t.critical, t.higher_is_better] for k, t in data.thresholds.items()
+        },
+        "notices": list(data.notices),
         "providers": providers,
         "routing": {
             "default": data.routing_default,
@@ -230,7 +316,6 @@ def _json(data: ReportData, stream_totals: dict[str, dict[str, Counters]]) -> di
 
 def render_report(data: ReportData) -> str:
     """The report as one HTML document (UTF-8 text, deterministic for equal input)."""
-    routing, tagged_total = view.routing_rows(data)
     columns, hooks = view.webhook_matrix(data)
     # Summing 500 domains x 365 days is the costly part of a big report: do it once.
     stream_totals = {p.id: {s.name: s.totals for s in p.streams} for p in data.providers}
@@ -239,27 +324,49 @@ def render_report(data: ReportData) -> str:
         top, rest = view.stream_rows(stream_totals[p.id])
         unverified = [d for d in p.account.domains if d.verified is False]
         cards.append(
-            {"p": p, "totals": p.totals, "streams": top, "rest": rest, "unverified": unverified}
+            {
+                "p": p,
+                "totals": p.totals,
+                "streams": top,
+                "rest": rest,
+                "unverified": unverified,
+                "failures": view.failure_rows(p),
+            }
         )
-    live = [p for p in data.providers if p.status == "connected"]
+    live = [p for p in data.providers if p.daily]
+    latency = [(p.id, p.latency) for p in data.providers if p.latency]
     context = {
         "d": data,
         "csp": CSP,
         "verdicts": view.verdict_rows(data),
+        "failed_checks": [(p, c) for p in data.providers for c in p.failed_checks],
+        "twice": duplicate_deliveries(data),
         "cards": cards,
         "comparison": _comparison(data) if data.providers else None,
         "trends": _trends(data),
         "outcome_defs": OUTCOME_DEFS,
         "outcomes": stacked_bars(
-            "outcomes",
+            "outcomes-chart",
             "Outcome of sent messages per provider (100% stacked)",
             [(p.id, _outcome_segments(p.totals)) for p in live],
         ),
+        "reasons": view.reason_tables(data),
         "engagement": [METRICS_BY_KEY[k] for k in ("open", "click", "ctor", "unsubscribe")],
         "rate_cell": view.rate_cell,
+        "thresholds_for": view.thresholds_for,
         "outcome_segments": _outcome_segments,
-        "routing": routing,
-        "tagged_total": tagged_total,
+        "latency": view.latency_rows(data),
+        "latency_chart": (
+            box_plot(
+                "latency-box",
+                "Time to deliver per provider, log scale: box p25 to p75, line median, "
+                "whiskers p10 to p90, diamond p99",
+                latency,
+            )
+            if latency
+            else None
+        ),
+        "routing": routing_view(data),
         "hook_columns": columns,
         "hooks": hooks,
         "events": list(reversed(data.recent_events[-view.RECENT_EVENTS :])),

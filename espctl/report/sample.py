@@ -1,21 +1,28 @@
 """A small, hand-checkable :class:`ReportData` for tests, demos and screenshots.
 
 Numbers are chosen so the interesting cases appear: a complaint rate between the two
-lines, a rate with "not enough data", a routing rule that matched nothing, drift.
+lines, a rate with "not enough data", a routing rule that matched nothing, drift, a
+partial provider (one domain could not be read), failed checks, a webhook that fires
+twice, a previous window to compare with, and latency samples too small for p99.
 """
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 from espctl.model.events import EventType, NormalizedEvent, RejectReason
+from espctl.model.traffic import ReasonSample, TrafficFailure
 from espctl.report.data import (
     AccountInfo,
     BounceReason,
+    CheckInfo,
     Counters,
+    Coverage,
     DomainInfo,
     DriftRow,
     Latency,
+    PreviousWindow,
     ProviderReport,
     ReportData,
     RoutingRuleInfo,
@@ -32,6 +39,23 @@ from espctl.report.data import (
 
 START = date(2024, 5, 1)
 DAYS = 7
+PREVIOUS = date(2024, 4, 24)
+
+
+def _previous(totals: Counters) -> PreviousWindow:
+    """The week before the sample window, fully covered."""
+    return PreviousWindow(
+        PREVIOUS, START, totals, Coverage(DAYS, DAYS, PREVIOUS, date(2024, 4, 30))
+    )
+
+
+def _seconds(n: int, seed: int) -> list[float]:
+    """``n`` plausible delivery times: mostly seconds, a tail of retried minutes."""
+    rng = random.Random(seed)
+    return [
+        rng.lognormvariate(0.3, 0.6) if rng.random() > 0.03 else 300 + rng.random() * 900
+        for _ in range(n)
+    ]
 
 
 def _days(sent: int, delivered: int, hard: int, soft: int, complained: int) -> list[Counters]:
@@ -76,12 +100,55 @@ def postmark_provider() -> ProviderReport:
             TagCounts("receipt", Counters(sent=3000, delivered=2970)),
         ),
         streams=(StreamSeries("outbound", daily),),
-        bounce_reasons=(
-            BounceReason("bounced", "Bounce/HardBounce", 550, 28),
-            BounceReason("bounced", "Bounce/SoftBounce", None, 42),
+        reason_samples=(
+            ReasonSample(
+                "permanent",
+                70,
+                70,
+                (
+                    BounceReason(
+                        "bounced",
+                        "Bounce/SoftBounce",
+                        452,
+                        42,
+                        "smtp;452 4.2.2 The email account that you tried to reach is over quota.",
+                    ),
+                    BounceReason(
+                        "bounced",
+                        "Bounce/HardBounce",
+                        550,
+                        28,
+                        "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
+                    ),
+                ),
+                "latest 500 per stream and type (HardBounce, SoftBounce) from /bounces",
+            ),
+            ReasonSample(
+                "temporary",
+                84,
+                84,
+                (
+                    BounceReason(
+                        "deferred", "Bounce/Transient", 421, 84, "smtp;421 4.7.0 Try later"
+                    ),
+                ),
+                "latest 500 per stream and type (Transient) from /bounces",
+            ),
         ),
-        latency=Latency(samples=6930, p50=1.2, p90=4.5, p99=61.0),
+        latency=Latency.of(_seconds(1500, 1), "submitted to delivered (sample)"),
         first_attempt=(6800, 6930),
+        coverage=Coverage(DAYS, DAYS, START, date(2024, 5, 7)),
+        previous=_previous(
+            Counters(sent=6800, delivered=6740, hard_bounced=20, soft_bounced=40, complained=5)
+        ),
+        checks=(
+            CheckInfo(
+                "default_sender",
+                "noreply@acme-mail.com",
+                True,
+                "noreply@acme-mail.com: confirmed sender signature",
+            ),
+        ),
         sources=(
             SourceInfo("stats API", "day buckets in US Eastern time", utc(2024, 5, 8, 1)),
             SourceInfo("bounces API"),
@@ -95,6 +162,22 @@ def mailgun_provider() -> ProviderReport:
     return ProviderReport(
         id="mailgun",
         type="mailgun",
+        bucket_label="domain",
+        status="partial",
+        status_message="1 unit of traffic not read",
+        failures=(
+            TrafficFailure(
+                "domain typo.acme-mail.com",
+                "permanent failures",
+                "GET /v3/typo.acme-mail.com/events: HTTP 404: Domain not found",
+            ),
+            TrafficFailure(
+                "domain typo.acme-mail.com",
+                "recent events",
+                "GET /v3/typo.acme-mail.com/events: HTTP 404: Domain not found",
+            ),
+        ),
+        units=12,
         account=AccountInfo(
             description="EU region account",
             domains=(
@@ -112,8 +195,41 @@ def mailgun_provider() -> ProviderReport:
         daily=daily,
         tags=(TagCounts("newsletter", Counters(sent=350, delivered=336)),),
         streams=(StreamSeries("mg.acme-mail.com", daily),),
-        bounce_reasons=(BounceReason("bounced", "failed/permanent", 550, 7),),
+        reason_samples=(
+            ReasonSample(
+                "permanent",
+                11,
+                14,
+                (
+                    BounceReason("bounced", "failed/permanent", 550, 7, "5.1.1 No such user"),
+                    BounceReason("bounced", "failed/permanent", 552, 4, "5.2.2 Mailbox full"),
+                ),
+                "latest 300 per domain from /v3/{domain}/events",
+            ),
+            ReasonSample("temporary", 0, 14, (), "latest 300 per domain"),
+        ),
+        latency=Latency.of(_seconds(30, 2), "accepted to delivered (sample)"),
         first_attempt=(320, 336),
+        coverage=Coverage(DAYS, DAYS, START, date(2024, 5, 7)),
+        previous=_previous(
+            Counters(sent=360, delivered=352, hard_bounced=5, soft_bounced=3, complained=1)
+        ),
+        checks=(
+            CheckInfo(
+                "domain",
+                "news.acme-mail.com",
+                False,
+                "news.acme-mail.com is unverified; DNS records not valid: TXT news.acme-mail.com",
+            ),
+            CheckInfo(
+                "routing_target",
+                "mailgun/news.acme-mail.com",
+                False,
+                "mailgun/news.acme-mail.com (rule 'marketing'): domain news.acme-mail.com is "
+                "unverified: Mailgun will not send routed mail from it until it is active and "
+                "verified",
+            ),
+        ),
         sources=(SourceInfo("metrics API", "UTC days"), SourceInfo("events API")),
     )
 
@@ -190,6 +306,13 @@ def sample_report_data(**overrides: object) -> ReportData:
                 ),
             ),
             WebhookInfo(
+                "postmark",
+                "https://hooks.acme-mail.com/esp/events",
+                "stream outbound",
+                "none",
+                (WebhookTrigger("delivered", "Delivery"),),
+            ),
+            WebhookInfo(
                 "mailgun",
                 "https://hooks.acme-mail.com/esp/events",
                 "domain mg.acme-mail.com",
@@ -203,9 +326,11 @@ def sample_report_data(**overrides: object) -> ReportData:
         ),
         "recent_events": sample_events(),
         "data_notes": (
-            "Postmark stats are bucketed by US Eastern day; they were shifted to the UTC "
-            "day that contains most of each Eastern day (up to 5 hours of offset).",
+            "Postmark buckets its stats by US Eastern day. espctl moved the part of each "
+            "Eastern day that falls on the next UTC day onto that day (7 stream-days "
+            "measured).",
         ),
+        "previous_window": (PREVIOUS, START),
     }
     values.update(overrides)
     return ReportData(**values)  # type: ignore[arg-type]

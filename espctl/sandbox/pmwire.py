@@ -16,6 +16,8 @@ try:
     _EASTERN: tzinfo = ZoneInfo("America/New_York")
 except Exception:  # pragma: no cover - systems without tzdata
     _EASTERN = timezone(timedelta(hours=-5))
+#: US Eastern time, in which Postmark writes dates and reads date filters
+EASTERN = _EASTERN
 
 
 @dataclass

@@ -2,12 +2,18 @@
 
 Every number comes from :class:`~espctl.sandbox.traffic.Traffic` (buckets = stream ids),
 and every bounce or message from :mod:`~espctl.sandbox.events`, so they agree.
+
+Days: Postmark buckets stats by US Eastern day. The sandbox's truth is kept per UTC
+day, and its mail goes out between 06:00 and 20:00 UTC (01:00-16:00 Eastern), so every
+message, and every bounce an hour later at most, falls on the same date in both time
+zones: a truth day is both the UTC day and the Eastern day of that date. The Messages
+and Bounces APIs' ``fromdate``/``todate`` are read as Eastern date-times.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -21,7 +27,7 @@ from .events import (
 )
 from .http import Handler, Request, Response, Router, parse_bool, query_ci
 from .pmrequest import NO_STREAM
-from .pmwire import PmContext, pm_date, pm_error
+from .pmwire import EASTERN, PmContext, pm_date, pm_error
 from .traffic import DayCounts, Traffic
 
 _BOUNCE_TYPES = {
@@ -45,6 +51,10 @@ _BOUNCE_TYPES = {
 }
 
 
+#: the stream ``/bounces`` and ``/messages/outbound`` read when none is named
+DEFAULT_STREAM = "outbound"
+
+
 class _BadQuery(Exception):
     def __init__(self, response: Response) -> None:
         self.response = response
@@ -62,17 +72,53 @@ def _parse_date(value: str | None) -> date | None:
             raise _BadQuery(pm_error(403, f"Invalid date: {value}")) from exc
 
 
+def _moment(value: str | None, *, upper: bool) -> datetime | None:
+    """A ``fromdate``/``todate`` filter as an exclusive-upper or inclusive-lower bound.
+
+    The Messages and Bounces APIs read these in US Eastern time: a bare date means the
+    whole Eastern day, a date-time (``2024-05-01T19:00:00``) that second, inclusive.
+    """
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        day = _parse_date(value)
+        assert day is not None
+        parsed = datetime.combine(day, time())
+        has_time = False
+    else:
+        has_time = "T" in value or " " in value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=EASTERN)
+    if upper:
+        parsed += timedelta(seconds=1) if has_time else timedelta(days=1)
+    return parsed
+
+
 @dataclass(frozen=True)
 class _Filter:
     stream: str | None
     tag: str | None
     start: date | None
     end: date | None
+    after: datetime | None  # Eastern date(-time) bounds, for messages and bounces
+    before: datetime | None
+
+    def covers(self, moment: datetime) -> bool:
+        """Whether ``moment`` lies inside [after, before)."""
+        return (self.after is None or moment >= self.after) and (
+            self.before is None or moment < self.before
+        )
 
 
-def _filter(ctx: PmContext, request: Request) -> _Filter:
+def _filter(ctx: PmContext, request: Request, *, default_stream: str | None = None) -> _Filter:
+    """The common query filters. ``default_stream``: the stream an absent
+    ``messagestream`` means (``/bounces`` and ``/messages/outbound`` cover only the
+    default transactional stream ``outbound`` unless one is named, as Postmark's API
+    text quoted by its client libraries says; the stats endpoints cover every stream)."""
     query = query_ci(request)
-    stream = query.get("messagestream") or None
+    stream = query.get("messagestream") or default_stream
     if stream and not any(s.id == stream.lower() for s in ctx.state.postmark.streams):
         raise _BadQuery(pm_error(1235, NO_STREAM))
     return _Filter(
@@ -80,6 +126,8 @@ def _filter(ctx: PmContext, request: Request) -> _Filter:
         tag=query.get("tag") or None,
         start=_parse_date(query.get("fromdate")),
         end=_parse_date(query.get("todate")),
+        after=_moment(query.get("fromdate"), upper=False),
+        before=_moment(query.get("todate"), upper=True),
     )
 
 
@@ -241,7 +289,7 @@ def _count_offset(request: Request) -> tuple[int, int]:
 
 def list_bounces(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
     count, offset = _count_offset(request)
-    f = _filter(ctx, request)
+    f = _filter(ctx, request, default_stream=DEFAULT_STREAM)
     query = query_ci(request)
     wanted_type = query.get("type")
     inactive = parse_bool(query["inactive"]) if "inactive" in query else None
@@ -252,8 +300,7 @@ def list_bounces(ctx: PmContext, request: Request, params: dict[str, str]) -> Re
         for b in _all_bounces(ctx.traffic)
         if (f.stream is None or b.message.source.bucket == f.stream)
         and (f.tag is None or b.message.source.tag == f.tag)
-        and (f.start is None or b.at.date() >= f.start)
-        and (f.end is None or b.at.date() <= f.end)
+        and f.covers(b.at)
         and (wanted_type is None or b.type.lower() == wanted_type.lower())
         and (inactive is None or (b.type in ("HardBounce", "SpamComplaint")) == inactive)
         and (email_filter in b.message.recipient)
@@ -369,7 +416,7 @@ def _message_events(m: Message, plan: DayPlan) -> list[dict[str, Any]]:
 
 def search_messages(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
     count, offset = _count_offset(request)
-    f = _filter(ctx, request)
+    f = _filter(ctx, request, default_stream=DEFAULT_STREAM)
     query = query_ci(request)
     recipient = (query.get("recipient") or "").lower()
     subject = (query.get("subject") or "").lower()
@@ -380,8 +427,7 @@ def search_messages(ctx: PmContext, request: Request, params: dict[str, str]) ->
         if status in ("sent", "processed")
         and (f.stream is None or m.source.bucket == f.stream)
         and (f.tag is None or m.source.tag == f.tag)
-        and (f.start is None or m.sent_at.date() >= f.start)
-        and (f.end is None or m.sent_at.date() <= f.end)
+        and f.covers(m.sent_at)
         and recipient in m.recipient
         and subject in m.subject.lower()
     ]

@@ -121,8 +121,9 @@ def test_report_numbers_match_the_sandbox_truth(workdir: Path) -> None:
     assert "newsletter" not in pm_tags  # Postmark sends none
 
     # bounces, events, webhooks, drift, routing
-    assert sum(b.count for b in providers["postmark"].bounce_reasons) > 0
-    assert sum(b.count for b in providers["mailgun"].bounce_reasons) > 0
+    for pid in ("postmark", "mailgun"):
+        samples = {s.kind: s for s in providers[pid].reason_samples}
+        assert samples["permanent"].sampled > 0 and samples["temporary"].sampled > 0
     assert 0 < len(result.data.recent_events) <= 50
     assert providers["postmark"].pending_changes == 17 - 9  # Mailgun has the other 9
     assert providers["mailgun"].pending_changes == 9
@@ -139,7 +140,9 @@ def test_report_numbers_match_the_sandbox_truth(workdir: Path) -> None:
         "https://analytics.acme-mail.com/mailgun/opens",
         "domain mg.acme-mail.com",
     ) in hooks
-    assert any(n.startswith("Postmark buckets its daily stats") for n in result.data.data_notes)
+    assert any(
+        n.startswith("Postmark buckets its stats by US Eastern day") for n in result.data.data_notes
+    )
 
     # the page itself
     html = result.html
@@ -174,13 +177,19 @@ def test_report_cli_with_a_failing_provider_still_writes(served: Served) -> None
     )
     assert result.exit_code == 0, result.output
     assert "failed: mailgun" in result.stdout
+    # one cause, one line: the rejected key is named once, not once per read
     assert (
         "warning: mailgun: the API key was rejected (HTTP 401, Forbidden) — check MAILGUN_API_KEY"
         in result.stderr
     )
+    assert result.stderr.count("warning: mailgun:") == 1
     html = Path("r.html").read_text()
     assert "Forbidden" in html
     assert "not-the-sandbox-key" not in html + result.output
+    # issue 17 item 2: nothing about a failed provider reads as OK or 0
+    card = html.split("<span>mailgun", 1)[1].split("</article>", 1)[0]
+    assert "Failed" in card and "in sync" not in card and ">0 <" not in card
+    assert card.count("not measured") == 3 and "Not measured" in card  # + the drift pill
 
 
 @pytest.mark.parametrize(
@@ -217,3 +226,25 @@ def test_unreported_counters_are_not_shown_as_zero(workdir: Path) -> None:
     row = result.html.split("Unsubscribe rate", 1)[1].split("</tr>", 1)[0]
     assert "not reported by Postmark" in row
     assert "0.000%" not in row
+
+
+def test_the_config_sets_the_default_window(workdir: Path) -> None:
+    text = (workdir / "espctl.yaml").read_text() + "\nreport:\n  window: 2w\n"
+    (workdir / "espctl.yaml").write_text(text)
+    result = CliRunner().invoke(main, ["report", "--sandbox"])
+    assert result.exit_code == 0, result.output
+    today = datetime.now(UTC).date()
+    first, last = today - timedelta(days=14), today - timedelta(days=1)
+    assert f"{first} to {last}" in result.stdout
+    # --since still wins over the config
+    result = CliRunner().invoke(main, ["report", "--sandbox", "--since", "3d"])
+    assert f"{today - timedelta(days=3)} to {last}" in result.stdout
+
+
+def test_element_ids_are_unique(workdir: Path) -> None:
+    end = datetime.now(UTC).date()
+    html = api.report(
+        api.RunOptions(sandbox=True), start=end - timedelta(days=7), end=end, out="r.html"
+    ).html
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

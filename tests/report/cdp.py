@@ -168,71 +168,104 @@ class Chromium:
         self.close()
 
 
-def load_and_screenshot(chrome: Chromium, url: str, out: Path, width: int = 1280) -> PageRun:
-    """Load ``url`` in the first tab, record activity, save a full-page PNG to ``out``."""
-    ws = WebSocket(chrome.page_ws())
-    run = PageRun()
-    counter = 0
+class Page:
+    """The first tab of a :class:`Chromium`, driven over one DevTools connection."""
 
-    def call(method: str, **params: Any) -> dict[str, Any]:
-        nonlocal counter
-        counter += 1
-        ident = counter
-        ws.send(json.dumps({"id": ident, "method": method, "params": params}))
+    def __init__(self, chrome: Chromium) -> None:
+        self.ws = WebSocket(chrome.page_ws())
+        self.counter = 0
+        self.run = PageRun()
+        self.loaded = False
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            self.call(f"{domain}.enable")
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """Send one command and return its result (events seen meanwhile are recorded)."""
+        self.counter += 1
+        ident = self.counter
+        self.ws.send(json.dumps({"id": ident, "method": method, "params": params}))
         while True:
-            msg = json.loads(ws.recv())
+            msg = json.loads(self.ws.recv())
             if msg.get("id") == ident:
                 if "error" in msg:
                     raise RuntimeError(f"{method}: {msg['error']}")
                 result: dict[str, Any] = msg.get("result", {})
                 return result
-            handle(msg)
+            self._handle(msg)
 
-    loaded = False
-
-    def handle(msg: dict[str, Any]) -> None:
-        nonlocal loaded
+    def _handle(self, msg: dict[str, Any]) -> None:
         method = msg.get("method")
         params = msg.get("params", {})
         if method == "Network.requestWillBeSent":
-            run.requests.append(params["request"]["url"])
+            self.run.requests.append(params["request"]["url"])
         elif method == "Runtime.consoleAPICalled":
-            run.console.append(params)
+            self.run.console.append(params)
         elif method == "Runtime.exceptionThrown":
-            run.exceptions.append(params)
+            self.run.exceptions.append(params)
         elif method == "Log.entryAdded":
-            run.log.append(params["entry"])
+            self.run.log.append(params["entry"])
         elif method == "Page.loadEventFired":
-            loaded = True
+            self.loaded = True
 
-    try:
-        for domain in ("Page", "Network", "Runtime", "Log"):
-            call(f"{domain}.enable")
-        call(
+    def load(self, url: str, width: int, height: int = 900, media: str = "") -> PageRun:
+        """Navigate at a viewport of ``width`` px (``media``: "" or "print")."""
+        self.run = PageRun()
+        self.loaded = False
+        self.call(
             "Emulation.setDeviceMetricsOverride",
             width=width,
-            height=900,
+            height=height,
             deviceScaleFactor=1,
-            mobile=False,
+            mobile=width < 600,
         )
-        call("Page.navigate", url=url)
+        self.call("Emulation.setEmulatedMedia", media=media)
+        self.call("Page.navigate", url=url)
         deadline = time.monotonic() + 30
-        while not loaded and time.monotonic() < deadline:
-            handle(json.loads(ws.recv()))
+        while not self.loaded and time.monotonic() < deadline:
+            self._handle(json.loads(self.ws.recv()))
+        if not self.loaded:
+            raise TimeoutError(f"{url} did not load")
         # Let late console/log events (CSP reports) arrive before judging.
-        call("Runtime.evaluate", expression="document.readyState")
-        metrics = call("Page.getLayoutMetrics")
+        self.evaluate("document.readyState")
+        return self.run
+
+    def evaluate(self, expression: str) -> Any:
+        """Evaluate JavaScript in the page; its JSON-able value (an exception raises)."""
+        result = self.call(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
+        )
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"page script failed: {result['exceptionDetails']}")
+        return result.get("result", {}).get("value")
+
+    def content_size(self) -> tuple[int, int]:
+        metrics = self.call("Page.getLayoutMetrics")
         content = metrics.get("cssContentSize") or metrics["contentSize"]
-        w, h = int(content["width"]), int(content["height"])
-        run.size = (w, h)
-        shot = call(
+        return int(content["width"]), int(content["height"])
+
+    def screenshot(self, out: Path, height: int | None = None) -> Path:
+        """A PNG of the page from the top: the whole page, or its first ``height`` px."""
+        w, h = self.content_size()
+        shot = self.call(
             "Page.captureScreenshot",
             format="png",
             captureBeyondViewport=True,
-            clip={"x": 0, "y": 0, "width": w, "height": h, "scale": 1},
+            clip={"x": 0, "y": 0, "width": w, "height": min(h, height or h), "scale": 1},
         )
         out.write_bytes(base64.b64decode(shot["data"]))
-        run.screenshot = out
+        return out
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def load_and_screenshot(chrome: Chromium, url: str, out: Path, width: int = 1280) -> PageRun:
+    """Load ``url`` in the first tab, record activity, save a full-page PNG to ``out``."""
+    page = Page(chrome)
+    try:
+        run = page.load(url, width)
+        run.size = page.content_size()
+        run.screenshot = page.screenshot(out)
     finally:
-        ws.close()
+        page.close()
     return run

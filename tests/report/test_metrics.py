@@ -144,3 +144,121 @@ def test_formatting_and_percentile() -> None:
     assert percentile([], 50) is None
     assert percentile([3.0, 1.0, 2.0], 50) == 2.0
     assert math.isclose(percentile([1.0, 2.0, 3.0, 4.0], 90) or 0, 3.7)
+
+
+# -- issue 17: sample sizes, percentage points, threshold text, shares --------------------
+
+
+def test_quantile_rule_needs_ten_samples_beyond_the_quantile() -> None:
+    from espctl.report.metrics import quantile_rule
+
+    assert [quantile_rule(q) for q in (0.5, 0.25, 0.75, 0.1, 0.9, 0.99)] == [
+        20,
+        40,
+        40,
+        100,
+        100,
+        1000,
+    ]
+
+
+def test_latency_quantiles_are_withheld_below_their_sample_size() -> None:
+    from espctl.report.data import Latency
+
+    small = Latency.of([float(i) for i in range(20)])
+    assert small is not None and small.samples == 20
+    assert small.p50 == approx(9.5) and small.at(0.25) is None and small.p90 is None
+    big = Latency.of([float(i) for i in range(1000)])
+    assert big is not None and big.p99 == approx(989.01) and big.at(0.1) == approx(99.9)
+    assert Latency.of([]) is None
+
+
+def test_differences_are_written_in_percentage_points() -> None:
+    from espctl.report.metrics import Interval, format_pp, format_pp_interval
+
+    assert format_pp(0.0106, plus=True) == "+1.06 pp"
+    assert format_pp(-0.0000840) == "\u22120.008 pp"
+    assert format_pp(0.1234) == "12.3 pp"
+    assert format_pp(None) == "\u2014"
+    assert format_pp_interval(Interval(-0.0166, -0.0125)) == "\u22121.66 to \u22121.25 pp"
+    assert format_pp(-0.0000001) == "0.000 pp"  # no minus sign on a rounded zero
+
+
+def test_threshold_lines_print_exactly() -> None:
+    from espctl.report.metrics import format_line
+
+    assert [format_line(x) for x in (0.001, 0.003, 0.02, 0.98, 0.0005)] == [
+        "0.1%",
+        "0.3%",
+        "2%",
+        "98%",
+        "0.05%",
+    ]
+
+
+def test_shares_add_up_to_exactly_100_percent() -> None:
+    from espctl.report.view_routing import shares_to_tenths
+
+    tenths = shares_to_tenths([1, 1, 1])
+    assert sum(tenths) == 1000 and sorted(tenths) == [333, 333, 334]
+    assert sum(shares_to_tenths([16271, 11552, 18400, 11882, 0])) == 1000
+    assert shares_to_tenths([0, 0]) == [0, 0]
+
+
+def test_a_provider_wide_webhook_duplicates_a_scoped_one() -> None:
+    from espctl.report.data import WebhookInfo, WebhookTrigger
+    from espctl.report.sample import sample_report_data
+    from espctl.report.view_routing import duplicate_deliveries
+
+    hook = "https://hooks.example.com/mg"
+    data = sample_report_data(
+        webhooks=(
+            WebhookInfo(
+                "mg",
+                hook,
+                "domain a.example.com",
+                "signing key",
+                (WebhookTrigger("delivered", "delivered"),),
+            ),
+            WebhookInfo(
+                "mg",
+                "https://u:***@hooks.example.com/mg",
+                "account",
+                "basic auth",
+                (WebhookTrigger("delivered", "delivered"), WebhookTrigger("opened", "opened")),
+            ),
+            WebhookInfo(
+                "mg",
+                hook,
+                "domain b.example.com",
+                "signing key",
+                (WebhookTrigger("opened", "opened"),),
+            ),
+        )
+    )
+    assert duplicate_deliveries(data) == [
+        {"provider": "mg", "scope": "domain a.example.com", "url": hook, "events": ["delivered"]},
+        {"provider": "mg", "scope": "domain b.example.com", "url": hook, "events": ["opened"]},
+    ]
+
+
+def test_report_window_rules() -> None:
+    from datetime import date
+
+    from espctl.report.window import WindowError, resolve_window
+
+    today = date(2026, 12, 3)
+    assert resolve_window("4w", None, None, today) == (date(2026, 11, 5), today)
+    assert resolve_window(None, "2026-11-01", "2026-11-07", today) == (
+        date(2026, 11, 1),
+        date(2026, 11, 8),
+    )
+    for args, option in (
+        (("0d", None, None), "--since"),
+        ((None, "2026-12-04", "2026-12-10"), "--from"),
+        ((None, "2026-13-01", None), "--from/--to"),
+        (("7d", "2026-11-01", None), "--since"),
+    ):
+        with pytest.raises(WindowError) as caught:
+            resolve_window(*args, today)  # type: ignore[arg-type]
+        assert caught.value.option == option

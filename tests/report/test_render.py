@@ -10,12 +10,16 @@ from datetime import date
 import pytest
 
 from espctl.model.events import EventType, NormalizedEvent
+from espctl.model.traffic import ReasonSample, TrafficFailure
+from espctl.report import view
 from espctl.report.data import (
     AccountInfo,
     BounceReason,
+    CheckInfo,
     Counters,
     DomainInfo,
     DriftRow,
+    Latency,
     ProviderReport,
     RoutingRuleInfo,
     StreamInfo,
@@ -26,6 +30,7 @@ from espctl.report.data import (
     daily_series,
     utc,
 )
+from espctl.report.metrics import METRICS, Band
 from espctl.report.render import CSP, embed_json, render_report
 from espctl.report.sample import mailgun_provider, postmark_provider, sample_report_data
 
@@ -156,16 +161,43 @@ def test_embedded_json_round_trips(html: str) -> None:
     assert providers[0]["daily"][0][:3] == ["2024-05-01", 1000, 990]
 
 
-def test_zero_data_provider_and_failed_provider() -> None:
+def test_zero_data_provider() -> None:
     empty = ProviderReport(id="quiet", type="mailgun")
+    html = render_report(sample_report_data(providers=(empty,), routing_rules=()))
+    assert "no data" in html and "No data" in html
+    assert "0.000%" not in _section(html, "comparison")  # n = 0 is never shown as 0 %
+
+
+def _card(html: str, provider_id: str) -> str:
+    cards = _section(html, "providers")
+    start = cards.index(f"<span>{provider_id}")
+    return cards[start : cards.index("</article>", start)]
+
+
+def test_a_failed_provider_is_not_measured_anywhere() -> None:
+    # Issue 17 item 2: never "OK" / "in sync" / "Sent 0" beside "Failed".
     failed = ProviderReport(
         id="down", type="postmark", status="failed", status_message="HTTP 401: credentials refused"
     )
-    html = render_report(sample_report_data(providers=(empty, failed), routing_rules=()))
-    assert "no data" in html and "No data" in html
-    assert "not connected" in html and "HTTP 401: credentials refused" in html
-    assert "0.000%" not in _section(html, "comparison")  # n = 0 is never shown as 0 %
-    assert "No routing rules configured." in html
+    data = sample_report_data(providers=(mailgun_provider(), failed))
+    html = render_report(data)
+    card = _card(html, "down")
+    assert "Failed" in card and "HTTP 401: credentials refused" in card
+    assert "in sync" not in card and "OK" not in card and ">0<" not in card
+    assert card.count("not measured") >= 3 and "Not measured" in card  # drift pill
+    for row in view.verdict_rows(data):
+        cell = row["cells"][1]
+        assert cell["band"] in (Band.not_measured, Band.critical), (row["label"], cell)
+        assert "in sync" not in cell["text"] and "webhooks" not in cell["text"]
+    comparison = _section(html, "comparison")
+    assert "not measured" in comparison
+    for metric in METRICS:
+        assert view.rate_cell(metric, failed, failed.totals, None)["text"] == "not measured"
+        assert view.change_cell(metric, failed, data)["text"] == "not measured"
+    outcomes = _section(html, "outcomes")
+    assert '<th scope="row">down</th><td colspan="7" class="na">not measured' in outcomes
+    drift = _section(html, "drift")
+    assert "Drift not measured for down" in drift
 
 
 def test_no_providers_at_all() -> None:
@@ -211,7 +243,12 @@ def test_hostile_provider_strings_are_escaped(evil: str) -> None:
         daily=day,
         tags=(TagCounts(evil, Counters(sent=5)),),
         streams=(StreamSeries(evil, day),),
-        bounce_reasons=(BounceReason(evil, evil, 550, 3),),
+        reason_samples=(
+            ReasonSample("permanent", 3, 5, (BounceReason(evil, evil, 550, 3, evil),), evil),
+        ),
+        failures=(TrafficFailure(evil, evil, evil),),
+        checks=(CheckInfo(evil, evil, False, evil),),
+        latency=Latency.of([1.0] * 30, evil),
     )
     event = NormalizedEvent(
         provider="postmark",

@@ -229,14 +229,62 @@ def test_stats_match_truth(app: SandboxApp, pm: httpx.Client) -> None:
 def test_deliverystats_and_bounces(app: SandboxApp, pm: httpx.Client) -> None:
     stats = pm.get("/deliverystats").json()
     assert stats["Bounces"][0]["Name"] == "All" and "Type" not in stats["Bounces"][0]
-    truth = app.traffic.total("postmark")
+    # Without messagestream, /bounces covers the default transactional stream only.
     page = pm.get("/bounces", params={"count": 500, "offset": 0, "type": "HardBounce"}).json()
-    assert page["TotalCount"] == truth.hard_bounced
+    assert page["TotalCount"] == app.traffic.total("postmark", bucket="outbound").hard_bounced
+    assert {b["MessageStream"] for b in page["Bounces"]} == {"outbound"}
+    news = pm.get(
+        "/bounces",
+        params={"count": 500, "offset": 0, "type": "HardBounce", "messagestream": "newsletters"},
+    ).json()
+    assert news["TotalCount"] == app.traffic.total("postmark", bucket="newsletters").hard_bounced
+    assert {b["MessageStream"] for b in news["Bounces"]} == {"newsletters"}
     b = page["Bounces"][0]
     assert b["Type"] == "HardBounce" and b["TypeCode"] == 1 and b["Inactive"] is True
     assert pm.get(f"/bounces/{b['ID']}").json() == b
     assert pm.get("/bounces", params={"count": 501, "offset": 0}).status_code == 422
     assert pm.get("/bounces", params={"count": 500, "offset": 9600}).status_code == 422
+
+
+def test_messages_default_to_the_outbound_stream(pm: httpx.Client) -> None:
+    plain = pm.get("/messages/outbound", params={"count": 500, "offset": 0}).json()
+    outbound = pm.get(
+        "/messages/outbound", params={"count": 1, "offset": 0, "messagestream": "outbound"}
+    ).json()
+    news = pm.get(
+        "/messages/outbound", params={"count": 500, "offset": 0, "messagestream": "newsletters"}
+    ).json()
+    assert plain["TotalCount"] == outbound["TotalCount"] > 0
+    assert {m["MessageStream"] for m in plain["Messages"]} == {"outbound"}
+    assert {m["MessageStream"] for m in news["Messages"]} <= {"newsletters"}
+
+
+def test_message_search_reads_dates_in_eastern_time(app: SandboxApp, pm: httpx.Client) -> None:
+    day = app.traffic.days[-1]
+    whole = pm.get(
+        "/messages/outbound",
+        params={"count": 500, "offset": 0, "fromdate": day.isoformat(), "todate": day.isoformat()},
+    ).json()
+    assert whole["TotalCount"] > 0
+    times = sorted(m["ReceivedAt"] for m in whole["Messages"])
+    # Every message of the day falls on the same Eastern date (mail goes out 06-20 UTC).
+    assert all(t.startswith(day.isoformat()) for t in times)
+    first = times[0][:19]  # Eastern wall time of the earliest message on that page
+    after = pm.get(
+        "/messages/outbound",
+        params={"count": 1, "offset": 0, "fromdate": first, "todate": f"{day}T23:59:59"},
+    ).json()
+    assert 0 < after["TotalCount"] <= whole["TotalCount"]
+    late = pm.get(
+        "/messages/outbound",
+        params={
+            "count": 1,
+            "offset": 0,
+            "fromdate": f"{day}T19:00:00",
+            "todate": f"{day}T23:59:59",
+        },
+    ).json()
+    assert late["TotalCount"] == 0  # 19:00 Eastern is past 23:00 UTC: no mail then
 
 
 def test_messages_and_details(pm: httpx.Client) -> None:
