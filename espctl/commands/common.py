@@ -2,6 +2,12 @@
 
 ``espctl.cli`` and the modules of this package both use these, so no command module
 needs to import ``espctl.cli`` (which registers them).
+
+Every line the CLI prints goes through :func:`echo`, :func:`echo_lines`,
+:func:`echo_styled`, :func:`notify` or the error handler, which show control characters
+(escape sequences, carriage returns, bidi overrides) escaped
+(:func:`espctl.model.text.escape_controls`): provider-sourced text cannot drive the
+terminal, on a TTY or piped.
 """
 
 from __future__ import annotations
@@ -9,12 +15,13 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import click
 
 from espctl.errors import EspctlError, error_lines, redact, sensitive_scope
+from espctl.model.text import escape_controls, paint
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +39,7 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except EspctlError as exc:
             for line in error_lines(exc):
-                click.echo(f"error: {redact(line)}", err=True)
+                echo(f"error: {redact(line)}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -42,10 +49,9 @@ def handle_errors(func: F) -> F:
         except Exception as exc:  # a bug: one line, the traceback only on request
             if os.environ.get("ESPCTL_DEBUG"):
                 raise
-            click.echo(
+            notify(
                 f"internal error (a bug in espctl, please report it): {type(exc).__name__}: "
-                f"{redact(str(exc))[:300]}; set ESPCTL_DEBUG=1 to see the traceback",
-                err=True,
+                f"{redact(str(exc))[:300]}; set ESPCTL_DEBUG=1 to see the traceback"
             )
             sys.exit(1)
 
@@ -98,9 +104,28 @@ def parallelism_option(func: F) -> F:
     )(func)
 
 
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print text espctl composed (lines separated by ``\\n``), control characters escaped."""
+    click.echo(escape_controls(text, keep_newlines=True), err=err, nl=nl)
+
+
+def echo_lines(lines: Iterable[str], *, err: bool = False) -> None:
+    """Print one line per item; a line break inside an item is shown as ``\\n``, so a
+    provider-sourced value cannot add lines of its own."""
+    for line in lines:
+        click.echo(escape_controls(line), err=err)
+
+
+def echo_styled(lines: Iterable[tuple[str, str | None]], *, colour: bool) -> None:
+    """Print ``(line, SGR style)`` pairs: each line escaped, then coloured if ``colour``."""
+    for line, style in lines:
+        click.echo(paint(line, style, colour))
+
+
 def notify(message: str) -> None:
-    """Progress and notices: stderr, so stdout stays the result (secrets masked)."""
-    click.echo(redact(message), err=True)
+    """Progress and notices, one line each: stderr, so stdout stays the result (secrets
+    masked, control characters escaped)."""
+    click.echo(escape_controls(redact(message)), err=True)
 
 
 def colour() -> bool:
