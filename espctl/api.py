@@ -31,12 +31,14 @@ from espctl.errors import (
     BlockedPlanError,
     ConfigError,
     EspctlError,
+    FileRefused,
     PlanError,
     PlanFileError,
     Problem,
     StalePlanError,
     redact,
 )
+from espctl.files import read_input, write_atomic
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import LiveState
 from espctl.model.traffic import TrafficData, TrafficQuery
@@ -162,31 +164,38 @@ def plan(options: RunOptions) -> PlanResult:
         return asyncio.run(run())
 
 
-def save_plan(plan_: Plan, out: str, *, created_at: str, version: str) -> Path:
+def save_plan(
+    plan_: Plan, out: str, *, created_at: str, version: str, notify: Notify = quiet
+) -> Path:
     """Write a saved plan (no secrets: the plan model holds only redacted values).
 
-    A bare file name goes under ``plans/``.
+    A bare file name goes under ``plans/``. The file is written atomically and safely
+    (:func:`espctl.files.write_atomic`: a symbolic link there is refused); replacing an
+    earlier plan is said through ``notify``.
     """
     path = Path(out)
     if path.parent == Path("."):
         path = Path("plans") / path
     payload = {**plan_.as_json(), "created_at": created_at, "espctl_version": version}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n")
-        os.replace(tmp, path)
+        replaced = write_atomic(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    except FileRefused as exc:
+        raise PlanFileError(f"cannot write the plan to {exc}") from exc
     except OSError as exc:
         raise PlanFileError(f"cannot write the plan to {path}: {exc.strerror}") from exc
+    if replaced:
+        notify(f"replaced the existing {path}")
     return path
 
 
 def read_saved_plan(path: str) -> dict[str, Any]:
     """A saved plan file's JSON, checked for format and shape."""
     try:
-        payload = json.loads(Path(path).read_text())
+        payload = json.loads(read_input(path).decode("utf-8"))
     except FileNotFoundError as exc:
         raise PlanFileError(f"no such plan file: {path}") from exc
+    except FileRefused as exc:
+        raise PlanFileError(f"{path} is not a readable espctl plan: {exc.reason}") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PlanFileError(f"{path} is not a readable espctl plan ({exc})") from exc
     return check_saved_plan(payload, path)
@@ -393,10 +402,11 @@ def report(
     html = render_report(data)
     path = Path(out)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(html, encoding="utf-8")
-        os.replace(tmp, path)
+        replaced = write_atomic(path, html)
+    except FileRefused as exc:
+        raise FileRefused(str(path), f"cannot write the report: {exc.reason}") from exc
     except OSError as exc:
         raise EspctlError(f"cannot write the report to {path}: {exc.strerror}") from exc
+    if replaced:
+        options.notify(f"replaced the existing {path}")
     return ReportResult(html, data, path)

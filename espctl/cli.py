@@ -16,21 +16,23 @@ from espctl import __version__, api
 from espctl.commands.common import (
     colour,
     config_option,
+    echo,
+    echo_lines,
+    echo_styled,
     format_option,
     handle_errors,
-    limit_options,
     notify,
     parallelism_option,
-    run_options,
     sandbox_option,
 )
 from espctl.commands.demo_cmd import demo
 from espctl.commands.import_cmd import import_cmd
+from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
 from espctl.commands.test_cmd import test
 from espctl.config import schema_text
 from espctl.engine.plan import Plan
-from espctl.engine.render import render_markdown, render_text, summary_line
+from espctl.engine.render import render_markdown, summary_line, text_lines
 from espctl.report.window import WindowError, resolve_window
 from espctl.sandbox.cli import sandbox
 
@@ -65,23 +67,22 @@ def validate(files: tuple[str, ...], config: str, fmt: str) -> None:
             {"file": r.file, "valid": r.valid, "problems": [p.as_json() for p in r.problems]}
             for r in results
         ]
-        click.echo(json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2))
+        echo(json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2))
     else:
         for result in results:
-            for problem in result.problems:
-                click.echo(problem.render())
+            echo_lines(problem.render() for problem in result.problems)
             if result.valid:
-                click.echo(f"{result.file}: valid ({result.summary()})")
+                echo(f"{result.file}: valid ({result.summary()})")
             else:
                 errors = sum(1 for p in result.problems if p.severity == "error")
-                click.echo(f"{result.file}: {errors} error{'s' if errors != 1 else ''}", err=True)
+                echo(f"{result.file}: {errors} error{'s' if errors != 1 else ''}", err=True)
     sys.exit(0 if all(r.valid for r in results) else 1)
 
 
 @main.command()
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the config language."""
-    click.echo(schema_text(), nl=False)
+    echo(schema_text(), nl=False)
 
 
 @main.command()
@@ -120,14 +121,14 @@ def plan(
     options = run_options(config, sandbox, parallelism)
     result = api.plan(options).plan
     if fmt == "json":
-        click.echo(json.dumps(result.as_json(), indent=2))
+        echo(json.dumps(result.as_json(), indent=2))
     elif fmt == "markdown":
-        click.echo(render_markdown(result))
+        echo(render_markdown(result))
     else:
-        click.echo(render_text(result, colour=colour()), nl=False)
+        echo_styled(text_lines(result), colour=colour())
     if out:
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        path = api.save_plan(result, out, created_at=created, version=__version__)
+        path = api.save_plan(result, out, created_at=created, version=__version__, notify=notify)
         notify(f"saved plan to {path} (apply it with: espctl apply {path})")
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
@@ -173,7 +174,7 @@ def apply(
     options = run_options(config, sandbox, parallelism)
 
     def confirm(plan_: Plan) -> bool:
-        click.echo(render_text(plan_, colour=colour()), nl=False)
+        echo_styled(text_lines(plan_), colour=colour())
         if auto_approve:
             return True
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -184,18 +185,18 @@ def apply(
         options, plan_file=plan_file, force=force, confirm=confirm, lock_timeout=lock_timeout
     )
     if outcome.result is None:
-        click.echo(summary_line(outcome.plan))
+        echo(summary_line(outcome.plan))
         return
     result = outcome.result
-    click.echo(result.summary())
-    for item in result.outcomes:
-        if item.status != "applied":
-            click.echo(
-                f"  {item.status}: {item.change.provider} {item.change.kind} "
-                f"{item.change.key}: {item.message}"
-            )
+    echo(result.summary())
+    echo_lines(
+        f"  {item.status}: {item.change.provider} {item.change.kind} "
+        f"{item.change.key}: {item.message}"
+        for item in result.outcomes
+        if item.status != "applied"
+    )
     if result.exit_code == 3:
-        click.echo("Some changes did not apply; run `espctl apply` again to finish.", err=True)
+        echo("Some changes did not apply; run `espctl apply` again to finish.", err=True)
     sys.exit(result.exit_code)
 
 
@@ -253,7 +254,7 @@ def report(
     size = len(result.html.encode()) / 1024
     shown_start = result.data.window_start.date()
     shown_end = result.data.window_end.date() - timedelta(days=1)
-    click.echo(
+    echo(
         f"wrote {result.path} ({size:.0f} KiB; {shown_start} to {shown_end}, "
         f"{len(providers)} providers"
         + (f"; failed: {', '.join(failed)}" if failed else "")

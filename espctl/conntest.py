@@ -7,6 +7,12 @@ provider's own payload format (:mod:`espctl.providers.webhook_samples`) is POSTe
 every configured webhook URL (with its basic auth and, for Postmark, its custom
 headers) and the answer and latency are reported.
 
+Before a POST the receiver's name is resolved and every address checked
+(:mod:`espctl.config.receivers`): link-local and metadata addresses are never posted to;
+private and loopback ones only with ``allow_private_receivers``. The POST then goes to
+the address that was checked (the name kept for ``Host`` and TLS), so a name that
+resolves differently a moment later cannot redirect it.
+
 It sits at the api layer because it needs the provider clients
 (``espctl.api.providers_for``); the command (:mod:`espctl.commands.test_cmd`) only
 renders the results.
@@ -15,7 +21,9 @@ renders the results.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +35,12 @@ import httpx
 from espctl import __version__, api
 from espctl.config import LoadedConfig
 from espctl.config.models import WebhookSpec
+from espctl.config.receivers import (
+    IPAddress,
+    classify_address,
+    forbidden_host,
+    literal_address,
+)
 from espctl.errors import redact
 from espctl.model import postmark as pm
 from espctl.model.common import split_target
@@ -210,10 +224,65 @@ def _status_cause(fmt: PayloadFormat, status: int) -> str:
     return "Mailgun retries any answer but 200 and 406 for about 8 hours, then gives up"
 
 
+PRIVATE_CAUSE = (
+    "pass --allow-private-receivers to POST to this machine or a private network "
+    "(Postmark and Mailgun cannot reach such a receiver themselves)"
+)
+FORBIDDEN_CAUSE = (
+    "a webhook URL must never reach link-local or cloud instance-metadata addresses; "
+    "espctl does not POST there, with or without --allow-private-receivers"
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a sample is not POSTed to a receiver: what is wrong, and what to do."""
+
+    detail: str
+    cause: str
+
+
+async def receiver_address(url: httpx.URL, allow_private: bool) -> IPAddress | Refusal:
+    """The checked address to POST to, or why not (see the module docstring).
+
+    Every address the name resolves to must pass: one private address among public
+    ones is enough to refuse (which one the client would pick is not ours to guess).
+    """
+    host = url.host
+    reason = forbidden_host(host)
+    if reason:
+        return Refusal(f"refused: {reason}", FORBIDDEN_CAUSE)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        return Refusal(
+            f"connection failed (name lookup: {getattr(exc, 'strerror', None) or exc})",
+            "nothing answered at this URL: check the URL, DNS and that the receiver runs",
+        )
+    addresses = list(
+        dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos)
+    )
+    for address in addresses:
+        kind, words = classify_address(address)
+        via = "" if literal_address(host) else f"{host} resolves to "
+        if kind == "forbidden":
+            return Refusal(f"refused: {via}{address}, {words}", FORBIDDEN_CAUSE)
+        if kind == "private" and not allow_private:
+            return Refusal(f"not posted: {via}{address}, {words}", PRIVATE_CAUSE)
+    if not addresses:
+        return Refusal(f"connection failed (no address for {host})", "check the URL and DNS")
+    return addresses[0]
+
+
 async def post_sample(
-    client: httpx.AsyncClient, post: WebhookPost, timeout: float
+    client: httpx.AsyncClient,
+    post: WebhookPost,
+    timeout: float,
+    *,
+    allow_private_receivers: bool = False,
 ) -> WebhookResult:
-    """POST one sample event; never raises for the receiver's failures."""
+    """POST one sample event to a checked address; never raises for the receiver's failures."""
     spec = post.spec
     url = redact(spec.url)
     headers = {"Content-Type": "application/json", "User-Agent": f"espctl/{__version__} test"}
@@ -241,9 +310,28 @@ async def post_sample(
         )
 
     start = time.perf_counter()
+    target = httpx.URL(spec.url)
     try:
+        # the stated timeout bounds the whole exchange: the lookup, the answer, its body
         async with asyncio.timeout(timeout):
-            status = await _exchange(client, post, headers, auth, timeout)
+            address = await receiver_address(target, allow_private_receivers)
+            if isinstance(address, Refusal):
+                return result(None, False, address.detail, address.cause)
+            # POST to the address just checked; the name stays in Host and in TLS (SNI and
+            # the certificate check), so a second lookup cannot send the request elsewhere
+            headers["Host"] = target.netloc.decode("ascii")
+            extensions = (
+                {"sni_hostname": target.host} if literal_address(target.host) is None else {}
+            )
+            request = client.build_request(
+                "POST",
+                target.copy_with(host=str(address)),
+                content=json.dumps(post.payload).encode(),
+                headers=headers,
+                timeout=httpx.Timeout(timeout),
+                extensions=extensions,
+            )
+            status = await _exchange(client, request, auth)
     except (httpx.TimeoutException, TimeoutError) as exc:
         return result(
             None,
@@ -272,20 +360,9 @@ async def post_sample(
 
 
 async def _exchange(
-    client: httpx.AsyncClient,
-    post: WebhookPost,
-    headers: dict[str, str],
-    auth: httpx.BasicAuth | None,
-    timeout: float,
+    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.BasicAuth | None
 ) -> int:
-    """POST and read at most RECEIVER_READ_LIMIT bytes of the answer; its status."""
-    request = client.build_request(
-        "POST",
-        post.spec.url,
-        content=json.dumps(post.payload).encode(),
-        headers=headers,
-        timeout=httpx.Timeout(timeout),
-    )
+    """Send and read at most RECEIVER_READ_LIMIT bytes of the answer; its status."""
     response = await client.send(
         request, stream=True, auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT
     )
@@ -316,6 +393,7 @@ async def _test(
     webhook_timeout: float,
     on_provider: OnProvider,
     on_webhook: OnWebhook,
+    allow_private_receivers: bool,
 ) -> ConnectionReport:
     blocks = loaded.config.providers
     provider_results: list[ProviderResult] = []
@@ -327,7 +405,15 @@ async def _test(
                 for pid, p in sorted(providers.items())
             ]
             tasks.extend(
-                asyncio.ensure_future(post_sample(client, post, webhook_timeout)) for post in posts
+                asyncio.ensure_future(
+                    post_sample(
+                        client,
+                        post,
+                        webhook_timeout,
+                        allow_private_receivers=allow_private_receivers,
+                    )
+                )
+                for post in posts
             )
             for next_done in asyncio.as_completed(tasks):
                 done = await next_done
@@ -352,15 +438,26 @@ def run_connection_test(
     webhook_timeout: float = DEFAULT_WEBHOOK_TIMEOUT,
     on_provider: OnProvider = _ignore,
     on_webhook: OnWebhook = _ignore,
+    allow_private_receivers: bool = False,
 ) -> ConnectionReport:
     """Probe every provider (and, with ``webhooks``, POST samples) concurrently.
 
     ``on_provider``/``on_webhook`` are called as each result arrives. Credentials are
     loaded as for ``plan`` (unset variables are errors, except under ``--sandbox``).
+    Samples go to public addresses only, unless ``allow_private_receivers`` (loopback
+    and private networks); link-local and metadata addresses never.
     """
     loaded = api.load(options)
     posts = webhook_posts(loaded) if webhooks else []
     with api.providers_for(loaded, options) as providers:
         return asyncio.run(
-            _test(loaded, providers, posts, webhook_timeout, on_provider, on_webhook)
+            _test(
+                loaded,
+                providers,
+                posts,
+                webhook_timeout,
+                on_provider,
+                on_webhook,
+                allow_private_receivers,
+            )
         )

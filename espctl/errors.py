@@ -22,7 +22,9 @@ meets them and chained with ``from``. The CLI prints ``str(error)`` and exits wi
     │   └── PlanFileError          a saved plan file is unreadable or of another format
     ├── ApplyRefused           apply will not start (no TTY and no --auto-approve, declined)
     ├── RoutingError           no route for an email type
-    └── SandboxError           the simulator's state file or server failed
+    ├── SandboxError           the simulator's state file or server failed
+    └── FileRefused            an input file is not a regular file or too large, or an
+                               output path is a symbolic link or cannot be written
 
 No message built here ever contains a credential: constructors take only
 already-redacted text, and :func:`redact` is available to scrub free text.
@@ -95,7 +97,9 @@ class ProviderError(EspctlError):
         self.method = method
         self.path = path
         self.status = status
-        self.detail = redact(detail)
+        # one line: a provider's message cannot add lines to espctl's output (the CLI
+        # shows the other control characters escaped the same way)
+        self.detail = redact(detail).replace("\n", "\\n")
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -200,6 +204,15 @@ class RoutingError(EspctlError):
 
 class SandboxError(EspctlError):
     """The sandbox simulator failed (state file, server)."""
+
+
+class FileRefused(EspctlError):
+    """A file espctl reads or writes is unsafe: not a regular file, too large, a symlink."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
 
 
 _SECRETISH = re.compile(

@@ -33,6 +33,10 @@ ALLOWED: dict[str, set[str]] = {
     },
     "__init__": set(),
 }
+# files.py: safe reading of inputs and atomic writing of outputs, beside errors
+ALLOWED["files"] = {"errors"}
+for _layer_name in ("config", "api", "cli"):
+    ALLOWED[_layer_name] |= {"files"}
 ALLOWED["session"] = {"errors", "model", "config", "providers", "sandbox"}
 ALLOWED["api"] |= {"session"}
 ALLOWED["conntest"] = ALLOWED["api"] | {"api"}

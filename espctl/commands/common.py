@@ -2,6 +2,12 @@
 
 ``espctl.cli`` and the modules of this package both use these, so no command module
 needs to import ``espctl.cli`` (which registers them).
+
+Every line the CLI prints goes through :func:`echo`, :func:`echo_lines`,
+:func:`echo_styled`, :func:`notify` or the error handler, which show control characters
+(escape sequences, carriage returns, bidi overrides) escaped
+(:func:`espctl.model.text.escape_controls`): provider-sourced text cannot drive the
+terminal, on a TTY or piped.
 """
 
 from __future__ import annotations
@@ -9,15 +15,13 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import click
 
-from espctl import api
 from espctl.errors import EspctlError, error_lines, redact, sensitive_scope
-from espctl.providers.http import HttpOptions
-from espctl.providers.limits import MIB
+from espctl.model.text import escape_controls, paint
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,7 +39,7 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except EspctlError as exc:
             for line in error_lines(exc):
-                click.echo(f"error: {redact(line)}", err=True)
+                echo(f"error: {redact(line)}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -45,10 +49,9 @@ def handle_errors(func: F) -> F:
         except Exception as exc:  # a bug: one line, the traceback only on request
             if os.environ.get("ESPCTL_DEBUG"):
                 raise
-            click.echo(
+            notify(
                 f"internal error (a bug in espctl, please report it): {type(exc).__name__}: "
-                f"{redact(str(exc))[:300]}; set ESPCTL_DEBUG=1 to see the traceback",
-                err=True,
+                f"{redact(str(exc))[:300]}; set ESPCTL_DEBUG=1 to see the traceback"
             )
             sys.exit(1)
 
@@ -101,112 +104,28 @@ def parallelism_option(func: F) -> F:
     )(func)
 
 
-_LIMITS_KEY = "espctl.limits"
-DEFAULTS = HttpOptions()
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print text espctl composed (lines separated by ``\\n``), control characters escaped."""
+    click.echo(escape_controls(text, keep_newlines=True), err=err, nl=nl)
 
 
-def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """Keep a limit option's value for :func:`http_options` (not a command argument)."""
-    if value is not None and param.name is not None:
-        ctx.meta.setdefault(_LIMITS_KEY, {})[param.name] = value
-    return value
+def echo_lines(lines: Iterable[str], *, err: bool = False) -> None:
+    """Print one line per item; a line break inside an item is shown as ``\\n``, so a
+    provider-sourced value cannot add lines of its own."""
+    for line in lines:
+        click.echo(escape_controls(line), err=err)
 
 
-def _limit(name: str, kind: Any, default: Any, env: str, text: str) -> Any:
-    """One limit option: shown with its environment variable, kept for http_options."""
-    return click.option(
-        name,
-        type=kind,
-        default=default,
-        show_default=True,
-        envvar=env,
-        show_envvar=True,
-        expose_value=False,
-        callback=_remember,
-        help=text,
-    )
-
-
-def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
-    """``--max-response-mb``, ``--max-listing-items``, ``--command-timeout`` and
-    ``--request-timeout`` (each with an environment variable): what bounds a command
-    against slow, huge or endless answers (README "Limits").
-
-    ``espctl test`` has its own ``--timeout`` and passes ``request_timeout=False``.
-    """
-    options = [
-        _limit(
-            "--max-response-mb",
-            click.IntRange(1, 4096),
-            DEFAULTS.max_response_bytes // MIB,
-            "ESPCTL_MAX_RESPONSE_MB",
-            "Refuse a provider response larger than this many MiB.",
-        ),
-        _limit(
-            "--max-listing-items",
-            click.IntRange(100, 10_000_000),
-            DEFAULTS.max_listing_items,
-            "ESPCTL_MAX_LISTING_ITEMS",
-            "Refuse a paged provider listing (domains, senders, metrics) longer than this.",
-        ),
-        _limit(
-            "--command-timeout",
-            click.FloatRange(1, 86400),
-            DEFAULTS.command_timeout,
-            "ESPCTL_COMMAND_TIMEOUT",
-            "Seconds the command may spend on provider requests, retries and rate-limit "
-            "waits included.",
-        ),
-    ]
-    if request_timeout:
-        options.append(
-            _limit(
-                "--request-timeout",
-                click.FloatRange(0.1, 3600),
-                DEFAULTS.request_timeout,
-                "ESPCTL_REQUEST_TIMEOUT",
-                "Seconds one provider request may take, reading the answer included.",
-            )
-        )
-
-    def decorate(func: F) -> F:
-        for option in options:
-            func = option(func)
-        return func
-
-    return decorate
-
-
-def run_options(config: str, sandbox: bool, parallelism: int) -> api.RunOptions:
-    """The RunOptions of a command that reads providers: its limits, progress on stderr."""
-    return api.RunOptions(
-        config=config,
-        sandbox=sandbox,
-        parallelism=parallelism,
-        notify=notify,
-        http=http_options(parallelism),
-    )
-
-
-def http_options(parallelism: int = DEFAULTS.parallelism, **overrides: Any) -> HttpOptions:
-    """The HttpOptions of the running command: its limit options, then ``overrides``."""
-    chosen = click.get_current_context().meta.get(_LIMITS_KEY, {})
-    values: dict[str, Any] = {"parallelism": parallelism}
-    if "max_response_mb" in chosen:
-        values["max_response_bytes"] = int(chosen["max_response_mb"]) * MIB
-    if "max_listing_items" in chosen:
-        values["max_listing_items"] = int(chosen["max_listing_items"])
-    if "command_timeout" in chosen:
-        values["command_timeout"] = float(chosen["command_timeout"])
-    if "request_timeout" in chosen:
-        values["request_timeout"] = float(chosen["request_timeout"])
-    values.update(overrides)
-    return HttpOptions(**values)
+def echo_styled(lines: Iterable[tuple[str, str | None]], *, colour: bool) -> None:
+    """Print ``(line, SGR style)`` pairs: each line escaped, then coloured if ``colour``."""
+    for line, style in lines:
+        click.echo(paint(line, style, colour))
 
 
 def notify(message: str) -> None:
-    """Progress and notices: stderr, so stdout stays the result (secrets masked)."""
-    click.echo(redact(message), err=True)
+    """Progress and notices, one line each: stderr, so stdout stays the result (secrets
+    masked, control characters escaped)."""
+    click.echo(escape_controls(redact(message)), err=True)
 
 
 def colour() -> bool:

@@ -14,9 +14,9 @@ from pathlib import Path
 import click
 
 from espctl import __version__, api
-from espctl.commands.common import colour, handle_errors, notify
+from espctl.commands.common import colour, echo, echo_lines, echo_styled, handle_errors, notify
 from espctl.config import schema_text
-from espctl.engine.render import render_text, summary_line
+from espctl.engine.render import summary_line, text_lines
 from espctl.errors import EspctlError
 from espctl.sandbox import (
     DEFAULT_MAILGUN_API_KEY,
@@ -40,7 +40,7 @@ def quickstart_text() -> str:
 
 
 def _step(number: int, title: str) -> None:
-    click.echo("")
+    echo("")
     click.secho(f"== {number}. {title}", bold=colour())
 
 
@@ -76,46 +76,45 @@ def demo(out: str) -> None:
     options = api.RunOptions(
         config=str(config), sandbox=True, sandbox_state=str(state), env=DEMO_ENV, notify=notify
     )
-    click.echo(
+    echo(
         f"espctl {__version__} demo in {folder}/: a fresh sandbox account (seeded, "
         "drifted from the config) and the quick-start config."
     )
 
     _step(1, f"validate {config}")
     result = api.validate(str(config), env=DEMO_ENV)
-    for problem in result.problems:
-        click.echo(problem.render())
+    echo_lines(problem.render() for problem in result.problems)
     if not result.valid:
         raise EspctlError("the quick-start config did not validate")
-    click.echo(f"valid: {result.summary()}")
+    echo(f"valid: {result.summary()}")
 
     _step(2, "plan: read the sandbox account and diff it against the config")
     first = api.plan(options).plan
-    click.echo(render_text(first, colour=colour()), nl=False)
+    echo_styled(text_lines(first), colour=colour())
     saved = api.save_plan(
         first,
         str(folder / "plans" / "demo.json"),
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         version=__version__,
     )
-    click.echo(f"saved the plan to {saved} (no secrets in it)")
+    echo(f"saved the plan to {saved} (no secrets in it)")
 
     _step(3, "apply the saved plan")
     if first.blocked:
-        click.echo(
+        echo(
             "The seeded account drifted in most of what the config manages, so the "
             "plan is BLOCKED by policy.max_change_ratio; having reviewed it, the demo "
             "applies it with --force."
         )
     applied = api.apply(options, plan_file=str(saved), force=True)
     if applied.result is not None:
-        click.echo(applied.result.summary())
+        echo(applied.result.summary())
         if applied.result.exit_code != 0:
             raise EspctlError("the demo's apply did not complete")
 
     _step(4, "plan again: the providers now match the config")
     second = api.plan(options).plan
-    click.echo(summary_line(second))
+    echo(summary_line(second))
     if second.has_changes:
         raise EspctlError("the second plan is not empty: apply did not converge")
 
@@ -124,13 +123,13 @@ def demo(out: str) -> None:
     report = api.report(
         options, start=today - timedelta(days=30), end=today, out=str(folder / "report.html")
     )
-    click.echo(
+    echo(
         f"wrote {report.path} ({len(report.html.encode()) // 1024} KiB, "
         f"{len(report.data.providers)} providers, no external requests)"
     )
 
-    click.echo("")
-    click.echo(f"Done. Open {report.path} in a browser. Try next, inside {folder}/:")
-    click.echo("  espctl plan --sandbox --format markdown   # the pull-request comment")
-    click.echo("  espctl route password_reset               # where an email type goes")
-    click.echo("  espctl test --sandbox                     # the connection test")
+    echo("")
+    echo(f"Done. Open {report.path} in a browser. Try next, inside {folder}/:")
+    echo("  espctl plan --sandbox --format markdown   # the pull-request comment")
+    echo("  espctl route password_reset               # where an email type goes")
+    echo("  espctl test --sandbox                     # the connection test")

@@ -22,13 +22,14 @@ import click
 
 from espctl import api
 from espctl.commands.common import (
+    echo,
     handle_errors,
-    limit_options,
     notify,
     parallelism_option,
-    run_options,
     sandbox_option,
 )
+from espctl.commands.limits import limit_options, run_options
+from espctl.files import write_atomic
 from espctl.importer import (
     SCHEMA_REF,
     ImportFailed,
@@ -169,15 +170,16 @@ async def _close(providers: Mapping[str, Provider]) -> None:
 
 
 def write_output(text: str, out: str, *, force: bool) -> Path:
-    """Write ``text`` to ``out`` atomically; refuse to replace a file unless ``force``."""
+    """Write ``text`` to ``out`` atomically; refuse to replace a file unless ``force``.
+
+    :func:`espctl.files.write_atomic` does the writing: a symbolic link at ``out`` is
+    refused even with ``force``.
+    """
     path = Path(out)
-    if path.exists() and not force:
+    if os.path.lexists(path) and not force:
         raise ImportFailed(f"{path} exists; pass --force to overwrite it")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, text)
     except OSError as exc:
         raise ImportFailed(f"cannot write {path}: {exc.strerror}") from exc
     return path
@@ -253,7 +255,7 @@ def import_cmd(
     different value shows as a (sensitive) change. Settings espctl cannot express are
     listed on stderr as warnings. Exit 0 on success, 1 on error.
     """
-    if out and Path(out).exists() and not force:
+    if out and os.path.lexists(out) and not force:
         raise ImportFailed(f"{out} exists; pass --force to overwrite it")
     options = run_options(config, sandbox, parallelism)
     where = Path(out).parent if out else Path.cwd()
@@ -267,7 +269,7 @@ def import_cmd(
         path = write_output(result.text, out, force=force)
         notify(f"imported {', '.join(sorted(dict.fromkeys(provider_ids)))}: {counts}; wrote {path}")
     else:
-        click.echo(result.text, nl=False)
+        echo(result.text, nl=False)
         notify(f"imported {', '.join(sorted(dict.fromkeys(provider_ids)))}: {counts}")
     if result.env:
         notify("set these environment variables before `espctl plan` (values never written):")

@@ -6,11 +6,11 @@ import json
 
 import click
 
-from espctl.commands.common import config_option, format_option, handle_errors
+from espctl.commands.common import config_option, echo, echo_lines, format_option, handle_errors
 from espctl.routing import Route, Router
 
 
-def render_route(route: Route) -> str:
+def render_route(route: Route) -> list[str]:
     """A route for a terminal: target, where it comes from, sender, tag, fallbacks."""
     where = f"stream {route.stream}" if route.stream else f"domain {route.domain}"
     via = f"rule {route.rule}" if route.matched_by == "rule" else "routing.default"
@@ -24,10 +24,10 @@ def render_route(route: Route) -> str:
     ]
     if route.skipped:
         lines.append(f"  skipped:   {', '.join(route.skipped)} (provider unavailable)")
-    return "\n".join(lines)
+    return lines
 
 
-def render_table(router: Router) -> str:
+def render_table(router: Router) -> list[str]:
     """Every routed email type on one line each, then the default."""
     lines = []
     types = router.email_types
@@ -39,7 +39,7 @@ def render_table(router: Router) -> str:
     table = router.table()
     default = table["default"]
     lines.append(f"{'*'.ljust(width)}  {default['target'] if default else '(no default)'}")
-    return "\n".join(lines)
+    return lines
 
 
 @click.command()
@@ -70,12 +70,12 @@ def route(
     router = Router.from_config(config)
     if email_type is None:
         if fmt == "json":
-            click.echo(json.dumps(router.table(), indent=2))
+            echo(json.dumps(router.table(), indent=2))
         else:
-            click.echo(render_table(router))
+            echo_lines(render_table(router))
         return
     result = router.resolve(email_type, frozenset(unavailable))
     if fmt == "json":
-        click.echo(json.dumps(result.as_json(), indent=2))
+        echo(json.dumps(result.as_json(), indent=2))
     else:
-        click.echo(render_route(result))
+        echo_lines(render_route(result))

@@ -15,12 +15,14 @@ import click
 from espctl import api
 from espctl.commands.common import (
     config_option,
+    echo,
+    echo_lines,
     format_option,
     handle_errors,
-    http_options,
-    limit_options,
+    notify,
     sandbox_option,
 )
+from espctl.commands.limits import http_options, limit_options
 from espctl.conntest import (
     DEFAULT_WEBHOOK_TIMEOUT,
     ConnectionReport,
@@ -37,7 +39,7 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}ms"
 
 
-def render_provider(result: ProviderResult, *, sandbox: bool = False) -> str:
+def render_provider(result: ProviderResult, *, sandbox: bool = False) -> list[str]:
     """One headline per provider, then one line per probe (with the cause of a failure)."""
     mark = "PASS" if result.ok else "FAIL"
     where = f"region {result.region}, " if result.region else ""
@@ -54,19 +56,19 @@ def render_provider(result: ProviderResult, *, sandbox: bool = False) -> str:
         )
         if probe.cause and not probe.ok:
             lines.append(f"       cause: {probe.cause}")
-    return "\n".join(lines)
+    return lines
 
 
-def render_webhook(result: WebhookResult) -> str:
+def render_webhook(result: WebhookResult) -> list[str]:
     """One line per webhook POST (and the cause of a failure)."""
     mark = "PASS" if result.ok else "FAIL"
-    line = (
+    lines = [
         f"{mark} webhook {result.webhook} ({result.format} {result.record}) {result.url}: "
         f"{result.detail} in {_ms(result.seconds)}"
-    )
+    ]
     if result.cause and not result.ok:
-        line += f"\n       cause: {result.cause}"
-    return line
+        lines.append(f"       cause: {result.cause}")
+    return lines
 
 
 def summary(report: ConnectionReport) -> str:
@@ -92,6 +94,12 @@ def summary(report: ConnectionReport) -> str:
     help="Also POST a sample event in each provider's format to each webhook URL.",
 )
 @click.option(
+    "--allow-private-receivers",
+    is_flag=True,
+    help="With --webhooks, also POST to receivers on this machine (loopback) or a private "
+    "network. Link-local and cloud-metadata addresses are never posted to.",
+)
+@click.option(
     "--webhook-timeout",
     type=click.FloatRange(0.05, 60),
     default=DEFAULT_WEBHOOK_TIMEOUT,
@@ -110,7 +118,13 @@ def summary(report: ConnectionReport) -> str:
 @limit_options(request_timeout=False)
 @handle_errors
 def test(
-    config: str, sandbox: bool, fmt: str, webhooks: bool, webhook_timeout: float, timeout: float
+    config: str,
+    sandbox: bool,
+    fmt: str,
+    webhooks: bool,
+    allow_private_receivers: bool,
+    webhook_timeout: float,
+    timeout: float,
 ) -> None:
     """Check that each provider works: credentials, region or endpoint, latency.
 
@@ -118,13 +132,12 @@ def test(
     accepted, endpoint or region, each probe's latency, whether a Postmark account token
     is present, domains and their SPF/DKIM/Return-Path verification, message streams,
     webhook counts. A failure shows the provider's own message and its documented
-    cause. With --webhooks, a sample event is POSTed to each webhook URL.
+    cause. With --webhooks, a sample event is POSTed to each webhook URL whose name
+    resolves to public addresses only (private and loopback receivers need
+    --allow-private-receivers).
 
     Exit 0 when everything passed, 1 otherwise.
     """
-
-    def notify(message: str) -> None:
-        click.echo(message, err=True)
 
     options = api.RunOptions(
         config=config,
@@ -141,11 +154,11 @@ def test(
 
     def show_provider(result: ProviderResult) -> None:
         if text:
-            click.echo(render_provider(result, sandbox=sandbox))
+            echo_lines(render_provider(result, sandbox=sandbox))
 
     def show_webhook(result: WebhookResult) -> None:
         if text:
-            click.echo(render_webhook(result))
+            echo_lines(render_webhook(result))
 
     report = run_connection_test(
         options,
@@ -153,9 +166,10 @@ def test(
         webhook_timeout=webhook_timeout,
         on_provider=show_provider,
         on_webhook=show_webhook,
+        allow_private_receivers=allow_private_receivers,
     )
     if text:
-        click.echo(summary(report))
+        echo(summary(report))
     else:
-        click.echo(json.dumps(report.as_json(), indent=2))
+        echo(json.dumps(report.as_json(), indent=2))
     sys.exit(0 if report.ok else 1)

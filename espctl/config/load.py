@@ -16,7 +16,6 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -24,7 +23,8 @@ from pydantic import BaseModel, ValidationError
 from espctl.config.models import Config
 from espctl.config.semantic import semantic_problems
 from espctl.config.yamlpos import MissingEnv, PathKey, SourceDoc, load_yaml
-from espctl.errors import ConfigError, Problem, add_sensitive
+from espctl.errors import ConfigError, FileRefused, Problem, add_sensitive
+from espctl.files import read_input
 from espctl.model.common import EnvStr, Secret
 
 EnvMode = Literal["strict", "lenient"]
@@ -81,11 +81,13 @@ def load_config(
     """
     file = str(path)
     try:
-        raw = Path(file).read_bytes()
+        raw = read_input(file)
     except FileNotFoundError as exc:
         raise ConfigError(
             [Problem(file, 1, 1, "", "no such file (use -c FILE to name the config)")]
         ) from exc
+    except FileRefused as exc:
+        raise ConfigError([Problem(file, 1, 1, "", exc.reason)]) from exc
     except OSError as exc:
         raise ConfigError([Problem(file, 1, 1, "", f"cannot read: {exc.strerror}")]) from exc
     try:

@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
+from espctl.config.receivers import forbidden_host, header_problem
 from espctl.config.yamlpos import PathKey, SourceDoc
 from espctl.errors import Problem
 from espctl.model import mailgun as mg
@@ -176,6 +177,16 @@ class _Checker:
             # never echo the URL: it carries a credential
             self.error(path, f"{what} must not carry credentials; use basic_auth instead")
 
+    def receiver(self, path: PathKey, url: str) -> None:
+        """A webhook URL must never reach cloud instance metadata (see receivers.py)."""
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            return  # url() reported it
+        reason = forbidden_host(host) if host else None
+        if reason:
+            self.error(path, f"webhook url refused: {reason}")
+
     def webhooks(self) -> None:
         hooks = _d(self.doc.data.get("webhooks"))
         mailgun_urls: Counter[tuple[str, str, str]] = Counter()
@@ -186,11 +197,16 @@ class _Checker:
             url = hook.get("url")
             if isinstance(url, str):
                 self.url((*base, "url"), url, what="webhook url")
+                self.receiver((*base, "url"), url)
             events = [e for e in _l(hook.get("events")) if e in Event.__members__]
             for i, event in enumerate(_l(hook.get("events"))):
                 if _l(hook.get("events")).index(event) != i:
                     self.error((*base, "events", i), f"event '{event}' is listed twice")
             headers = _d(hook.get("headers"))
+            for header, value in headers.items():
+                problem = header_problem(str(header), value)
+                if problem:
+                    self.error((*base, "headers", header), problem, key=True)
             for i, target in enumerate(_l(hook.get("targets"))):
                 path = (*base, "targets", i)
                 resolved = self.check_target(path, target)

@@ -2,8 +2,9 @@
 
 PyYAML's C composer builds the node graph (fast); this module walks it once to build
 plain Python values, recording positions by path, refusing what PyYAML silently
-accepts (duplicate keys, merge keys, non-scalar keys), bounding alias expansion and
-nesting, and interpolating ``${env:NAME}`` / ``${env:NAME:-default}`` in strings.
+accepts (duplicate keys, merge keys, non-scalar keys), bounding the number of nodes
+(as written, and again as aliases expand them) and nesting, and interpolating
+``${env:NAME}`` / ``${env:NAME:-default}`` in strings.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 PathKey = tuple[str | int, ...]
 
 MAX_DEPTH = 64
-MAX_ALIAS_EXPANSION = 50_000
+#: the most nodes a document may hold, counted as written (before composing) and again as
+#: built, where every use of an alias counts all the nodes it repeats: 40,000 uses of a
+#: 20,000-item list are 800 million nodes, however small the file. A config declaring
+#: 10,000 Mailgun domains with tracking has about 100,000.
+MAX_NODES = 250_000
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
 
 ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ENV_ANY = re.compile(r"\$\{(?:env)?:?[^}]*\}?|\$\{")
@@ -93,8 +99,7 @@ class _Walker:
         self.doc = doc
         self.env = env
         self.missing = missing
-        self.expanded = 0
-        self.seen: set[int] = set()
+        self.nodes = 0
         self.stack: set[int] = set()
 
     def fail(self, node: yaml.Node, path: PathKey, message: str) -> None:
@@ -111,11 +116,9 @@ class _Walker:
         if ident in self.stack:
             self.fail(node, path, "recursive alias")
             return None
-        if ident in self.seen and not isinstance(node, yaml.ScalarNode):
-            self.expanded += 1
-            if self.expanded > MAX_ALIAS_EXPANSION:
-                raise _AliasBombError(node)
-        self.seen.add(ident)
+        self.nodes += 1  # every node built, each alias use counting all it repeats
+        if self.nodes > MAX_NODES:
+            raise _AliasBombError(path)
         self.doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             self.stack.add(ident)
@@ -214,13 +217,32 @@ class _Walker:
 
 
 class _AliasBombError(Exception):
-    def __init__(self, node: yaml.Node) -> None:
-        self.node = node
+    """Raised at the node past the limit; ``path`` is where the walk had got to."""
+
+    def __init__(self, path: PathKey) -> None:
+        self.path = path
 
 
 def _error_at(file: str, node: yaml.Node, message: str) -> ConfigError:
     mark = node.start_mark
     return ConfigError([Problem(file, mark.line + 1, mark.column + 1, "", message)])
+
+
+def _count_nodes(text: str, file: str) -> None:
+    """Refuse a document of more than :data:`MAX_NODES` nodes before composing it.
+
+    The event stream is parsed in constant memory; composing builds every node at once
+    (a few hundred bytes each), which is what a huge flow list would exhaust.
+    """
+    nodes = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _NODE_EVENTS):
+            nodes += 1
+            if nodes > MAX_NODES:
+                mark = event.start_mark
+                line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                message = f"the document has more than {MAX_NODES:,} YAML nodes"
+                raise ConfigError([Problem(file, line, column, "", message)])
 
 
 def load_yaml(
@@ -235,6 +257,7 @@ def load_yaml(
     collected in ``SourceDoc.problems`` so that all of them are reported at once.
     """
     try:
+        _count_nodes(text, file)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -255,9 +278,20 @@ def load_yaml(
     try:
         data = walker.walk(root, (), 0)
     except _AliasBombError as exc:
-        raise _error_at(
-            file, exc.node, f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes (alias bomb?)"
-        ) from exc
+        # An alias has no position of its own (PyYAML keeps only the anchor's), so the
+        # problem is placed at the deepest mapping key on the way, as written in the file.
+        where = max(
+            (
+                exc.path[:n]
+                for n in range(1, len(exc.path) + 1)
+                if exc.path[:n] in doc.key_positions
+            ),
+            key=len,
+            default=(),
+        )
+        line, column = doc.key_positions.get(where, (1, 1))
+        message = f"aliases expand the document to more than {MAX_NODES:,} nodes (alias bomb?)"
+        raise ConfigError([Problem(file, line, column, dotted(exc.path), message)]) from exc
     except RecursionError as exc:
         raise ConfigError([Problem(file, 1, 1, "", "the document is nested too deeply")]) from exc
     doc.data = data if isinstance(data, dict) else {}

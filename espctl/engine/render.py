@@ -2,6 +2,9 @@
 
 JSON is :meth:`Plan.as_json`. Every rendering shows changes, unmanaged resources and
 failed checks; none shows a secret (values are redacted in the plan model already).
+Provider-sourced text is inert in both: the text plan is a list of lines that the CLI
+escapes and colours one by one (:func:`espctl.model.text.paint`); in Markdown every such
+string is a code span or sits inside a fenced block (see :mod:`espctl.engine.markdown`).
 """
 
 from __future__ import annotations
@@ -10,7 +13,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from espctl.engine.mdsafe import code, fence_for, fenced_lines
 from espctl.engine.plan import SENSITIVE, SENSITIVE_CHANGED, Change, Plan
+from espctl.model.text import paint
+
+#: one line of the text plan and its SGR colour (None: uncoloured)
+StyledLine = tuple[str, str | None]
 
 MARKDOWN_LIMIT = 65_000
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
@@ -29,19 +37,14 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _paint(text: str, code: str, colour: bool) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
-
-
 def _label(change: Change) -> str:
     return f"{change.provider} {change.kind} {change.key}"
 
 
-def change_lines(change: Change, colour: bool = False) -> list[str]:
-    """The lines of one change: a header and aligned field diffs."""
+def change_lines(change: Change) -> list[str]:
+    """The lines of one change: a header and aligned field diffs (not escaped)."""
     symbol = _SYMBOL[change.action]
-    head = _paint(f"  {symbol} {_label(change)}", _COLOUR[change.action], colour)
-    lines = [head]
+    lines = [f"  {symbol} {_label(change)}"]
     width = max((len(f.name) for f in change.fields), default=0)
     for f in change.fields:
         name = f"{f.name}:".ljust(width + 1)
@@ -68,33 +71,41 @@ def summary_line(plan: Plan) -> str:
     return text
 
 
-def render_text(plan: Plan, colour: bool = False) -> str:
-    """The plan for a terminal: changes, unmanaged resources, checks, summary."""
-    out: list[str] = []
+def text_lines(plan: Plan) -> list[StyledLine]:
+    """The plan for a terminal as (line, colour) pairs: changes, unmanaged resources,
+    checks, summary. Lines are not escaped yet: print them with ``echo_styled`` (CLI) or
+    join them with :func:`render_text`."""
+    out: list[StyledLine] = []
     if plan.changes:
-        out.append("espctl will make these changes:")
-        out.append("")
+        out += [("espctl will make these changes:", None), ("", None)]
         for change in plan.changes:
-            out.extend(change_lines(change, colour))
-        out.append("")
+            head, *fields = change_lines(change)
+            out.append((head, _COLOUR[change.action]))
+            out.extend((line, None) for line in fields)
+        out.append(("", None))
     listed = [u for u in plan.unmanaged if u.action != "delete"]
     if listed:
-        out.append("Unmanaged (live, not in the config):")
+        out.append(("Unmanaged (live, not in the config):", None))
         for u in listed:
             r = u.resource
-            out.append(f"  ? {r.provider} {r.kind} {r.key}: {_UNMANAGED_NOTE[u.action]}")
-        out.append("")
+            out.append((f"  ? {r.provider} {r.kind} {r.key}: {_UNMANAGED_NOTE[u.action]}", None))
+        out.append(("", None))
     if plan.checks:
-        out.append("Checks:")
+        out.append(("Checks:", None))
         for check in plan.checks:
             mark = "ok  " if check.ok else "FAIL"
             line = f"  [{mark}] {check.provider} {check.name}: {check.message}"
-            out.append(_paint(line, "31", colour) if not check.ok and colour else line)
-        out.append("")
-    out.append(summary_line(plan))
+            out.append((line, None if check.ok else "31"))
+        out.append(("", None))
+    out.append((summary_line(plan), None))
     if plan.blocked:
-        out.append(_paint(f"BLOCKED: {plan.blocked_reason}", "31;1", colour))
-    return "\n".join(out) + "\n"
+        out.append((f"BLOCKED: {plan.blocked_reason}", "31;1"))
+    return out
+
+
+def render_text(plan: Plan, colour: bool = False) -> str:
+    """:func:`text_lines` as one string, each line escaped (and coloured if ``colour``)."""
+    return "".join(paint(line, style, colour) + "\n" for line, style in text_lines(plan))
 
 
 @dataclass
@@ -143,7 +154,7 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         "",
     ]
     if plan.blocked:
-        head += [f"> **Blocked:** {plan.blocked_reason}", ""]
+        head += [f"> **Blocked:** {plan.blocked_reason}", ""]  # espctl's words only
     if not plan.has_changes:
         head += ["No changes: the providers match the config.", ""]
     tail = [f"<sub>fingerprint `{plan.fingerprint[:16]}`</sub>", ""]
@@ -153,7 +164,7 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
             _Section(
                 [],
                 [
-                    [f"- :x: **{c.provider}** {c.name}: {_md(c.message)}"]
+                    [f"- :x: **{c.provider}** {c.name}: {code(c.message)}"]
                     for c in plan.failed_checks
                 ],
                 [""],
@@ -163,36 +174,39 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     for provider in sorted({c.provider for c in plan.changes}):
         changes = [c for c in plan.changes if c.provider == provider]
         plural = "s" if len(changes) != 1 else ""
+        # provider-sourced keys and values sit inside the block, one escaped line each,
+        # under a fence longer than any backtick run in them
+        items = [fenced_lines(change_lines(c)) for c in changes]
+        fence = fence_for([line for item in items for line in item])
         sections.append(
             _Section(
                 [
                     f"<details><summary><b>{provider}</b>: {len(changes)} change{plural}</summary>",
                     "",
-                    "```diff",
+                    f"{fence}diff",
                 ],
-                [change_lines(c) for c in changes],
-                ["```", "</details>", ""],
+                items,
+                [fence, "</details>", ""],
                 "  … {n} more changes not shown",
             )
         )
     if plan.unmanaged:
+        # a list, not a table: a key in a table cell could split it at a pipe
         sections.append(
             _Section(
                 [
                     f"<details><summary>Unmanaged resources ({len(plan.unmanaged)})</summary>",
                     "",
-                    "| provider | kind | key | policy |",
-                    "|---|---|---|---|",
                 ],
                 [
                     [
-                        f"| {u.resource.provider} | {u.resource.kind} | `{_md(u.resource.key)}` | "
-                        f"{_UNMANAGED_NOTE[u.action]} |"
+                        f"- **{u.resource.provider}** {u.resource.kind} {code(u.resource.key)}: "
+                        f"{_UNMANAGED_NOTE[u.action]}"
                     ]
                     for u in plan.unmanaged
                 ],
-                ["</details>", ""],
-                "| … | | {n} more | |",
+                ["", "</details>", ""],
+                "- … {n} more",
             )
         )
     text = "\n".join(head)
@@ -209,7 +223,3 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     if omitted:
         text += notice.format(limit=limit, n=omitted)
     return text + "\n".join(tail)
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from espctl.config.models import Config
+from espctl.config.receivers import forbidden_host
 from espctl.errors import EspctlError
 from espctl.model.common import EnvStr, Event, Secret
 from espctl.model.mailgun import MailgunProvider
@@ -195,6 +196,9 @@ def _url_problem(url: str) -> str | None:
         return "the config language needs https (http only for localhost)"
     if parts.username is not None or parts.password is not None:
         return "it carries credentials in the URL"
+    refused = forbidden_host(host)
+    if refused:
+        return f"validation refuses it: {refused}"
     return None
 
 

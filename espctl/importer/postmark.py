@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from espctl.config.receivers import header_problem
 from espctl.importer.document import (
     EnvVar,
     ProviderSource,
@@ -217,6 +218,8 @@ def _postmark_hook(
         len(headers) > 30 or any(_has_ref(k) or _has_ref(plain(v)) for k, v in headers)
     ):
         problem = "its headers cannot be expressed (more than 30, or '${' in them)"
+    if problem is None:
+        problem = next(filter(None, (header_problem(k, v) for k, v in headers)), None)
     if problem is None and isinstance(username, str) and _has_ref(username):
         problem = "its basic-auth user name contains '${'"
     if (

@@ -239,7 +239,7 @@ def test_webhooks_200_500_and_no_answer(
     path = write(config_text(sandbox_url, sandbox_url + "/eu", webhooks=hooks))
     # 3 s: the local receivers answer in milliseconds even on a loaded machine (0.5 s
     # was seen to time out a healthy receiver while two suites shared two cores)
-    result = invoke("-c", path, "--webhooks", "--webhook-timeout", "3")
+    result = invoke("-c", path, "--webhooks", "--allow-private-receivers", "--webhook-timeout", "3")
     assert result.exit_code == 1
     out = result.stdout
     assert f"PASS webhook ok-hook (postmark Delivery) {ok.url}: HTTP 200 in " in out
@@ -275,7 +275,16 @@ def test_webhooks_json(sandbox_url: str, write: Any, receiver: Any, silent_url: 
     hooks = WEBHOOKS.format(ok=ok.url, failing=failing.url, silent=silent_url)
     path = write(config_text(sandbox_url, sandbox_url + "/eu", webhooks=hooks))
     # 3 s, not less: a healthy local receiver must never time out on a loaded machine
-    result = invoke("-c", path, "--webhooks", "--webhook-timeout", "3", "--format", "json")
+    result = invoke(
+        "-c",
+        path,
+        "--webhooks",
+        "--allow-private-receivers",
+        "--webhook-timeout",
+        "3",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 1
     data = as_json(result)
     assert data["ok"] is False
@@ -298,7 +307,7 @@ def test_mailgun_406_means_reachable_and_verifying(
         "    targets: [mailgun/mg.acme-mail.com]\n"
     )
     path = write(config_text(sandbox_url, sandbox_url + "/eu", webhooks=hooks))
-    result = invoke("-c", path, "--webhooks")
+    result = invoke("-c", path, "--webhooks", "--allow-private-receivers")
     assert result.exit_code == 0, result.output
     assert "HTTP 406: reachable; it refused the unsigned test event" in result.stdout
 

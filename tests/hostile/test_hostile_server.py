@@ -69,7 +69,15 @@ def commands(limits: dict[str, str]) -> dict[str, list[str]]:
         "plan": ["plan"],
         "apply": ["apply", "--auto-approve"],
         "import": ["import", "--provider", "postmark", "--provider", "mailgun"],
-        "test": ["test", "--webhooks", "--timeout", timeout, "--webhook-timeout", timeout],
+        "test": [
+            "test",
+            "--webhooks",
+            "--allow-private-receivers",  # the hostile receiver is on 127.0.0.1
+            "--timeout",
+            timeout,
+            "--webhook-timeout",
+            timeout,
+        ],
         "report": ["report", "--since", "7d", "--out", "report.html"],
     }
 

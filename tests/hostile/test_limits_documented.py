@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from espctl.cli import main
-from espctl.commands.common import http_options, limit_options
+from espctl.commands.limits import http_options, limit_options
 from espctl.providers.http import HttpOptions
 from espctl.providers.limits import MIB
 from tests.conftest import REPO
