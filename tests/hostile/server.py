@@ -25,10 +25,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-from espctl.sandbox import Request, SandboxApp
+from espctl.sandbox import SandboxApp
+from espctl.sandbox.server import SandboxHTTPServer, SandboxRequestHandler
 
 Mode = Literal["benign", "huge", "paging", "trickle", "wrong_shape", "error_body"]
 MODES: tuple[Mode, ...] = ("huge", "paging", "trickle", "wrong_shape", "error_body")
@@ -74,14 +74,12 @@ def _mailgun_path(path: str) -> str:
     return path[3:] if path.startswith("/eu/") else path
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(SandboxRequestHandler):
     server: HostileServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        request = self.read_request()
+        body = request.body
         path = self.path.split("?", 1)[0]
         with self.server.seen.lock:
             self.server.seen.requests.append((self.command, path))
@@ -104,7 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
             hit, payload = self._wrong_shape(path)
             if hit:
                 return self._json(200, payload)
-        self._sandbox(body)
+        self.answer(self.server.app.handle(request))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
@@ -184,19 +182,6 @@ class _Handler(BaseHTTPRequestHandler):
         return False, None
 
     # -- plumbing ---------------------------------------------------------------------
-    def _sandbox(self, body: bytes) -> None:
-        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
-        request = Request.build(
-            self.command, f"http://{host}{self.path}", list(self.headers.items()), body
-        )
-        response = self.server.app.handle(request)
-        self.send_response(response.status)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
-
     def _json(self, status: int, payload: Any) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
@@ -221,23 +206,17 @@ class _Handler(BaseHTTPRequestHandler):
         with suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    def log_message(self, format: str, *args: object) -> None:
-        return None
 
+class HostileServer(SandboxHTTPServer):
+    """The hostile server: ``mode`` over a sandbox ``app`` (the sandbox's HTTP adapter
+    answers whatever the mode leaves alone)."""
 
-class HostileServer(ThreadingHTTPServer):
-    """The hostile server: ``mode`` over a sandbox ``app``."""
-
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 128
+    handler_class = _Handler
 
     def __init__(self, mode: Mode, app: SandboxApp) -> None:
         self.mode = mode
-        self.app = app
         self.seen = Seen()
-        self.stopping = threading.Event()
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(app)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         return None  # clients hang up on hostile answers: that is the point
@@ -252,7 +231,5 @@ def hostile_server(mode: Mode, app: SandboxApp) -> Iterator[HostileServer]:
     try:
         yield server
     finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
+        server.stop()
         thread.join(timeout=5)
