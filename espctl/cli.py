@@ -27,6 +27,7 @@ from espctl.commands.common import (
 )
 from espctl.commands.demo_cmd import demo
 from espctl.commands.import_cmd import import_cmd
+from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
 from espctl.commands.test_cmd import test
 from espctl.config import schema_text
@@ -106,6 +107,7 @@ def schema() -> None:
     help="Exit 0 when there are no changes, 2 when changes are pending (1 on error).",
 )
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def plan(
@@ -116,7 +118,7 @@ def plan(
     Unmanaged live resources are listed (policy.unmanaged), failed checks shown, and a
     plan over policy.max_change_ratio is marked BLOCKED (apply then needs --force).
     """
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = run_options(config, sandbox, parallelism)
     result = api.plan(options).plan
     if fmt == "json":
         echo(json.dumps(result.as_json(), indent=2))
@@ -146,6 +148,7 @@ def plan(
     help="How long to wait for another apply of the same config on this machine to finish.",
 )
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def apply(
@@ -168,7 +171,7 @@ def apply(
     applied (error, refused, stale or blocked plan, lock not taken), 3 partial failure
     (re-run apply to finish).
     """
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = run_options(config, sandbox, parallelism)
 
     def confirm(plan_: Plan) -> bool:
         echo_styled(text_lines(plan_), colour=colour())
@@ -216,6 +219,7 @@ def apply(
     help="Where to write the HTML file.",
 )
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def report(
@@ -242,7 +246,7 @@ def report(
             first, last = resolve_window(since, start, end, datetime.now(UTC).date())
         except WindowError as exc:
             raise click.BadParameter(str(exc), param_hint=exc.option) from exc
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = run_options(config, sandbox, parallelism)
     result = api.report(options, start=first, end=last, out=out)
     providers = result.data.providers
     failed = [p.id for p in providers if p.status == "failed"]

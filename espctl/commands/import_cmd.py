@@ -28,6 +28,7 @@ from espctl.commands.common import (
     parallelism_option,
     sandbox_option,
 )
+from espctl.commands.limits import limit_options, run_options
 from espctl.files import write_atomic
 from espctl.importer import (
     SCHEMA_REF,
@@ -228,6 +229,7 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
 )
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def import_cmd(
@@ -255,7 +257,7 @@ def import_cmd(
     """
     if out and os.path.lexists(out) and not force:
         raise ImportFailed(f"{out} exists; pass --force to overwrite it")
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = run_options(config, sandbox, parallelism)
     where = Path(out).parent if out else Path.cwd()
     result = import_live(
         options, provider_ids, types=types, region=region, schema_ref=schema_ref_for(where)
