@@ -5,9 +5,10 @@ fields through ``${env:...}`` (a stream name and description, a webhook URL quer
 header value, a basic-auth password with characters that URL-encoding changes), and in
 the live account: Postmark URL userinfo, an ``Authorization`` header and a URL query
 token. Then validate, plan (three formats, saved), apply, plan again, import, report,
-test (also with --webhooks) and route run, over HTTP and with ``--sandbox``; their stdout, stderr and every
-file they write are searched for each canary in clear, base64, hex, URL-encoded and
-sha256/sha1/md5 form (:func:`tests.e2e.conftest.assert_no_canary`): zero hits.
+test (also with --webhooks) and route run, over HTTP and with ``--sandbox``; their
+stdout, stderr and every file they write are searched for each canary in clear,
+base64, hex, URL-encoded and sha256/sha1/md5 form
+(:func:`tests.e2e.conftest.assert_no_canary`): zero hits.
 """
 
 from __future__ import annotations
