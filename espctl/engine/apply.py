@@ -1,7 +1,8 @@
 """Apply a plan: ordered, dependency-aware, never doing more than was planned.
 
 Creates and updates run parents first (a stream before its webhooks), deletes children
-first. Changes in one phase run concurrently (each provider bounds its own
+first; under a shared provider limit, changes that free room run before those that take
+it. Changes in one phase run concurrently (each provider bounds its own
 parallelism). A failed change does not stop independent ones; its dependents are
 skipped. Every change ends applied, failed (with the provider's message) or skipped.
 """
@@ -66,11 +67,25 @@ class ApplyResult:
         )
 
 
-def _phase(change: Change) -> int:
-    parent_level = change.parent is not None
+def _request(change: Change) -> ChangeRequest:
+    return ChangeRequest(change.action, change.kind, change.key, change.before, change.after)
+
+
+def _phase(change: Change, provider: Provider | None) -> int:
+    """0 parents made, 1 room freed under a shared limit, 2 children made, 3 children
+    deleted, 4 parents deleted.
+
+    Kinds under a shared limit (Mailgun's 3 URLs per event) have no children: their
+    changes that only free room run first, the others after them, so a full event never
+    needs a place that another change of the same apply is about to free.
+    """
+    caps = provider.capabilities if provider is not None else None
+    if caps is not None and caps.releases is not None and change.kind in caps.limited:
+        return 1 if caps.releases(_request(change)) else 2
+    child = change.parent is not None
     if change.action == "delete":
-        return 2 if parent_level else 3
-    return 1 if parent_level else 0
+        return 3 if child else 4
+    return 2 if child else 0
 
 
 def _line(outcome: Outcome) -> str:
@@ -113,11 +128,8 @@ async def apply_plan(
             outcome = Outcome(change, "skipped", f"depends on {reason}, which did not apply")
         else:
             start = time.perf_counter()
-            request = ChangeRequest(
-                change.action, change.kind, change.key, change.before, change.after
-            )
             try:
-                await providers[change.provider].apply(request)
+                await providers[change.provider].apply(_request(change))
                 outcome = Outcome(change, "applied", seconds=time.perf_counter() - start)
             except EspctlError as exc:
                 outcome = Outcome(change, "failed", str(exc), time.perf_counter() - start)
@@ -125,7 +137,7 @@ async def apply_plan(
         if notify:
             notify(_line(outcome))
 
-    for phase in range(4):
-        batch = [c for c in plan.changes if _phase(c) == phase]
+    for phase in range(5):
+        batch = [c for c in plan.changes if _phase(c, providers.get(c.provider)) == phase]
         await asyncio.gather(*(run(c) for c in batch))
     return ApplyResult(tuple(outcomes[c.address] for c in plan.changes))

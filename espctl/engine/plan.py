@@ -195,9 +195,13 @@ def _field_diffs(desired: Resource, live: Resource) -> tuple[FieldDiff, ...]:
 
 
 def _protected(resource: Resource, protect: Sequence[str]) -> bool:
+    """Named by ``policy.protect``: the target itself, what it holds (its webhooks), or
+    anything at a provider named alone."""
     for target in protect:
         pid, sub = split_target(target)
-        if resource.provider == pid and resource.key == sub and resource.parent is None:
+        if resource.provider != pid:
+            continue
+        if not sub or resource.parent == sub or (resource.key == sub and resource.parent is None):
             return True
     return False
 
@@ -242,6 +246,7 @@ def make_plan(
     managed = 0
     live_digests: dict[str, str] = {}
     desired_digests: dict[str, str] = {}
+    limit_checks: list[Check] = []
     for pid in sorted(desired):
         caps = capabilities[pid]
         state = live[pid]
@@ -317,9 +322,17 @@ def make_plan(
                         changes.append(
                             Change("delete", pid, resource.kind, resource.key, resource, None)
                         )
+        if caps.limits is not None:
+            # limits that count what the config does not own: live resources it keeps
+            deleted = {
+                (c.kind, c.key) for c in changes if c.action == "delete" and c.provider == pid
+            }
+            staying = [r for i, r in have.items() if i not in want and i not in deleted]
+            limit_checks.extend(caps.limits(list(want.values()), staying))
     if refused:
         raise PlanError("the plan needs changes no provider can make:\n  " + "\n  ".join(refused))
     checks = [masked(c) for pid in sorted(live) for c in live[pid].checks]
+    checks.extend(masked(c) for c in limit_checks)
     checks.extend(masked(c) for c in extra_checks)
     changes.sort(key=_change_order)
     touched = len(changes)

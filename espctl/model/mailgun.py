@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import ipaddress
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import Field
 
 from espctl.model.common import BasicAuth, EnvStr, Event, Frozen, Secret
-from espctl.model.resources import Resource
+from espctl.model.resources import Check, Resource
 from espctl.model.urls import url_identity
 
 KIND_DOMAIN = "mailgun.domain"
 KIND_TRACKING = "mailgun.tracking"
+#: one URL of a domain's webhooks: key (domain, URL without credentials), field ``events``
 KIND_WEBHOOK = "mailgun.webhook"
+#: one account-level webhook (every domain of the region): key URL without credentials
+KIND_ACCOUNT_WEBHOOK = "mailgun.account_webhook"
+WEBHOOK_KINDS = frozenset({KIND_WEBHOOK, KIND_ACCOUNT_WEBHOOK})
 
 #: normalized event -> Mailgun webhook event id (DESIGN.md "Normalized events")
 EVENT_TO_WEBHOOK: dict[Event, str] = {
@@ -29,7 +35,10 @@ EVENT_TO_WEBHOOK: dict[Event, str] = {
     Event.unsubscribed: "unsubscribed",
 }
 WEBHOOK_TO_EVENT: dict[str, Event] = {v: k for k, v in EVENT_TO_WEBHOOK.items()}
-MAX_URLS_PER_EVENT = 3  # ESP-API.md 2.6
+MAX_URLS_PER_EVENT = 3  # ESP-API.md 2.6; account level: "3 unique URLs per event type"
+#: the ``description`` espctl gives the account-level webhooks it creates (not managed:
+#: an update sends the live description back unchanged)
+ACCOUNT_WEBHOOK_DESCRIPTION = "managed by espctl"
 _T = TypeVar("_T")
 
 REGION_HOSTS = {"us": "https://api.mailgun.net", "eu": "https://api.eu.mailgun.net"}
@@ -161,53 +170,225 @@ def tracking_fields(tracking: MailgunTracking) -> dict[str, object]:
     return fields
 
 
-def webhook_key(domain: str, event_id: str) -> str:
-    return f"{domain} {event_id}"
+#: names that never resolve publicly (RFC 2606, RFC 6761, mDNS)
+RESERVED_SUFFIXES = (".invalid", ".test", ".localhost", ".local")
+
+
+def refused_host(url: str) -> str | None:
+    """Why Mailgun would refuse ``url`` as a webhook URL offline-detectably, or None.
+
+    Mailgun checks that the host resolves when a webhook is saved (400 "... is not a
+    valid url: host not found", ESP-API.md 2.6). espctl cannot resolve names offline;
+    these cannot resolve publicly: a name without a dot, reserved suffixes, and IP
+    literals outside the public address space.
+    """
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return None  # validate reports the URL itself
+    if not host:
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if "." not in host:
+            return f"host '{host}' has no dot"
+        suffix = next((s for s in RESERVED_SUFFIXES if host.endswith(s) or host == s[1:]), None)
+        return f"host '{host}' is under the reserved suffix {suffix}" if suffix else None
+    if not address.is_global:
+        return f"{address} is not a public address"
+    return None
+
+
+def webhook_key(domain: str, identity: str) -> str:
+    """Natural key of a domain webhook URL: (domain, URL without credentials)."""
+    return f"{domain} {identity}"
+
+
+def _webhook_fields(url: MailgunWebhookUrl, event_ids: Iterable[str]) -> dict[str, object]:
+    auth = url.basic_auth
+    fields: dict[str, object] = {
+        "events": sorted(set(event_ids)),
+        "basic_auth_username": auth.username if auth else None,
+        "basic_auth_password": auth.password if auth else None,
+    }
+    if url.shown != url.url:
+        fields["url"] = Secret(str(url.url))  # the real URL, where the key masks a part
+    return fields
+
+
+def _live_fields(fields: dict[str, object], stored: str | None) -> dict[str, object]:
+    """``stored_url``: the URL exactly as Mailgun holds it (userinfo included), when it is
+    not the key's URL. Live only, never compared: the v4 API names a URL by that text."""
+    if stored is not None:
+        fields["stored_url"] = Secret(stored)
+    return fields
 
 
 def webhook_resource(
-    provider: str, domain: str, event_id: str, urls: Iterable[MailgunWebhookUrl]
+    provider: str,
+    domain: str,
+    url: MailgunWebhookUrl,
+    event_ids: Iterable[str],
+    *,
+    stored: str | None = None,
+    copy: int = 0,
 ) -> Resource:
-    """A (domain, event) webhook: its URL set, and basic auth per URL kept apart.
+    """One URL of ``domain``'s webhooks and the Mailgun events it receives, config or live.
 
-    ``urls`` lists identity URLs (credentials masked); a URL whose identity differs
-    from it is kept whole in the sensitive ``secret_urls`` (identity -> Secret).
+    The key holds the URL without credentials (its identity); basic auth, which Mailgun
+    carries as URL userinfo, is two fields, the password sensitive; a URL whose identity
+    masks a part keeps the real URL in the sensitive ``url`` field, so a rotated token or
+    password is an update, never a second URL. ``stored`` is the live URL's exact text;
+    ``copy`` numbers the further live URLs with the same key (other credentials), which
+    are duplicates of the first.
     """
-    listed = sorted(urls, key=lambda u: u.shown)
-    auth = {
-        u.shown: {"username": u.basic_auth.username, "password": u.basic_auth.password}
-        for u in listed
-        if u.basic_auth is not None
-    }
-    fields: dict[str, object] = {"urls": sorted({u.shown for u in listed}), "basic_auth": auth}
-    hidden = {u.shown: Secret(str(u.url)) for u in listed if u.shown != u.url}
-    if hidden:
-        fields["secret_urls"] = hidden
+    key = webhook_key(domain, url.shown)
+    duplicate_of = None
+    if copy:
+        key, duplicate_of = f"{key} (copy {copy})", key
     return Resource(
         provider,
         KIND_WEBHOOK,
-        webhook_key(domain, event_id),
-        fields,
-        sensitive=frozenset({"basic_auth", "secret_urls"}),
+        key,
+        _live_fields(_webhook_fields(url, event_ids), stored),
+        sensitive=frozenset({"basic_auth_password"}),
         parent=domain,
+        duplicate_of=duplicate_of,
     )
 
 
+def account_webhook_resource(
+    provider: str,
+    url: MailgunWebhookUrl,
+    event_ids: Iterable[str],
+    *,
+    ref: str | None = None,
+    stored: str | None = None,
+    description: str | None = None,
+    copy: bool = False,
+) -> Resource:
+    """An account-level webhook (it fires for every domain of the region), config or live.
+
+    Keyed by its URL without credentials; fields as :func:`webhook_resource`. ``ref`` is
+    Mailgun's ``webhook_id``; ``description`` (live only, not managed) is kept so that
+    an update, which replaces the whole webhook, sends it back unchanged. A ``copy`` (a
+    later webhook with the same key) is keyed by its id and is a duplicate of the first.
+    """
+    fields = _live_fields(_webhook_fields(url, event_ids), stored)
+    if description is not None:
+        fields["description"] = description
+    key, duplicate_of = url.shown, None
+    if copy:
+        key, duplicate_of = f"{url.shown} (copy {ref})", url.shown
+    return Resource(
+        provider,
+        KIND_ACCOUNT_WEBHOOK,
+        key,
+        fields,
+        sensitive=frozenset({"basic_auth_password"}),
+        ref=ref,
+        duplicate_of=duplicate_of,
+    )
+
+
+def events_of(resource: Resource | None) -> frozenset[str]:
+    """The Mailgun event ids a webhook resource receives (none for None)."""
+    if resource is None:
+        return frozenset()
+    return frozenset(str(e) for e in resource.fields.get("events") or ())
+
+
+def releases_room(action: str, before: Resource | None, after: Resource | None) -> bool:
+    """True for a webhook change that only frees places under the 3-URL limit.
+
+    A delete, or an update that drops events and adds none: apply runs these before the
+    changes that take places, so a full event never needs a fourth URL in between (an
+    update that both drops and adds events runs with the others).
+    """
+    if action == "delete":
+        return True
+    if action == "update":
+        dropped = events_of(before) - events_of(after)
+        return bool(dropped) and not events_of(after) - events_of(before)
+    return False
+
+
+def url_limit_checks(declared: Sequence[Resource], kept: Sequence[Resource]) -> list[Check]:
+    """The 3-URL limit over what exists after apply: declared URLs and live ones kept.
+
+    ``kept`` are live webhooks the config does not declare and the plan does not delete
+    (other integrations' URLs under ``policy.unmanaged: warn``/``ignore``, protected
+    ones): Mailgun counts them, so a plan that needs a fourth URL on an event is a failed
+    check, not a change that Mailgun would refuse. Counted per domain and event, and
+    separately for the account level (its limit is its own: "Maximum of 3 unique URLs per
+    event type"; whether Mailgun also counts account URLs against each domain is
+    UNCONFIRMED, and counting them would refuse plans Mailgun may accept).
+    """
+    mine: dict[tuple[str, str, str], list[str]] = {}
+    others: dict[tuple[str, str, str], list[str]] = {}
+    for group, resources in ((mine, declared), (others, kept)):
+        for r in resources:
+            if r.kind not in WEBHOOK_KINDS:
+                continue
+            scope = r.parent if r.kind == KIND_WEBHOOK and r.parent else ""
+            shown = r.key[len(scope) + 1 :] if scope else r.key
+            for event_id in sorted(events_of(r)):
+                group.setdefault((r.provider, scope, event_id), []).append(shown)
+    checks = []
+    for provider, scope, event_id in sorted(set(mine) | set(others)):
+        ours = mine.get((provider, scope, event_id), [])
+        theirs = others.get((provider, scope, event_id), [])
+        total = len(ours) + len(theirs)
+        if total <= MAX_URLS_PER_EVENT or not ours:
+            continue
+        where = f"on {scope}" if scope else "at account level"
+        subject = f"{scope} {event_id}" if scope else f"account {event_id}"
+        listed = ", ".join(sorted(set(theirs)))
+        checks.append(
+            Check(
+                provider,
+                "webhook limit",
+                subject,
+                False,
+                f"{event_id} webhooks {where} would have {total} URLs after apply; Mailgun "
+                f"allows at most {MAX_URLS_PER_EVENT}: {len(ours)} declared, {len(theirs)} "
+                f"not in the config and kept ({listed}); remove URLs from the config, "
+                "delete the others at Mailgun, or set policy.unmanaged: prune",
+            )
+        )
+    return checks
+
+
+@dataclass(frozen=True)
+class WebhookBinding:
+    """One config webhook URL for one Mailgun target: a domain, or None (account level)."""
+
+    domain: str | None
+    event: Event
+    url: MailgunWebhookUrl
+
+
 def desired_resources(
-    provider_id: str,
-    block: MailgunProvider,
-    webhooks: Iterable[tuple[str, Event, MailgunWebhookUrl]],
+    provider_id: str, block: MailgunProvider, webhooks: Iterable[WebhookBinding]
 ) -> list[Resource]:
-    """The resources a Mailgun block declares; ``webhooks`` are (domain, event, url)."""
+    """The resources a Mailgun block declares, one webhook resource per (target, URL)."""
     out: list[Resource] = []
     for domain in block.domains:
         out.append(Resource(provider_id, KIND_DOMAIN, domain, {}))
         fields = tracking_fields(merged_tracking(block, domain))
         if fields:
             out.append(Resource(provider_id, KIND_TRACKING, domain, fields, parent=domain))
-    grouped: dict[tuple[str, str], list[MailgunWebhookUrl]] = {}
-    for domain, event, url in webhooks:
-        grouped.setdefault((domain, EVENT_TO_WEBHOOK[event]), []).append(url)
-    for (domain, event_id), urls in sorted(grouped.items()):
-        out.append(webhook_resource(provider_id, domain, event_id, urls))
+    grouped: dict[tuple[str, str], tuple[MailgunWebhookUrl, set[str]]] = {}
+    for hook in webhooks:
+        # the same URL twice for one target is one URL at Mailgun (validate refuses two
+        # entries that disagree on its credentials): the first entry's URL, every event
+        scope = hook.domain or ""
+        url, events = grouped.setdefault((scope, hook.url.shown), (hook.url, set()))
+        events.add(EVENT_TO_WEBHOOK[hook.event])
+    for (scope, _), (url, events) in sorted(grouped.items()):
+        if scope:
+            out.append(webhook_resource(provider_id, scope, url, events))
+        else:
+            out.append(account_webhook_resource(provider_id, url, events))
     return out

@@ -9,11 +9,11 @@ protocol, one sandbox module and one line in :mod:`espctl.providers.registry`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from espctl.model.resources import LiveState, Resource
+from espctl.model.resources import Check, LiveState, Resource
 from espctl.model.traffic import TrafficData, TrafficQuery
 
 Action = Literal["create", "update", "delete"]
@@ -27,12 +27,22 @@ class Capabilities:
     stream "delete" is an archive). ``unmanaged``: kinds whose live-only resources are
     reported as unmanaged. ``immutable``: per kind, fields that cannot change once
     created (a change is refused at plan time).
+
+    ``limits`` checks provider limits that count resources the config does not own
+    (Mailgun's 3 URLs per event): called with the declared resources and the live ones
+    the plan keeps, it returns failed checks for what would not fit. ``releases`` says
+    whether a change only frees room under such a limit (a delete, an update dropping
+    events); apply runs those before the changes of those kinds that take room.
     """
 
     creatable: frozenset[str]
     deletable: frozenset[str]
     unmanaged: frozenset[str]
     immutable: dict[str, frozenset[str]]
+    limits: Callable[[Sequence[Resource], Sequence[Resource]], list[Check]] | None = None
+    #: kinds under a shared limit, and which of their changes only free room
+    limited: frozenset[str] = frozenset()
+    releases: Callable[[ChangeRequest], bool] | None = None
 
 
 @dataclass(frozen=True)

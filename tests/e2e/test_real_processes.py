@@ -104,10 +104,10 @@ def test_plan_apply_plan_across_processes(server: str, tmp_path: Path) -> None:
     (tmp_path / "espctl.yaml").write_text(endpoint_config(server))
     first = espctl(tmp_path, "plan", "--detailed-exitcode", "--out", "p.json")
     assert first.returncode == 2, first.stderr
-    assert "Plan: 5 to create, 12 to update, 0 to delete, 4 unchanged." in first.stdout
+    assert "Plan: 3 to create, 9 to update, 0 to delete, 2 unchanged." in first.stdout
     applied = espctl(tmp_path, "apply", "plans/p.json", "--force")
     assert applied.returncode == 0, applied.stderr
-    assert "Apply: 17 applied, 0 failed, 0 skipped." in applied.stdout
+    assert "Apply: 12 applied, 0 failed, 0 skipped." in applied.stdout
     second = espctl(tmp_path, "plan", "--detailed-exitcode")
     assert second.returncode == 0, second.stdout + second.stderr
     assert_no_canary(

@@ -35,7 +35,10 @@ def canary_account() -> AccountState:
             hook.url = re.sub(r"://[^/@]*@", f"://monitor:{CANARY}-pm-userinfo@", hook.url)
     mg = next(d for d in state.mailgun.domains if d.name == "mg.acme-mail.com")
     secret = quote(f"{CANARY}-mg:hook@/", safe="")
-    mg.webhooks["delivered"] = [f"https://esp:{secret}@hooks.acme-mail.com/esp/events"]
+    plain = "https://hooks.acme-mail.com/esp/events"
+    with_auth = f"https://esp:{secret}@hooks.acme-mail.com/esp/events"
+    for urls in mg.webhooks.values():  # one receiver, its credentials on every event
+        urls[:] = [with_auth if u == plain else u for u in urls]
     return state
 
 
@@ -190,7 +193,7 @@ def test_warnings_for_what_espctl_cannot_express(tmp_path: Path) -> None:
         "place_at_the_top",
         "web_scheme is http",
         "unsubscribe_text_footer contains '${'",
-        "clicked webhook not imported",
+        "domain 'mg.acme-mail.com': webhook http://insecure.example.com/b not imported",
     ):
         assert fragment in warnings, fragment
     assert all("\n" not in w for w in result.warnings)
@@ -200,4 +203,6 @@ def test_warnings_for_what_espctl_cannot_express(tmp_path: Path) -> None:
     assert not plan.has_changes, changes_text(plan)
     # what was not imported is left unmanaged (listed), never changed
     unmanaged = {u.resource.key for u in plan.unmanaged}
-    assert "mg.acme-mail.com clicked" in unmanaged
+    # per URL: the https one is declared, the plain-http one stays another integration's
+    assert "mg.acme-mail.com http://insecure.example.com/b" in unmanaged
+    assert "mg.acme-mail.com https://ok.example.com/a" not in unmanaged

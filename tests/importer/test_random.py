@@ -143,11 +143,17 @@ def random_account(seed: int) -> AccountState:
             text_footer=rng.choice([MgTracking().text_footer] * 3 + FOOTERS),
         )
         webhooks: dict[str, list[str]] = {}
+        # one receiver URL has one set of credentials on a domain (a second set is a
+        # copy of it: tests/importer/test_e2e.py covers that)
+        with_auth: dict[str, str] = {}
         for event in rng.sample(MAILGUN_WEBHOOK_EVENTS, rng.randrange(0, 9)):
             urls = rng.sample(URLS, rng.randrange(1, 4))
-            if rng.random() < 0.3:
-                password = rng.choice([f"{CANARY}-mg", f"{CANARY}:p@ss/w?rd#%"])
-                urls[0] = _userinfo(urls[0], rng.choice(["esp", "mg user"]), password)
+            for j, url in enumerate(urls):
+                if url not in with_auth:
+                    password = rng.choice([f"{CANARY}-mg", f"{CANARY}:p@ss/w?rd#%"])
+                    user = rng.choice(["esp", "mg user"])
+                    with_auth[url] = _userinfo(url, user, password) if rng.random() < 0.2 else url
+                urls[j] = with_auth[url]
             webhooks[event] = urls
         state.mailgun.domains.append(
             MgDomain(
