@@ -277,14 +277,16 @@ class MailgunApi:
             "unsubscribe_text_footer": unsub.text_footer,
         }
         note = None
-        if tracking.click.active is True and wanted == "html_only":
+        if tracking.click.active is True and wanted in (True, "html_only"):
+            # either reading is as likely: say which one the plan took
+            taken = "html_only" if wanted == "html_only" else "true (all links)"
             note = Check(
                 self.id,
                 "tracking",
                 name,
                 True,
-                f"click tracking on {name} reads back as true, which Mailgun also answers for "
-                "HTML-only (the API types it as a boolean): taken as html_only, as configured",
+                f"click tracking on {name} reads back as true, which Mailgun may also answer "
+                f"for HTML-only (the API types it as a boolean): taken as {taken}, as configured",
             )
         return Resource(self.id, mg.KIND_TRACKING, name, fields, parent=name), note
 

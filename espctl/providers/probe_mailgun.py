@@ -65,7 +65,8 @@ async def _probe_account_webhooks(api: MailgunApi) -> ProbeResult:
         for h in found.webhooks
     )
     listed = "; ".join(f"{url} ({', '.join(events)})" for url, events in hooks)
-    detail = f"{len(hooks)} account-level webhooks (every {_region(api)} domain)"
+    plural = "s" if len(hooks) != 1 else ""
+    detail = f"{len(hooks)} account-level webhook{plural} (every {_region(api)} domain)"
     return ProbeResult(
         "account webhooks",
         True,

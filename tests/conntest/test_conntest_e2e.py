@@ -80,6 +80,19 @@ def test_json_has_each_probe_with_latency(sandbox_url: str, write: Any) -> None:
     domain = mg["domain mg.acme-mail.com"]["facts"]
     assert domain["verified"] is True and domain["webhooks"] == 5
     assert {r["check"] for r in domain["dns"]} >= {"spf", "dkim"}
+    # the account-level receivers fire for every domain: listed, declared or not
+    account = mg["account webhooks"]
+    assert account["ok"] is True
+    assert account["facts"]["webhooks"] == [
+        {
+            "url": "https://ops-monitor.acme-mail.com/mailgun/failures",
+            "events": ["complained", "permanent_fail", "temporary_fail"],
+        }
+    ]
+    assert account["detail"] == (
+        "1 account-level webhook (every EU domain): https://ops-monitor.acme-mail.com/"
+        "mailgun/failures (complained, permanent_fail, temporary_fail)"
+    )
     (entry,) = [p for p in data["providers"] if p["provider"] == "mailgun"]
     assert entry["region"] == "eu" and entry["endpoint"] == sandbox_url + "/eu"
 

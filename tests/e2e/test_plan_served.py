@@ -223,3 +223,25 @@ def test_mailguns_retry_seconds_body_is_waited_and_said_in_the_progress_line(
 def test_fast_reads_show_no_progress_line(served: Served) -> None:
     result = served.run("plan", "--format", "json")
     assert "reading live state" not in result.stderr
+
+
+def test_click_tracking_answered_as_a_boolean_converges(served: Served) -> None:
+    """A sandbox domain answering GET ``click.active`` as the spec types it (a boolean):
+    news.acme-mail.com is HTML-only as declared, and apply then plan is empty."""
+    for domain in served.app.state.mailgun.domains:
+        domain.tracking.click_reads_as_boolean = True
+    plan = plan_json(served.run("plan", "--format", "json"))
+    fields = {
+        (c["key"], f["name"])
+        for c in plan["changes"]
+        if c["kind"] == "mailgun.tracking"
+        for f in c["fields"]
+    }
+    assert ("news.acme-mail.com", "clicks") not in fields
+    # mg.acme-mail.com is HTML-only too, but answers true: quickstart's true matches it,
+    # the price of an answer that cannot tell the two apart (the plan says so per domain)
+    assert ("mg.acme-mail.com", "clicks") not in fields
+    notes = {c["subject"] for c in plan["checks"] if c["name"] == "tracking"}
+    assert notes == {"news.acme-mail.com", "mg.acme-mail.com"}
+    assert served.run("apply", "--auto-approve", "--force").exit_code == 0
+    assert served.run("plan", "--detailed-exitcode").exit_code == 0

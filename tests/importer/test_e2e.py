@@ -206,3 +206,27 @@ def test_warnings_for_what_espctl_cannot_express(tmp_path: Path) -> None:
     # per URL: the https one is declared, the plain-http one stays another integration's
     assert "mg.acme-mail.com http://insecure.example.com/b" in unmanaged
     assert "mg.acme-mail.com https://ok.example.com/a" not in unmanaged
+
+
+def test_account_level_and_other_integrations_webhooks_are_declared(tmp_path: Path) -> None:
+    """Every receiver is imported: the account-level webhook as a target that is the
+    provider id alone, another tool's URL beside a declared one as its own entry."""
+    state = canary_account()
+    state.mailgun.account_webhooks[0].url = f"https://ops:{CANARY}-acct@ops.acme-mail.com/mg"
+    state_path = write_state(tmp_path, state)
+    result = api_import(tmp_path, state_path, ("mailgun",), types=("mailgun",), region="eu")
+    assert_no_canary(result.text, *result.warnings)
+    hooks = yaml.safe_load(result.text)["webhooks"]
+    by_url = {h["url"]: h for h in hooks.values()}
+    account = by_url["https://ops.acme-mail.com/mg"]
+    assert account["targets"] == ["mailgun"]
+    assert account["events"] == ["deferred", "bounced", "complained"]
+    assert account["basic_auth"]["username"] == "ops"
+    assert by_url["https://analytics.acme-mail.com/mailgun/opens"]["targets"] == [
+        "mailgun/mg.acme-mail.com"
+    ]
+    out = tmp_path / "espctl.yaml"
+    out.write_text(result.text)
+    plan = api_plan(out, state_path, hook_env(result.text, load_state(state_path)))
+    assert not plan.has_changes, changes_text(plan)
+    assert plan.unmanaged == ()

@@ -20,6 +20,7 @@ import pytest
 from espctl.sandbox import AccountState, load_state, seed_account
 from espctl.sandbox.state import (
     MAILGUN_WEBHOOK_EVENTS,
+    MgAccountWebhook,
     MgDomain,
     MgTracking,
     PmHeader,
@@ -168,6 +169,21 @@ def random_account(seed: int) -> AccountState:
                 webhooks=webhooks,
             )
         )
+    # account-level webhooks in both regions, some with basic auth as userinfo; at most
+    # 3 URLs per event (the seeded account has one in the EU already)
+    for region, most in (("eu", 2), ("us", 3)):
+        for j, bare in enumerate(rng.sample(URLS, rng.randrange(0, most + 1))):
+            with_auth = rng.random() < 0.3
+            state.mailgun.account_webhooks.append(
+                MgAccountWebhook(
+                    id=f"{region}{seed:04d}{j:04d}",
+                    region=region,  # type: ignore[arg-type]
+                    url=_userinfo(bare, "acct", f"{CANARY}-acct") if with_auth else bare,
+                    event_types=rng.sample(MAILGUN_WEBHOOK_EVENTS, rng.randrange(1, 9)),  # type: ignore[arg-type]
+                    description=rng.choice(["", "Segment", "ops: failures"]),
+                    created_at=state.now,
+                )
+            )
     return state
 
 

@@ -264,3 +264,58 @@ def test_userinfo_round_trip() -> None:
     assert parsed.basic_auth.password.reveal() == "p@ss"
     rebuilt = join_userinfo(parsed.url, "u:x", Secret("p@ss"))
     assert split_userinfo(rebuilt) == parsed
+
+
+@pytest.mark.parametrize(
+    ("answer", "wanted", "live", "note"),
+    [
+        # the spec types GET click.active as a boolean: true may mean HTML-only
+        (True, "html_only", "html_only", True),
+        (True, True, True, True),
+        ("htmlonly", "html_only", "html_only", False),
+        ("htmlonly", True, "html_only", False),
+        # strings are exact: "yes" is all links, whatever the config wants
+        ("yes", "html_only", True, False),
+        (False, "html_only", False, False),
+    ],
+)
+@respx.mock
+def test_click_tracking_reads_either_shape_without_a_permanent_diff(
+    answer: object, wanted: object, live: object, note: bool
+) -> None:
+    from espctl.config.models import Policy
+    from espctl.engine.plan import make_plan
+
+    respx.get(f"{MG_EU}/v4/domains").mock(
+        return_value=httpx.Response(
+            200, json={"total_count": 1, "items": [{"name": DOMAIN, "state": "active"}]}
+        )
+    )
+    tracking = {
+        "open": {"active": True, "place_at_the_top": False},
+        "click": {"active": answer},
+        "unsubscribe": {"active": False, "html_footer": "h", "text_footer": "t"},
+    }
+    mock_domain(DOMAIN, tracking=tracking, hooks={})
+    account_webhooks()
+    declared = [
+        *desired(DOMAIN),
+        Resource("mg", mg.KIND_TRACKING, DOMAIN, {"clicks": wanted}, parent=DOMAIN),
+    ]
+    client = api()
+    state = run(client.read(declared))
+    plan = make_plan(
+        {"mg": declared}, {"mg": state}, {"mg": client.capabilities}, Policy(), config_text=""
+    )
+    fields = {(c.key, f.name): (f.before, f.after) for c in plan.changes for f in c.fields}
+    if live == wanted:
+        assert fields == {}  # converged: no PUT on every apply
+    else:
+        assert fields == {(DOMAIN, "clicks"): (live, wanted)}
+    notes = [c for c in state.checks if c.name == "tracking"]
+    assert [(c.ok, c.subject) for c in notes] == ([(True, DOMAIN)] if note else [])
+    if note and wanted == "html_only":
+        assert notes[0].message == (
+            f"click tracking on {DOMAIN} reads back as true, which Mailgun may also answer for "
+            "HTML-only (the API types it as a boolean): taken as html_only, as configured"
+        )
