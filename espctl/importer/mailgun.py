@@ -119,7 +119,8 @@ def _domain_comment(name: str, facts: Mapping[str, Any]) -> str | None:
 
 def _mailgun_hook(doc: _Doc, pid: str, target: str, where: str, hook: Resource) -> _Hook | None:
     """One item for a live webhook URL (domain or account level), or None (left unmanaged)."""
-    shown = hook.key.removeprefix(f"{hook.parent} ") if hook.parent else hook.key
+    key = hook.duplicate_of if hook.duplicate_of is not None else hook.key
+    shown = key.removeprefix(f"{hook.parent} ") if hook.parent else key
     if hook.duplicate_of is not None:
         doc.warn(
             pid,

@@ -14,15 +14,15 @@ Traffic (stats and events) is not stored: it is a pure function of ``seed`` and 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 StreamType = Literal["Transactional", "Inbound", "Broadcasts"]
 Region = Literal["us", "eu"]
 
-#: Mailgun webhook event ids, in the order the API lists them.
-MAILGUN_WEBHOOK_EVENTS: tuple[str, ...] = (
+#: a Mailgun webhook event id
+MgEvent = Literal[
     "accepted",
     "delivered",
     "opened",
@@ -31,7 +31,9 @@ MAILGUN_WEBHOOK_EVENTS: tuple[str, ...] = (
     "complained",
     "temporary_fail",
     "permanent_fail",
-)
+]
+#: Mailgun webhook event ids, in the order the API lists them.
+MAILGUN_WEBHOOK_EVENTS: tuple[str, ...] = get_args(MgEvent)
 
 
 class _Model(BaseModel):
@@ -143,18 +145,6 @@ class PostmarkAccount(_Model):
     senders: list[PmSender]
     domains: list[PmDomain]
     next_webhook_id: int = 1
-
-
-MgEvent = Literal[
-    "accepted",
-    "delivered",
-    "opened",
-    "clicked",
-    "unsubscribed",
-    "complained",
-    "temporary_fail",
-    "permanent_fail",
-]
 
 
 class MgTracking(_Model):

@@ -230,3 +230,35 @@ def test_account_level_and_other_integrations_webhooks_are_declared(tmp_path: Pa
     plan = api_plan(out, state_path, hook_env(result.text, load_state(state_path)))
     assert not plan.has_changes, changes_text(plan)
     assert plan.unmanaged == ()
+
+
+def test_one_receiver_under_two_credentials_imports_one_and_lists_the_copy(
+    tmp_path: Path,
+) -> None:
+    """Two URL texts for one receiver on one domain (other credentials) are one webhook to
+    espctl: the one on more events is imported, the other is a copy the plan removes."""
+    state = seed_account(seed=0)
+    domain = next(d for d in state.mailgun.domains if d.name == "mg.acme-mail.com")
+    other = f"https://esp:{CANARY}-other@hooks.acme-mail.com/esp/events"
+    domain.webhooks["clicked"] = [other]
+    state_path = write_state(tmp_path, state)
+    result = api_import(tmp_path, state_path, ("mailgun",), types=("mailgun",), region="eu")
+    assert any(
+        "a second webhook URL https://hooks.acme-mail.com/esp/events with other credentials "
+        "not imported" in w
+        for w in result.warnings
+    )
+    assert_no_canary(result.text, *result.warnings)
+    events = next(
+        h
+        for h in yaml.safe_load(result.text)["webhooks"].values()
+        if h["url"] == "https://hooks.acme-mail.com/esp/events"
+        and h["targets"] == ["mailgun/mg.acme-mail.com"]
+    )
+    assert "basic_auth" not in events  # the four-event URL without credentials
+    out = tmp_path / "espctl.yaml"
+    out.write_text(result.text)
+    plan = api_plan(out, state_path, hook_env(result.text, load_state(state_path)))
+    assert [(c.action, c.key) for c in plan.changes] == [
+        ("delete", "mg.acme-mail.com https://hooks.acme-mail.com/esp/events (copy 1)")
+    ]

@@ -263,6 +263,14 @@ def test_mailgun_sends_a_url_listed_at_account_and_domain_level_once() -> None:
             mg.account_webhook_resource(
                 "mg", mg.MailgunWebhookUrl(url), ["delivered", "opened"], ref="w1"
             ),
+            mg.webhook_resource(  # a second URL text for one receiver: another URL there
+                "mg",
+                "b.example.com",
+                mg.MailgunWebhookUrl(url, BasicAuth(username="v", password=Secret("q"))),
+                ["clicked"],
+                stored="https://v:q@hooks.example.com/mg",
+                copy=1,
+            ),
         ),
         facts={"region": "eu"},
     )
@@ -271,6 +279,7 @@ def test_mailgun_sends_a_url_listed_at_account_and_domain_level_once() -> None:
         ("account (every EU domain)", url, "signing key"),
         ("domain a.example.com", url, "signing key"),
         ("domain b.example.com", "https://u:***@hooks.example.com/mg", "basic auth"),
+        ("domain b.example.com", "https://v:***@hooks.example.com/mg", "basic auth"),
     ]
     assert all(w.deduplicated for w in rows)
     assert duplicate_deliveries(sample_report_data(webhooks=tuple(rows))) == [

@@ -51,11 +51,11 @@ class MailgunAdapter:
         region = str(live.facts.get("region", "")).upper()
         found: list[tuple[str, str, str, list[WebhookTrigger]]] = []
         for r in resources(live, mg.KIND_WEBHOOK):
-            shown = r.key.removeprefix(f"{r.parent} ")
+            shown = _url(r).removeprefix(f"{r.parent} ")
             found.append((f"domain {r.parent}", shown, _user(r), _triggers(r)))
         for r in resources(live, mg.KIND_ACCOUNT_WEBHOOK):
             scope = f"account (every {region} domain)" if region else "account (every domain)"
-            found.append((scope, r.key, _user(r), _triggers(r)))
+            found.append((scope, _url(r), _user(r), _triggers(r)))
         return [
             WebhookInfo(
                 provider_id,
@@ -68,6 +68,11 @@ class MailgunAdapter:
             for scope, url, user, triggers in sorted(found, key=lambda f: f[:3])
             if triggers
         ]
+
+
+def _url(resource: Resource) -> str:
+    """The key's URL part; a copy (same URL, other credentials) is keyed after its original."""
+    return resource.duplicate_of if resource.duplicate_of is not None else resource.key
 
 
 def _user(resource: Resource) -> str:
