@@ -32,7 +32,7 @@ from espctl.commands.route_cmd import route
 from espctl.commands.test_cmd import test
 from espctl.config import schema_text
 from espctl.engine.plan import Plan
-from espctl.engine.render import render_markdown, summary_line, text_lines
+from espctl.engine.render import convergence_reason, render_markdown, summary_line, text_lines
 from espctl.report.window import WindowError, resolve_window
 from espctl.sandbox.cli import sandbox
 
@@ -104,7 +104,8 @@ def schema() -> None:
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 0 when there are no changes, 2 when changes are pending (1 on error).",
+    help="Exit 0 when there are no changes, 2 when changes are pending, 1 on error or when "
+    "the config cannot converge (a check of severity error failed).",
 )
 @parallelism_option
 @limit_options()
@@ -115,8 +116,11 @@ def plan(
 ) -> None:
     """Show what apply would change: read live settings concurrently and diff them.
 
-    Unmanaged live resources are listed (policy.unmanaged), failed checks shown, and a
-    plan over policy.max_change_ratio is marked BLOCKED (apply then needs --force).
+    Unmanaged live resources are listed (policy.unmanaged), failed checks shown with
+    their severity (error: the config cannot converge, and the changes that depend on the
+    failed fact are listed as blocked, never applied; warning: it converges but will not
+    deliver well), and a plan over policy.max_change_ratio is marked BLOCKED (apply then
+    needs --force).
     """
     options = run_options(config, sandbox, parallelism)
     result = api.plan(options).plan
@@ -130,6 +134,10 @@ def plan(
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         path = api.save_plan(result, out, created_at=created, version=__version__, notify=notify)
         notify(f"saved plan to {path} (apply it with: espctl apply {path})")
+    if detailed_exitcode and not result.converges:
+        reason = convergence_reason(result)
+        notify(f"error: the config cannot converge: {reason}")
+        sys.exit(1)
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
 
@@ -167,9 +175,11 @@ def apply(
     anything moved since the plan was made; secrets come from the environment again.
 
     Applies of one config file from this machine run one at a time (a lock in
-    .espctl/ beside the config). Exit 0 all applied or nothing to do, 1 nothing
-    applied (error, refused, stale or blocked plan, lock not taken), 3 partial failure
-    (re-run apply to finish).
+    .espctl/ beside the config). Changes blocked by a failed check of severity error are
+    never attempted. Exit 0 all applied or nothing to do, 1 nothing applied (error,
+    refused, stale or blocked plan, lock not taken, every change blocked by a check), 3
+    partial failure (some applied; re-run apply to finish failed ones, fix the config or
+    account for blocked ones).
     """
     options = run_options(config, sandbox, parallelism)
 
@@ -195,7 +205,14 @@ def apply(
         for item in result.outcomes
         if item.status != "applied"
     )
-    if result.exit_code == 3:
+    if result.count("blocked"):
+        echo(
+            f"{result.count('blocked')} changes are blocked by failed checks of severity error "
+            "and were not attempted: the config cannot converge until those checks pass (fix "
+            "the config or the account, then plan again).",
+            err=True,
+        )
+    if result.rerun_helps and result.count("applied"):
         echo("Some changes did not apply; run `espctl apply` again to finish.", err=True)
     sys.exit(result.exit_code)
 

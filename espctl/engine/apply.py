@@ -4,6 +4,8 @@ Creates and updates run parents first (a stream before its webhooks), deletes ch
 first. Changes in one phase run concurrently (each provider bounds its own
 parallelism). A failed change does not stop independent ones; its dependents are
 skipped. Every change ends applied, failed (with the provider's message) or skipped.
+A change the plan lists as blocked by a failed error check (its domain does not exist,
+its stream is over the limit) is never attempted: it ends ``blocked``, with the check.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from espctl.engine.plan import Change, Plan
+from espctl.engine.plan import BlockedChange, Change, Plan
 from espctl.errors import EspctlError
 from espctl.providers.base import ChangeRequest, Provider
 
-Status = Literal["applied", "failed", "skipped"]
+Status = Literal["applied", "failed", "skipped", "blocked"]
 Notify = Callable[[str], None]
 
 
@@ -54,16 +56,35 @@ class ApplyResult:
 
     @property
     def exit_code(self) -> int:
-        """0 all applied (or nothing to do), 1 nothing applied, 3 partial failure."""
-        if not self.count("failed") and not self.count("skipped"):
+        """0 all applied (or nothing to do), 1 nothing applied, 3 partial failure.
+
+        A blocked change counts as not applied: the providers do not match the config.
+        """
+        if self.count("applied") == len(self.outcomes):
             return 0
         return 3 if self.count("applied") else 1
 
+    @property
+    def rerun_helps(self) -> bool:
+        """Whether running apply again can finish (failed or skipped changes remain)."""
+        return bool(self.count("failed") or self.count("skipped"))
+
     def summary(self) -> str:
-        return (
+        text = (
             f"Apply: {self.count('applied')} applied, {self.count('failed')} failed, "
-            f"{self.count('skipped')} skipped."
+            f"{self.count('skipped')} skipped"
         )
+        if self.count("blocked"):
+            text += f", {self.count('blocked')} blocked (not attempted)"
+        return text + "."
+
+
+def blocked_outcome(blocked: BlockedChange) -> Outcome:
+    """A blocked change, not attempted: its outcome names the checks that block it."""
+    checks = "; ".join(
+        f"{c.provider} {c.name} {c.subject}: {c.message}" for c in blocked.blocked_by
+    )
+    return Outcome(blocked.change, "blocked", f"not attempted, blocked by {checks}")
 
 
 def _phase(change: Change) -> int:
@@ -75,7 +96,11 @@ def _phase(change: Change) -> int:
 
 def _line(outcome: Outcome) -> str:
     c = outcome.change
-    symbol = {"create": "+", "update": "~", "delete": "-"}[c.action]
+    symbol = (
+        "!"
+        if outcome.status == "blocked"
+        else {"create": "+", "update": "~", "delete": "-"}[c.action]
+    )
     text = f"{symbol} {c.provider} {c.kind} {c.key}: {outcome.status}"
     if outcome.status == "applied":
         text += f" ({outcome.seconds:.2f}s)"
@@ -87,8 +112,15 @@ def _line(outcome: Outcome) -> str:
 async def apply_plan(
     plan: Plan, providers: Mapping[str, Provider], notify: Notify | None = None
 ) -> ApplyResult:
-    """Make the plan's changes; report each outcome on ``notify`` as it happens."""
+    """Make the plan's changes; report each outcome on ``notify`` as it happens.
+
+    The plan's blocked changes are not attempted; they end ``blocked`` (said first).
+    """
     outcomes: dict[str, Outcome] = {}
+    refused = tuple(blocked_outcome(b) for b in plan.blocked_changes)
+    if notify:
+        for outcome in refused:
+            notify(_line(outcome))
 
     def blocked_by(change: Change) -> str | None:
         """The failed/skipped change this one depends on, if any."""
@@ -128,4 +160,4 @@ async def apply_plan(
     for phase in range(4):
         batch = [c for c in plan.changes if _phase(c) == phase]
         await asyncio.gather(*(run(c) for c in batch))
-    return ApplyResult(tuple(outcomes[c.address] for c in plan.changes))
+    return ApplyResult(tuple(outcomes[c.address] for c in plan.changes) + refused)

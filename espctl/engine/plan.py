@@ -4,6 +4,12 @@ Pure: no I/O. The plan is deterministic (sorted by provider, parents before chil
 key), carries checks and unmanaged resources, a ``blocked`` flag from
 ``policy.max_change_ratio``, and a fingerprint of the live state and config computed
 without any secret: a sensitive field contributes only whether it matches the config.
+
+Never the impossible: a change to a resource that a failed ``error`` check blocks (a
+webhook of a Mailgun domain that does not exist, a stream over Postmark's limit), or to
+one of its children, is not a change of the plan. It is listed apart
+(:attr:`Plan.blocked_changes`, each with the checks that block it), so apply attempts
+nothing for it and the plan says the config cannot converge.
 """
 
 from __future__ import annotations
@@ -94,15 +100,35 @@ class Change:
         }
 
 
+@dataclass(frozen=True)
+class BlockedChange:
+    """A change the config asks for that cannot be made while ``blocked_by`` fail.
+
+    Its parent (or the resource itself) cannot exist: a Mailgun domain missing from the
+    account, a Postmark stream over the server's limit. It is shown, never applied.
+    """
+
+    change: Change
+    blocked_by: tuple[Check, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.change.as_json(), "blocked_by": [c.reference() for c in self.blocked_by]}
+
+
 UnmanagedAction = Literal["listed", "delete", "protected", "kept"]
 
 
 @dataclass(frozen=True)
 class Unmanaged:
-    """A live resource the config does not declare, and what the policy does with it."""
+    """A live resource the config does not declare, and what the policy does with it.
+
+    ``reason`` says why a kept resource is kept when the provider says so (a Postmark
+    server's default stream); None for the policy's own reasons.
+    """
 
     resource: Resource
     action: UnmanagedAction
+    reason: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         r = self.resource
@@ -111,6 +137,7 @@ class Unmanaged:
             "kind": r.kind,
             "key": r.key,
             "action": self.action,
+            "reason": self.reason,
             "fields": redact(dict(r.fields)),
         }
 
@@ -131,6 +158,8 @@ class Plan:
     digests: Mapping[str, Mapping[str, str]]
     config_path: str = ""
     facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: changes the config asks for that failed error checks block (never applied)
+    blocked_changes: tuple[BlockedChange, ...] = ()
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -142,15 +171,32 @@ class Plan:
             "update": self.count("update"),
             "delete": self.count("delete"),
             "unchanged": self.unchanged,
+            "blocked": len(self.blocked_changes),
         }
 
     @property
     def has_changes(self) -> bool:
+        """Whether apply has anything to do (blocked changes are not changes)."""
         return bool(self.changes)
 
     @property
     def failed_checks(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.ok)
+
+    @property
+    def errors(self) -> tuple[Check, ...]:
+        """Failed checks of severity ``error``: the config cannot converge."""
+        return tuple(c for c in self.checks if c.status == "error")
+
+    @property
+    def warnings(self) -> tuple[Check, ...]:
+        """Failed checks of severity ``warning``: it converges but will not deliver well."""
+        return tuple(c for c in self.checks if c.status == "warning")
+
+    @property
+    def converges(self) -> bool:
+        """No failed error check: applying the plan makes the providers match the config."""
+        return not self.errors
 
     def as_json(self) -> dict[str, Any]:
         """The machine contract of DESIGN.md (other renderings are views of it)."""
@@ -161,6 +207,8 @@ class Plan:
             "blocked": self.blocked,
             "blocked_reason": self.blocked_reason,
             "changes": [c.as_json() for c in self.changes],
+            "blocked_changes": [b.as_json() for b in self.blocked_changes],
+            "converges": self.converges,
             "unmanaged": [u.as_json() for u in self.unmanaged],
             "checks": [c.as_json() for c in self.checks],
             "config": {"path": self.config_path, "digest": self.config_digest},
@@ -202,6 +250,24 @@ def _protected(resource: Resource, protect: Sequence[str]) -> bool:
     return False
 
 
+def blocked_keys(checks: Sequence[Check]) -> dict[str, dict[str, list[Check]]]:
+    """provider -> resource key -> the failed error checks that block it."""
+    found: dict[str, dict[str, list[Check]]] = {}
+    for check in checks:
+        if check.blocking:
+            for key in check.blocks:
+                found.setdefault(check.provider, {}).setdefault(key, []).append(check)
+    return found
+
+
+def _blockers(resource: Resource, blocked: Mapping[str, Sequence[Check]]) -> tuple[Check, ...]:
+    """The checks that block ``resource``: blocking it, or its parent."""
+    found = list(blocked.get(resource.key, ()))
+    if resource.parent is not None:
+        found.extend(c for c in blocked.get(resource.parent, ()) if c not in found)
+    return tuple(found)
+
+
 def _resource_digest(resource: Resource, desired: Resource | None) -> str:
     """Digest of a resource without secrets: a sensitive field says only if it matches."""
     payload: dict[str, Any] = {"fields": redact(dict(resource.fields))}
@@ -236,8 +302,12 @@ def make_plan(
     holding one is hidden even where it does not line up with the config.
     """
     changes: list[Change] = []
+    held: list[BlockedChange] = []
     unmanaged: list[Unmanaged] = []
     refused: list[str] = []
+    checks = [masked(c) for pid in sorted(live) for c in live[pid].checks]
+    checks.extend(masked(c) for c in extra_checks)
+    blocking = blocked_keys(checks)
     unchanged = 0
     managed = 0
     live_digests: dict[str, str] = {}
@@ -254,6 +324,19 @@ def make_plan(
             managed += 1
             desired_digests[resource.address] = _resource_digest(resource, resource)
             current = have.get(ident)
+            blockers = _blockers(resource, blocking.get(pid, {}))
+            if blockers:
+                # never the impossible: shown as blocked, not planned (see module docstring)
+                if current is not None and not _field_diffs(resource, current):
+                    unchanged += 1
+                elif current is None and resource.kind not in caps.creatable:
+                    if resource.parent is not None:  # a child that comes with its parent
+                        held.append(BlockedChange(_would_change(pid, resource, None), blockers))
+                    # else the missing parent itself, which espctl cannot create: its check
+                    # says so
+                else:
+                    held.append(BlockedChange(_would_change(pid, resource, current), blockers))
+                continue
             if current is None:
                 if resource.kind in caps.creatable:
                     changes.append(
@@ -301,6 +384,12 @@ def make_plan(
                 continue
             if resource.kind not in caps.unmanaged:
                 continue
+            permanent = caps.permanent.get(resource.kind, {}).get(resource.key)
+            if permanent is not None:
+                # the provider's own (a default stream): never deleted, whatever the policy
+                if policy.unmanaged is not UnmanagedPolicy.ignore:
+                    unmanaged.append(Unmanaged(resource, "kept", permanent))
+                continue
             match policy.unmanaged:
                 case UnmanagedPolicy.ignore:
                     continue
@@ -319,9 +408,8 @@ def make_plan(
                         )
     if refused:
         raise PlanError("the plan needs changes no provider can make:\n  " + "\n  ".join(refused))
-    checks = [masked(c) for pid in sorted(live) for c in live[pid].checks]
-    checks.extend(masked(c) for c in extra_checks)
     changes.sort(key=_change_order)
+    held.sort(key=lambda b: _change_order(b.change))
     touched = len(changes)
     blocked = managed >= MIN_MANAGED_FOR_BLOCK and touched / managed > policy.max_change_ratio
     reason = (
@@ -346,7 +434,17 @@ def make_plan(
         digests=digests,
         config_path=config_path,
         facts={pid: dict(live[pid].facts) for pid in sorted(live)},
+        blocked_changes=tuple(held),
     )
+
+
+def _would_change(pid: str, resource: Resource, current: Resource | None) -> Change:
+    """The change a blocked resource would need if what blocks it were fixed."""
+    if current is None:
+        fields = tuple(FieldDiff(n, None, redact(v)) for n, v in sorted(resource.fields.items()))
+        return Change("create", pid, resource.kind, resource.key, None, resource, fields)
+    diffs = _field_diffs(resource, current)
+    return Change("update", pid, resource.kind, resource.key, current, resource, diffs)
 
 
 def what_moved(saved: Mapping[str, Any], current: Plan) -> list[str]:

@@ -49,7 +49,7 @@ def plan(
 def test_equal_states_have_no_changes() -> None:
     p = plan([stream("s1"), hook("h1", "pw")], [stream("s1"), hook("h1", "pw")])
     assert not p.has_changes
-    assert p.summary == {"create": 0, "update": 0, "delete": 0, "unchanged": 2}
+    assert p.summary == {"create": 0, "update": 0, "delete": 0, "unchanged": 2, "blocked": 0}
 
 
 def test_only_managed_fields_are_compared() -> None:
