@@ -29,12 +29,12 @@ from espctl.commands.demo_cmd import demo
 from espctl.commands.import_cmd import import_cmd
 from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
+from espctl.commands.sandbox_cmd import sandbox
 from espctl.commands.test_cmd import test
 from espctl.config import schema_text
 from espctl.engine.plan import Plan
 from espctl.engine.render import convergence_reason, render_markdown, summary_line, text_lines
 from espctl.report.window import WindowError, resolve_window
-from espctl.sandbox.cli import sandbox
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
