@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .seed import DEFAULT_STREAMS
+from .seed import DEFAULT_STREAMS, random_dkim_key, random_hex
 from .state import (
     AccountState,
     MailgunAccount,
@@ -55,23 +55,14 @@ def _rng(seed: int, name: str) -> random.Random:
     return random.Random(f"espctl-sandbox-blank:{seed}:{name}")
 
 
-def _hex(rng: random.Random, n: int) -> str:
-    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
-
-
-def _dkim_key(rng: random.Random) -> str:
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    return "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ" + "".join(
-        rng.choice(alphabet) for _ in range(120)
-    )
-
-
 def account_for(spec: AccountSpec, seed: int = 0, now: datetime | None = None) -> AccountState:
     """A fresh account holding what ``spec`` names and nothing configured (see module)."""
     now = now or today_utc()
     rng = _rng(seed, "server")
     server = PmServer(
-        id=4_280_000 + rng.randrange(10_000), name="Sandbox server", inbound_hash=_hex(rng, 32)
+        id=4_280_000 + rng.randrange(10_000),
+        name="Sandbox server",
+        inbound_hash=random_hex(rng, 32),
     )
     streams = [
         PmStream.model_validate(
@@ -115,7 +106,7 @@ def complete(state: AccountState, spec: AccountSpec) -> list[str]:
                 spf_verified=True,
                 dkim_verified=True,
                 dkim_selector=f"{state.now:%Y%m%d}pm",
-                dkim_key=_dkim_key(rng),
+                dkim_key=random_dkim_key(rng),
                 return_path_domain=f"pm-bounces.{name}",
                 return_path_verified=True,
             )
@@ -129,12 +120,12 @@ def complete(state: AccountState, spec: AccountSpec) -> list[str]:
         mailgun.domains.append(
             MgDomain.model_validate(
                 {
-                    "id": _hex(rng, 24),
+                    "id": random_hex(rng, 24),
                     "name": name,
                     "region": region,
                     "state": "active",
                     "created_at": state.now - timedelta(days=30),
-                    "dkim_key": _dkim_key(rng),
+                    "dkim_key": random_dkim_key(rng),
                 }
             )
         )

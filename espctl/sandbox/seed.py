@@ -42,11 +42,11 @@ DEFAULT_STREAMS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _hex(rng: random.Random, n: int) -> str:
+def random_hex(rng: random.Random, n: int) -> str:
     return "".join(rng.choice("0123456789abcdef") for _ in range(n))
 
 
-def _dkim_key(rng: random.Random) -> str:
+def random_dkim_key(rng: random.Random) -> str:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
     return "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ" + "".join(
         rng.choice(alphabet) for _ in range(120)
@@ -85,7 +85,7 @@ def seed_account(seed: int = 0, now: datetime | None = None) -> AccountState:
         id=4_270_000 + rng.randrange(10_000),
         name="Acme Production",
         color="purple",
-        inbound_hash=_hex(rng, 32),
+        inbound_hash=random_hex(rng, 32),
         track_opens=False,
         track_links="None",
     )
@@ -157,7 +157,7 @@ def seed_account(seed: int = 0, now: datetime | None = None) -> AccountState:
             spf_verified=True,
             dkim_verified=True,
             dkim_selector="20230601pm",
-            dkim_key=_dkim_key(rng),
+            dkim_key=random_dkim_key(rng),
             return_path_domain="pm-bounces.acme-mail.com",
             return_path_verified=True,
         ),
@@ -167,7 +167,7 @@ def seed_account(seed: int = 0, now: datetime | None = None) -> AccountState:
             spf_verified=False,
             dkim_verified=False,
             dkim_selector="20240110pm",
-            dkim_key=_dkim_key(rng),
+            dkim_key=random_dkim_key(rng),
         ),
     ]
     postmark = PostmarkAccount(
@@ -181,12 +181,12 @@ def seed_account(seed: int = 0, now: datetime | None = None) -> AccountState:
 
     def mg_domain(name: str, region: str, state: str, days_ago: int, **extra: object) -> MgDomain:
         data: dict[str, object] = {
-            "id": _hex(rng, 24),
+            "id": random_hex(rng, 24),
             "name": name,
             "region": region,
             "state": state,
             "created_at": now - timedelta(days=days_ago),
-            "dkim_key": _dkim_key(rng),
+            "dkim_key": random_dkim_key(rng),
         }
         data.update(extra)
         return MgDomain.model_validate(data)
@@ -231,7 +231,7 @@ def seed_account(seed: int = 0, now: datetime | None = None) -> AccountState:
             ),
             mg_domain("legacy.acme-mail.com", "eu", "disabled", 1200),
             mg_domain(
-                f"sandbox{_hex(rng, 32)}.mailgun.org",
+                f"sandbox{random_hex(rng, 32)}.mailgun.org",
                 "us",
                 "active",
                 1300,

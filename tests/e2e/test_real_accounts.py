@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from espctl.sandbox import seed
 from tests.conftest import EXAMPLES
@@ -28,15 +26,6 @@ from tests.e2e.processes import espctl, start_serve, stop
 PM_TOKEN = {"X-Postmark-Server-Token": "canary-5ecret-pm", "Accept": "application/json"}
 MG_AUTH = ("api", "canary-5ecret-mg")
 TYPO = "mg.acme-mial.com"  # mg.acme-mail.com, mistyped
-
-
-@pytest.fixture
-def server() -> Iterator[str]:
-    proc, base = start_serve()
-    try:
-        yield base
-    finally:
-        assert stop(proc, signal.SIGINT) == 0
 
 
 def pm_get(base: str, path: str, **params: str) -> Any:

@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.e2e.conftest import assert_no_canary, endpoint_config
 from tests.e2e.processes import espctl, start_serve, stop
-
-
-@pytest.fixture
-def server() -> Iterator[str]:
-    proc, base = start_serve()
-    try:
-        yield base
-    finally:
-        assert stop(proc, signal.SIGINT) == 0  # Ctrl-C is a clean stop
 
 
 def test_sigterm_is_a_clean_stop_even_when_sigint_is_ignored() -> None:
