@@ -8,10 +8,9 @@ notices go to the ``notify`` callback (the CLI sends them to stderr).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from espctl import __version__
 from espctl.config import LoadedConfig, load_config
+from espctl.config.load import config_files
 from espctl.engine.apply import ApplyResult, apply_plan
 from espctl.engine.desired import desired_state
 from espctl.engine.hiding import hide_live
@@ -69,15 +69,21 @@ __all__ = [
     "RunOptions",
     "ValidationResult",
     "apply",
+    "check_plan_config",
     "compute_plan",
     "load",
     "plan",
+    "plan_config",
     "providers_for",
     "read_saved_plan",
     "report",
     "save_plan",
     "validate",
 ]
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 @dataclass(frozen=True)
@@ -87,14 +93,25 @@ class ValidationResult:
     file: str
     problems: tuple[Problem, ...]
     loaded: LoadedConfig | None
+    files: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
-        return self.loaded is not None and not any(p.severity == "error" for p in self.problems)
+        """No error (warnings, e.g. unset variables, leave a config valid)."""
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "warning")
 
     def summary(self) -> str:
+        """What the config declares (``2 providers, 3 message streams, ...``)."""
         if self.loaded is None:
-            return ""
+            return "not checked further until its variables are set"
         cfg = self.loaded.config
         streams = domains = 0
         for block in cfg.providers.values():
@@ -103,19 +120,40 @@ class ValidationResult:
             else:
                 domains += len(block.domains)
         rules = len(cfg.routing.rules) if cfg.routing else 0
-        return (
-            f"{len(cfg.providers)} providers, {streams} message streams, {domains} domains, "
-            f"{len(cfg.webhooks)} webhooks, {rules} routing rules"
+        return ", ".join(
+            (
+                _plural(len(cfg.providers), "provider"),
+                _plural(streams, "message stream"),
+                _plural(domains, "domain"),
+                _plural(len(cfg.webhooks), "webhook"),
+                _plural(rules, "routing rule"),
+            )
         )
 
+    def as_json(self) -> dict[str, object]:
+        """One entry of ``validate --format json``'s ``files`` list."""
+        return {
+            "file": self.file,
+            "files": list(self.files or (self.file,)),
+            "valid": self.valid,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "problems": [p.as_json() for p in self.problems],
+        }
 
-def validate(path: str, env: Mapping[str, str] | None = None) -> ValidationResult:
-    """Validate a config offline. Unset variables are warnings, not errors."""
+
+def validate(path: str | Sequence[str], env: Mapping[str, str] | None = None) -> ValidationResult:
+    """Validate a config offline (several files: merged in order, as ``-c a -c b``).
+
+    Unset variables are warnings, not errors: ``validate`` needs no secrets.
+    """
+    files = tuple(config_files(path))
+    shown = " + ".join(files)
     try:
-        loaded = load_config(path, env=os.environ if env is None else env, env_mode="lenient")
+        loaded = load_config(files, env=os.environ if env is None else env, env_mode="lenient")
     except ConfigError as exc:
-        return ValidationResult(path, tuple(exc.problems), None)
-    return ValidationResult(path, loaded.warnings, loaded)
+        return ValidationResult(shown, tuple(exc.problems), None, files)
+    return ValidationResult(shown, loaded.warnings, loaded, files)
 
 
 async def compute_plan(
@@ -130,8 +168,9 @@ async def compute_plan(
         live,
         capabilities,
         loaded.config.policy,
-        config_text=loaded.text,
         config_path=loaded.path,
+        config_files=loaded.files,
+        config_digest=loaded.digest,
         extra_checks=routing_checks(loaded.config, live, desired, capabilities),
         secrets=loaded.sensitive_values,
     )
@@ -165,13 +204,11 @@ def save_plan(
 ) -> Path:
     """Write a saved plan (no secrets: the plan model holds only redacted values).
 
-    A bare file name goes under ``plans/``. The file is written atomically and safely
-    (:func:`espctl.files.write_atomic`: a symbolic link there is refused); replacing an
-    earlier plan is said through ``notify``.
+    The plan is written to exactly ``out`` (its folder created if needed), atomically
+    and safely (:func:`espctl.files.write_atomic`: a symbolic link there is refused);
+    replacing an earlier plan is said through ``notify``.
     """
     path = Path(out)
-    if path.parent == Path("."):
-        path = Path("plans") / path
     payload = {**plan_.as_json(), "created_at": created_at, "espctl_version": version}
     try:
         replaced = write_atomic(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
@@ -199,6 +236,40 @@ def read_saved_plan(path: str) -> dict[str, Any]:
     return payload
 
 
+def plan_config(saved: Mapping[str, Any]) -> tuple[str, ...]:
+    """The config files a saved plan was made from, in merge order."""
+    config = saved.get("config")
+    if not isinstance(config, Mapping):
+        return ()
+    files = config.get("files")
+    if isinstance(files, list) and files and all(isinstance(f, str) for f in files):
+        return tuple(files)
+    path = config.get("path")
+    return (path,) if isinstance(path, str) and path else ()
+
+
+def check_plan_config(
+    saved: Mapping[str, Any], config: str | Sequence[str], plan_file: str
+) -> None:
+    """Refuse to apply a saved plan with another config than the one it was made from.
+
+    Paths are compared as absolute paths from the current folder (a plan records them
+    as they were given to ``plan``, relative to where it ran).
+    """
+    recorded = plan_config(saved)
+    given = config_files(config)
+    if not recorded or [os.path.abspath(f) for f in recorded] == [
+        os.path.abspath(f) for f in given
+    ]:
+        return
+    args = " ".join(f"-c {f}" for f in recorded)
+    raise PlanFileError(
+        f"{plan_file} was made from the config {' + '.join(recorded)}, not "
+        f"{' + '.join(given)}: apply it with {args} (or without -c, which uses the plan's); "
+        "nothing was applied"
+    )
+
+
 @dataclass(frozen=True)
 class ApplyOutcome:
     """What apply did: the plan it applied (or refused) and every change's outcome."""
@@ -224,6 +295,8 @@ def apply(
     ``lock_timeout`` seconds).
     """
     saved = read_saved_plan(plan_file) if plan_file else None
+    if saved is not None and plan_file is not None:
+        check_plan_config(saved, options.config, plan_file)
     with apply_lock(options.config, options.notify, lock_timeout):
         return _apply_locked(options, saved, plan_file, force, confirm)
 
@@ -260,7 +333,9 @@ def _apply_locked(
                         "apply needs confirmation: run it in a terminal, pass --auto-approve, "
                         "or apply a saved plan file; nothing was applied"
                     )
-                result = await apply_plan(current, providers, options.notify)
+                result = await apply_plan(
+                    current, providers, options.notify, progress_every=options.progress_every
+                )
                 return ApplyOutcome(current, result)
             finally:
                 await close_all(providers)
@@ -375,8 +450,9 @@ def report(
                     live_states,
                     capabilities,
                     config.policy,
-                    config_text=loaded.text,
                     config_path=loaded.path,
+                    config_files=loaded.files,
+                    config_digest=loaded.digest,
                     extra_checks=routing_checks(config, live_states, wanted, capabilities),
                     secrets=loaded.sensitive_values,
                 )
@@ -389,7 +465,7 @@ def report(
     data = build_report_data(
         config=config,
         config_path=loaded.path,
-        config_digest=hashlib.sha256(loaded.text.encode()).hexdigest(),
+        config_digest=loaded.digest,
         providers=inputs,
         plan=plan_,
         window=(start, end),
