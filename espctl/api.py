@@ -22,9 +22,10 @@ from espctl.config.load import config_files
 from espctl.engine.apply import ApplyResult, apply_plan
 from espctl.engine.desired import desired_state
 from espctl.engine.hiding import hide_live
-from espctl.engine.plan import PLAN_FORMAT, Plan, make_plan, what_moved
+from espctl.engine.plan import Plan, make_plan, what_moved
 from espctl.engine.refresh import read_all
 from espctl.engine.routing_checks import routing_checks
+from espctl.engine.saved_plan import check_saved_plan
 from espctl.errors import (
     ApplyRefused,
     BlockedPlanError,
@@ -56,6 +57,7 @@ from espctl.session import (
     providers_for,
     quiet,
     request_counter,
+    waiting_notes,
 )
 
 DEFAULT_LOCK_TIMEOUT = 300.0
@@ -161,7 +163,9 @@ async def compute_plan(
 ) -> Plan:
     """Read live state and diff it against the config."""
     desired = desired_state(loaded.config)
-    live = await read_all(providers, desired, notify, request_counter(providers))
+    live = await read_all(
+        providers, desired, notify, request_counter(providers), waiting_notes(providers)
+    )
     capabilities = {pid: p.capabilities for pid, p in providers.items()}
     return make_plan(
         desired,
@@ -222,7 +226,7 @@ def save_plan(
 
 
 def read_saved_plan(path: str) -> dict[str, Any]:
-    """A saved plan file's JSON, checked for format."""
+    """A saved plan file's JSON, checked for format and shape."""
     try:
         payload = json.loads(read_input(path).decode("utf-8"))
     except FileNotFoundError as exc:
@@ -231,9 +235,7 @@ def read_saved_plan(path: str) -> dict[str, Any]:
         raise PlanFileError(f"{path} is not a readable espctl plan: {exc.reason}") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PlanFileError(f"{path} is not a readable espctl plan ({exc})") from exc
-    if not isinstance(payload, dict) or payload.get("format") != PLAN_FORMAT:
-        raise PlanFileError(f"{path} is not an espctl plan (format {PLAN_FORMAT} expected)")
-    return payload
+    return check_saved_plan(payload, path)
 
 
 def plan_config(saved: Mapping[str, Any]) -> tuple[str, ...]:

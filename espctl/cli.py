@@ -32,6 +32,7 @@ from espctl.commands.common import (
 from espctl.commands.completion_cmd import completion
 from espctl.commands.demo_cmd import demo
 from espctl.commands.import_cmd import import_cmd
+from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
 from espctl.commands.show_cmd import show
 from espctl.commands.test_cmd import test
@@ -114,6 +115,7 @@ def schema() -> None:
     help="Exit 0 when there are no changes, 2 when changes are pending (1 on error).",
 )
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def plan(
@@ -129,7 +131,7 @@ def plan(
     Unmanaged live resources are listed (policy.unmanaged), failed checks shown, and a
     plan over policy.max_change_ratio is marked BLOCKED (apply then needs --force).
     """
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = run_options(config, sandbox, parallelism)
     result = api.plan(options).plan
     if fmt == "json":
         echo(json.dumps(result.as_json(), indent=2))
@@ -170,6 +172,7 @@ def plan(
     help="How long to wait for another apply of the same config on this machine to finish.",
 )
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def apply(
@@ -198,12 +201,8 @@ def apply(
     if plan_file and not config_given():
         recorded = api.plan_config(api.read_saved_plan(plan_file))
         config = recorded or config
-    options = api.RunOptions(
-        config=config,
-        sandbox=sandbox,
-        parallelism=parallelism,
-        notify=notify,
-        progress_every=1.0 if sys.stderr.isatty() else None,
+    options = run_options(
+        config, sandbox, parallelism, progress_every=1.0 if sys.stderr.isatty() else None
     )
 
     def confirm(plan_: Plan) -> bool:
@@ -273,6 +272,7 @@ def apply_json(outcome: api.ApplyOutcome) -> dict[str, object]:
     help="Where to write the HTML file.",
 )
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def report(
@@ -299,7 +299,7 @@ def report(
             first, last = resolve_window(since, start, end, datetime.now(UTC).date())
         except WindowError as exc:
             raise click.BadParameter(str(exc), param_hint=exc.option) from exc
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = run_options(config, sandbox, parallelism)
     result = api.report(options, start=first, end=last, out=out)
     providers = result.data.providers
     failed = [p.id for p in providers if p.status == "failed"]

@@ -52,6 +52,7 @@ from espctl.providers.webhook_samples import MAILGUN_EVENT, mailgun_sample, post
 
 PayloadFormat = Literal["postmark", "mailgun"]
 DEFAULT_WEBHOOK_TIMEOUT = 5.0
+RECEIVER_READ_LIMIT = 64 * 1024  # bytes of a receiver's answer read (only its status matters)
 
 
 # -- results ---------------------------------------------------------------------------
@@ -310,23 +311,28 @@ async def post_sample(
 
     start = time.perf_counter()
     target = httpx.URL(spec.url)
-    address = await receiver_address(target, allow_private_receivers)
-    if isinstance(address, Refusal):
-        return result(None, False, address.detail, address.cause)
-    # POST to the address just checked; the name stays in Host and in TLS (SNI and the
-    # certificate check), so a second lookup cannot send the request elsewhere
-    headers["Host"] = target.netloc.decode("ascii")
-    extensions = {"sni_hostname": target.host} if literal_address(target.host) is None else {}
     try:
-        response = await client.post(
-            target.copy_with(host=str(address)),
-            content=json.dumps(post.payload).encode(),
-            headers=headers,
-            auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
-            timeout=httpx.Timeout(timeout),
-            extensions=extensions,
-        )
-    except httpx.TimeoutException as exc:
+        # the stated timeout bounds the whole exchange: the lookup, the answer, its body
+        async with asyncio.timeout(timeout):
+            address = await receiver_address(target, allow_private_receivers)
+            if isinstance(address, Refusal):
+                return result(None, False, address.detail, address.cause)
+            # POST to the address just checked; the name stays in Host and in TLS (SNI and
+            # the certificate check), so a second lookup cannot send the request elsewhere
+            headers["Host"] = target.netloc.decode("ascii")
+            extensions = (
+                {"sni_hostname": target.host} if literal_address(target.host) is None else {}
+            )
+            request = client.build_request(
+                "POST",
+                target.copy_with(host=str(address)),
+                content=json.dumps(post.payload).encode(),
+                headers=headers,
+                timeout=httpx.Timeout(timeout),
+                extensions=extensions,
+            )
+            status = await _exchange(client, request, auth)
+    except (httpx.TimeoutException, TimeoutError) as exc:
         return result(
             None,
             False,
@@ -341,7 +347,6 @@ async def post_sample(
             f"connection failed ({type(exc).__name__})",
             "nothing answered at this URL: check the URL, DNS and that the receiver runs",
         )
-    status = response.status_code
     if 200 <= status < 300:
         return result(status, True, f"HTTP {status}")
     if post.format == "mailgun" and status == 406:
@@ -352,6 +357,24 @@ async def post_sample(
             "signatures, and espctl cannot sign without the account's signing key)",
         )
     return result(status, False, f"HTTP {status}", _status_cause(post.format, status))
+
+
+async def _exchange(
+    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.BasicAuth | None
+) -> int:
+    """Send and read at most RECEIVER_READ_LIMIT bytes of the answer; its status."""
+    response = await client.send(
+        request, stream=True, auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT
+    )
+    try:
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read >= RECEIVER_READ_LIMIT:
+                break  # the rest is never read: closing drops the connection
+    finally:
+        await response.aclose()
+    return response.status_code
 
 
 # -- the run ---------------------------------------------------------------------------

@@ -13,7 +13,8 @@ meets them and chained with ``from``. The CLI prints ``str(error)`` and exits wi
     │   ├── ProviderAuthError      401/403: credentials refused
     │   │   └── CredentialRejected     401: this credential is wrong (one message per credential)
     │   ├── ProviderRateLimited    429 after every retry
-    │   └── ProviderUnavailable    timeout, connection error, 5xx after every retry
+    │   ├── ProviderUnavailable    timeout, connection error, 5xx after every retry
+    │   └── ProviderBadResponse    a body of the wrong shape or over the size cap, endless paging
     ├── ProvidersFailed        several providers failed at once (one line each, by provider id)
     ├── PlanError              a plan cannot be made or used
     │   ├── StalePlanError         live state moved since a saved plan was made
@@ -148,6 +149,15 @@ class ProviderRateLimited(ProviderError):
 
 class ProviderUnavailable(ProviderError):
     """Timeouts, dropped connections or 5xx answers until the retry budget ran out."""
+
+
+class ProviderBadResponse(ProviderError):
+    """A response espctl refuses to use: a body of the wrong shape (``{}`` or an error
+    body with status 200), a body over the size cap, or a listing whose paging never ends.
+
+    Never retried (the same request gives the same answer) and never read as "nothing
+    exists": the provider fails instead.
+    """
 
 
 class ProvidersFailed(EspctlError):

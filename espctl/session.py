@@ -205,6 +205,15 @@ async def close_all(providers: Mapping[str, Provider]) -> None:
     await asyncio.gather(*(p.aclose() for p in providers.values()))
 
 
+def waiting_notes(providers: Mapping[str, Provider]) -> Callable[[], list[str]]:
+    """What the providers' clients wait for right now (rate limits), for the progress line."""
+
+    def notes() -> list[str]:
+        return [str(n) for pid in sorted(providers) for n in getattr(providers[pid], "waiting", ())]
+
+    return notes
+
+
 def request_counter(providers: Mapping[str, Provider]) -> Callable[[], int]:
     def count() -> int:
         return sum(int(getattr(p, "requests", 0)) for p in providers.values())

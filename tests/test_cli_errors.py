@@ -16,8 +16,10 @@ def test_unexpected_exception_is_one_line(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(api, "validate", broken)
     result = CliRunner().invoke(main, ["validate"])
     assert result.exit_code == 1
-    assert result.stderr.startswith("internal error (a bug in espctl, please report it): "
-                                    "RuntimeError: boom at https://user:***@example.com/x")
+    assert result.stderr.startswith(
+        "internal error (a bug in espctl, please report it): "
+        "RuntimeError: boom at https://user:***@example.com/x"
+    )
     assert "hunter2" not in result.output
     assert "Traceback" not in result.output
 

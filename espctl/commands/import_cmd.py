@@ -29,6 +29,7 @@ from espctl.commands.common import (
     plural,
     sandbox_option,
 )
+from espctl.commands.limits import limit_options, run_options
 from espctl.config.load import config_files
 from espctl.files import write_atomic
 from espctl.importer import (
@@ -300,6 +301,7 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     "the variables to set, warnings and counts.",
 )
 @parallelism_option
+@limit_options()
 @sandbox_option
 @handle_errors
 def import_cmd(
@@ -331,7 +333,7 @@ def import_cmd(
     """
     if out and os.path.lexists(out) and not force:
         raise ImportFailed(f"{out} exists; pass --force to overwrite it")
-    options = api.RunOptions(config=config, sandbox=sandbox, parallelism=parallelism, notify=notify)
+    options = run_options(config, sandbox, parallelism)
     where = Path(out).parent if out else Path.cwd()
     result = import_live(
         options,

@@ -22,6 +22,7 @@ from espctl.commands.common import (
     notify,
     sandbox_option,
 )
+from espctl.commands.limits import http_options, limit_options
 from espctl.conntest import (
     DEFAULT_WEBHOOK_TIMEOUT,
     ConnectionReport,
@@ -29,7 +30,6 @@ from espctl.conntest import (
     WebhookResult,
     run_connection_test,
 )
-from espctl.providers.http import HttpOptions
 
 __all__ = ["render_provider", "render_webhook", "run_connection_test", "summary", "test"]
 
@@ -104,15 +104,18 @@ def summary(report: ConnectionReport) -> str:
     type=click.FloatRange(0.05, 60),
     default=DEFAULT_WEBHOOK_TIMEOUT,
     show_default=True,
-    help="Seconds to wait for a webhook receiver.",
+    help="Seconds a webhook receiver may take to answer (wall clock; at most 64 KiB of "
+    "its answer is read).",
 )
 @click.option(
     "--timeout",
     type=click.FloatRange(0.1, 120),
     default=10.0,
     show_default=True,
-    help="Seconds to wait for each provider API request.",
+    help="Seconds each provider API request may take, reading the answer included "
+    "(at most 2 attempts).",
 )
+@limit_options(request_timeout=False)
 @handle_errors
 def test(
     config: str,
@@ -140,7 +143,12 @@ def test(
         config=config,
         sandbox=sandbox,
         notify=notify,
-        http=HttpOptions(connect_timeout=min(5.0, timeout), read_timeout=timeout, max_attempts=2),
+        http=http_options(
+            connect_timeout=min(5.0, timeout),
+            read_timeout=timeout,
+            request_timeout=timeout,
+            max_attempts=2,
+        ),
     )
     text = fmt == "text"
 

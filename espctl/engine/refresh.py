@@ -19,18 +19,25 @@ async def read_all(
     desired: Mapping[str, Sequence[Resource]],
     notify: Notify | None = None,
     requests: Callable[[], int] | None = None,
+    waiting: Callable[[], Sequence[str]] | None = None,
 ) -> dict[str, LiveState]:
-    """Read all providers at once; after a second, say on ``notify`` what is going on."""
+    """Read all providers at once; after a second, say on ``notify`` what is going on.
+
+    ``waiting`` names what the reads wait for (a provider's rate limit), added to the
+    progress line so a long pause is explained.
+    """
     start = time.perf_counter()
 
     async def progress() -> None:
         await asyncio.sleep(PROGRESS_AFTER)
         while True:
             sent = f", {requests()} requests" if requests else ""
+            waits = "; ".join(waiting()) if waiting else ""
             if notify:
                 notify(
                     f"reading live state from {', '.join(sorted(providers))}"
                     f" ({time.perf_counter() - start:.0f}s{sent})..."
+                    + (f" {waits}" if waits else "")
                 )
             await asyncio.sleep(2.0)
 

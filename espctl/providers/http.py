@@ -7,6 +7,15 @@ and X-RateLimit-Reset), 5xx and connection errors, for idempotent methods only, 
 translation of every failure into a :class:`~espctl.errors.ProviderError` naming the
 provider, method, path and status, never a credential.
 
+Every request is bounded (see :mod:`espctl.providers.limits`): its body is streamed and
+refused past ``max_response_bytes``; each attempt, body included, has a wall-clock
+deadline (``request_timeout``: httpx's own timeouts apply between bytes, so a server
+trickling one byte a second would otherwise hold a command for ever); and everything
+a client sends shares one wall-clock budget (``command_timeout``), after which no
+request starts, no retry waits and no answer is awaited. Decoded bodies are checked
+against response models by :meth:`HttpClient.get` / :meth:`HttpClient.send`
+(:mod:`espctl.providers.shapes`).
+
 A 401 is about the credential, not the request: the first one a client meets becomes a
 :class:`~espctl.errors.CredentialRejected` naming the credential and its variable, every
 request of that client still in flight is cancelled, and every later one fails at once
@@ -17,25 +26,38 @@ with the same error. So a wrong token gives one message whatever request met it 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
+from pydantic import BaseModel
 
 from espctl import __version__
 from espctl.errors import (
     CredentialRejected,
     ProviderAuthError,
+    ProviderBadResponse,
     ProviderError,
     ProviderRateLimited,
     ProviderUnavailable,
 )
+from espctl.providers.http_options import Credential, HttpOptions, RequestStats
+from espctl.providers.limits import (
+    COMMAND_TIME_HINT,
+    REQUEST_TIME_HINT,
+    ResponseTooLarge,
+    TimeBudget,
+    buffered,
+    rate_limit_wait,
+    read_capped,
+)
+from espctl.providers.shapes import parse
+
+__all__ = ["USER_AGENT", "Credential", "HttpClient", "HttpOptions", "RequestStats", "Sleep"]
 
 USER_AGENT = f"espctl/{__version__} (+https://github.com/espctl/espctl)"
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -43,49 +65,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 Sleep = Callable[[float], Awaitable[None]]
 ErrorDetail = Callable[[httpx.Response], str]
-
-
-@dataclass(frozen=True)
-class HttpOptions:
-    """Timeouts, retry budget and parallelism for one provider."""
-
-    connect_timeout: float = 5.0
-    read_timeout: float = 20.0
-    max_attempts: int = 5
-    backoff_base: float = 0.25
-    backoff_cap: float = 8.0
-    max_retry_after: float = 60.0  # a longer Retry-After is an error, not a silent hang
-    parallelism: int = 8
-
-
-@dataclass(frozen=True)
-class Credential:
-    """What a client authenticates with, for the message when it is rejected.
-
-    ``label`` is how users know it (``server token``, ``API key``); ``key`` its config
-    key (``server_token``); ``variable`` the environment variable it came from
-    (``Secret.source``), named in the message when known; ``code`` the provider's short
-    reason from a 401 response (``ErrorCode 10``, ``Forbidden``), the same for every path.
-    """
-
-    label: str
-    key: str
-    variable: str | None = None
-    code: Callable[[httpx.Response], str] | None = None
-
-    @property
-    def check(self) -> str:
-        """What the user should look at: the variable, else the config key."""
-        return self.variable or f"`{self.key}`"
-
-
-@dataclass
-class RequestStats:
-    """Counters a benchmark or a progress line can read."""
-
-    requests: int = 0
-    retries: int = 0
-    by_status: dict[int, int] = field(default_factory=dict)
+M = TypeVar("M", bound=BaseModel)
 
 
 def _looks_like_json(response: httpx.Response) -> bool:
@@ -94,22 +74,11 @@ def _looks_like_json(response: httpx.Response) -> bool:
     return "json" in response.headers.get("Content-Type", "")
 
 
-def _retry_after(response: httpx.Response, now: float) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(value) if value else None
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - now)
-    reset = response.headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            return max(0.0, float(reset) - now)
-        except ValueError:
-            return None
-    return None
+class _Overdue(Exception):
+    """An attempt ran past its wall-clock limit (internal: retried like a timeout)."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"no complete answer within {limit:g}s")
 
 
 class HttpClient:
@@ -139,6 +108,8 @@ class HttpClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._semaphore = asyncio.Semaphore(self.options.parallelism)
+        self._budget = TimeBudget(self.options.command_timeout)
+        self._waits = 0
         timeout = httpx.Timeout(self.options.read_timeout, connect=self.options.connect_timeout)
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -192,20 +163,29 @@ class HttpClient:
                 async with self._semaphore:
                     if self.rejected is not None:
                         raise self.rejected
+                    limit, by_budget = self._attempt_limit(method, shown, attempt)
                     self.stats.requests += 1
                     response = await self._send_unless_rejected(
-                        method, path, params=params, content=content, headers=headers
+                        method, path, params=params, content=content, headers=headers, limit=limit
                     )
-            except httpx.TransportError as exc:  # timeouts included
+            except ResponseTooLarge as exc:
+                # not transient: the same request would bring the same flood again
+                raise ProviderBadResponse(
+                    self.provider, method, shown, exc.status, exc.detail()
+                ) from exc
+            except (httpx.TransportError, _Overdue) as exc:  # timeouts included
+                if by_budget and isinstance(exc, _Overdue):
+                    raise self._out_of_time(method, shown, attempt) from exc
                 if retry and attempt < self.options.max_attempts:
                     self.stats.retries += 1
-                    await self._sleep(self._backoff(attempt))
+                    await self._pause(self._backoff(attempt), method, shown, attempt)
                     continue
-                what = (
-                    "timed out"
-                    if isinstance(exc, httpx.TimeoutException)
-                    else f"connection failed ({type(exc).__name__})"
-                )
+                if isinstance(exc, _Overdue):
+                    what = f"timed out: no complete answer within {limit:g}s ({REQUEST_TIME_HINT})"
+                elif isinstance(exc, httpx.TimeoutException):
+                    what = "timed out"
+                else:
+                    what = f"connection failed ({type(exc).__name__})"
                 plural = "s" if attempt > 1 else ""
                 maybe = "" if retry else " (not retried: the request may have been applied)"
                 raise ProviderUnavailable(
@@ -222,19 +202,66 @@ class HttpClient:
             # 429 was refused before any work was done, so even a POST may be repeated
             may_retry = (retry or status == 429) and status in RETRY_STATUSES
             if may_retry and attempt < self.options.max_attempts:
-                wait = _retry_after(response, time.time()) if status == 429 else None
-                if wait is not None and wait > self.options.max_retry_after:
+                wait = (
+                    rate_limit_wait(response, time.time(), self.options.max_retry_after)
+                    if status == 429
+                    else None
+                )
+                if wait is not None and wait.seconds > self.options.max_retry_after:
                     raise ProviderRateLimited(
                         self.provider,
                         method,
                         shown,
                         status,
-                        f"rate limited; the provider asks to wait {wait:.0f}s",
+                        f"rate limited; the provider asks to wait {wait.seconds:.0f}s",
                     )
                 self.stats.retries += 1
-                await self._sleep(wait if wait is not None else self._backoff(attempt))
+                if wait is None:
+                    await self._pause(self._backoff(attempt), method, shown, attempt)
+                else:
+                    await self._pause(
+                        wait.seconds, method, shown, attempt, note=wait.note(self.provider)
+                    )
                 continue
             raise self._error(method, shown, response, attempt)
+
+    def _attempt_limit(self, method: str, shown: str, attempt: int) -> tuple[float, bool]:
+        """This attempt's wall-clock limit, and whether the command's budget is what sets it."""
+        limit = self._budget.attempt_limit(self.options.request_timeout)
+        if limit is None:
+            raise self._out_of_time(method, shown, attempt - 1)
+        return limit
+
+    def _out_of_time(self, method: str, shown: str, attempts: int) -> ProviderUnavailable:
+        tried = f" after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else ""
+        return ProviderUnavailable(
+            self.provider,
+            method,
+            shown,
+            None,
+            f"gave up{tried}: the command's time limit of {self.options.command_timeout:g}s "
+            f"ran out ({COMMAND_TIME_HINT})",
+        )
+
+    async def _pause(
+        self, seconds: float, method: str, shown: str, attempt: int, *, note: str | None = None
+    ) -> None:
+        """Sleep before a retry, unless the command's time budget would run out first."""
+        if not self._budget.allows(seconds):
+            raise self._out_of_time(method, shown, attempt)
+        self._waits += 1
+        token = self._waits
+        if note is not None:
+            self.stats.waiting[token] = note
+        try:
+            await self._sleep(seconds)
+        finally:
+            self.stats.waiting.pop(token, None)
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """What this client is waiting for now (rate limits), for the progress line."""
+        return tuple(dict.fromkeys(self.stats.waiting.values()))
 
     async def _send_unless_rejected(
         self,
@@ -244,20 +271,31 @@ class HttpClient:
         params: Any,
         content: bytes | None,
         headers: dict[str, str],
+        limit: float,
     ) -> httpx.Response:
-        """Send and read one request, cancelled as soon as the credential is rejected."""
+        """Send and read one request within ``limit`` seconds (wall clock, body included),
+        cancelled as soon as the credential is rejected; the body is read up to the cap."""
 
         async def send() -> httpx.Response:
-            response = await self._client.request(
+            request = self._client.build_request(
                 method, path, params=params, content=content, headers=headers
             )
-            await response.aread()
-            return response
+            response = await self._client.send(request, stream=True)
+            try:
+                body = await read_capped(response, self.options.max_response_bytes)
+            except ResponseTooLarge as exc:
+                exc.status = response.status_code
+                raise
+            finally:
+                await response.aclose()
+            return buffered(response, body)
 
         sending = asyncio.ensure_future(send())
         rejected = asyncio.ensure_future(self._rejected_event.wait())
         try:
-            await asyncio.wait({sending, rejected}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {sending, rejected}, timeout=limit, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             rejected.cancel()
             if not sending.done():
@@ -265,8 +303,9 @@ class HttpClient:
                 # let the cancelled request unwind (closing its connection) before going on
                 await asyncio.gather(sending, return_exceptions=True)
         if sending.cancelled():
-            assert self.rejected is not None
-            raise self.rejected
+            if self.rejected is not None:
+                raise self.rejected
+            raise _Overdue(limit)
         return sending.result()
 
     def _reject(self, method: str, path: str, response: httpx.Response) -> CredentialRejected:
@@ -323,8 +362,58 @@ class HttpClient:
                 if attempt == self.options.max_attempts or not _looks_like_json(response):
                     raise
                 self.stats.retries += 1
-                await self._sleep(self._backoff(attempt))
+                await self._pause(self._backoff(attempt), "GET", path.split("?", 1)[0], attempt)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def get(
+        self,
+        path: str,
+        model: type[M],
+        params: Mapping[str, Any] | None = None,
+        *,
+        ok: frozenset[int] = frozenset({200}),
+    ) -> M:
+        """GET, decode and validate the body as ``model`` (a ProviderBadResponse if not)."""
+        body = await self.get_json(path, params, ok=ok)
+        return parse(model, body, provider=self.provider, method="GET", path=path)
+
+    async def get_checked(
+        self, path: str, model: type[BaseModel], params: Mapping[str, Any] | None = None
+    ) -> Any:
+        """GET and validate as ``model``, but return the decoded body itself: for callers
+        that report fields beyond the model (``espctl import`` lists unknown settings)."""
+        body = await self.get_json(path, params)
+        parse(model, body, provider=self.provider, method="GET", path=path)
+        return body
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        params: Any = None,
+        json_body: Any = None,
+        form: list[tuple[str, str]] | None = None,
+        retry: bool | None = None,
+    ) -> M:
+        """:meth:`request`, then the body decoded and validated as ``model``.
+
+        For writes: a 200 whose body is not the documented answer (an error envelope,
+        an empty object) did not do what was asked and must not count as applied.
+        """
+        response = await self.request(
+            method, path, params=params, json_body=json_body, form=form, retry=retry
+        )
+        body = self.decode(response, method, path)
+        return parse(
+            model,
+            body,
+            provider=self.provider,
+            method=method,
+            path=path,
+            status=response.status_code,
+        )
 
     def decode(self, response: httpx.Response, method: str, path: str) -> Any:
         """The JSON body, or a ProviderError naming what came back instead."""

@@ -22,9 +22,11 @@ from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
 from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.model.urls import split_userinfo as model_split_userinfo
+from espctl.providers import responses_mailgun as wire
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.concurrency import settle
 from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
+from espctl.providers.paging import Listing, Page, read_offset_pages
 from espctl.providers.probe_mailgun import probe_mailgun
 from espctl.providers.traffic_mailgun import read_mailgun_traffic
 
@@ -124,6 +126,11 @@ class MailgunApi:
     def requests(self) -> int:
         return self.http.stats.requests
 
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """What the client waits for now (a rate limit), for the progress line."""
+        return self.http.waiting
+
     async def aclose(self) -> None:
         await self.http.aclose()
 
@@ -144,10 +151,9 @@ class MailgunApi:
         checks: list[Check] = []
         configured = set(names)
         for item in listing:
-            name = str(item.get("name"))
-            if name not in configured:
+            if item.name not in configured:
                 resources.append(
-                    Resource(self.id, mg.KIND_DOMAIN, name, {"state": item.get("state")})
+                    Resource(self.id, mg.KIND_DOMAIN, item.name, {"state": item.state})
                 )
         domain_facts: dict[str, dict[str, Any]] = {}
         for name, (found, more, check, facts) in zip(names, per_domain, strict=True):
@@ -163,26 +169,30 @@ class MailgunApi:
             {
                 "region": self.block.region.value,
                 "domains": domain_facts,
-                "all_domains": sorted(str(i.get("name")) for i in listing),
+                "all_domains": sorted(i.name for i in listing),
             },
         )
 
-    async def _all_domains(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        skip = 0
-        while True:
-            page = await self.http.get_json("/v4/domains", {"limit": DOMAIN_PAGE, "skip": skip})
-            batch = page.get("items") or []
-            items.extend(batch)
-            skip += len(batch)
-            if len(batch) < DOMAIN_PAGE or skip >= int(page.get("total_count") or 0):
-                return items
+    async def _all_domains(self) -> list[wire.Domain]:
+        async def page(skip: int) -> Page[wire.Domain]:
+            found = await self.http.get(
+                "/v4/domains", wire.DomainList, {"limit": DOMAIN_PAGE, "skip": skip}
+            )
+            return Page(found.items, found.total_count)
+
+        return await read_offset_pages(
+            page,
+            listing=Listing(self.id, "GET", "/v4/domains"),
+            page_size=DOMAIN_PAGE,
+            key=lambda domain: domain.name,
+            ceiling=self.http.options.max_listing_items,
+        )
 
     async def _read_domain(
         self, name: str, aliases: Mapping[str, str]
     ) -> tuple[list[Resource], list[Resource], Check, dict[str, Any]]:
         try:
-            detail = await self.http.get_json(f"/v4/domains/{name}")
+            detail = await self.http.get(f"/v4/domains/{name}", wire.DomainDetail)
         except ProviderError as exc:
             if exc.status == 404:
                 region = self.block.region.value
@@ -201,15 +211,12 @@ class MailgunApi:
                 )
             raise
         tracking, hooks = await settle(
-            self.http.get_json(f"/v3/domains/{name}/tracking"),
-            self.http.get_json(f"/v3/domains/{name}/webhooks"),
+            self.http.get(f"/v3/domains/{name}/tracking", wire.TrackingResponse),
+            self.http.get(f"/v3/domains/{name}/webhooks", wire.WebhookList),
         )
-        domain = detail.get("domain") or {}
-        state = str(domain.get("state", "unknown"))
-        records = list(detail.get("sending_dns_records") or [])
-        invalid = [
-            f"{r.get('record_type')} {r.get('name')}" for r in records if r.get("valid") != "valid"
-        ]
+        state = detail.domain.state
+        records = detail.sending_dns_records
+        invalid = [f"{r.record_type} {r.name}" for r in records if r.valid != "valid"]
         verified = state == "active" and not invalid
         message = (
             f"{name} is active and its sending DNS records are valid"
@@ -219,44 +226,37 @@ class MailgunApi:
         )
         check = Check(self.id, "domain", name, verified, message)
         resources = [Resource(self.id, mg.KIND_DOMAIN, name, {"state": state})]
-        resources.append(self._tracking_resource(name, tracking.get("tracking") or {}))
-        resources.extend(self._webhook_resources(name, hooks.get("webhooks") or {}, aliases))
+        resources.append(self._tracking_resource(name, tracking.tracking))
+        resources.extend(self._webhook_resources(name, hooks.webhooks, aliases))
         facts = {
             "exists": True,
             "state": state,
             "verified": verified,
-            "dns": [
-                {"type": r.get("record_type"), "name": r.get("name"), "valid": r.get("valid")}
-                for r in records
-            ],
-            "web_scheme": domain.get("web_scheme"),
+            "dns": [{"type": r.record_type, "name": r.name, "valid": r.valid} for r in records],
+            "web_scheme": detail.domain.web_scheme,
         }
         return resources, [], check, facts
 
-    def _tracking_resource(self, name: str, tracking: dict[str, Any]) -> Resource:
-        opened = tracking.get("open") or {}
-        click = tracking.get("click") or {}
-        unsub = tracking.get("unsubscribe") or {}
+    def _tracking_resource(self, name: str, tracking: wire.Tracking) -> Resource:
+        unsub = tracking.unsubscribe
         fields: dict[str, object] = {
-            "opens": _on_off(opened.get("active")),
-            "clicks": _clicks(click.get("active")),
-            "unsubscribe": _on_off(unsub.get("active")),
-            "unsubscribe_html_footer": str(unsub.get("html_footer") or ""),
-            "unsubscribe_text_footer": str(unsub.get("text_footer") or ""),
+            "opens": _on_off(tracking.open.active),
+            "clicks": _clicks(tracking.click.active),
+            "unsubscribe": _on_off(unsub.active),
+            "unsubscribe_html_footer": unsub.html_footer,
+            "unsubscribe_text_footer": unsub.text_footer,
         }
         return Resource(self.id, mg.KIND_TRACKING, name, fields, parent=name)
 
     def _webhook_resources(
-        self, name: str, hooks: dict[str, Any], aliases: Mapping[str, str]
+        self, name: str, hooks: dict[str, wire.WebhookUrls | None], aliases: Mapping[str, str]
     ) -> list[Resource]:
         out = []
         for event_id, entry in sorted(hooks.items()):
-            if not entry:
+            if entry is None:
                 continue  # absent and null alike: no webhook (ESP-API.md 2.6)
-            urls = entry.get("urls")
-            if urls is None and entry.get("url"):
-                urls = [entry["url"]]  # very old webhooks: one "url" string
-            parsed = [split_userinfo(str(u), aliases) for u in urls or []]
+            # very old webhooks: one "url" string, read as a one-item list
+            parsed = [split_userinfo(u, aliases) for u in entry.all()]
             if parsed:
                 out.append(mg.webhook_resource(self.id, name, event_id, parsed))
         return out
@@ -267,9 +267,8 @@ class MailgunApi:
         Import uses it to report tracking options espctl cannot express (e.g. the open
         pixel's ``place_at_the_top``, ``web_scheme``) instead of dropping them silently.
         """
-        found = await self.http.get_json(f"/v3/domains/{name}/tracking")
-        tracking = found.get("tracking") if isinstance(found, dict) else None
-        return dict(tracking) if isinstance(tracking, dict) else {}
+        found = await self.http.get_checked(f"/v3/domains/{name}/tracking", wire.TrackingResponse)
+        return dict(found["tracking"])
 
     # -- apply -----------------------------------------------------------------------
     async def apply(self, change: ChangeRequest) -> None:
@@ -293,13 +292,18 @@ class MailgunApi:
 
         base = f"/v3/domains/{domain}/tracking"
         if changed("opens"):
-            await self.http.request(
-                "PUT", f"{base}/open", form=[("active", "true" if after["opens"] else "false")]
+            await self.http.send(
+                "PUT",
+                f"{base}/open",
+                wire.TrackingWritten,
+                form=[("active", "true" if after["opens"] else "false")],
             )
         if changed("clicks"):
             clicks = after["clicks"]
             value = "htmlonly" if clicks == "html_only" else ("true" if clicks else "false")
-            await self.http.request("PUT", f"{base}/click", form=[("active", value)])
+            await self.http.send(
+                "PUT", f"{base}/click", wire.TrackingWritten, form=[("active", value)]
+            )
         if changed("unsubscribe", "unsubscribe_html_footer", "unsubscribe_text_footer"):
             form: list[tuple[str, str]] = []
             if "unsubscribe" in after:
@@ -308,7 +312,7 @@ class MailgunApi:
                 form.append(("html_footer", str(plain(after["unsubscribe_html_footer"]))))
             if "unsubscribe_text_footer" in after:
                 form.append(("text_footer", str(plain(after["unsubscribe_text_footer"]))))
-            await self.http.request("PUT", f"{base}/unsubscribe", form=form)
+            await self.http.send("PUT", f"{base}/unsubscribe", wire.TrackingWritten, form=form)
 
     def _url_form(self, after: Resource) -> list[tuple[str, str]]:
         """One ``url`` per URL: the real URL (not its masked identity) with userinfo."""
@@ -325,14 +329,14 @@ class MailgunApi:
 
     async def _current_urls(self, domain: str, event_id: str) -> list[str] | None:
         try:
-            found = await self.http.get_json(f"/v3/domains/{domain}/webhooks/{event_id}")
+            found = await self.http.get(
+                f"/v3/domains/{domain}/webhooks/{event_id}", wire.WebhookResponse
+            )
         except ProviderError as exc:
             if exc.status == 404:
                 return None
             raise
-        hook = found.get("webhook") or {}
-        urls = hook.get("urls")
-        return list(urls) if urls else None
+        return found.webhook.all() or None
 
     async def _apply_webhook(self, change: ChangeRequest) -> None:
         domain, _, event_id = change.key.partition(" ")
@@ -340,7 +344,7 @@ class MailgunApi:
         match change.action:
             case "delete":
                 try:
-                    await self.http.request("DELETE", f"{base}/{event_id}")
+                    await self.http.send("DELETE", f"{base}/{event_id}", wire.WebhookWritten)
                 except ProviderError as exc:
                     if exc.status != 404:
                         raise
@@ -348,14 +352,17 @@ class MailgunApi:
                 assert change.after is not None
                 # PUT replaces the whole URL list at once, so the 3-URL limit cannot be
                 # crossed in between (no add-before-remove window)
-                await self.http.request(
-                    "PUT", f"{base}/{event_id}", form=self._url_form(change.after)
+                await self.http.send(
+                    "PUT",
+                    f"{base}/{event_id}",
+                    wire.WebhookWritten,
+                    form=self._url_form(change.after),
                 )
             case "create":
                 assert change.after is not None
                 form = [("id", event_id), *self._url_form(change.after)]
                 try:
-                    await self.http.request("POST", base, form=form)
+                    await self.http.send("POST", base, wire.WebhookWritten, form=form)
                 except ProviderError as exc:
                     if exc.status is not None and exc.status < 500 and exc.status != 429:
                         # e.g. the event already has URLs (made since the plan): replace
@@ -363,8 +370,11 @@ class MailgunApi:
                             raise
                     elif await self._current_urls(domain, event_id) is None:
                         raise  # not applied: report the failure, a re-run retries it
-                    await self.http.request(
-                        "PUT", f"{base}/{event_id}", form=self._url_form(change.after)
+                    await self.http.send(
+                        "PUT",
+                        f"{base}/{event_id}",
+                        wire.WebhookWritten,
+                        form=self._url_form(change.after),
                     )
 
     # -- report ----------------------------------------------------------------------

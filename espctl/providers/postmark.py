@@ -15,13 +15,15 @@ import httpx
 
 from espctl.errors import ProviderError
 from espctl.model import postmark as pm
-from espctl.model.common import Secret, is_sensitive, parse_address
+from espctl.model.common import Secret
 from espctl.model.postmark import PostmarkProvider
-from espctl.model.resources import Check, LiveState, Resource, plain
+from espctl.model.resources import LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
+from espctl.providers import responses_postmark as wire
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.concurrency import settle
 from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
+from espctl.providers.postmark_account import sender_checks
 from espctl.providers.postmark_hooks_read import live_webhooks
 from espctl.providers.postmark_webhooks import apply_webhook
 from espctl.providers.probe_postmark import probe_postmark
@@ -36,7 +38,7 @@ _LINKS_TO_WIRE = {
 }
 _LINKS_FROM_WIRE = {k.lower(): v for v, k in _LINKS_TO_WIRE.items()}
 _TYPE_TO_WIRE = {"transactional": "Transactional", "broadcasts": "Broadcasts"}
-PAGE = 500  # Postmark's maximum count per page
+STREAM_QUERY = {"MessageStreamType": "All", "IncludeArchivedStreams": "true"}
 
 
 def error_detail(response: httpx.Response) -> str:
@@ -119,6 +121,11 @@ class PostmarkApi:
     def requests(self) -> int:
         return self.server.stats.requests + (self.account.stats.requests if self.account else 0)
 
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """What the clients wait for now (a rate limit), for the progress line."""
+        return self.server.waiting + (self.account.waiting if self.account else ())
+
     async def aclose(self) -> None:
         await self.server.aclose()
         if self.account:
@@ -127,97 +134,42 @@ class PostmarkApi:
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:
         server, streams, hooks, checks = await settle(
-            self.server.get_json("/server"),
-            self.server.get_json(
-                "/message-streams",
-                {"MessageStreamType": "All", "IncludeArchivedStreams": "true"},
-            ),
-            self.server.get_json("/webhooks"),
-            self._sender_checks(),
+            self.server.get("/server", wire.Server),
+            self.server.get("/message-streams", wire.Streams, STREAM_QUERY),
+            self.server.get("/webhooks", wire.Webhooks),
+            sender_checks(self),
         )
         resources: list[Resource] = [self._server_resource(server)]
         archived: list[str] = []
-        for stream in streams.get("MessageStreams") or []:
-            if stream.get("MessageStreamType") == "Inbound":
+        for stream in streams.MessageStreams:
+            if stream.MessageStreamType == "Inbound":
                 continue  # Postmark's own; espctl never manages inbound streams
-            if stream.get("ArchivedAt"):
-                archived.append(str(stream["ID"]))
+            if stream.ArchivedAt:
+                archived.append(stream.ID)
                 continue
             resources.append(
                 pm.stream_resource(
                     self.id,
-                    str(stream["ID"]),
-                    str(stream.get("Name") or ""),
-                    str(stream.get("MessageStreamType", "")).lower(),
-                    stream.get("Description") or "",
+                    stream.ID,
+                    stream.Name,
+                    stream.MessageStreamType.lower(),
+                    stream.Description or "",
                 )
             )
-        resources.extend(live_webhooks(self.id, hooks.get("Webhooks") or [], desired))
+        # validated above; the reader takes the documented fields as a plain mapping
+        hook_bodies = [hook.model_dump() for hook in hooks.Webhooks]
+        resources.extend(live_webhooks(self.id, hook_bodies, desired))
         facts = {
-            "server_name": server.get("Name"),
-            "delivery_type": server.get("DeliveryType"),
+            "server_name": server.Name,
+            "delivery_type": server.DeliveryType,
             "archived_streams": archived,
-            "streams": sorted(
-                str(s["ID"]) for s in streams.get("MessageStreams") or [] if not s.get("ArchivedAt")
-            ),
+            "streams": sorted(s.ID for s in streams.MessageStreams if not s.ArchivedAt),
         }
         return LiveState(self.id, tuple(resources), tuple(checks), facts)
 
-    def _server_resource(self, server: dict[str, Any]) -> Resource:
-        links = str(server.get("TrackLinks") or "None").lower()
-        return pm.server_resource(
-            self.id, bool(server.get("TrackOpens")), _LINKS_FROM_WIRE.get(links, links)
-        )
-
-    async def _pages(self, client: HttpClient, path: str, items_key: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        offset = 0
-        while True:
-            page = await client.get_json(path, {"count": PAGE, "offset": offset})
-            batch = page.get(items_key) or []
-            items.extend(batch)
-            offset += len(batch)
-            if not batch or offset >= int(page.get("TotalCount") or 0) or offset >= 10_000:
-                return items
-
-    async def _sender_checks(self) -> list[Check]:
-        sender = self.block.default_sender
-        if self.account is None or not sender:
-            return []
-        address = parse_address(sender)
-        if address is None:
-            return []
-        signatures, domains = await settle(
-            self._pages(self.account, "/senders", "SenderSignatures"),
-            self._pages(self.account, "/domains", "Domains"),
-        )
-        domain = address.rsplit("@", 1)[-1].lower()
-        # a sender from the environment: the check says what, not which
-        shown, shown_domain = ("(sensitive)",) * 2 if is_sensitive(sender) else (address, domain)
-        confirmed = any(
-            str(s.get("EmailAddress", "")).lower() == address.lower() and s.get("Confirmed")
-            for s in signatures
-        )
-        verified = any(
-            str(d.get("Name", "")).lower() == domain and d.get("DKIMVerified") for d in domains
-        )
-        if confirmed or verified:
-            how = (
-                "confirmed sender signature"
-                if confirmed
-                else f"DKIM-verified domain {shown_domain}"
-            )
-            return [Check(self.id, "default_sender", shown, True, f"{shown}: {how}")]
-        return [
-            Check(
-                self.id,
-                "default_sender",
-                shown,
-                False,
-                f"default sender {shown} has no confirmed sender signature and its domain "
-                f"{shown_domain} is not DKIM-verified at Postmark: sends will be refused",
-            )
-        ]
+    def _server_resource(self, server: wire.Server) -> Resource:
+        links = (server.TrackLinks or "None").lower()
+        return pm.server_resource(self.id, server.TrackOpens, _LINKS_FROM_WIRE.get(links, links))
 
     async def read_settings(self) -> dict[str, Any]:
         """Raw server and message-stream JSON, read-only, for ``espctl import``.
@@ -228,11 +180,8 @@ class PostmarkApi:
         streams, unsubscribe handling) instead of dropping them silently.
         """
         server, streams = await settle(
-            self.server.get_json("/server"),
-            self.server.get_json(
-                "/message-streams",
-                {"MessageStreamType": "All", "IncludeArchivedStreams": "true"},
-            ),
+            self.server.get_checked("/server", wire.Server),
+            self.server.get_checked("/message-streams", wire.Streams, STREAM_QUERY),
         )
         return {
             "server": {k: v for k, v in dict(server).items() if k != "ApiTokens"},
@@ -259,15 +208,18 @@ class PostmarkApi:
         if "track_links" in after.fields:
             body["TrackLinks"] = _LINKS_TO_WIRE[str(after.fields["track_links"])]
         if body:
-            await self.server.request("PUT", "/server", json_body=body)
+            await self.server.send("PUT", "/server", wire.Server, json_body=body)
 
     async def _apply_stream(self, change: ChangeRequest) -> None:
         stream_id = change.key
         match change.action:
             case "delete":
                 # a stream is never deleted, only archived (Postmark purges after 45 days)
-                await self.server.request(
-                    "POST", f"/message-streams/{stream_id}/archive", json_body={}
+                await self.server.send(
+                    "POST",
+                    f"/message-streams/{stream_id}/archive",
+                    wire.ArchivedStream,
+                    json_body={},
                 )
             case "update":
                 assert change.after is not None
@@ -280,18 +232,17 @@ class PostmarkApi:
         body: dict[str, Any] = {"Name": plain(after.fields["name"])}
         if "description" in after.fields:
             body["Description"] = plain(after.fields["description"])
-        await self.server.request(
-            "PATCH", f"/message-streams/{after.key}", json_body=body, retry=True
+        await self.server.send(
+            "PATCH", f"/message-streams/{after.key}", wire.Stream, json_body=body, retry=True
         )  # the same PATCH twice leaves the same stream
 
-    async def _stream_state(self, stream_id: str) -> dict[str, Any] | None:
+    async def _stream_state(self, stream_id: str) -> wire.Stream | None:
         try:
-            found = await self.server.get_json(f"/message-streams/{stream_id}")
+            return await self.server.get(f"/message-streams/{stream_id}", wire.Stream)
         except ProviderError as exc:
             if exc.status in (404, 422):
                 return None
             raise
-        return found if isinstance(found, dict) else None
 
     async def _create_stream(self, after: Resource) -> None:
         stream_type = str(after.fields["type"])
@@ -306,7 +257,7 @@ class PostmarkApi:
             # Broadcast streams require unsubscribe management (ESP-API.md 1.7)
             body["SubscriptionManagementConfiguration"] = {"UnsubscribeHandlingType": "Postmark"}
         try:
-            await self.server.request("POST", "/message-streams", json_body=body)
+            await self.server.send("POST", "/message-streams", wire.Stream, json_body=body)
             return
         except ProviderError as exc:
             code = _error_code(exc)
@@ -317,17 +268,17 @@ class PostmarkApi:
         existing = await self._stream_state(after.key)
         if existing is None:
             raise failure
-        if existing.get("ArchivedAt"):
-            await self.server.request(
-                "POST", f"/message-streams/{after.key}/unarchive", json_body={}
+        if existing.ArchivedAt:
+            await self.server.send(
+                "POST", f"/message-streams/{after.key}/unarchive", wire.Stream, json_body={}
             )
-        if str(existing.get("MessageStreamType", "")).lower() != stream_type:
+        if existing.MessageStreamType.lower() != stream_type:
             raise ProviderError(
                 self.id,
                 "POST",
                 "/message-streams",
                 None,
-                f"stream {after.key} exists as {existing.get('MessageStreamType')}; "
+                f"stream {after.key} exists as {existing.MessageStreamType}; "
                 "a stream's type cannot change",
             )
         await self._patch_stream(after)
@@ -337,11 +288,11 @@ class PostmarkApi:
         """Outbound stats per stream (all live outbound streams when none are given)."""
         streams = list(query.buckets)
         if not streams:
-            listing = await self.server.get_json("/message-streams")
+            listing = await self.server.get("/message-streams", wire.Streams)
             streams = sorted(
-                str(s["ID"])
-                for s in listing.get("MessageStreams") or []
-                if s.get("MessageStreamType") != "Inbound" and not s.get("ArchivedAt")
+                s.ID
+                for s in listing.MessageStreams
+                if s.MessageStreamType != "Inbound" and not s.ArchivedAt
             )
         return await read_postmark_traffic(self, query, streams)
 

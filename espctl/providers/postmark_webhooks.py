@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from espctl.errors import ProviderError
 from espctl.model.resources import Resource, plain
 from espctl.model.urls import split_userinfo
+from espctl.providers import responses_postmark as wire
 from espctl.providers.base import ChangeRequest
 
 if TYPE_CHECKING:
@@ -41,7 +42,9 @@ async def apply_webhook(api: PostmarkApi, change: ChangeRequest) -> None:
             assert change.after is not None and change.before is not None
             body = webhook_body(change.after, stream, url)
             body.pop("MessageStream")  # not accepted on edit: a webhook's stream is fixed
-            await api.server.request("PUT", f"/webhooks/{change.before.ref}", json_body=body)
+            await api.server.send(
+                "PUT", f"/webhooks/{change.before.ref}", wire.Webhook, json_body=body
+            )
         case "create":
             assert change.after is not None
             await _create_webhook(api, change.after, stream, url)
@@ -82,7 +85,7 @@ def webhook_body(after: Resource, stream: str, url: str) -> dict[str, Any]:
 
 async def _delete_webhook(api: PostmarkApi, ref: str) -> None:
     try:
-        await api.server.request("DELETE", f"/webhooks/{ref}")
+        await api.server.send("DELETE", f"/webhooks/{ref}", wire.Deleted)
     except ProviderError as exc:
         if exc.status in (404, 422):
             return  # already gone: the desired state holds
@@ -93,7 +96,7 @@ async def _create_webhook(api: PostmarkApi, after: Resource, stream: str, url: s
     body = webhook_body(after, stream, url)
     for attempt in range(3):
         try:
-            await api.server.request("POST", "/webhooks", json_body=body)
+            await api.server.send("POST", "/webhooks", wire.Webhook, json_body=body)
             return
         except ProviderError as exc:
             if exc.status is not None and exc.status < 500 and exc.status != 429:
@@ -106,16 +109,15 @@ async def _create_webhook(api: PostmarkApi, after: Resource, stream: str, url: s
         if existing is not None:
             edit = dict(body)
             edit.pop("MessageStream")
-            await api.server.request("PUT", f"/webhooks/{existing}", json_body=edit)
+            await api.server.send("PUT", f"/webhooks/{existing}", wire.Webhook, json_body=edit)
             return
         if attempt == 2:
             raise failure
 
 
 async def _find_webhook(api: PostmarkApi, stream: str, url: str) -> str | None:
-    listing = await api.server.get_json("/webhooks", {"MessageStream": stream})
-    for hook in listing.get("Webhooks") or []:
-        bare = split_userinfo(str(hook.get("Url") or "")).url
-        if bare == url and hook.get("MessageStream", stream) == stream:
-            return str(hook["ID"])
+    listing = await api.server.get("/webhooks", wire.Webhooks, {"MessageStream": stream})
+    for hook in listing.Webhooks:
+        if split_userinfo(hook.Url).url == url and hook.MessageStream == stream:
+            return str(hook.ID)
     return None

@@ -13,7 +13,8 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from espctl.errors import ProviderError
+from espctl.errors import ProviderBadResponse, ProviderError
+from espctl.providers import responses_mailgun as wire
 from espctl.providers.base import ProbeResult
 
 if TYPE_CHECKING:
@@ -38,13 +39,13 @@ async def probe_mailgun(api: MailgunApi) -> list[ProbeResult]:
 async def _probe_key(api: MailgunApi) -> ProbeResult:
     start = time.perf_counter()
     try:
-        page = await api.http.get_json("/v4/domains", {"limit": DOMAIN_LIST_PAGE})
+        page = await api.http.get("/v4/domains", wire.DomainList, {"limit": DOMAIN_LIST_PAGE})
     except ProviderError as exc:
         return ProbeResult(
             "api key", False, str(exc), time.perf_counter() - start, _cause(api, exc, None)
         )
-    names = sorted(str(i.get("name")) for i in page.get("items") or [])
-    total = int(page.get("total_count") or len(names))
+    names = sorted(i.name for i in page.items)
+    total = page.total_count
     missing = sorted(set(api.block.domains) - set(names))
     detail = f"accepted: {total} domains in {_region(api)}"
     if missing and total <= len(names):
@@ -62,8 +63,8 @@ async def _probe_key(api: MailgunApi) -> ProbeResult:
 async def _probe_domain(api: MailgunApi, name: str) -> ProbeResult:
     label = f"domain {name}"
     start = time.perf_counter()
-    detail_call = api.http.get_json(f"/v4/domains/{name}")
-    hooks_call = api.http.get_json(f"/v3/domains/{name}/webhooks")
+    detail_call = api.http.get(f"/v4/domains/{name}", wire.DomainDetail)
+    hooks_call = api.http.get(f"/v3/domains/{name}/webhooks", wire.WebhookList)
     answers: tuple[Any, Any] = await asyncio.gather(detail_call, hooks_call, return_exceptions=True)
     found, hooks = answers
     seconds = time.perf_counter() - start
@@ -71,27 +72,17 @@ async def _probe_domain(api: MailgunApi, name: str) -> ProbeResult:
         return ProbeResult(label, False, str(found), seconds, _cause(api, found, name))
     if isinstance(found, BaseException):
         raise found
-    domain = found.get("domain") or {}
-    state = str(domain.get("state", "unknown"))
+    state = found.domain.state
     records = [
-        {
-            "check": _record_role(r),
-            "type": r.get("record_type"),
-            "name": r.get("name"),
-            "valid": r.get("valid"),
-        }
-        for r in found.get("sending_dns_records") or []
+        {"check": _record_role(r), "type": r.record_type, "name": r.name, "valid": r.valid}
+        for r in found.sending_dns_records
     ]
     all_valid = all(r["valid"] == "valid" for r in records)
     verified = state == "active" and all_valid
     dns = ", ".join(f"{r['check']} {r['valid']}" for r in records) or "no DNS records"
     webhooks: int | None = None
-    if isinstance(hooks, dict):
-        webhooks = 0
-        for entry in (hooks.get("webhooks") or {}).values():
-            if entry:
-                urls = entry.get("urls")
-                webhooks += len(urls) if urls else (1 if entry.get("url") else 0)
+    if isinstance(hooks, wire.WebhookList):
+        webhooks = sum(len(entry.all()) for entry in hooks.webhooks.values() if entry)
     hooks_text = f"{webhooks} webhook URLs" if webhooks is not None else "webhooks unreadable"
     cause = None
     if not verified:
@@ -131,7 +122,7 @@ def _cause(api: MailgunApi, exc: ProviderError, domain: str | None) -> str | Non
         return "Mailgun rate limited the requests (HTTP 429); try again shortly"
     if exc.status >= 500:
         return "Mailgun is failing (HTTP 5xx); try again later"
-    if exc.detail.startswith("expected JSON"):
+    if exc.detail.startswith("expected JSON") or isinstance(exc, ProviderBadResponse):
         return "the endpoint does not answer like the Mailgun API: check `endpoint`"
     return None
 
@@ -140,11 +131,11 @@ def _region(api: MailgunApi) -> str:
     return api.block.region.value.upper()
 
 
-def _record_role(record: dict[str, Any]) -> str:
+def _record_role(record: wire.DnsRecord) -> str:
     """``spf``, ``dkim``, ``tracking`` or the record type, for a sending DNS record."""
-    kind = str(record.get("record_type") or "").upper()
-    value = str(record.get("value") or "")
-    name = str(record.get("name") or "")
+    kind = record.record_type.upper()
+    value = record.value
+    name = record.name
     if kind == "TXT" and value.lower().startswith("v=spf1"):
         return "spf"
     if kind == "TXT" and "._domainkey." in name.lower():

@@ -12,8 +12,9 @@ import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from espctl.errors import ProviderError
+from espctl.errors import ProviderBadResponse, ProviderError
 from espctl.model.common import parse_address
+from espctl.providers import responses_postmark as wire
 from espctl.providers.base import ProbeResult
 from espctl.providers.concurrency import settle
 
@@ -42,24 +43,25 @@ async def probe_postmark(api: PostmarkApi) -> list[ProbeResult]:
 
 
 async def _probe_server(api: PostmarkApi) -> ProbeAnswer:
-    server = await api.server.get_json("/server")
-    delivery = server.get("DeliveryType") or "Live"
+    server = await api.server.get("/server", wire.Server)
+    delivery = server.DeliveryType or "Live"
     return (
         True,
-        f"accepted: server {server.get('Name')!r} ({delivery})",
-        {"server_name": server.get("Name"), "delivery_type": delivery},
+        f"accepted: server {server.Name!r} ({delivery})",
+        {"server_name": server.Name, "delivery_type": delivery},
     )
 
 
 async def _probe_streams(api: PostmarkApi) -> ProbeAnswer:
-    listing = await api.server.get_json(
-        "/message-streams", {"MessageStreamType": "All", "IncludeArchivedStreams": "true"}
+    listing = await api.server.get(
+        "/message-streams",
+        wire.Streams,
+        {"MessageStreamType": "All", "IncludeArchivedStreams": "true"},
     )
     found: list[str] = []
     archived: list[str] = []
-    for stream in listing.get("MessageStreams") or []:
-        sid = str(stream.get("ID"))
-        (archived if stream.get("ArchivedAt") else found).append(sid)
+    for stream in listing.MessageStreams:
+        (archived if stream.ArchivedAt else found).append(stream.ID)
     missing = sorted(set(api.block.message_streams) - set(found))
     text = f"{len(found)} found: {', '.join(sorted(found)) or 'none'}"
     if missing:
@@ -74,12 +76,11 @@ async def _probe_streams(api: PostmarkApi) -> ProbeAnswer:
 
 
 async def _probe_webhooks(api: PostmarkApi) -> ProbeAnswer:
-    listing = await api.server.get_json("/webhooks")
-    hooks = listing.get("Webhooks") or []
+    listing = await api.server.get("/webhooks", wire.Webhooks)
+    hooks = listing.Webhooks
     per_stream: dict[str, int] = {}
     for hook in hooks:
-        stream = str(hook.get("MessageStream") or "outbound")
-        per_stream[stream] = per_stream.get(stream, 0) + 1
+        per_stream[hook.MessageStream] = per_stream.get(hook.MessageStream, 0) + 1
     where = ", ".join(f"{s}: {n}" for s, n in sorted(per_stream.items()))
     return (
         True,
@@ -106,8 +107,8 @@ async def _probe_account(api: PostmarkApi) -> list[ProbeResult]:
     start = time.perf_counter()
     try:
         senders, domains = await settle(
-            account.get_json("/senders", {"count": ACCOUNT_PAGE, "offset": 0}),
-            account.get_json("/domains", {"count": ACCOUNT_PAGE, "offset": 0}),
+            account.get("/senders", wire.SenderSignatures, {"count": ACCOUNT_PAGE, "offset": 0}),
+            account.get("/domains", wire.Domains, {"count": ACCOUNT_PAGE, "offset": 0}),
         )
     except ProviderError as exc:
         return [
@@ -122,17 +123,17 @@ async def _probe_account(api: PostmarkApi) -> list[ProbeResult]:
         ]
     seconds = time.perf_counter() - start
     rows: list[dict[str, Any]] = []
-    for domain in domains.get("Domains") or []:
+    for domain in domains.Domains:
         rows.append(
             {
-                "name": str(domain.get("Name")),
-                "spf": bool(domain.get("SPFVerified")),
-                "dkim": bool(domain.get("DKIMVerified")),
-                "return_path": bool(domain.get("ReturnPathDomainVerified")),
+                "name": domain.Name,
+                "spf": domain.SPFVerified,
+                "dkim": domain.DKIMVerified,
+                "return_path": domain.ReturnPathDomainVerified,
             }
         )
-    signatures = senders.get("SenderSignatures") or []
-    confirmed = sum(1 for s in signatures if s.get("Confirmed"))
+    signatures = senders.SenderSignatures
+    confirmed = sum(1 for s in signatures if s.Confirmed)
 
     def yes(flag: object) -> str:
         return "verified" if flag else "not verified"
@@ -161,10 +162,7 @@ async def _probe_account(api: PostmarkApi) -> list[ProbeResult]:
     address = parse_address(sender) if sender else None
     if address is not None:
         domain_name = address.rsplit("@", 1)[-1].lower()
-        signed = any(
-            str(s.get("EmailAddress", "")).lower() == address.lower() and s.get("Confirmed")
-            for s in signatures
-        )
+        signed = any(s.EmailAddress.lower() == address.lower() and s.Confirmed for s in signatures)
         verified = any(r["name"].lower() == domain_name and r["dkim"] for r in rows)
         ok = signed or verified
         how = (
@@ -207,7 +205,11 @@ def _common_cause(exc: ProviderError) -> str | None:
         return "Postmark rate limited the requests (HTTP 429); try again shortly"
     if exc.status >= 500:
         return "Postmark is failing or in maintenance (HTTP 5xx); try again later"
-    if exc.status in (404, 415) or exc.detail.startswith("expected JSON"):
+    if (
+        exc.status in (404, 415)
+        or exc.detail.startswith("expected JSON")
+        or isinstance(exc, ProviderBadResponse)
+    ):
         return "the endpoint does not answer like the Postmark API: check `endpoint`"
     return None
 

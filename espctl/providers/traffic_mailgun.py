@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from espctl.model.events import EventType, NormalizedEvent
 from espctl.model.traffic import Counts, ReasonSample, TrafficData, TrafficQuery, tally_reasons
+from espctl.providers import responses_mailgun as wire
 from espctl.providers.concurrency import settle
 from espctl.providers.events_mailgun import parse_mailgun_events_page
+from espctl.providers.paging import Listing, Page, read_cursor_pages, read_offset_pages
 from espctl.providers.traffic_units import Units
 
 if TYPE_CHECKING:
@@ -57,7 +59,7 @@ def _rfc2822(day: date) -> str:
     return email.utils.format_datetime(datetime.combine(day, time(), tzinfo=UTC))
 
 
-def _counts(metrics: dict[str, Any]) -> dict[str, int]:
+def _counts(metrics: Mapping[str, Any]) -> dict[str, int]:
     def get(name: str) -> int:
         value = metrics.get(name)
         return int(value) if isinstance(value, int | float) else 0
@@ -81,11 +83,11 @@ def _counts(metrics: dict[str, Any]) -> dict[str, int]:
 
 async def _metrics(
     api: MailgunApi, domain: str, dimension: str, start: date, end: date
-) -> list[dict[str, Any]]:
+) -> list[wire.MetricsItem]:
     limit = TIME_LIMIT if dimension == "time" else OTHER_LIMIT
-    items: list[dict[str, Any]] = []
-    skip = 0
-    while True:
+    path = "/v1/analytics/metrics"
+
+    async def page(skip: int) -> Page[wire.MetricsItem]:
         body = {
             "start": _rfc2822(start),
             "end": _rfc2822(end),
@@ -105,25 +107,35 @@ async def _metrics(
             "pagination": {"sort": f"{dimension}:asc", "skip": skip, "limit": limit},
         }
         # a metrics query reads only: repeating it is safe, so it may be retried
-        response = await api.http.request(
-            "POST", "/v1/analytics/metrics", json_body=body, retry=True
-        )
-        page = api.http.decode(response, "POST", "/v1/analytics/metrics")
-        batch = page.get("items") or []
-        items.extend(batch)
-        skip += len(batch)
-        if len(batch) < limit:
-            return items
+        found = await api.http.send("POST", path, wire.MetricsResponse, json_body=body, retry=True)
+        total = found.pagination.total if found.pagination else None
+        return Page(found.items, total)
+
+    ceiling = api.http.options.max_listing_items
+    why = None
+    if dimension == "time":
+        # one bucket per day of the window (and one more if it straddles a day boundary)
+        days = (end - start).days + 1
+        if days < ceiling:
+            ceiling, why = days, f"a {days - 1}-day window has at most {days} daily buckets"
+    return await read_offset_pages(
+        page,
+        listing=Listing(api.id, "POST", path),
+        page_size=limit,
+        key=lambda item: tuple((d.dimension, d.value) for d in item.dimensions),
+        ceiling=ceiling,
+        why=why,
+    )
 
 
-def _dimension(item: dict[str, Any], name: str) -> str | None:
-    for dim in item.get("dimensions") or []:
-        if dim.get("dimension") == name:
-            return str(dim.get("value"))
+def _dimension(item: wire.MetricsItem, name: str) -> str | None:
+    for dim in item.dimensions:
+        if dim.dimension == name:
+            return dim.value
     return None
 
 
-def _days(items: list[dict[str, Any]], start: date, end: date) -> dict[date, dict[str, int]]:
+def _days(items: list[wire.MetricsItem], start: date, end: date) -> dict[date, dict[str, int]]:
     """Time-dimension items as counts per UTC day in [start, end)."""
     days: dict[date, dict[str, int]] = {}
     for item in items:
@@ -133,17 +145,17 @@ def _days(items: list[dict[str, Any]], start: date, end: date) -> dict[date, dic
         except (TypeError, ValueError):
             continue
         if start <= day < end:
-            days[day] = _counts(item.get("metrics") or {})
+            days[day] = _counts(item.metrics)
     return dict(sorted(days.items()))
 
 
-def _tags(items: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+def _tags(items: list[wire.MetricsItem]) -> dict[str, dict[str, int]]:
     """Tag-dimension items as counts per tag."""
     tags = {}
     for item in items:
         tag = _dimension(item, "tag")
         if tag:
-            tags[tag] = _counts(item.get("metrics") or {})
+            tags[tag] = _counts(item.metrics)
     return tags
 
 
@@ -159,8 +171,10 @@ def _window_params(query: TrafficQuery) -> dict[str, Any]:
 async def _events(
     api: MailgunApi, domain: str, query: TrafficQuery, params: dict[str, Any]
 ) -> list[NormalizedEvent]:
-    page = await api.http.get_json(
-        f"/v3/{domain}/events", {"limit": EVENTS_LIMIT, **_window_params(query), **params}
+    page = await api.http.get_checked(
+        f"/v3/{domain}/events",
+        wire.EventsPage,
+        {"limit": EVENTS_LIMIT, **_window_params(query), **params},
     )
     return parse_mailgun_events_page(page, provider=api.id, domain=domain)
 
@@ -170,19 +184,31 @@ async def _paged_events(
 ) -> list[NormalizedEvent]:
     """Up to ``pages`` pages, following ``paging.next`` only on the API's own host."""
     path = f"/v3/{domain}/events"
-    page = await api.http.get_json(path, {"limit": EVENTS_LIMIT, **_window_params(query), **params})
-    events = parse_mailgun_events_page(page, provider=api.id, domain=domain)
-    base = api.base_url.rstrip("/") + "/"
-    for _ in range(pages - 1):
-        items = page.get("items") if isinstance(page, Mapping) else None
-        paging = page.get("paging") if isinstance(page, Mapping) else None
-        nxt = paging.get("next") if isinstance(paging, Mapping) else None
+
+    async def first() -> wire.EventsPage:
+        return await api.http.get(
+            path, wire.EventsPage, {"limit": EVENTS_LIMIT, **_window_params(query), **params}
+        )
+
+    async def follow(url: str) -> wire.EventsPage:
+        return await api.http.get(url, wire.EventsPage)
+
+    found = await read_cursor_pages(
+        first,
+        follow,
+        next_of=lambda page: page.paging.next if page.paging else None,
+        has_items=lambda page: bool(page.items),
         # A paging URL elsewhere would receive our credentials: never follow one.
-        if not items or not isinstance(nxt, str) or not nxt.startswith(base):
-            break
-        page = await api.http.get_json(nxt)
-        events.extend(parse_mailgun_events_page(page, provider=api.id, domain=domain))
-    return events
+        same_host=api.base_url.rstrip("/") + "/",
+        max_pages=pages,
+    )
+    return [
+        event
+        for page in found
+        for event in parse_mailgun_events_page(
+            {"items": page.items}, provider=api.id, domain=domain
+        )
+    ]
 
 
 def _delivery_seconds(events: Sequence[NormalizedEvent], query: TrafficQuery) -> list[float]:
@@ -215,8 +241,8 @@ def _window_sum(days: Mapping[date, Counts], query: TrafficQuery, *names: str) -
 class _DomainReads:
     """What was read for one domain (None: that read failed)."""
 
-    by_time: list[dict[str, Any]] | None
-    by_tag: list[dict[str, Any]] | None
+    by_time: list[wire.MetricsItem] | None
+    by_tag: list[wire.MetricsItem] | None
     permanent: list[NormalizedEvent] | None
     temporary: list[NormalizedEvent] | None
     recent: list[NormalizedEvent] | None

@@ -30,6 +30,7 @@ from espctl.model.traffic import (
     TrafficQuery,
     tally_reasons,
 )
+from espctl.providers import responses_postmark as wire
 from espctl.providers.concurrency import settle
 from espctl.providers.events_postmark import (
     parse_postmark_bounce,
@@ -82,20 +83,20 @@ async def _eastern_series(
     params = {"messagestream": stream, **_dates(start, end)}
     names = list(_SERIES)
     pages = await settle(
-        *(api.server.get_json(f"/stats/outbound/{name}", params) for name in names)
+        *(api.server.get(f"/stats/outbound/{name}", wire.StatsDays, params) for name in names)
     )
     days: dict[date, dict[str, int]] = {}
     for name, page in zip(names, pages, strict=True):
-        for row in page.get("Days") or []:
+        for row in page.Days:
             try:
-                day = date.fromisoformat(str(row.get("Date"))[:10])
+                day = date.fromisoformat(row.Date[:10])
             except ValueError:
                 continue
             if not start <= day < end:
                 continue
             counts = days.setdefault(day, {})
             for key, counter in _SERIES[name].items():
-                counts[counter] = counts.get(counter, 0) + int(row.get(key) or 0)
+                counts[counter] = counts.get(counter, 0) + row.count(key)
     return dict(sorted(days.items()))
 
 
@@ -120,19 +121,18 @@ async def _stream_days(
 
 
 async def _tag_totals(api: PostmarkApi, stream: str, tag: str, query: TrafficQuery) -> Counts:
-    page = await api.server.get_json(
+    page = await api.server.get(
         "/stats/outbound",
+        wire.StatsOverview,
         {"messagestream": stream, "tag": tag, **_dates(query.start, query.end)},
     )
-    sent = int(page.get("Sent") or 0)
-    bounced = int(page.get("Bounced") or 0)
     return {
-        "sent": sent,
-        "delivered": max(0, sent - bounced),
-        "hard_bounced": bounced,  # the overview does not split hard and soft
-        "complained": int(page.get("SpamComplaints") or 0),
-        "opened_unique": int(page.get("UniqueOpens") or 0),
-        "clicked_unique": int(page.get("UniqueLinksClicked") or 0),
+        "sent": page.Sent,
+        "delivered": max(0, page.Sent - page.Bounced),
+        "hard_bounced": page.Bounced,  # the overview does not split hard and soft
+        "complained": page.SpamComplaints,
+        "opened_unique": page.UniqueOpens,
+        "clicked_unique": page.UniqueLinksClicked,
     }
 
 
@@ -144,8 +144,9 @@ async def _bounces(
     api: PostmarkApi, stream: str, kind: str, query: TrafficQuery
 ) -> tuple[list[NormalizedEvent], int]:
     """The latest bounces of one type on one stream, and how many there were."""
-    page = await api.server.get_json(
+    page = await api.server.get(
         "/bounces",
+        wire.Bounces,
         {
             "count": BOUNCE_PAGE,
             "offset": 0,
@@ -155,20 +156,21 @@ async def _bounces(
         },
     )
     events = []
-    for item in page.get("Bounces") or []:
+    for item in page.Bounces:
         try:
             events.append(parse_postmark_bounce(item, provider=api.id))
         except EspctlError:
             continue  # one odd record does not hide the others
-    return events, int(page.get("TotalCount") or len(events))
+    return events, page.TotalCount
 
 
 async def _recent(
     api: PostmarkApi, stream: str, query: TrafficQuery
 ) -> tuple[list[NormalizedEvent], list[float], set[str]]:
     """Events and delivery times of the latest messages of one stream, and their tags."""
-    page = await api.server.get_json(
+    page = await api.server.get(
         "/messages/outbound",
+        wire.OutboundMessages,
         {
             "count": RECENT_MESSAGES,
             "offset": 0,
@@ -176,10 +178,13 @@ async def _recent(
             **_dates(query.start, query.end),
         },
     )
-    messages = [m for m in page.get("Messages") or [] if m.get("MessageID")]
-    tags = {str(m["Tag"]) for m in messages if m.get("Tag")}
+    messages = [m for m in page.Messages if m.MessageID]
+    tags = {m.Tag for m in messages if m.Tag}
     details = await settle(
-        *(api.server.get_json(f"/messages/outbound/{m['MessageID']}/details") for m in messages)
+        *(
+            api.server.get_checked(f"/messages/outbound/{m.MessageID}/details", wire.MessageDetails)
+            for m in messages
+        )
     )
     events: list[NormalizedEvent] = []
     seconds: list[float] = []

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from espctl.errors import CredentialRejected, EspctlError
+from espctl.providers import responses_postmark as wire
 from espctl.providers.concurrency import settle
 
 if TYPE_CHECKING:
@@ -54,11 +55,12 @@ class DaySplit:
 
 
 async def _count(api: PostmarkApi, stream: str, start: str, end: str) -> int:
-    page = await api.server.get_json(
+    page = await api.server.get(
         "/messages/outbound",
+        wire.OutboundMessages,
         {"count": 1, "offset": 0, "messagestream": stream, "fromdate": start, "todate": end},
     )
-    return int(page.get("TotalCount") or 0)
+    return page.TotalCount
 
 
 async def measure_split(

@@ -171,6 +171,14 @@ class SandboxApp:
                     {"message": "Too many requests", "retry-seconds": decision.retry_after},
                     [("Retry-After", retry), ("X-RateLimit-Reset", reset)],
                 )
+            case "429_body":
+                if pm:
+                    return Response.json(429, {"ErrorCode": 429, "Message": "Rate limit exceeded."})
+                # the documented Domains/Webhooks API body, with no header (ESP-API.md 2.3)
+                seconds = float(decision.retry_after)
+                return Response.json(
+                    429, {"retry-seconds": int(seconds) if seconds.is_integer() else seconds}
+                )
             case "500" | "503":
                 status = int(kind)
                 if pm:

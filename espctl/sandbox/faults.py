@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 FaultKind = Literal[
-    "429", "500", "502", "503", "stall", "drop", "malformed", "timeout_after_commit"
+    "429", "429_body", "500", "502", "503", "stall", "drop", "malformed", "timeout_after_commit"
 ]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
-#: Kinds drawn at random when ``rate > 0`` (timeout_after_commit only on request).
+#: Kinds drawn at random when ``rate > 0`` (timeout_after_commit and 429_body only on
+#: request). ``429`` sends Retry-After (and, for Mailgun, X-RateLimit-Reset) headers;
+#: ``429_body`` sends none: Mailgun's documented body ``{"retry-seconds": N}`` alone
+#: (ESP-API.md 2.3), Postmark's error body alone (it documents no rate-limit headers).
 RANDOM_KINDS: tuple[FaultKind, ...] = ("429", "500", "502", "503", "stall", "drop", "malformed")
 
 

@@ -16,12 +16,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .app import SandboxApp
-from .http import Request
+from .http import Request, Response
 
 ALLOWED_HOSTS = ("127.0.0.1", "localhost")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class SandboxRequestHandler(BaseHTTPRequestHandler):
+    """One HTTP exchange: the request read into a core :class:`Request`, the core's
+    :class:`Response` (delay, stall or drop included) written back. A test server can
+    subclass it to answer some requests itself and hand the rest to the core."""
+
     server: SandboxHTTPServer
     protocol_version = "HTTP/1.1"
     # Headers and body go out as separate writes: without TCP_NODELAY, Nagle plus the
@@ -29,13 +33,19 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def _serve(self) -> None:
+        self.answer(self.server.app.handle(self.read_request()))
+
+    def read_request(self) -> Request:
+        """The request as the core sees it (its body read from the connection)."""
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
-        request = Request.build(
+        return Request.build(
             self.command, f"http://{host}{self.path}", list(self.headers.items()), body
         )
-        response = self.server.app.handle(request)
+
+    def answer(self, response: Response) -> None:
+        """Deliver a core response: after its delay; stalled, dropped or written."""
         if response.delay_s > 0:
             time.sleep(response.delay_s)
         if response.action == "stall":
@@ -73,6 +83,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 256
     allow_reuse_address = True
+    handler_class: type[SandboxRequestHandler] = SandboxRequestHandler
 
     def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> None:
         if host not in ALLOWED_HOSTS:
@@ -80,7 +91,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.app = app
         self.stopping = threading.Event()
         self.started = threading.Event()
-        super().__init__((host, port), _Handler)
+        super().__init__((host, port), self.handler_class)
 
     @property
     def base_url(self) -> str:

@@ -198,6 +198,20 @@ def test_slow_reads_show_a_progress_line_on_stderr_only(served: Served) -> None:
     json.loads(result.stdout)  # stdout stays the pure result
 
 
+def test_mailguns_retry_seconds_body_is_waited_and_said_in_the_progress_line(
+    served: Served,
+) -> None:
+    """Mailgun's documented 429 body ``{"retry-seconds": N}`` with no header."""
+    served.app.faults.add(
+        kind="429_body", provider="mailgun", path_regex="/webhooks$", times=1, retry_after=2
+    )
+    result = served.run("plan", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "mailgun is rate limited: waiting 2s (retry-seconds 2s)" in result.stderr
+    assert [k for _, _, k in served.app.faults.history] == ["429_body"]
+    assert len(plan_json(result)["changes"]) == 17
+
+
 def test_fast_reads_show_no_progress_line(served: Served) -> None:
     result = served.run("plan", "--format", "json")
     assert "reading live state" not in result.stderr

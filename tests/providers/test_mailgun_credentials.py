@@ -48,7 +48,9 @@ BASE = f"{MG_EU}/v3/domains/{DOMAIN}"
 
 def mock_reads(urls: list[str], footer: str) -> None:
     respx.get(f"{MG_EU}/v4/domains").mock(
-        return_value=httpx.Response(200, json={"items": [{"name": DOMAIN}], "total_count": 1})
+        return_value=httpx.Response(
+            200, json={"items": [{"name": DOMAIN, "state": "active"}], "total_count": 1}
+        )
     )
     respx.get(f"{MG_EU}/v4/domains/{DOMAIN}").mock(
         return_value=httpx.Response(
@@ -58,7 +60,13 @@ def mock_reads(urls: list[str], footer: str) -> None:
     respx.get(f"{BASE}/tracking").mock(
         return_value=httpx.Response(
             200,
-            json={"tracking": {"unsubscribe": {"active": True, "text_footer": footer}}},
+            json={
+                "tracking": {
+                    "open": {"active": False, "place_at_the_top": False},
+                    "click": {"active": False},
+                    "unsubscribe": {"active": True, "html_footer": "", "text_footer": footer},
+                }
+            },
         )
     )
     respx.get(f"{BASE}/webhooks").mock(
@@ -107,9 +115,15 @@ def test_secrets_are_written_in_clear_to_mailgun_and_shown_nowhere() -> None:
     assert hook.after.fields["urls"] == ["https://hooks.acme-mail.com/in?token=(sensitive)"]
     for text in (render_text(plan), render_markdown(plan), json.dumps(plan.as_json())):
         assert "5ecret" not in text
-    put = respx.put(f"{BASE}/webhooks/delivered").mock(return_value=httpx.Response(200, json={}))
+    put = respx.put(f"{BASE}/webhooks/delivered").mock(
+        return_value=httpx.Response(
+            200, json={"message": "Webhook has been updated", "webhook": {"urls": []}}
+        )
+    )
     unsub = respx.put(f"{BASE}/tracking/unsubscribe").mock(
-        return_value=httpx.Response(200, json={})
+        return_value=httpx.Response(
+            200, json={"message": "Domain tracking settings have been updated"}
+        )
     )
     for change in plan.changes:
         run(

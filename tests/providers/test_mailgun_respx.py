@@ -28,6 +28,26 @@ def desired(*names: str) -> list[Resource]:
     return [Resource("mg", mg.KIND_DOMAIN, n, {}) for n in names]
 
 
+def record(kind: str, name: str, value: str, valid: str) -> dict[str, object]:
+    """A DNS record as Mailgun lists it (spec: is_active, cached, record_type, valid, value)."""
+    return {
+        "record_type": kind,
+        "name": name,
+        "value": value,
+        "valid": valid,
+        "is_active": True,
+        "cached": [],
+    }
+
+
+def written(message: str, **extra: object) -> httpx.Response:
+    """Mailgun's 200 to a write: a message and the object written (ESP-API.md 2.5/2.6)."""
+    return httpx.Response(200, json={"message": message, **extra})
+
+
+TRACKED = "Domain tracking settings have been updated"
+
+
 def mock_domain(
     name: str,
     *,
@@ -43,8 +63,8 @@ def mock_domain(
                 json={
                     "domain": {"name": name, "state": state, "web_scheme": "https"},
                     "sending_dns_records": [
-                        {"record_type": "TXT", "name": name, "valid": valid},
-                        {"record_type": "CNAME", "name": f"email.{name}", "valid": "valid"},
+                        record("TXT", name, "v=spf1 include:mailgun.org ~all", valid),
+                        record("CNAME", f"email.{name}", "eu.mailgun.org", "valid"),
                     ],
                     "receiving_dns_records": [],
                 },
@@ -184,9 +204,13 @@ def _form(request: httpx.Request) -> list[tuple[str, str]]:
 @respx.mock
 def test_tracking_writes_only_what_changed_as_forms() -> None:
     base = f"{MG_EU}/v3/domains/{DOMAIN}/tracking"
-    click = respx.put(f"{base}/click").mock(return_value=httpx.Response(200, json={}))
-    unsub = respx.put(f"{base}/unsubscribe").mock(return_value=httpx.Response(200, json={}))
-    opened = respx.put(f"{base}/open").mock(return_value=httpx.Response(200, json={}))
+    click = respx.put(f"{base}/click").mock(
+        return_value=written(TRACKED, click={"active": "htmlonly"})
+    )
+    unsub = respx.put(f"{base}/unsubscribe").mock(
+        return_value=written(TRACKED, unsubscribe={"active": True})
+    )
+    opened = respx.put(f"{base}/open").mock(return_value=written(TRACKED, open={"active": True}))
     before = Resource(
         "mg",
         mg.KIND_TRACKING,
@@ -226,7 +250,9 @@ def _hook(urls: list[MailgunWebhookUrl]) -> Resource:
 @respx.mock
 def test_webhook_create_and_update_send_repeated_url_fields_with_userinfo() -> None:
     base = f"{MG_EU}/v3/domains/{DOMAIN}/webhooks"
-    create = respx.post(base).mock(return_value=httpx.Response(200, json={}))
+    create = respx.post(base).mock(
+        return_value=written("Webhook has been created", webhook={"urls": ["https://x"]})
+    )
     after = _hook(
         [
             MailgunWebhookUrl(
@@ -242,7 +268,9 @@ def test_webhook_create_and_update_send_repeated_url_fields_with_userinfo() -> N
         ("url", "https://esp:p%40ss%2Fw@a.acme-mail.com/x"),
         ("url", "https://b.acme-mail.com/y"),
     ]
-    update = respx.put(f"{base}/delivered").mock(return_value=httpx.Response(200, json={}))
+    update = respx.put(f"{base}/delivered").mock(
+        return_value=written("Webhook has been updated", webhook={"urls": ["https://x"]})
+    )
     run(api().apply(ChangeRequest("update", mg.KIND_WEBHOOK, after.key, after, after)))
     assert [v for k, v in _form(update.calls[0].request)] == [
         "https://esp:p%40ss%2Fw@a.acme-mail.com/x",
@@ -261,7 +289,9 @@ def test_webhook_create_conflict_becomes_replace() -> None:
             200, json={"webhook": {"urls": ["https://other.acme-mail.com"]}}
         )
     )
-    put = respx.put(f"{base}/delivered").mock(return_value=httpx.Response(200, json={}))
+    put = respx.put(f"{base}/delivered").mock(
+        return_value=written("Webhook has been updated", webhook={"urls": ["https://x"]})
+    )
     after = _hook([MailgunWebhookUrl(url="https://a.acme-mail.com/x")])
     run(api().apply(ChangeRequest("create", mg.KIND_WEBHOOK, after.key, None, after)))
     assert put.called

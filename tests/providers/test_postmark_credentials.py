@@ -48,12 +48,19 @@ def hook(hook_id: int, url: str, **extra: Any) -> dict[str, Any]:
 
 def mock_reads(*hooks: dict[str, Any]) -> None:
     respx.get(f"{PM}/server").mock(
-        return_value=httpx.Response(200, json={"TrackOpens": False, "TrackLinks": "None"})
+        return_value=httpx.Response(
+            200, json={"Name": "Prod", "TrackOpens": False, "TrackLinks": "None"}
+        )
     )
     respx.get(f"{PM}/message-streams").mock(
         return_value=httpx.Response(
             200,
-            json={"MessageStreams": [{"ID": "outbound", "MessageStreamType": "Transactional"}]},
+            json={
+                "MessageStreams": [
+                    {"ID": "outbound", "Name": "Default", "MessageStreamType": "Transactional"}
+                ],
+                "TotalCount": 1,
+            },
         )
     )
     respx.get(f"{PM}/webhooks").mock(
@@ -118,7 +125,7 @@ def test_an_update_moves_url_credentials_into_httpauth() -> None:
     assert change.action == "update"
     assert [(f.name, f.sensitive) for f in change.fields] == [("basic_auth_password", True)]
     assert_hidden(render_text(plan), render_markdown(plan), json.dumps(plan.as_json()))
-    put = respx.put(f"{PM}/webhooks/7").mock(return_value=httpx.Response(200, json={"ID": 7}))
+    put = respx.put(f"{PM}/webhooks/7").mock(return_value=httpx.Response(200, json=hook(7, URL)))
     request = ChangeRequest(change.action, change.kind, change.key, change.before, change.after)
     run(api().apply(request))
     body = json.loads(put.calls[0].request.content)
@@ -175,7 +182,7 @@ def test_a_rotated_token_is_an_update_of_the_same_webhook() -> None:
     assert change.action == "update" and change.key == f"outbound {URL}?token=(sensitive)"
     assert [(f.name, f.sensitive) for f in change.fields] == [("url", True)]
     assert_hidden(render_text(plan), json.dumps(plan.as_json()))
-    put = respx.put(f"{PM}/webhooks/9").mock(return_value=httpx.Response(200, json={"ID": 9}))
+    put = respx.put(f"{PM}/webhooks/9").mock(return_value=httpx.Response(200, json=hook(9, URL)))
     run(api().apply(ChangeRequest("update", change.kind, change.key, change.before, change.after)))
     assert json.loads(put.calls[0].request.content)["Url"] == new
 

@@ -77,6 +77,34 @@ def api(**extra: object) -> PostmarkApi:
     return PostmarkApi("pm", postmark_block(**extra), options=FAST, sleep=Sleeps())
 
 
+def signature(sid: int, address: str) -> dict[str, object]:
+    """A sender signature as GET /senders lists it (ESP-API.md 1.9)."""
+    return {
+        "Domain": address.rsplit("@", 1)[1],
+        "EmailAddress": address,
+        "ReplyToEmailAddress": "",
+        "Name": "Ops",
+        "Confirmed": True,
+        "ID": sid,
+    }
+
+
+def stream_json(sid: str, name: str, kind: str = "Broadcasts") -> dict[str, object]:
+    """A message stream as Postmark returns it (ESP-API.md 1.7)."""
+    return {
+        "ID": sid,
+        "ServerID": 1,
+        "Name": name,
+        "Description": None,
+        "MessageStreamType": kind,
+        "CreatedAt": "2026-01-01T00:00:00.0000000-05:00",
+        "UpdatedAt": None,
+        "ArchivedAt": None,
+        "ExpectedPurgeDate": None,
+        "SubscriptionManagementConfiguration": {"UnsubscribeHandlingType": "Postmark"},
+    }
+
+
 def mock_reads(senders_total: int = 2) -> dict[str, respx.Route]:
     routes = {
         "server": respx.get(f"{PM}/server").mock(return_value=httpx.Response(200, json=SERVER)),
@@ -92,12 +120,21 @@ def mock_reads(senders_total: int = 2) -> dict[str, respx.Route]:
                 200,
                 json={
                     "TotalCount": 1,
-                    "Domains": [{"ID": 1, "Name": "acme-mail.com", "DKIMVerified": False}],
+                    "Domains": [
+                        {
+                            "ID": 1,
+                            "Name": "acme-mail.com",
+                            "SPFVerified": True,
+                            "DKIMVerified": False,
+                            "WeakDKIM": False,
+                            "ReturnPathDomainVerified": False,
+                        }
+                    ],
                 },
             )
         ),
     }
-    first = [{"EmailAddress": f"a{i}@x.com", "Confirmed": True} for i in range(500)]
+    first = [signature(i, f"a{i}@x.com") for i in range(500)]
     routes["senders1"] = respx.get(f"{PM}/senders", params={"count": "500", "offset": "0"}).mock(
         return_value=httpx.Response(200, json={"TotalCount": 501, "SenderSignatures": first})
     )
@@ -106,7 +143,7 @@ def mock_reads(senders_total: int = 2) -> dict[str, respx.Route]:
             200,
             json={
                 "TotalCount": 501,
-                "SenderSignatures": [{"EmailAddress": "NoReply@acme-mail.com", "Confirmed": True}],
+                "SenderSignatures": [signature(500, "NoReply@acme-mail.com")],
             },
         )
     )
@@ -204,7 +241,9 @@ def _hook_resource() -> object:
 
 @respx.mock
 def test_webhook_create_sends_all_six_triggers_as_json() -> None:
-    route = respx.post(f"{PM}/webhooks").mock(return_value=httpx.Response(200, json={"ID": 9}))
+    route = respx.post(f"{PM}/webhooks").mock(
+        return_value=httpx.Response(200, json={**HOOK, "ID": 9})
+    )
     after = _hook_resource()
     run(api().apply(ChangeRequest("create", pm.KIND_WEBHOOK, after.key, None, after)))  # type: ignore[attr-defined,arg-type]
     request = route.calls[0].request
@@ -232,14 +271,12 @@ def test_webhook_create_that_timed_out_is_read_back_not_repeated() -> None:
     listing = respx.get(f"{PM}/webhooks", params={"MessageStream": "outbound"}).mock(
         return_value=httpx.Response(
             200,
-            json={
-                "Webhooks": [
-                    {"ID": 77, "Url": "https://hooks.acme-mail.com/pm", "MessageStream": "outbound"}
-                ]
-            },
+            json={"Webhooks": [{**HOOK, "ID": 77, "Url": "https://hooks.acme-mail.com/pm"}]},
         )
     )
-    put = respx.put(f"{PM}/webhooks/77").mock(return_value=httpx.Response(200, json={"ID": 77}))
+    put = respx.put(f"{PM}/webhooks/77").mock(
+        return_value=httpx.Response(200, json={**HOOK, "ID": 77})
+    )
     after = _hook_resource()
     run(api().apply(ChangeRequest("create", pm.KIND_WEBHOOK, after.key, None, after)))  # type: ignore[attr-defined,arg-type]
     assert (post.call_count, listing.call_count, put.call_count) == (1, 1, 1)
@@ -264,7 +301,9 @@ def test_server_and_stream_writes() -> None:
         "TrackOpens": True,
         "TrackLinks": "HtmlAndText",
     }
-    create = respx.post(f"{PM}/message-streams").mock(return_value=httpx.Response(200, json={}))
+    create = respx.post(f"{PM}/message-streams").mock(
+        return_value=httpx.Response(200, json=stream_json("news", "News"))
+    )
     stream = pm.stream_resource("pm", "news", "News", "broadcasts", "Monthly")
     run(api().apply(ChangeRequest("create", pm.KIND_STREAM, "news", None, stream)))
     assert json.loads(create.calls[0].request.content) == {
@@ -275,12 +314,15 @@ def test_server_and_stream_writes() -> None:
         "SubscriptionManagementConfiguration": {"UnsubscribeHandlingType": "Postmark"},
     }
     patch = respx.patch(f"{PM}/message-streams/news").mock(
-        return_value=httpx.Response(200, json={})
+        return_value=httpx.Response(200, json=stream_json("news", "News"))
     )
     run(api().apply(ChangeRequest("update", pm.KIND_STREAM, "news", stream, stream)))
     assert json.loads(patch.calls[0].request.content) == {"Name": "News", "Description": "Monthly"}
     archive = respx.post(f"{PM}/message-streams/news/archive").mock(
-        return_value=httpx.Response(200, json={"ID": "news"})
+        return_value=httpx.Response(
+            200,
+            json={"ID": "news", "ServerID": 1, "ExpectedPurgeDate": "2026-02-15T00:00:00-05:00"},
+        )
     )
     run(api().apply(ChangeRequest("delete", pm.KIND_STREAM, "news", stream, None)))
     assert archive.called

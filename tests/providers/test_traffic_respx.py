@@ -62,7 +62,16 @@ def _postmark_routes(
 
     respx.get(url__regex=rf"^{PM}/stats/outbound/\w+").mock(side_effect=stats)
     respx.get(f"{PM}/stats/outbound").mock(
-        return_value=httpx.Response(200, json={"Sent": 3, "Bounced": 0, "SpamComplaints": 0})
+        return_value=httpx.Response(
+            200,  # the overview returns every key, even when zero (ESP-API.md 1.11)
+            json={
+                "Sent": 3,
+                "Bounced": 0,
+                "SpamComplaints": 0,
+                "UniqueOpens": 0,
+                "UniqueLinksClicked": 0,
+            },
+        )
     )
     respx.get(f"{PM}/bounces").mock(
         return_value=httpx.Response(200, json={"TotalCount": 0, "Bounces": []})

@@ -54,6 +54,17 @@ def test_mailgun_429_headers(app: SandboxApp) -> None:
     assert "Retry-After" in r.headers and float(r.headers["X-RateLimit-Reset"]) > 0
 
 
+def test_429_body_sends_mailguns_documented_body_and_no_header(app: SandboxApp) -> None:
+    app.faults.add(kind="429_body", provider="mailgun", retry_after=30)
+    app.faults.add(kind="429_body", provider="postmark")
+    r = httpx.Client(transport=SandboxTransport(app)).get("https://api.eu.mailgun.net/v4/domains")
+    assert (r.status_code, r.json()) == (429, {"retry-seconds": 30})
+    assert "Retry-After" not in r.headers and "X-RateLimit-Reset" not in r.headers
+    pm = client(app).get("/server")
+    assert (pm.status_code, pm.json()["ErrorCode"]) == (429, 429)
+    assert "Retry-After" not in pm.headers  # Postmark documents no rate-limit header
+
+
 @pytest.mark.parametrize("kind", ["500", "502", "503", "stall", "drop"])
 def test_faulted_write_changes_nothing(app: SandboxApp, kind: str) -> None:
     c = client(app)

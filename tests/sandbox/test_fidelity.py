@@ -78,9 +78,11 @@ def test_tracking_responses(mg: httpx.Client) -> None:
     assert body["tracking"]["click"]["active"] == "htmlonly"
     mg.put("/v3/domains/news.acme-mail.com/tracking/click", data={"active": "true"})
     check(path, "get", mg.get("/v3/domains/news.acme-mail.com/tracking").json())
-    for kind, data in (("open", {"active": "yes", "place_at_the_top": "no"}),
-                       ("click", {"active": "false"}),
-                       ("unsubscribe", {"active": "true", "html_footer": "<p>x</p>"})):
+    for kind, data in (
+        ("open", {"active": "yes", "place_at_the_top": "no"}),
+        ("click", {"active": "false"}),
+        ("unsubscribe", {"active": "true", "html_footer": "<p>x</p>"}),
+    ):
         r = mg.put(f"/v3/domains/mg.acme-mail.com/tracking/{kind}", data=data)
         check(f"{path}/{kind}", "put", r.json())
 
@@ -99,12 +101,29 @@ def test_webhook_responses(mg: httpx.Client) -> None:
 
 
 def test_metrics_stats_events_responses(mg: httpx.Client) -> None:
-    body = {"dimensions": ["time", "tag"], "metrics": ["accepted_count", "delivered_count",
-            "opened_rate", "bounce_rate"], "duration": "7d", "include_aggregates": True}
+    body = {
+        "dimensions": ["time", "tag"],
+        "metrics": ["accepted_count", "delivered_count", "opened_rate", "bounce_rate"],
+        "duration": "7d",
+        "include_aggregates": True,
+    }
     check("/v1/analytics/metrics", "post", mg.post("/v1/analytics/metrics", json=body).json())
-    stats = mg.get("/v3/mg.acme-mail.com/stats/total", params=[
-        ("event", e) for e in ("accepted", "delivered", "failed", "opened", "clicked",
-                               "unsubscribed", "complained", "stored")])
+    stats = mg.get(
+        "/v3/mg.acme-mail.com/stats/total",
+        params=[
+            ("event", e)
+            for e in (
+                "accepted",
+                "delivered",
+                "failed",
+                "opened",
+                "clicked",
+                "unsubscribed",
+                "complained",
+                "stored",
+            )
+        ],
+    )
     check("/v3/{domain}/stats/total", "get", stats.json())
     events = mg.get("/v3/news.acme-mail.com/events", params={"limit": 300}).json()
     assert events["items"]
@@ -119,19 +138,24 @@ def _request_valid(schema: dict[str, Any], fields: dict[str, Any]) -> None:
 def _typed(schema: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
     """Form values are strings on the wire; coerce the ones the schema types as boolean."""
     props = schema.get("properties", {})
-    return {k: (v in ("true", "yes")) if props.get(k, {}).get("type") == "boolean" else v
-            for k, v in form.items()}
+    return {
+        k: (v in ("true", "yes")) if props.get(k, {}).get("type") == "boolean" else v
+        for k, v in form.items()
+    }
 
 
 def test_requests_espctl_sends_validate() -> None:
     mp = "multipart/form-data"
-    for kind, form in (("open", {"active": "true", "place_at_the_top": "false"}),
-                       ("click", {"active": "htmlonly"}),
-                       ("unsubscribe", {"active": "true", "html_footer": "<p>u</p>",
-                                        "text_footer": "u"})):
+    for kind, form in (
+        ("open", {"active": "true", "place_at_the_top": "false"}),
+        ("click", {"active": "htmlonly"}),
+        ("unsubscribe", {"active": "true", "html_footer": "<p>u</p>", "text_footer": "u"}),
+    ):
         schema = spec()["components"]["schemas"][
-            request_schema(f"/v3/domains/{{name}}/tracking/{kind}", "put", mp)["$ref"]
-            .split("/")[-1]]
+            request_schema(f"/v3/domains/{{name}}/tracking/{kind}", "put", mp)["$ref"].split("/")[
+                -1
+            ]
+        ]
         _request_valid(schema, _typed(schema, form))
     # Repeated url fields: each value must satisfy the spec's (single) url property.
     for path, method, form in (
@@ -141,21 +165,40 @@ def test_requests_espctl_sends_validate() -> None:
         schema = request_schema(path, method, mp)
         for url in ("https://hooks.acme-mail.com/esp/events", "https://x.example.com/h"):
             _request_valid(schema, {**form, "url": url})
-    metrics = {"start": "Mon, 13 Nov 2023 20:56:50 -0600", "end": "Wed, 20 Dec 2023 "
-               "20:56:50 -0600", "resolution": "day", "dimensions": ["time", "tag"],
-               "metrics": ["accepted_count", "delivered_count", "opened_rate"],
-               "filter": {"AND": [{"attribute": "domain", "comparator": "=",
-                                   "values": [{"label": "mg.acme-mail.com",
-                                               "value": "mg.acme-mail.com"}]}]},
-               "include_aggregates": True}
+    metrics = {
+        "start": "Mon, 13 Nov 2023 20:56:50 -0600",
+        "end": "Wed, 20 Dec 2023 20:56:50 -0600",
+        "resolution": "day",
+        "dimensions": ["time", "tag"],
+        "metrics": ["accepted_count", "delivered_count", "opened_rate"],
+        "filter": {
+            "AND": [
+                {
+                    "attribute": "domain",
+                    "comparator": "=",
+                    "values": [{"label": "mg.acme-mail.com", "value": "mg.acme-mail.com"}],
+                }
+            ]
+        },
+        "include_aggregates": True,
+    }
     _request_valid(request_schema("/v1/analytics/metrics", "post", "application/json"), metrics)
 
 
 # --- generated events vs real webhook payloads ------------------------------------
 
-_MG_PATHS = (("event",), ("timestamp",), ("id",), ("recipient",), ("tags",),
-             ("message", "headers", "message-id"), ("delivery-status", "code"),
-             ("delivery-status", "message"), ("severity",), ("reason",))
+_MG_PATHS = (
+    ("event",),
+    ("timestamp",),
+    ("id",),
+    ("recipient",),
+    ("tags",),
+    ("message", "headers", "message-id"),
+    ("delivery-status", "code"),
+    ("delivery-status", "message"),
+    ("severity",),
+    ("reason",),
+)
 
 
 def _get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -169,8 +212,9 @@ def _get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
 @pytest.mark.skipif(not SAMPLES.exists(), reason=f"samples not found at {SAMPLES}")
 def test_mailgun_events_shape_matches_samples(mg: httpx.Client) -> None:
     items = mg.get("/v3/mg.acme-mail.com/events", params={"limit": 300}).json()["items"]
-    items += mg.get("/v3/mg.acme-mail.com/events",
-                    params={"event": "failed", "limit": 50}).json()["items"]
+    items += mg.get("/v3/mg.acme-mail.com/events", params={"event": "failed", "limit": 50}).json()[
+        "items"
+    ]
     ours = {(e["event"], e.get("severity")): e for e in items}
     compared = 0
     for sample_file in sorted((SAMPLES / "mailgun").glob("*.json")):
@@ -185,7 +229,8 @@ def test_mailgun_events_shape_matches_samples(mg: httpx.Client) -> None:
                 continue
             assert got is not KeyError, (sample_file.name, path)
             assert type(got) is type(theirs) or (
-                isinstance(theirs, float) and isinstance(got, float)), (sample_file.name, path)
+                isinstance(theirs, float) and isinstance(got, float)
+            ), (sample_file.name, path)
     assert compared >= 4
 
 

@@ -7,8 +7,12 @@ import pytest
 
 from espctl.sandbox import SandboxApp, SandboxTransport
 
-EU_DOMAINS = {"mg.acme-mail.com", "news.acme-mail.com", "alerts.acme-mail.com",
-              "legacy.acme-mail.com"}
+EU_DOMAINS = {
+    "mg.acme-mail.com",
+    "news.acme-mail.com",
+    "alerts.acme-mail.com",
+    "legacy.acme-mail.com",
+}
 
 
 def test_auth(app: SandboxApp) -> None:
@@ -40,8 +44,11 @@ def test_domains_and_regions(mg: httpx.Client, mg_us: httpx.Client) -> None:
 
 
 def test_eu_prefix_on_other_host(app: SandboxApp) -> None:
-    client = httpx.Client(transport=SandboxTransport(app), base_url="http://127.0.0.1:9",
-                          auth=("api", "sandbox-mailgun-api-key"))
+    client = httpx.Client(
+        transport=SandboxTransport(app),
+        base_url="http://127.0.0.1:9",
+        auth=("api", "sandbox-mailgun-api-key"),
+    )
     assert client.get("/eu/v4/domains/mg.acme-mail.com").status_code == 200
     assert client.get("/v4/domains/mg.acme-mail.com").status_code == 404
 
@@ -55,17 +62,26 @@ def test_tracking_get_and_put(mg: httpx.Client) -> None:
     t = mg.get("/v3/domains/mg.acme-mail.com/tracking").json()["tracking"]
     assert t["click"] == {"active": "htmlonly"} and t["open"]["active"] is True
     r = mg.put("/v3/domains/mg.acme-mail.com/tracking/click", data={"active": "true"})
-    assert r.json() == {"message": "Domain tracking settings have been updated",
-                        "click": {"active": True}}
-    r = mg.put("/v3/domains/mg.acme-mail.com/tracking/open",
-               files={"active": (None, "no")})  # multipart
+    assert r.json() == {
+        "message": "Domain tracking settings have been updated",
+        "click": {"active": True},
+    }
+    r = mg.put(
+        "/v3/domains/mg.acme-mail.com/tracking/open", files={"active": (None, "no")}
+    )  # multipart
     assert r.json()["open"] == {"active": False, "place_at_the_top": False}
-    r = mg.put("/v3/domains/news.acme-mail.com/tracking/unsubscribe",
-               data={"text_footer": "\n\nUnsubscribe: %unsubscribe_url%\n"})
+    r = mg.put(
+        "/v3/domains/news.acme-mail.com/tracking/unsubscribe",
+        data={"text_footer": "\n\nUnsubscribe: %unsubscribe_url%\n"},
+    )
     unsub = r.json()["unsubscribe"]
     assert unsub["active"] is True and unsub["text_footer"].startswith("\n\nUnsubscribe")
-    assert mg.put("/v3/domains/news.acme-mail.com/tracking/click",
-                  data={"active": "htmlonly"}).json()["click"]["active"] == "htmlonly"
+    assert (
+        mg.put("/v3/domains/news.acme-mail.com/tracking/click", data={"active": "htmlonly"}).json()[
+            "click"
+        ]["active"]
+        == "htmlonly"
+    )
     bad = mg.put("/v3/domains/mg.acme-mail.com/tracking/open", data={"active": "htmlonly"})
     assert bad.status_code == 400 and "message" in bad.json()
     assert mg.get("/v3/domains/nope.example.com/tracking").status_code == 404
@@ -74,8 +90,10 @@ def test_tracking_get_and_put(mg: httpx.Client) -> None:
 def test_webhooks_crud(mg: httpx.Client) -> None:
     base = "/v3/domains/mg.acme-mail.com/webhooks"
     listed = mg.get(base).json()["webhooks"]
-    assert listed["opened"]["urls"] == ["https://hooks.acme-mail.com/esp/events",
-                                        "https://analytics.acme-mail.com/mailgun/opens"]
+    assert listed["opened"]["urls"] == [
+        "https://hooks.acme-mail.com/esp/events",
+        "https://analytics.acme-mail.com/mailgun/opens",
+    ]
     assert "clicked" not in listed
     urls = ["https://a.example.com/1", "https://b.example.com/2"]
     r = mg.post(base, data={"id": "clicked", "url": urls})
@@ -104,16 +122,23 @@ def test_webhook_errors(mg: httpx.Client, data: dict[str, object], status: int, 
 
 
 def test_webhook_missing(mg: httpx.Client) -> None:
-    assert mg.put("/v3/domains/mg.acme-mail.com/webhooks/clicked",
-                  data={"url": "https://x.example.com"}).status_code == 404
-    assert mg.get("/v3/domains/nope.example.com/webhooks").json() == {
-        "message": "Domain not found"}
+    assert (
+        mg.put(
+            "/v3/domains/mg.acme-mail.com/webhooks/clicked", data={"url": "https://x.example.com"}
+        ).status_code
+        == 404
+    )
+    assert mg.get("/v3/domains/nope.example.com/webhooks").json() == {"message": "Domain not found"}
 
 
 def test_metrics(app: SandboxApp, mg: httpx.Client) -> None:
-    body = {"dimensions": ["time"], "metrics": ["accepted_count", "delivered_rate"],
-            "end": "Sat, 01 Jun 2024 00:00:00 +0000", "duration": "30d",
-            "include_aggregates": True}
+    body = {
+        "dimensions": ["time"],
+        "metrics": ["accepted_count", "delivered_rate"],
+        "end": "Sat, 01 Jun 2024 00:00:00 +0000",
+        "duration": "30d",
+        "include_aggregates": True,
+    }
     r = mg.post("/v1/analytics/metrics", json=body).json()
     assert len(r["items"]) == 30 and r["pagination"]["total"] == 30
     first = r["items"][0]
@@ -123,35 +148,67 @@ def test_metrics(app: SandboxApp, mg: httpx.Client) -> None:
     assert isinstance(rate, str) and len(rate.split(".")[1]) == 4
     truth = app.traffic.total("mailgun")
     assert r["aggregates"]["metrics"]["accepted_count"] == sum(
-        c.sent for d, c in app.traffic.daily("mailgun").items() if d.isoformat() >= "2024-05-02")
+        c.sent for d, c in app.traffic.daily("mailgun").items() if d.isoformat() >= "2024-05-02"
+    )
     assert truth.sent > 0
-    by_tag = mg.post("/v1/analytics/metrics", json={
-        "dimensions": ["domain", "tag"], "metrics": ["accepted_count"], "duration": "90d",
-        "filter": {"AND": [{"attribute": "tag", "comparator": "=",
-                            "values": [{"label": "digest", "value": "digest"}]}]},
-    }).json()
+    by_tag = mg.post(
+        "/v1/analytics/metrics",
+        json={
+            "dimensions": ["domain", "tag"],
+            "metrics": ["accepted_count"],
+            "duration": "90d",
+            "filter": {
+                "AND": [
+                    {
+                        "attribute": "tag",
+                        "comparator": "=",
+                        "values": [{"label": "digest", "value": "digest"}],
+                    }
+                ]
+            },
+        },
+    ).json()
     assert [[d["value"] for d in i["dimensions"]] for i in by_tag["items"]] == [
-        ["news.acme-mail.com", "digest"]]
-    assert by_tag["items"][0]["metrics"]["accepted_count"] == app.traffic.total(
-        "mailgun", "news.acme-mail.com", "digest").sent
-    paged = mg.post("/v1/analytics/metrics", json={
-        "dimensions": ["tag"], "metrics": ["accepted_count"], "duration": "90d",
-        "pagination": {"skip": 2, "limit": 2}}).json()
+        ["news.acme-mail.com", "digest"]
+    ]
+    assert (
+        by_tag["items"][0]["metrics"]["accepted_count"]
+        == app.traffic.total("mailgun", "news.acme-mail.com", "digest").sent
+    )
+    paged = mg.post(
+        "/v1/analytics/metrics",
+        json={
+            "dimensions": ["tag"],
+            "metrics": ["accepted_count"],
+            "duration": "90d",
+            "pagination": {"skip": 2, "limit": 2},
+        },
+    ).json()
     assert paged["pagination"]["total"] == 7 and len(paged["items"]) == 2
-    hourly = mg.post("/v1/analytics/metrics", json={
-        "dimensions": ["time"], "metrics": ["accepted_count"], "resolution": "hour",
-        "duration": "1d"}).json()
+    hourly = mg.post(
+        "/v1/analytics/metrics",
+        json={
+            "dimensions": ["time"],
+            "metrics": ["accepted_count"],
+            "resolution": "hour",
+            "duration": "1d",
+        },
+    ).json()
     assert len(hourly["items"]) == 24
     assert mg.post("/v1/analytics/metrics", json={"metrics": ["nope"]}).status_code == 400
     assert mg.post("/v1/analytics/metrics", content=b"{").status_code == 400
 
 
 def test_stats_total(app: SandboxApp, mg: httpx.Client) -> None:
-    r = mg.get("/v3/news.acme-mail.com/stats/total",
-               params=[("event", "accepted"), ("event", "failed"), ("duration", "90d")]).json()
+    r = mg.get(
+        "/v3/news.acme-mail.com/stats/total",
+        params=[("event", "accepted"), ("event", "failed"), ("duration", "90d")],
+    ).json()
     assert len(r["stats"]) == 90
-    assert sum(s["accepted"]["total"] for s in r["stats"]) == app.traffic.total(
-        "mailgun", "news.acme-mail.com").sent
+    assert (
+        sum(s["accepted"]["total"] for s in r["stats"])
+        == app.traffic.total("mailgun", "news.acme-mail.com").sent
+    )
     assert set(r["stats"][0]) == {"time", "accepted", "failed"}
     assert mg.get("/v3/news.acme-mail.com/stats/total").status_code == 400
 
@@ -162,7 +219,9 @@ def test_events_paging_and_truth(app: SandboxApp, mg: httpx.Client) -> None:
     pages = 0
     while True:
         page = mg.get(url).json()
-        assert page["paging"]["next"].startswith("https://api.eu.mailgun.net/v3/mg.acme-mail.com/events/")
+        assert page["paging"]["next"].startswith(
+            "https://api.eu.mailgun.net/v3/mg.acme-mail.com/events/"
+        )
         if not page["items"]:
             break
         seen.extend(page["items"])
@@ -177,8 +236,9 @@ def test_events_paging_and_truth(app: SandboxApp, mg: httpx.Client) -> None:
     assert sum(e["event"] == "delivered" for e in seen) == truth.delivered
     assert sum(e["event"] == "opened" for e in seen) == truth.opened
     assert sum(e.get("severity") == "temporary" for e in seen) == truth.deferred
-    failed = mg.get("/v3/mg.acme-mail.com/events",
-                    params={"event": "failed", "severity": "permanent"}).json()
+    failed = mg.get(
+        "/v3/mg.acme-mail.com/events", params={"event": "failed", "severity": "permanent"}
+    ).json()
     assert failed["items"] and {e["event"] for e in failed["items"]} == {"failed"}
     assert mg.get("/v3/mg.acme-mail.com/events", params={"limit": 301}).status_code == 400
     assert mg.get("/v3/mg.acme-mail.com/events/notatoken").status_code == 400

@@ -88,10 +88,13 @@ def test_webhooks_crud(pm: httpx.Client) -> None:
     assert [h["MessageStream"] for h in outbound] == ["outbound"]
     created = pm.post(
         "/webhooks",
-        json={"Url": "https://hooks.example.com/x", "MessageStream": "outbound",
-              "HttpAuth": {"Username": "u", "Password": "p"},
-              "HttpHeaders": [{"Name": "X-A", "Value": "1"}],
-              "Triggers": all_triggers(Open=True, Bounce=True)},
+        json={
+            "Url": "https://hooks.example.com/x",
+            "MessageStream": "outbound",
+            "HttpAuth": {"Username": "u", "Password": "p"},
+            "HttpHeaders": [{"Name": "X-A", "Value": "1"}],
+            "Triggers": all_triggers(Open=True, Bounce=True),
+        },
     )
     assert created.status_code == 200
     hook = created.json()
@@ -115,8 +118,11 @@ def test_webhook_errors(pm: httpx.Client) -> None:
     unknown_stream = {"Url": "https://a.example.com", "MessageStream": "zz"}
     assert err(pm.post("/webhooks", json=unknown_stream)) == 1235
     assert err(pm.get("/webhooks", params={"MessageStream": "zz"})) == 1235
-    broadcast = {"Url": "https://a.example.com", "MessageStream": "newsletters",
-                 "Triggers": all_triggers(Bounce=True)}
+    broadcast = {
+        "Url": "https://a.example.com",
+        "MessageStream": "newsletters",
+        "Triggers": all_triggers(Bounce=True),
+    }
     assert err(pm.post("/webhooks", json=broadcast)) == 403
     assert err(pm.put("/webhooks/1", json={"MessageStream": "newsletters"})) == 403
     for n in range(7):
@@ -128,14 +134,24 @@ def test_webhook_errors(pm: httpx.Client) -> None:
 def test_streams(pm: httpx.Client) -> None:
     listed = pm.get("/message-streams").json()
     ids = {s["ID"]: s["MessageStreamType"] for s in listed["MessageStreams"]}
-    assert ids == {"outbound": "Transactional", "inbound": "Inbound",
-                   "newsletters": "Broadcasts", "legacy-alerts": "Transactional"}
+    assert ids == {
+        "outbound": "Transactional",
+        "inbound": "Inbound",
+        "newsletters": "Broadcasts",
+        "legacy-alerts": "Transactional",
+    }
     assert listed["TotalCount"] == 4
     only = pm.get("/message-streams", params={"messageStreamType": "Broadcasts"}).json()
     assert [s["ID"] for s in only["MessageStreams"]] == ["newsletters"]
-    r = pm.post("/message-streams", json={"ID": "receipts", "Name": "Receipts",
-                                          "MessageStreamType": "Transactional",
-                                          "Description": "Order receipts"})
+    r = pm.post(
+        "/message-streams",
+        json={
+            "ID": "receipts",
+            "Name": "Receipts",
+            "MessageStreamType": "Transactional",
+            "Description": "Order receipts",
+        },
+    )
     assert r.status_code == 200 and r.json()["ServerID"] == pm.get("/server").json()["ID"]
     r = pm.patch("/message-streams/receipts", json={"Name": "Receipts 2"})
     assert r.json()["Name"] == "Receipts 2" and r.json()["Description"] == "Order receipts"
@@ -157,11 +173,25 @@ def test_streams(pm: httpx.Client) -> None:
         ({"ID": "x1", "Name": "x", "MessageStreamType": "Bulk"}, 1221),
         ({"ID": "x1", "Name": "x", "MessageStreamType": "Inbound"}, 1228),
         ({"ID": "outbound", "Name": "x", "MessageStreamType": "Transactional"}, 1230),
-        ({"ID": "x1", "Name": "x", "MessageStreamType": "Transactional",
-          "Description": "d" * 1001}, 1231),
+        (
+            {
+                "ID": "x1",
+                "Name": "x",
+                "MessageStreamType": "Transactional",
+                "Description": "d" * 1001,
+            },
+            1231,
+        ),
         ({"ID": "pm-x", "Name": "x", "MessageStreamType": "Transactional"}, 1233),
-        ({"ID": "x1", "Name": "x", "MessageStreamType": "Transactional",
-          "Description": "<b>hi</b>"}, 1234),
+        (
+            {
+                "ID": "x1",
+                "Name": "x",
+                "MessageStreamType": "Transactional",
+                "Description": "<b>hi</b>",
+            },
+            1234,
+        ),
         ({"ID": "Bad ID!", "Name": "x", "MessageStreamType": "Transactional"}, 1227),
     ],
 )
@@ -172,10 +202,12 @@ def test_stream_create_errors(pm: httpx.Client, body: dict[str, object], code: i
 
 def test_stream_limits_and_immutability(pm: httpx.Client) -> None:
     for n in range(6):
-        assert pm.post("/message-streams", json={"ID": f"s{n}", "Name": "s",
-                                                 "MessageStreamType": "Broadcasts"}).is_success
-    r = pm.post("/message-streams", json={"ID": "s9", "Name": "s",
-                                          "MessageStreamType": "Broadcasts"})
+        assert pm.post(
+            "/message-streams", json={"ID": f"s{n}", "Name": "s", "MessageStreamType": "Broadcasts"}
+        ).is_success
+    r = pm.post(
+        "/message-streams", json={"ID": "s9", "Name": "s", "MessageStreamType": "Broadcasts"}
+    )
     assert r.json()["ErrorCode"] == 1225
     r = pm.patch("/message-streams/newsletters", json={"MessageStreamType": "Transactional"})
     assert r.status_code == 422 and r.json()["ErrorCode"] == 1221
@@ -209,11 +241,14 @@ def test_stats_match_truth(app: SandboxApp, pm: httpx.Client) -> None:
     assert overview["Sent"] == truth.sent and overview["Bounced"] == truth.bounced
     assert overview["SpamComplaints"] == truth.complained
     assert overview["SMTPApiErrors"] == 0 and isinstance(overview["BounceRate"], float)
-    tagged = pm.get("/stats/outbound/sends", params={"tag": "receipt", "fromdate": "2024-05-01",
-                                                     "todate": "2024-05-31"}).json()
+    tagged = pm.get(
+        "/stats/outbound/sends",
+        params={"tag": "receipt", "fromdate": "2024-05-01", "todate": "2024-05-31"},
+    ).json()
     assert tagged["Sent"] == sum(d["Sent"] for d in tagged["Days"])
     assert tagged["Sent"] == app.traffic.total("postmark", tag="receipt").sent - sum(
-        c.sent for d, c in app.traffic.daily("postmark", tag="receipt").items()
+        c.sent
+        for d, c in app.traffic.daily("postmark", tag="receipt").items()
         if d.isoformat() < "2024-05-01"
     )
     bounces = pm.get("/stats/outbound/bounces").json()
@@ -288,8 +323,9 @@ def test_message_search_reads_dates_in_eastern_time(app: SandboxApp, pm: httpx.C
 
 
 def test_messages_and_details(pm: httpx.Client) -> None:
-    page = pm.get("/messages/outbound", params={"count": 5, "offset": 0,
-                                                "messagestream": "outbound"}).json()
+    page = pm.get(
+        "/messages/outbound", params={"count": 5, "offset": 0, "messagestream": "outbound"}
+    ).json()
     assert page["TotalCount"] > 0 and len(page["Messages"]) == 5
     message = page["Messages"][0]
     details = pm.get(f"/messages/outbound/{message['MessageID']}/details").json()

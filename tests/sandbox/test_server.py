@@ -32,15 +32,19 @@ def test_both_providers_on_one_port(app: SandboxApp) -> None:
         eu = httpx.get(f"{base}/eu/v4/domains/mg.acme-mail.com", auth=MG_AUTH)
         assert eu.json()["domain"]["state"] == "active"
         assert httpx.get(f"{base}/eu/v4/domains", auth=("api", "bad")).text == "Forbidden"
-        r = httpx.put(f"{base}/eu/v3/domains/mg.acme-mail.com/tracking/click", auth=MG_AUTH,
-                      files={"active": (None, "yes")})
+        r = httpx.put(
+            f"{base}/eu/v3/domains/mg.acme-mail.com/tracking/click",
+            auth=MG_AUTH,
+            files={"active": (None, "yes")},
+        )
         assert r.json()["click"] == {"active": True}
 
 
 def test_events_paging_urls_point_at_served_host(app: SandboxApp) -> None:
     with running_server(app) as base:
-        page = httpx.get(f"{base}/eu/v3/news.acme-mail.com/events",
-                         params={"limit": 300}, auth=MG_AUTH).json()
+        page = httpx.get(
+            f"{base}/eu/v3/news.acme-mail.com/events", params={"limit": 300}, auth=MG_AUTH
+        ).json()
         nxt = page["paging"]["next"]
         assert nxt.startswith(f"{base}/eu/v3/news.acme-mail.com/events/")
         total = len(page["items"])
@@ -106,9 +110,17 @@ def test_served_stall_and_drop(app: SandboxApp) -> None:
 def test_cli_help_shows_defaults() -> None:
     result = CliRunner().invoke(sandbox, ["serve", "--help"])
     assert result.exit_code == 0
-    for text in ("--port", "8025", "--fault-rate", "sandbox-postmark-server-token",
-                 "sandbox-postmark-account-token", "sandbox-mailgun-api-key", "--latency-ms",
-                 "--jitter-ms", "--seed"):
+    for text in (
+        "--port",
+        "8025",
+        "--fault-rate",
+        "sandbox-postmark-server-token",
+        "sandbox-postmark-account-token",
+        "sandbox-mailgun-api-key",
+        "--latency-ms",
+        "--jitter-ms",
+        "--seed",
+    ):
         assert text in result.output
     bad = CliRunner().invoke(sandbox, ["serve", "--host", "0.0.0.0"])
     assert bad.exit_code != 0

@@ -1,0 +1,126 @@
+"""The limit options of the commands that talk to providers (README "Limits").
+
+``--max-response-mb``, ``--max-listing-items``, ``--command-timeout`` and
+``--request-timeout``, each with an environment variable, become the command's
+:class:`~espctl.providers.http.HttpOptions` through :func:`http_options`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from espctl import api
+from espctl.commands.common import notify
+from espctl.providers.http import HttpOptions
+from espctl.providers.limits import MIB
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_LIMITS_KEY = "espctl.limits"
+DEFAULTS = HttpOptions()
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep a limit option's value for :func:`http_options` (not a command argument)."""
+    if value is not None and param.name is not None:
+        ctx.meta.setdefault(_LIMITS_KEY, {})[param.name] = value
+    return value
+
+
+def _limit(name: str, kind: Any, default: Any, env: str, text: str) -> Any:
+    """One limit option: shown with its environment variable, kept for http_options."""
+    return click.option(
+        name,
+        type=kind,
+        default=default,
+        show_default=True,
+        envvar=env,
+        show_envvar=True,
+        expose_value=False,
+        callback=_remember,
+        help=text,
+    )
+
+
+def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
+    """``--max-response-mb``, ``--max-listing-items``, ``--command-timeout`` and
+    ``--request-timeout`` (each with an environment variable): what bounds a command
+    against slow, huge or endless answers (README "Limits").
+
+    ``espctl test`` has its own ``--timeout`` and passes ``request_timeout=False``.
+    """
+    options = [
+        _limit(
+            "--max-response-mb",
+            click.IntRange(1, 4096),
+            DEFAULTS.max_response_bytes // MIB,
+            "ESPCTL_MAX_RESPONSE_MB",
+            "Refuse a provider response larger than this many MiB.",
+        ),
+        _limit(
+            "--max-listing-items",
+            click.IntRange(100, 10_000_000),
+            DEFAULTS.max_listing_items,
+            "ESPCTL_MAX_LISTING_ITEMS",
+            "Refuse a paged provider listing (domains, senders, metrics) longer than this.",
+        ),
+        _limit(
+            "--command-timeout",
+            click.FloatRange(1, 86400),
+            DEFAULTS.command_timeout,
+            "ESPCTL_COMMAND_TIMEOUT",
+            "Seconds the command may spend on provider requests, retries and rate-limit "
+            "waits included.",
+        ),
+    ]
+    if request_timeout:
+        options.append(
+            _limit(
+                "--request-timeout",
+                click.FloatRange(0.1, 3600),
+                DEFAULTS.request_timeout,
+                "ESPCTL_REQUEST_TIMEOUT",
+                "Seconds one provider request may take, reading the answer included.",
+            )
+        )
+
+    def decorate(func: F) -> F:
+        for option in options:
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def run_options(
+    config: str | Sequence[str], sandbox: bool, parallelism: int, **extra: Any
+) -> api.RunOptions:
+    """The RunOptions of a command that reads providers: its limits, progress on stderr
+    (``extra``: further RunOptions fields, e.g. ``progress_every``)."""
+    return api.RunOptions(
+        config=config,
+        sandbox=sandbox,
+        parallelism=parallelism,
+        notify=notify,
+        http=http_options(parallelism),
+        **extra,
+    )
+
+
+def http_options(parallelism: int = DEFAULTS.parallelism, **overrides: Any) -> HttpOptions:
+    """The HttpOptions of the running command: its limit options, then ``overrides``."""
+    chosen = click.get_current_context().meta.get(_LIMITS_KEY, {})
+    values: dict[str, Any] = {"parallelism": parallelism}
+    if "max_response_mb" in chosen:
+        values["max_response_bytes"] = int(chosen["max_response_mb"]) * MIB
+    if "max_listing_items" in chosen:
+        values["max_listing_items"] = int(chosen["max_listing_items"])
+    if "command_timeout" in chosen:
+        values["command_timeout"] = float(chosen["command_timeout"])
+    if "request_timeout" in chosen:
+        values["request_timeout"] = float(chosen["request_timeout"])
+    values.update(overrides)
+    return HttpOptions(**values)
