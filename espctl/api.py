@@ -167,6 +167,9 @@ async def compute_plan(
         providers, desired, notify, request_counter(providers), waiting_notes(providers)
     )
     capabilities = {pid: p.capabilities for pid, p in providers.items()}
+    for pid in sorted(live):
+        for warning in live[pid].warnings:
+            notify(f"warning: {warning}")
     return make_plan(
         desired,
         live,
@@ -404,6 +407,8 @@ def report(
                 return_exceptions=True,
             )
             errors: dict[str, str] = {}
+            for warning in live.warnings if isinstance(live, LiveState) else ():
+                options.notify(f"warning: {warning}")
             for part, value in (("settings", live), ("traffic", traffic)):
                 if isinstance(value, EspctlError):
                     errors[part] = redact(str(value)).removeprefix(f"{pid}: ")

@@ -26,7 +26,6 @@ from espctl.commands.common import (
     handle_errors,
     notify,
     parallelism_option,
-    plural,
     sandbox_option,
 )
 from espctl.commands.completion_cmd import completion
@@ -40,6 +39,7 @@ from espctl.config import schema_text
 from espctl.engine.plan import Plan
 from espctl.engine.render import render_markdown, summary_line, text_lines
 from espctl.errors import ApplyRefused
+from espctl.model.text import plural
 from espctl.report.window import WindowError, resolve_window
 from espctl.sandbox.cli import sandbox
 
@@ -309,7 +309,7 @@ def report(
     shown_end = result.data.window_end.date() - timedelta(days=1)
     echo(
         f"wrote {result.path} ({size:.0f} KiB; {shown_start} to {shown_end}, "
-        f"{len(providers)} providers"
+        f"{plural(len(providers), 'provider')}"
         + (f"; failed: {', '.join(failed)}" if failed else "")
         + (f"; partial: {', '.join(partial)}" if partial else "")
         + ")"

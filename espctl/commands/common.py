@@ -149,11 +149,6 @@ def echo_styled(
         click.echo(paint(line, style, colour and not err), err=err)
 
 
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 error``, ``2 errors`` (``many`` for irregular plurals)."""
-    return f"{count} {word if count == 1 else many or word + 's'}"
-
-
 def notify(message: str) -> None:
     """Progress and notices, one line each: stderr, so stdout stays the result (secrets
     masked, control characters escaped)."""

@@ -26,7 +26,6 @@ from espctl.commands.common import (
     handle_errors,
     notify,
     parallelism_option,
-    plural,
     sandbox_option,
 )
 from espctl.commands.limits import limit_options, run_options
@@ -41,6 +40,7 @@ from espctl.importer import (
     import_providers,
     known_webhooks,
 )
+from espctl.model.text import plural
 from espctl.providers.base import Provider
 
 PROVIDER_TYPES = ("postmark", "mailgun")

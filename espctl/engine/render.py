@@ -17,7 +17,7 @@ from typing import Any
 from espctl.engine.mdsafe import code, fence_for, fenced_lines
 from espctl.engine.plan import SENSITIVE, SENSITIVE_CHANGED, Change, FieldDiff, Plan
 from espctl.model import mailgun as mg
-from espctl.model.text import paint
+from espctl.model.text import paint, plural
 
 #: one line of the text plan and its SGR colour (None: uncoloured)
 StyledLine = tuple[str, str | None]
@@ -115,7 +115,8 @@ def summary_line(plan: Plan) -> str:
         f"{s['unchanged']} unchanged."
     )
     if not plan.has_changes:
-        text = f"No changes. {s['unchanged']} managed resources match the config."
+        matches = "matches" if s["unchanged"] == 1 else "match"
+        text = f"No changes. {plural(s['unchanged'], 'managed resource')} {matches} the config."
     return text
 
 
@@ -222,7 +223,7 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         )
     for provider in sorted({c.provider for c in plan.changes}):
         changes = [c for c in plan.changes if c.provider == provider]
-        plural = "s" if len(changes) != 1 else ""
+
         # provider-sourced keys and values sit inside the block, one escaped line each,
         # under a fence longer than any backtick run in them
         items = [fenced_lines(diff_lines(c)) for c in changes]
@@ -230,7 +231,8 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         sections.append(
             _Section(
                 [
-                    f"<details><summary><b>{provider}</b>: {len(changes)} change{plural}</summary>",
+                    f"<details><summary><b>{provider}</b>: {plural(len(changes), 'change')}"
+                    "</summary>",
                     "",
                     f"{fence}diff",
                 ],
@@ -261,7 +263,7 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         )
     text = "\n".join(head)
     notice = (
-        "\n> **Truncated** to stay under {limit:,} characters: {n} items are not shown; run "
+        "\n> **Truncated** to stay under {limit:,} characters: {items} not shown; run "
         "`espctl plan` or download the saved plan for everything.\n\n"
     )
     budget = limit - len("\n".join(tail)) - len(notice) - 20
@@ -271,5 +273,6 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         omitted += cut
         text += chunk
     if omitted:
-        text += notice.format(limit=limit, n=omitted)
+        shown = plural(omitted, "item is", "items are")
+        text += notice.format(limit=limit, items=shown)
     return text + "\n".join(tail)
