@@ -37,7 +37,7 @@ from espctl.commands.show_cmd import show
 from espctl.commands.test_cmd import test
 from espctl.config import schema_text
 from espctl.engine.plan import Plan
-from espctl.engine.render import render_markdown, summary_line, text_lines
+from espctl.engine.render import render_markdown, shown_key, summary_line, text_lines
 from espctl.errors import ApplyRefused
 from espctl.model.text import plural
 from espctl.report.window import WindowError, resolve_window
@@ -228,7 +228,7 @@ def apply(
     echo(result.summary())
     echo_lines(
         f"  {item.status}: {item.change.provider} {item.change.kind} "
-        f"{item.change.key}: {item.message}"
+        f"{shown_key(item.change.kind, item.change.key)}: {item.message}"
         for item in result.outcomes
         if item.status != "applied"
     )
@@ -259,8 +259,8 @@ def apply_json(outcome: api.ApplyOutcome) -> dict[str, object]:
     "--since",
     default=None,
     metavar="30d",
-    help="Window of whole UTC days ending with today (today included, so far), in days or "
-    "weeks: 7d, 30d, 12w. Default: the config's report.window, else 30d.",
+    help="The last N whole UTC days, ending yesterday (today, still in progress, is left "
+    "out): 7d, 30d, 12w. Default: the config's report.window, else 30d.",
 )
 @click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD, UTC).")
 @click.option("--to", "end", metavar="DATE", help="Last day, inclusive (default: yesterday).")

@@ -206,6 +206,7 @@ class _Walker:
                 # in, as for an unset one; otherwise the loader judges it (credentials)
                 substitute = self.missing(name, dotted(path))
                 if substitute is not None:
+                    from_env.append((name, substitute))  # stands in for the variable
                     return substitute
                 self.doc.empty[path] = name
             if value is not None:
@@ -215,6 +216,9 @@ class _Walker:
                 return default
             substitute = self.missing(name, dotted(path))
             if substitute is not None:
+                # treated as the variable's value: sensitive wherever it lands, and what
+                # a --sandbox state file sealed from the variable is restored by it
+                from_env.append((name, substitute))
                 return substitute
             unresolved.append(name)
             return match.group(0)
@@ -226,7 +230,7 @@ class _Walker:
             shown = bad.group(0) if bad else "${"
             shell = _SHELL_REF.fullmatch(shown)
             advice = (
-                f"write ${{env:{shell.group(1)}}} to read the environment variable {shell.group(1)}"
+                f"write ${{env:{shell.group(1)}}}"
                 if shell
                 else "write ${env:NAME} or ${env:NAME:-default}"
             )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from espctl.engine.plan import Change, Plan
+from espctl.engine.render import shown_key
 from espctl.errors import EspctlError
 from espctl.providers.base import ChangeRequest, Provider
 
@@ -80,7 +81,7 @@ def _phase(change: Change) -> int:
 def _line(outcome: Outcome) -> str:
     c = outcome.change
     symbol = {"create": "+", "update": "~", "delete": "-"}[c.action]
-    text = f"{symbol} {c.provider} {c.kind} {c.key}: {outcome.status}"
+    text = f"{symbol} {c.provider} {c.kind} {shown_key(c.kind, c.key)}: {outcome.status}"
     if outcome.status == "applied":
         text += f" ({outcome.seconds:.2f}s)"
     if outcome.message:

@@ -261,7 +261,7 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
                 "- … {n} more",
             )
         )
-    text = "\n".join(head)
+    text = "\n".join(head) + "\n"  # head ends with a blank line
     notice = (
         "\n> **Truncated** to stay under {limit:,} characters: {items} not shown; run "
         "`espctl plan` or download the saved plan for everything.\n\n"
