@@ -129,21 +129,24 @@ def known_webhooks(config: Config) -> tuple[KnownWebhook, ...]:
 
 def _match_known(doc: _Doc, entries: Sequence[_Entry]) -> dict[int, KnownWebhook]:
     """Each entry whose URL (credentials aside) an existing config's entry has -> that
-    entry, preferring the one whose targets overlap most; each known entry used once."""
+    entry; each known entry is used once. Where one URL has several entries, the pairs
+    that agree on having basic auth and share the most targets are matched first."""
     hidden = list(doc.references)
-    by_url: dict[str, list[KnownWebhook]] = {}
-    for known in doc.known:
-        by_url.setdefault(url_identity(known.url, hidden), []).append(known)
+    pairs = []
+    for index, entry in enumerate(sorted(entries, key=lambda e: (e.url, e.order()))):
+        identity = url_identity(entry.url, hidden)
+        for rank, known in enumerate(doc.known):
+            if url_identity(known.url, hidden) != identity:
+                continue
+            auth = (entry.password is not None) == (known.password_var is not None)
+            overlap = len(known.targets & set(entry.targets))
+            pairs.append(((not auth, -overlap, index, rank), entry, known))
     matched: dict[int, KnownWebhook] = {}
     taken: set[str] = set()
-    for entry in sorted(entries, key=lambda e: (e.url, e.order())):
-        candidates = [
-            k for k in by_url.get(url_identity(entry.url, hidden), []) if k.name not in taken
-        ]
-        if candidates:
-            best = max(candidates, key=lambda k: len(k.targets & set(entry.targets)))
-            matched[id(entry)] = best
-            taken.add(best.name)
+    for _, entry, known in sorted(pairs, key=lambda pair: pair[0]):
+        if id(entry) not in matched and known.name not in taken:
+            matched[id(entry)] = known
+            taken.add(known.name)
     return matched
 
 
