@@ -7,6 +7,7 @@ DESIGN.md; an :class:`~espctl.errors.EspctlError` never shows a traceback.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -38,7 +39,7 @@ from espctl.commands.test_cmd import test
 from espctl.config import schema_text
 from espctl.engine.plan import Plan
 from espctl.engine.render import render_markdown, shown_key, summary_line, text_lines
-from espctl.errors import ApplyRefused
+from espctl.errors import ApplyRefused, PlanFileError
 from espctl.model.text import plural
 from espctl.report.window import WindowError, resolve_window
 from espctl.sandbox.cli import sandbox
@@ -200,6 +201,13 @@ def apply(
     """
     if plan_file and not config_given():
         recorded = api.plan_config(api.read_saved_plan(plan_file))
+        missing = [f for f in recorded if not os.path.exists(f)]
+        if missing:
+            raise PlanFileError(
+                f"{plan_file} was made from the config {' + '.join(recorded)}, and "
+                f"{', '.join(missing)} is not here (the plan keeps paths as given to `plan`): "
+                "run apply where plan ran, or name the same config with -c; nothing was applied"
+            )
         config = recorded or config
     options = run_options(
         config, sandbox, parallelism, progress_every=1.0 if sys.stderr.isatty() else None

@@ -83,6 +83,18 @@ def test_apply_refuses_a_config_other_than_the_plans(project: Path) -> None:
     assert same.exit_code == 0, same.output
 
 
+def test_apply_elsewhere_says_where_the_plans_config_was(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    assert cli("plan", "--sandbox", "--out", "plans/p.json").exit_code == 0
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    monkeypatch.chdir(elsewhere)
+    refused = cli("apply", str(project / "plans/p.json"), "--sandbox", "--force")
+    assert refused.exit_code == 1
+    assert "was made from the config espctl.yaml, and espctl.yaml is not here" in refused.stderr
+    assert "run apply where plan ran, or name the same config with -c" in refused.stderr
+
+
 def _reformatted(text: str) -> str:
     """The same config in other words: comments, indentation, quoting, flow style, key
     order, a default spelled out."""
