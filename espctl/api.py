@@ -8,7 +8,6 @@ notices go to the ``notify`` callback (the CLI sends them to stderr).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from espctl.engine.hiding import hide_live
 from espctl.engine.plan import Plan, make_plan, what_moved
 from espctl.engine.refresh import read_all
 from espctl.engine.routing_checks import routing_checks
-from espctl.engine.saved_plan import check_saved_plan
 from espctl.errors import (
     ApplyRefused,
     BlockedPlanError,
@@ -33,15 +31,16 @@ from espctl.errors import (
     EspctlError,
     FileRefused,
     PlanError,
-    PlanFileError,
     Problem,
     StalePlanError,
     redact,
 )
-from espctl.files import read_input, write_atomic
+from espctl.files import write_atomic
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import LiveState
+from espctl.model.text import plural
 from espctl.model.traffic import TrafficData, TrafficQuery
+from espctl.planfile import check_plan_config, plan_config, read_saved_plan, save_plan
 from espctl.providers.base import Provider
 from espctl.report.collect import ProviderInput, build_report_data
 from espctl.report.data import ReportData
@@ -84,10 +83,6 @@ __all__ = [
 ]
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else plural or word + 's'}"
-
-
 @dataclass(frozen=True)
 class ValidationResult:
     """The outcome of ``espctl validate``: every problem, and a summary when valid."""
@@ -124,11 +119,11 @@ class ValidationResult:
         rules = len(cfg.routing.rules) if cfg.routing else 0
         return ", ".join(
             (
-                _plural(len(cfg.providers), "provider"),
-                _plural(streams, "message stream"),
-                _plural(domains, "domain"),
-                _plural(len(cfg.webhooks), "webhook"),
-                _plural(rules, "routing rule"),
+                plural(len(cfg.providers), "provider"),
+                plural(streams, "message stream"),
+                plural(domains, "domain"),
+                plural(len(cfg.webhooks), "webhook"),
+                plural(rules, "routing rule"),
             )
         )
 
@@ -204,75 +199,6 @@ def plan(options: RunOptions) -> PlanResult:
                 await close_all(providers)
 
         return asyncio.run(run())
-
-
-def save_plan(
-    plan_: Plan, out: str, *, created_at: str, version: str, notify: Notify = quiet
-) -> Path:
-    """Write a saved plan (no secrets: the plan model holds only redacted values).
-
-    The plan is written to exactly ``out`` (its folder created if needed), atomically
-    and safely (:func:`espctl.files.write_atomic`: a symbolic link there is refused);
-    replacing an earlier plan is said through ``notify``.
-    """
-    path = Path(out)
-    payload = {**plan_.as_json(), "created_at": created_at, "espctl_version": version}
-    try:
-        replaced = write_atomic(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
-    except FileRefused as exc:
-        raise PlanFileError(f"cannot write the plan to {exc}") from exc
-    except OSError as exc:
-        raise PlanFileError(f"cannot write the plan to {path}: {exc.strerror}") from exc
-    if replaced:
-        notify(f"replaced the existing {path}")
-    return path
-
-
-def read_saved_plan(path: str) -> dict[str, Any]:
-    """A saved plan file's JSON, checked for format and shape."""
-    try:
-        payload = json.loads(read_input(path).decode("utf-8"))
-    except FileNotFoundError as exc:
-        raise PlanFileError(f"no such plan file: {path}") from exc
-    except FileRefused as exc:
-        raise PlanFileError(f"{path} is not a readable espctl plan: {exc.reason}") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlanFileError(f"{path} is not a readable espctl plan ({exc})") from exc
-    return check_saved_plan(payload, path)
-
-
-def plan_config(saved: Mapping[str, Any]) -> tuple[str, ...]:
-    """The config files a saved plan was made from, in merge order."""
-    config = saved.get("config")
-    if not isinstance(config, Mapping):
-        return ()
-    files = config.get("files")
-    if isinstance(files, list) and files and all(isinstance(f, str) for f in files):
-        return tuple(files)
-    path = config.get("path")
-    return (path,) if isinstance(path, str) and path else ()
-
-
-def check_plan_config(
-    saved: Mapping[str, Any], config: str | Sequence[str], plan_file: str
-) -> None:
-    """Refuse to apply a saved plan with another config than the one it was made from.
-
-    Paths are compared as absolute paths from the current folder (a plan records them
-    as they were given to ``plan``, relative to where it ran).
-    """
-    recorded = plan_config(saved)
-    given = config_files(config)
-    if not recorded or [os.path.abspath(f) for f in recorded] == [
-        os.path.abspath(f) for f in given
-    ]:
-        return
-    args = " ".join(f"-c {f}" for f in recorded)
-    raise PlanFileError(
-        f"{plan_file} was made from the config {' + '.join(recorded)}, not "
-        f"{' + '.join(given)}: apply it with {args} (or without -c, which uses the plan's); "
-        "nothing was applied"
-    )
 
 
 @dataclass(frozen=True)
