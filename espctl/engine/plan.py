@@ -131,6 +131,8 @@ class Plan:
     digests: Mapping[str, Mapping[str, str]]
     config_path: str = ""
     facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: the config files the plan was made from, in merge order (``apply PLAN`` uses them)
+    config_files: tuple[str, ...] = ()
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -163,7 +165,11 @@ class Plan:
             "changes": [c.as_json() for c in self.changes],
             "unmanaged": [u.as_json() for u in self.unmanaged],
             "checks": [c.as_json() for c in self.checks],
-            "config": {"path": self.config_path, "digest": self.config_digest},
+            "config": {
+                "path": self.config_path,
+                "files": list(self.config_files or (self.config_path,)),
+                "digest": self.config_digest,
+            },
             "digests": {k: dict(v) for k, v in self.digests.items()},
         }
 
@@ -225,15 +231,20 @@ def make_plan(
     capabilities: Mapping[str, Capabilities],
     policy: Policy,
     *,
-    config_text: str,
+    config_text: str = "",
     config_path: str = "",
     extra_checks: Sequence[Check] = (),
     secrets: Collection[str] = (),
+    config_digest: str | None = None,
+    config_files: Sequence[str] = (),
 ) -> Plan:
     """Compute the plan. Raises PlanError for changes no provider can make (immutables).
 
     ``secrets`` are the values in play that came from the environment: a live string
     holding one is hidden even where it does not line up with the config.
+    ``config_digest`` identifies the config in the fingerprint (the digest of its
+    meaning, :attr:`espctl.config.LoadedConfig.digest`); without it, the SHA-256 of
+    ``config_text``.
     """
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
@@ -330,7 +341,8 @@ def make_plan(
         if blocked
         else None
     )
-    config_digest = hashlib.sha256(config_text.encode()).hexdigest()
+    if config_digest is None:
+        config_digest = hashlib.sha256(config_text.encode()).hexdigest()
     digests = {"live": live_digests, "desired": desired_digests}
     fingerprint = _digest({"config": config_digest, **digests})
     return Plan(
@@ -346,6 +358,7 @@ def make_plan(
         digests=digests,
         config_path=config_path,
         facts={pid: dict(live[pid].facts) for pid in sorted(live)},
+        config_files=tuple(config_files),
     )
 
 
@@ -353,7 +366,7 @@ def what_moved(saved: Mapping[str, Any], current: Plan) -> list[str]:
     """Human lines saying how the live state or config differs from a saved plan's."""
     lines: list[str] = []
     if saved.get("config", {}).get("digest") != current.config_digest:
-        lines.append("the config file changed")
+        lines.append("the config changed (its meaning, not only its layout or comments)")
     for side, label in (("live", "live"), ("desired", "config")):
         before = dict(saved.get("digests", {}).get(side, {}))
         after = dict(current.digests.get(side, {}))

@@ -38,6 +38,7 @@ class SavedConfig(_Saved):
 
     path: str
     digest: str
+    files: list[str] | None = None  # in merge order (espctl 0.1.0 wrote only path)
 
 
 class SavedPlan(_Saved):

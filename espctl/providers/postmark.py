@@ -133,7 +133,7 @@ class PostmarkApi:
 
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:
-        server, streams, hooks, checks = await settle(
+        server, streams, hooks, (checks, warnings) = await settle(
             self.server.get("/server", wire.Server),
             self.server.get("/message-streams", wire.Streams, STREAM_QUERY),
             self.server.get("/webhooks", wire.Webhooks),
@@ -165,7 +165,7 @@ class PostmarkApi:
             "archived_streams": archived,
             "streams": sorted(s.ID for s in streams.MessageStreams if not s.ArchivedAt),
         }
-        return LiveState(self.id, tuple(resources), tuple(checks), facts)
+        return LiveState(self.id, tuple(resources), tuple(checks), facts, tuple(warnings))
 
     def _server_resource(self, server: wire.Server) -> Resource:
         links = (server.TrackLinks or "None").lower()
