@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -95,8 +95,11 @@ def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
     return decorate
 
 
-def run_options(config: str, sandbox: bool, parallelism: int) -> api.RunOptions:
-    """The RunOptions of a command that reads providers: its limits, progress on stderr."""
+def run_options(
+    config: str | Sequence[str], sandbox: bool, parallelism: int, **extra: Any
+) -> api.RunOptions:
+    """The RunOptions of a command that reads providers: its limits, progress on stderr
+    (``extra``: further RunOptions fields, e.g. ``progress_every``)."""
     return api.RunOptions(
         config=config,
         sandbox=sandbox,
@@ -104,6 +107,7 @@ def run_options(config: str, sandbox: bool, parallelism: int) -> api.RunOptions:
         parallelism=parallelism,
         notify=notify,
         http=http_options(parallelism),
+        **extra,
     )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from espctl.engine.plan import BlockedChange, Change, Plan
+from espctl.engine.render import shown_key
 from espctl.errors import EspctlError
 from espctl.providers.base import ChangeRequest, Provider
 
@@ -34,14 +35,18 @@ class Outcome:
     seconds: float = 0.0
 
     def as_json(self) -> dict[str, object]:
+        """One change of ``apply --format json``."""
         c = self.change
         return {
             "action": c.action,
+            "address": c.address,
             "provider": c.provider,
             "kind": c.kind,
             "key": c.key,
             "status": self.status,
-            "message": self.message,
+            "error": self.message if self.status == "failed" else None,
+            "reason": self.message if self.status in ("skipped", "blocked") else None,
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -101,7 +106,7 @@ def _line(outcome: Outcome) -> str:
         if outcome.status == "blocked"
         else {"create": "+", "update": "~", "delete": "-"}[c.action]
     )
-    text = f"{symbol} {c.provider} {c.kind} {c.key}: {outcome.status}"
+    text = f"{symbol} {c.provider} {c.kind} {shown_key(c.kind, c.key)}: {outcome.status}"
     if outcome.status == "applied":
         text += f" ({outcome.seconds:.2f}s)"
     if outcome.message:
@@ -110,13 +115,23 @@ def _line(outcome: Outcome) -> str:
 
 
 async def apply_plan(
-    plan: Plan, providers: Mapping[str, Provider], notify: Notify | None = None
+    plan: Plan,
+    providers: Mapping[str, Provider],
+    notify: Notify | None = None,
+    *,
+    progress_every: float | None = None,
 ) -> ApplyResult:
     """Make the plan's changes; report each outcome on ``notify`` as it happens.
 
-    The plan's blocked changes are not attempted; they end ``blocked`` (said first).
+    Each line says how far the apply got (``[3/17]``). With ``progress_every`` (seconds)
+    a line also comes at least that often while changes are in flight, saying what is
+    still running and for how long, so a terminal is never silent for longer. The plan's
+    blocked changes are not attempted; they end ``blocked`` (said first, unnumbered).
     """
     outcomes: dict[str, Outcome] = {}
+    total = len(plan.changes)
+    started = time.perf_counter()
+    running: dict[str, float] = {}
     refused = tuple(blocked_outcome(b) for b in plan.blocked_changes)
     if notify:
         for outcome in refused:
@@ -145,6 +160,7 @@ async def apply_plan(
             outcome = Outcome(change, "skipped", f"depends on {reason}, which did not apply")
         else:
             start = time.perf_counter()
+            running[change.address] = start
             request = ChangeRequest(
                 change.action, change.kind, change.key, change.before, change.after
             )
@@ -153,11 +169,36 @@ async def apply_plan(
                 outcome = Outcome(change, "applied", seconds=time.perf_counter() - start)
             except EspctlError as exc:
                 outcome = Outcome(change, "failed", str(exc), time.perf_counter() - start)
+            finally:
+                running.pop(change.address, None)
         outcomes[change.address] = outcome
         if notify:
-            notify(_line(outcome))
+            notify(f"[{len(outcomes)}/{total}] {_line(outcome)}")
 
-    for phase in range(4):
-        batch = [c for c in plan.changes if _phase(c) == phase]
-        await asyncio.gather(*(run(c) for c in batch))
+    async def ticker(every: float) -> None:
+        assert notify is not None
+        while True:
+            await asyncio.sleep(every)
+            now = time.perf_counter()
+            oldest = sorted(running.items(), key=lambda item: item[1])
+            waiting = ", ".join(address for address, _ in oldest[:3])
+            more = f" and {len(oldest) - 3} more" if len(oldest) > 3 else ""
+            notify(
+                f"applying: {len(outcomes)}/{total} done, {now - started:.0f}s elapsed"
+                + (f"; in flight: {waiting}{more}" if waiting else "")
+            )
+
+    ticking = (
+        asyncio.create_task(ticker(progress_every))
+        if progress_every is not None and notify is not None and total
+        else None
+    )
+    try:
+        for phase in range(4):
+            batch = [c for c in plan.changes if _phase(c) == phase]
+            await asyncio.gather(*(run(c) for c in batch))
+    finally:
+        if ticking is not None:
+            ticking.cancel()
+            await asyncio.gather(ticking, return_exceptions=True)
     return ApplyResult(tuple(outcomes[c.address] for c in plan.changes) + refused)

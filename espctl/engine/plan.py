@@ -160,6 +160,8 @@ class Plan:
     facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: changes the config asks for that failed error checks block (never applied)
     blocked_changes: tuple[BlockedChange, ...] = ()
+    #: the config files the plan was made from, in merge order (``apply PLAN`` uses them)
+    config_files: tuple[str, ...] = ()
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -211,7 +213,11 @@ class Plan:
             "converges": self.converges,
             "unmanaged": [u.as_json() for u in self.unmanaged],
             "checks": [c.as_json() for c in self.checks],
-            "config": {"path": self.config_path, "digest": self.config_digest},
+            "config": {
+                "path": self.config_path,
+                "files": list(self.config_files or (self.config_path,)),
+                "digest": self.config_digest,
+            },
             "digests": {k: dict(v) for k, v in self.digests.items()},
         }
 
@@ -291,15 +297,20 @@ def make_plan(
     capabilities: Mapping[str, Capabilities],
     policy: Policy,
     *,
-    config_text: str,
+    config_text: str = "",
     config_path: str = "",
     extra_checks: Sequence[Check] = (),
     secrets: Collection[str] = (),
+    config_digest: str | None = None,
+    config_files: Sequence[str] = (),
 ) -> Plan:
     """Compute the plan. Raises PlanError for changes no provider can make (immutables).
 
     ``secrets`` are the values in play that came from the environment: a live string
     holding one is hidden even where it does not line up with the config.
+    ``config_digest`` identifies the config in the fingerprint (the digest of its
+    meaning, :attr:`espctl.config.LoadedConfig.digest`); without it, the SHA-256 of
+    ``config_text``.
     """
     changes: list[Change] = []
     held: list[BlockedChange] = []
@@ -418,7 +429,8 @@ def make_plan(
         if blocked
         else None
     )
-    config_digest = hashlib.sha256(config_text.encode()).hexdigest()
+    if config_digest is None:
+        config_digest = hashlib.sha256(config_text.encode()).hexdigest()
     digests = {"live": live_digests, "desired": desired_digests}
     fingerprint = _digest({"config": config_digest, **digests})
     return Plan(
@@ -435,6 +447,7 @@ def make_plan(
         config_path=config_path,
         facts={pid: dict(live[pid].facts) for pid in sorted(live)},
         blocked_changes=tuple(held),
+        config_files=tuple(config_files),
     )
 
 
@@ -451,7 +464,7 @@ def what_moved(saved: Mapping[str, Any], current: Plan) -> list[str]:
     """Human lines saying how the live state or config differs from a saved plan's."""
     lines: list[str] = []
     if saved.get("config", {}).get("digest") != current.config_digest:
-        lines.append("the config file changed")
+        lines.append("the config changed (its meaning, not only its layout or comments)")
     for side, label in (("live", "live"), ("desired", "config")):
         before = dict(saved.get("digests", {}).get(side, {}))
         after = dict(current.digests.get(side, {}))

@@ -10,13 +10,23 @@ string is a code span or sits inside a fenced block (see :mod:`espctl.engine.mar
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from espctl.engine.mdsafe import code, fence_for, fenced_lines
-from espctl.engine.plan import SENSITIVE, SENSITIVE_CHANGED, BlockedChange, Change, Plan, Unmanaged
+from espctl.engine.plan import (
+    SENSITIVE,
+    SENSITIVE_CHANGED,
+    BlockedChange,
+    Change,
+    FieldDiff,
+    Plan,
+    Unmanaged,
+)
+from espctl.model import mailgun as mg
 from espctl.model.resources import Check
-from espctl.model.text import paint
+from espctl.model.text import paint, plural
 
 #: one line of the text plan and its SGR colour (None: uncoloured)
 StyledLine = tuple[str, str | None]
@@ -54,19 +64,38 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _label(change: Change) -> str:
-    return f"{change.provider} {change.kind} {change.key}"
+#: how a kind's natural key is shown (the key itself stays the identity in JSON)
+_KEY_LABELS: dict[str, Callable[[str], str]] = {mg.KIND_WEBHOOK: mg.webhook_label}
+_ARCHIVED = "(archived: Postmark purges archived streams after 45 days)"
+
+
+def shown_key(kind: str, key: str) -> str:
+    """A resource key as plans show it: Mailgun webhook events by their normalized name
+    first (``mg.acme-mail.com bounced (permanent_fail)``)."""
+    label = _KEY_LABELS.get(kind)
+    return label(key) if label else key
+
+
+def _label(provider: str, kind: str, key: str) -> str:
+    return f"{provider} {kind} {shown_key(kind, key)}"
+
+
+def _shown_fields(change: Change) -> tuple[FieldDiff, ...]:
+    """The fields a rendering lists: on create, those with a value (null says nothing)."""
+    if change.action == "create":
+        return tuple(f for f in change.fields if f.after is not None)
+    return change.fields
 
 
 def change_lines(change: Change, symbol: str | None = None) -> list[str]:
-    """The lines of one change: a header and aligned field diffs (not escaped).
-
-    ``symbol`` replaces the action's (``+``, ``~``, ``-``), e.g. ``!`` for a blocked one.
-    """
+    """The lines of one change for the text plan: a header and aligned field diffs (not
+    escaped). ``symbol`` replaces the action's (``+``, ``~``, ``-``), e.g. ``!`` for a
+    blocked one."""
     symbol = symbol or _SYMBOL[change.action]
-    lines = [f"  {symbol} {_label(change)}"]
-    width = max((len(f.name) for f in change.fields), default=0)
-    for f in change.fields:
+    lines = [f"  {symbol} {_label(change.provider, change.kind, change.key)}"]
+    fields = _shown_fields(change)
+    width = max((len(f.name) for f in fields), default=0)
+    for f in fields:
         name = f"{f.name}:".ljust(width + 1)
         if f.sensitive:
             body = SENSITIVE_CHANGED
@@ -76,7 +105,32 @@ def change_lines(change: Change, symbol: str | None = None) -> list[str]:
             body = f"{_value(f.before)} -> {_value(f.after)}"
         lines.append(f"      {name} {body}")
     if change.action == "delete" and change.kind.endswith("message_stream"):
-        lines.append("      (archived: Postmark purges archived streams after 45 days)")
+        lines.append(f"      {_ARCHIVED}")
+    return lines
+
+
+def diff_lines(change: Change) -> list[str]:
+    """The lines of one change for a Markdown ```` ```diff ```` block (not escaped).
+
+    Unindented, so that GitHub colours them: ``+`` what is created, ``-`` what is
+    deleted, ``!`` the header of an update, whose fields show the live value as ``-``
+    and the config's as ``+`` (a sensitive one as ``!``, without either value).
+    """
+    head = {"create": "+", "update": "!", "delete": "-"}[change.action]
+    lines = [f"{head} {_label(change.provider, change.kind, change.key)}"]
+    fields = _shown_fields(change)
+    width = max((len(f.name) for f in fields), default=0)
+    for f in fields:
+        name = f"{f.name}:".ljust(width + 1)
+        if f.sensitive:
+            lines.append(f"!     {name} {SENSITIVE_CHANGED}")
+        elif change.action == "create":
+            lines.append(f"+     {name} {_value(f.after)}")
+        else:
+            lines.append(f"-     {name} {_value(f.before)}")
+            lines.append(f"+     {name} {_value(f.after)}")
+    if change.action == "delete" and change.kind.endswith("message_stream"):
+        lines.append(f"      {_ARCHIVED}")
     return lines
 
 
@@ -94,7 +148,8 @@ def summary_line(plan: Plan) -> str:
         f"{s['unchanged']} unchanged."
     )
     if not plan.has_changes:
-        text = f"No changes. {s['unchanged']} managed resources match the config."
+        matches = "matches" if s["unchanged"] == 1 else "match"
+        text = f"No changes. {plural(s['unchanged'], 'managed resource')} {matches} the config."
     if s["blocked"]:
         text += f" {s['blocked']} blocked by failed checks (not applied)."
     return text
@@ -106,8 +161,8 @@ def convergence_reason(plan: Plan) -> str | None:
     if not n:
         return None
     return (
-        f"{n} check{'s' if n != 1 else ''} failed with severity error (fix the config or "
-        "the account, then plan again)"
+        f"{plural(n, 'check')} failed with severity error (fix the config or the account, "
+        "then plan again)"
     )
 
 
@@ -136,7 +191,8 @@ def text_lines(plan: Plan) -> list[StyledLine]:
         out.append(("Unmanaged (live, not in the config):", None))
         for u in listed:
             r = u.resource
-            out.append((f"  ? {r.provider} {r.kind} {r.key}: {unmanaged_note(u)}", None))
+            label = _label(r.provider, r.kind, r.key)
+            out.append((f"  ? {label}: {unmanaged_note(u)}", None))
         out.append(("", None))
     if plan.checks:
         out.append(("Checks:", None))
@@ -211,7 +267,7 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     if not plan.has_changes:
         head += ["No changes: the providers match the config.", ""]
         if plan.blocked_changes:
-            head[-2] = "No changes can be applied: the rest is blocked by failed checks."
+            head[-2] = "No changes can be applied: every change the config asks for is blocked."
     tail = [f"<sub>fingerprint `{plan.fingerprint[:16]}`</sub>", ""]
     sections: list[_Section] = []
     failed = [*plan.errors, *plan.warnings]  # errors first
@@ -238,10 +294,9 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         sections.append(
             _Section(
                 [
-                    f"**Blocked by failed checks** ({n} change{'s' if n != 1 else ''}, "
-                    "not applied):",
+                    f"**Blocked by failed checks** ({plural(n, 'change')}, not applied):",
                     "",
-                    f"{fence}diff",
+                    fence,
                 ],
                 items,
                 [fence, ""],
@@ -250,15 +305,16 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         )
     for provider in sorted({c.provider for c in plan.changes}):
         changes = [c for c in plan.changes if c.provider == provider]
-        plural = "s" if len(changes) != 1 else ""
+
         # provider-sourced keys and values sit inside the block, one escaped line each,
         # under a fence longer than any backtick run in them
-        items = [fenced_lines(change_lines(c)) for c in changes]
+        items = [fenced_lines(diff_lines(c)) for c in changes]
         fence = fence_for([line for item in items for line in item])
         sections.append(
             _Section(
                 [
-                    f"<details><summary><b>{provider}</b>: {len(changes)} change{plural}</summary>",
+                    f"<details><summary><b>{provider}</b>: {plural(len(changes), 'change')}"
+                    "</summary>",
                     "",
                     f"{fence}diff",
                 ],
@@ -277,7 +333,8 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
                 ],
                 [
                     [
-                        f"- **{u.resource.provider}** {u.resource.kind} {code(u.resource.key)}: "
+                        f"- **{u.resource.provider}** {u.resource.kind} "
+                        f"{code(shown_key(u.resource.kind, u.resource.key))}: "
                         f"{unmanaged_note(u)}"  # espctl's words, not the provider's
                     ]
                     for u in plan.unmanaged
@@ -286,9 +343,9 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
                 "- … {n} more",
             )
         )
-    text = "\n".join(head) + "\n"  # a blank line before the first section
+    text = "\n".join(head) + "\n"  # head ends with a blank line
     notice = (
-        "\n> **Truncated** to stay under {limit:,} characters: {n} items are not shown; run "
+        "\n> **Truncated** to stay under {limit:,} characters: {items} not shown; run "
         "`espctl plan` or download the saved plan for everything.\n\n"
     )
     budget = limit - len("\n".join(tail)) - len(notice) - 20
@@ -298,5 +355,6 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         omitted += cut
         text += chunk
     if omitted:
-        text += notice.format(limit=limit, n=omitted)
+        shown = plural(omitted, "item is", "items are")
+        text += notice.format(limit=limit, items=shown)
     return text + "\n".join(tail)

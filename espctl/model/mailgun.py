@@ -165,6 +165,21 @@ def webhook_key(domain: str, event_id: str) -> str:
     return f"{domain} {event_id}"
 
 
+def webhook_label(key: str) -> str:
+    """A webhook key as people read it: the normalized event first, Mailgun's name after.
+
+    >>> webhook_label("mg.acme-mail.com permanent_fail")
+    'mg.acme-mail.com bounced (permanent_fail)'
+    >>> webhook_label("mg.acme-mail.com opened")
+    'mg.acme-mail.com opened'
+    """
+    domain, _, event_id = key.rpartition(" ")
+    event = WEBHOOK_TO_EVENT.get(event_id)
+    if not domain or event is None or event.value == event_id:
+        return key
+    return f"{domain} {event.value} ({event_id})"
+
+
 def webhook_resource(
     provider: str, domain: str, event_id: str, urls: Iterable[MailgunWebhookUrl]
 ) -> Resource:

@@ -108,6 +108,9 @@ class LiveState:
     resources: tuple[Resource, ...]
     checks: tuple[Check, ...] = ()
     facts: Mapping[str, Any] = field(default_factory=dict)  # e.g. existing domains/streams
+    #: what the user should know but that fails nothing (an optional credential rejected,
+    #: so the checks needing it were skipped), one line each
+    warnings: tuple[str, ...] = ()
 
 
 def plain(value: FieldValue) -> FieldValue:

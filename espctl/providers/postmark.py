@@ -167,7 +167,7 @@ class PostmarkApi:
 
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:
-        server, streams, hooks, checks = await settle(
+        server, streams, hooks, (checks, warnings) = await settle(
             self.server.get("/server", wire.Server),
             self.server.get("/message-streams", wire.Streams, STREAM_QUERY),
             self.server.get("/webhooks", wire.Webhooks),
@@ -200,7 +200,7 @@ class PostmarkApi:
             "streams": sorted(s.ID for s in streams.MessageStreams if not s.ArchivedAt),
         }
         limit = stream_limit_check(self.id, streams.MessageStreams, desired)
-        return LiveState(self.id, tuple(resources), (*checks, *limit), facts)
+        return LiveState(self.id, tuple(resources), (*checks, *limit), facts, tuple(warnings))
 
     def _server_resource(self, server: wire.Server) -> Resource:
         links = (server.TrackLinks or "None").lower()

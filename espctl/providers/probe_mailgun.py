@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from espctl.errors import ProviderBadResponse, ProviderError
+from espctl.model.text import plural
 from espctl.providers import responses_mailgun as wire
 from espctl.providers.base import ProbeResult
 
@@ -47,7 +48,7 @@ async def _probe_key(api: MailgunApi) -> ProbeResult:
     names = sorted(i.name for i in page.items)
     total = page.total_count
     missing = sorted(set(api.block.domains) - set(names))
-    detail = f"accepted: {total} domains in {_region(api)}"
+    detail = f"accepted: {plural(total, 'domain')} in {_region(api)}"
     if missing and total <= len(names):
         other = "US" if _region(api) == "EU" else "EU"
         detail += f"; not in this region: {', '.join(missing)} (they may live in {other})"

@@ -20,6 +20,7 @@ from espctl.config.models import Config
 from espctl.engine.plan import SENSITIVE, Plan
 from espctl.model.events import NormalizedEvent, dedupe
 from espctl.model.resources import LiveState
+from espctl.model.text import plural
 from espctl.model.traffic import COUNTERS, TrafficData
 from espctl.report.adapters import adapter
 from espctl.report.data import (
@@ -308,9 +309,10 @@ def _notices(
         if cov is None or cov.complete or cov.measured == 0:
             continue
         out.append(
-            f"{p.id} reported data for {cov.measured} of {days} days "
-            f"({cov.first} to {cov.last}); the other {days - cov.measured} days are gaps, "
-            "not zeros, and count in no total."
+            f"{p.id} reported data for {cov.measured} of {plural(days, 'day')} "
+            f"({cov.first} to {cov.last}); the other {plural(days - cov.measured, 'day')} "
+            f"{'is a gap' if days - cov.measured == 1 else 'are gaps'}, not zeros, and count "
+            "in no total."
         )
     return out
 

@@ -125,7 +125,7 @@ def test_detailed_exitcode(served: Served) -> None:
 def test_saved_plan_and_outputs_hold_no_secret(served: Served) -> None:
     outputs = []
     for fmt in ("text", "json", "markdown"):
-        result = served.run("plan", "--format", fmt, "--out", f"p-{fmt}.json")
+        result = served.run("plan", "--format", fmt, "--out", f"plans/p-{fmt}.json")
         assert result.exit_code == 0
         outputs += [result.stdout, result.stderr]
     saved = Path("plans/p-json.json")

@@ -18,7 +18,7 @@ def test_sigterm_is_a_clean_stop_even_when_sigint_is_ignored() -> None:
 
 def test_plan_apply_plan_across_processes(server: str, tmp_path: Path) -> None:
     (tmp_path / "espctl.yaml").write_text(endpoint_config(server))
-    first = espctl(tmp_path, "plan", "--detailed-exitcode", "--out", "p.json")
+    first = espctl(tmp_path, "plan", "--detailed-exitcode", "--out", "plans/p.json")
     assert first.returncode == 2, first.stderr
     assert "Plan: 5 to create, 12 to update, 0 to delete, 4 unchanged." in first.stdout
     applied = espctl(tmp_path, "apply", "plans/p.json", "--force")

@@ -16,7 +16,9 @@ from typing import Any
 from espctl.config.models import Policy, UnmanagedPolicy
 from espctl.engine.apply import apply_plan
 from espctl.engine.plan import Plan, make_plan
+from espctl.engine.plan_json import plan_from_json
 from espctl.engine.render import render_markdown, render_text
+from espctl.engine.saved_plan import check_saved_plan
 from espctl.errors import ProviderError
 from espctl.model.resources import Check, LiveState, Resource
 from espctl.providers.base import Capabilities, ChangeRequest
@@ -249,3 +251,21 @@ def test_apply_with_only_blocked_changes_exits_1_and_a_failure_still_asks_for_a_
     failing = Recorder(fail=frozenset({"ok.example.com"}))
     result, _ = run_apply(make((MISSING,)), failing)
     assert result.rerun_helps and result.exit_code == 3
+
+
+def test_a_saved_plan_shows_severities_blocked_changes_and_reasons_again() -> None:
+    """``espctl show`` renders a saved plan exactly as ``plan`` printed it."""
+    original = make((MISSING, UNVERIFIED), Policy(unmanaged=UnmanagedPolicy.prune))
+    saved = json.loads(json.dumps(original.as_json()))
+    assert check_saved_plan(saved, "p.json") == saved
+    again = plan_from_json(saved)
+    assert render_text(again) == render_text(original)
+    assert render_markdown(again) == render_markdown(original)
+    assert again.as_json()["blocked_changes"] == saved["blocked_changes"]
+    old = {
+        **saved,
+        "checks": [{k: v for k, v in c.items() if k != "severity"} for c in saved["checks"]],
+    }
+    old.pop("blocked_changes")
+    # a plan file written before severities: a failed check reads as an error
+    assert all(c.status == "error" for c in plan_from_json(old).failed_checks)
