@@ -20,8 +20,9 @@ from espctl.config import LoadedConfig, load_config
 from espctl.config.load import config_files
 from espctl.engine.apply import ApplyResult, apply_plan
 from espctl.engine.desired import desired_state
+from espctl.engine.fingerprint import what_moved
 from espctl.engine.hiding import hide_live
-from espctl.engine.plan import Plan, make_plan, what_moved
+from espctl.engine.plan import Plan, make_plan
 from espctl.engine.refresh import read_all
 from espctl.engine.routing_checks import routing_checks
 from espctl.errors import (

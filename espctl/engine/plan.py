@@ -15,38 +15,22 @@ nothing for it and the plan says the config cannot converge.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from espctl.config.models import Policy, UnmanagedPolicy
+from espctl.engine.blocking import blocked_keys, blockers
+from espctl.engine.fingerprint import digest, resource_digest
 from espctl.engine.hiding import hidden_like_config, masked, without_values
+from espctl.engine.redaction import SENSITIVE, redact
 from espctl.errors import PlanError
-from espctl.model.common import Secret, split_target
-from espctl.model.resources import Check, LiveState, Resource, has_secret, same
+from espctl.model.common import split_target
+from espctl.model.resources import Check, LiveState, Resource, same
 from espctl.providers.base import Action, Capabilities
 
 PLAN_FORMAT = "espctl-plan/1"
-SENSITIVE = "(sensitive)"
-SENSITIVE_CHANGED = "(sensitive value changed)"
 MIN_MANAGED_FOR_BLOCK = 10
-
-
-def redact(value: Any) -> Any:
-    """A JSON-safe copy of a field value with every Secret replaced by a marker."""
-    if isinstance(value, Secret):
-        return SENSITIVE
-    if isinstance(value, Mapping):
-        return {str(k): redact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
-    return value
-
-
-def _digest(payload: Any) -> str:
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -256,41 +240,6 @@ def _protected(resource: Resource, protect: Sequence[str]) -> bool:
     return False
 
 
-def blocked_keys(checks: Sequence[Check]) -> dict[str, dict[str, list[Check]]]:
-    """provider -> resource key -> the failed error checks that block it."""
-    found: dict[str, dict[str, list[Check]]] = {}
-    for check in checks:
-        if check.blocking:
-            for key in check.blocks:
-                found.setdefault(check.provider, {}).setdefault(key, []).append(check)
-    return found
-
-
-def _blockers(resource: Resource, blocked: Mapping[str, Sequence[Check]]) -> tuple[Check, ...]:
-    """The checks that block ``resource``: blocking it, or its parent."""
-    found = list(blocked.get(resource.key, ()))
-    if resource.parent is not None:
-        found.extend(c for c in blocked.get(resource.parent, ()) if c not in found)
-    return tuple(found)
-
-
-def _resource_digest(resource: Resource, desired: Resource | None) -> str:
-    """Digest of a resource without secrets: a sensitive field says only if it matches."""
-    payload: dict[str, Any] = {"fields": redact(dict(resource.fields))}
-    hidden = set(resource.sensitive)
-    hidden.update(n for n, v in resource.fields.items() if has_secret(v))
-    if desired is not None:
-        hidden.update(n for n, v in desired.fields.items() if has_secret(v))
-    if hidden:
-        payload["in_sync"] = {
-            name: desired is not None
-            and name in desired.fields
-            and same(desired.fields[name], resource.fields.get(name))
-            for name in sorted(hidden)
-        }
-    return _digest(payload)[:16]
-
-
 def make_plan(
     desired: Mapping[str, Sequence[Resource]],
     live: Mapping[str, LiveState],
@@ -333,20 +282,20 @@ def make_plan(
         }
         for ident, resource in sorted(want.items(), key=lambda item: _order(item[1])):
             managed += 1
-            desired_digests[resource.address] = _resource_digest(resource, resource)
+            desired_digests[resource.address] = resource_digest(resource, resource)
             current = have.get(ident)
-            blockers = _blockers(resource, blocking.get(pid, {}))
-            if blockers:
+            blocked_by = blockers(resource, blocking.get(pid, {}))
+            if blocked_by:
                 # never the impossible: shown as blocked, not planned (see module docstring)
                 if current is not None and not _field_diffs(resource, current):
                     unchanged += 1
                 elif current is None and resource.kind not in caps.creatable:
                     if resource.parent is not None:  # a child that comes with its parent
-                        held.append(BlockedChange(_would_change(pid, resource, None), blockers))
+                        held.append(BlockedChange(_would_change(pid, resource, None), blocked_by))
                     # else the missing parent itself, which espctl cannot create: its check
                     # says so
                 else:
-                    held.append(BlockedChange(_would_change(pid, resource, current), blockers))
+                    held.append(BlockedChange(_would_change(pid, resource, current), blocked_by))
                 continue
             if current is None:
                 if resource.kind in caps.creatable:
@@ -381,7 +330,7 @@ def make_plan(
             else:
                 unchanged += 1
         for ident, resource in sorted(have.items(), key=lambda item: _order(item[1])):
-            live_digests[resource.address] = _resource_digest(resource, want.get(ident))
+            live_digests[resource.address] = resource_digest(resource, want.get(ident))
             if ident in want:
                 continue
             if (
@@ -432,7 +381,7 @@ def make_plan(
     if config_digest is None:
         config_digest = hashlib.sha256(config_text.encode()).hexdigest()
     digests = {"live": live_digests, "desired": desired_digests}
-    fingerprint = _digest({"config": config_digest, **digests})
+    fingerprint = digest({"config": config_digest, **digests})
     return Plan(
         changes=tuple(changes),
         unmanaged=tuple(unmanaged),
@@ -458,21 +407,3 @@ def _would_change(pid: str, resource: Resource, current: Resource | None) -> Cha
         return Change("create", pid, resource.kind, resource.key, None, resource, fields)
     diffs = _field_diffs(resource, current)
     return Change("update", pid, resource.kind, resource.key, current, resource, diffs)
-
-
-def what_moved(saved: Mapping[str, Any], current: Plan) -> list[str]:
-    """Human lines saying how the live state or config differs from a saved plan's."""
-    lines: list[str] = []
-    if saved.get("config", {}).get("digest") != current.config_digest:
-        lines.append("the config changed (its meaning, not only its layout or comments)")
-    for side, label in (("live", "live"), ("desired", "config")):
-        before = dict(saved.get("digests", {}).get(side, {}))
-        after = dict(current.digests.get(side, {}))
-        for address in sorted(set(before) | set(after)):
-            if address not in after:
-                lines.append(f"{label}: {address} is gone")
-            elif address not in before:
-                lines.append(f"{label}: {address} appeared")
-            elif before[address] != after[address]:
-                lines.append(f"{label}: {address} changed")
-    return lines

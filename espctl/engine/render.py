@@ -15,15 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from espctl.engine.mdsafe import code, fence_for, fenced_lines
-from espctl.engine.plan import (
-    SENSITIVE,
-    SENSITIVE_CHANGED,
-    BlockedChange,
-    Change,
-    FieldDiff,
-    Plan,
-    Unmanaged,
-)
+from espctl.engine.plan import BlockedChange, Change, FieldDiff, Plan, Unmanaged
+from espctl.engine.redaction import SENSITIVE, SENSITIVE_CHANGED
 from espctl.model import mailgun as mg
 from espctl.model.resources import Check
 from espctl.model.text import paint, plural

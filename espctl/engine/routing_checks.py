@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, assert_never
 
 from espctl.config.models import Config
-from espctl.engine.plan import blocked_keys
+from espctl.engine.blocking import blocked_keys
 from espctl.model import mailgun as mg
 from espctl.model import postmark as pm
 from espctl.model.common import split_target

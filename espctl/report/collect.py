@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 from operator import add, itemgetter
 
 from espctl.config.models import Config
-from espctl.engine.plan import SENSITIVE, Plan
+from espctl.engine.plan import Plan
+from espctl.engine.redaction import SENSITIVE
 from espctl.model.events import NormalizedEvent, dedupe
 from espctl.model.resources import LiveState
 from espctl.model.text import plural

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from espctl.config.models import Policy
-from espctl.engine.plan import make_plan, what_moved
+from espctl.engine.fingerprint import what_moved
+from espctl.engine.plan import make_plan
 from espctl.engine.render import MARKDOWN_LIMIT, render_markdown, render_text
 from espctl.errors import PlanError
 from espctl.model.common import Secret
