@@ -20,8 +20,9 @@ from espctl.config import LoadedConfig, load_config
 from espctl.config.load import config_files
 from espctl.engine.apply import ApplyResult, apply_plan
 from espctl.engine.desired import desired_state
+from espctl.engine.fingerprint import what_moved
 from espctl.engine.hiding import hide_live
-from espctl.engine.plan import Plan, make_plan, what_moved
+from espctl.engine.plan import Plan, make_plan
 from espctl.engine.refresh import read_all
 from espctl.engine.routing_checks import routing_checks
 from espctl.errors import (
@@ -221,7 +222,8 @@ def apply(
 
     With ``plan_file`` the live state is re-read and the apply is refused if anything
     moved since the plan was made. Without it, ``confirm`` is asked (None refuses).
-    A blocked plan is refused unless ``force``. Applies of one config file from one
+    A blocked plan is refused unless ``force``. Changes that failed error checks block
+    are never attempted (their outcomes say ``blocked``). Applies of one config file from one
     machine run one at a time (:func:`espctl.session.apply_lock`, waiting at most
     ``lock_timeout`` seconds).
     """
@@ -257,8 +259,11 @@ def _apply_locked(
                         f"refusing to apply a blocked plan: {current.blocked_reason}; "
                         "nothing was applied"
                     )
-                if not current.has_changes:
+                if not current.has_changes and not current.blocked_changes:
                     return ApplyOutcome(current, None)
+                if not current.has_changes:
+                    # only blocked changes: nothing to attempt, nothing to confirm
+                    return ApplyOutcome(current, await apply_plan(current, providers))
                 if saved is None and (confirm is None or not confirm(current)):
                     raise ApplyRefused(
                         "apply needs confirmation: run it in a terminal, pass --auto-approve, "

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from espctl import api
-from espctl.commands.common import notify
+from espctl.commands.common import notify, sandbox_from_config
 from espctl.providers.http import HttpOptions
 from espctl.providers.limits import MIB
 
@@ -103,6 +103,7 @@ def run_options(
     return api.RunOptions(
         config=config,
         sandbox=sandbox,
+        sandbox_from_config=sandbox_from_config(),
         parallelism=parallelism,
         notify=notify,
         http=http_options(parallelism),
