@@ -8,10 +8,8 @@ notices go to the ``notify`` callback (the CLI sends them to stderr).
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,13 +17,14 @@ from typing import Any
 
 from espctl import __version__
 from espctl.config import LoadedConfig, load_config
+from espctl.config.load import config_files
 from espctl.engine.apply import ApplyResult, apply_plan
 from espctl.engine.desired import desired_state
+from espctl.engine.fingerprint import what_moved
 from espctl.engine.hiding import hide_live
-from espctl.engine.plan import Plan, make_plan, what_moved
+from espctl.engine.plan import Plan, make_plan
 from espctl.engine.refresh import read_all
 from espctl.engine.routing_checks import routing_checks
-from espctl.engine.saved_plan import check_saved_plan
 from espctl.errors import (
     ApplyRefused,
     BlockedPlanError,
@@ -33,15 +32,16 @@ from espctl.errors import (
     EspctlError,
     FileRefused,
     PlanError,
-    PlanFileError,
     Problem,
     StalePlanError,
     redact,
 )
-from espctl.files import read_input, write_atomic
+from espctl.files import write_atomic
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import LiveState
+from espctl.model.text import plural
 from espctl.model.traffic import TrafficData, TrafficQuery
+from espctl.planfile import check_plan_config, plan_config, read_saved_plan, save_plan
 from espctl.providers.base import Provider
 from espctl.report.collect import ProviderInput, build_report_data
 from espctl.report.data import ReportData
@@ -71,9 +71,11 @@ __all__ = [
     "RunOptions",
     "ValidationResult",
     "apply",
+    "check_plan_config",
     "compute_plan",
     "load",
     "plan",
+    "plan_config",
     "providers_for",
     "read_saved_plan",
     "report",
@@ -89,14 +91,25 @@ class ValidationResult:
     file: str
     problems: tuple[Problem, ...]
     loaded: LoadedConfig | None
+    files: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
-        return self.loaded is not None and not any(p.severity == "error" for p in self.problems)
+        """No error (warnings, e.g. unset variables, leave a config valid)."""
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "warning")
 
     def summary(self) -> str:
+        """What the config declares (``2 providers, 3 message streams, ...``)."""
         if self.loaded is None:
-            return ""
+            return "not checked further until its variables are set"
         cfg = self.loaded.config
         streams = domains = 0
         for block in cfg.providers.values():
@@ -105,19 +118,40 @@ class ValidationResult:
             else:
                 domains += len(block.domains)
         rules = len(cfg.routing.rules) if cfg.routing else 0
-        return (
-            f"{len(cfg.providers)} providers, {streams} message streams, {domains} domains, "
-            f"{len(cfg.webhooks)} webhooks, {rules} routing rules"
+        return ", ".join(
+            (
+                plural(len(cfg.providers), "provider"),
+                plural(streams, "message stream"),
+                plural(domains, "domain"),
+                plural(len(cfg.webhooks), "webhook"),
+                plural(rules, "routing rule"),
+            )
         )
 
+    def as_json(self) -> dict[str, object]:
+        """One entry of ``validate --format json``'s ``files`` list."""
+        return {
+            "file": self.file,
+            "files": list(self.files or (self.file,)),
+            "valid": self.valid,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "problems": [p.as_json() for p in self.problems],
+        }
 
-def validate(path: str, env: Mapping[str, str] | None = None) -> ValidationResult:
-    """Validate a config offline. Unset variables are warnings, not errors."""
+
+def validate(path: str | Sequence[str], env: Mapping[str, str] | None = None) -> ValidationResult:
+    """Validate a config offline (several files: merged in order, as ``-c a -c b``).
+
+    Unset variables are warnings, not errors: ``validate`` needs no secrets.
+    """
+    files = tuple(config_files(path))
+    shown = " + ".join(files)
     try:
-        loaded = load_config(path, env=os.environ if env is None else env, env_mode="lenient")
+        loaded = load_config(files, env=os.environ if env is None else env, env_mode="lenient")
     except ConfigError as exc:
-        return ValidationResult(path, tuple(exc.problems), None)
-    return ValidationResult(path, loaded.warnings, loaded)
+        return ValidationResult(shown, tuple(exc.problems), None, files)
+    return ValidationResult(shown, loaded.warnings, loaded, files)
 
 
 async def compute_plan(
@@ -129,13 +163,17 @@ async def compute_plan(
         providers, desired, notify, request_counter(providers), waiting_notes(providers)
     )
     capabilities = {pid: p.capabilities for pid, p in providers.items()}
+    for pid in sorted(live):
+        for warning in live[pid].warnings:
+            notify(f"warning: {warning}")
     return make_plan(
         desired,
         live,
         capabilities,
         loaded.config.policy,
-        config_text=loaded.text,
         config_path=loaded.path,
+        config_files=loaded.files,
+        config_digest=loaded.digest,
         extra_checks=routing_checks(loaded.config, live, desired, capabilities),
         secrets=loaded.sensitive_values,
     )
@@ -164,43 +202,6 @@ def plan(options: RunOptions) -> PlanResult:
         return asyncio.run(run())
 
 
-def save_plan(
-    plan_: Plan, out: str, *, created_at: str, version: str, notify: Notify = quiet
-) -> Path:
-    """Write a saved plan (no secrets: the plan model holds only redacted values).
-
-    A bare file name goes under ``plans/``. The file is written atomically and safely
-    (:func:`espctl.files.write_atomic`: a symbolic link there is refused); replacing an
-    earlier plan is said through ``notify``.
-    """
-    path = Path(out)
-    if path.parent == Path("."):
-        path = Path("plans") / path
-    payload = {**plan_.as_json(), "created_at": created_at, "espctl_version": version}
-    try:
-        replaced = write_atomic(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
-    except FileRefused as exc:
-        raise PlanFileError(f"cannot write the plan to {exc}") from exc
-    except OSError as exc:
-        raise PlanFileError(f"cannot write the plan to {path}: {exc.strerror}") from exc
-    if replaced:
-        notify(f"replaced the existing {path}")
-    return path
-
-
-def read_saved_plan(path: str) -> dict[str, Any]:
-    """A saved plan file's JSON, checked for format and shape."""
-    try:
-        payload = json.loads(read_input(path).decode("utf-8"))
-    except FileNotFoundError as exc:
-        raise PlanFileError(f"no such plan file: {path}") from exc
-    except FileRefused as exc:
-        raise PlanFileError(f"{path} is not a readable espctl plan: {exc.reason}") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlanFileError(f"{path} is not a readable espctl plan ({exc})") from exc
-    return check_saved_plan(payload, path)
-
-
 @dataclass(frozen=True)
 class ApplyOutcome:
     """What apply did: the plan it applied (or refused) and every change's outcome."""
@@ -221,11 +222,14 @@ def apply(
 
     With ``plan_file`` the live state is re-read and the apply is refused if anything
     moved since the plan was made. Without it, ``confirm`` is asked (None refuses).
-    A blocked plan is refused unless ``force``. Applies of one config file from one
+    A blocked plan is refused unless ``force``. Changes that failed error checks block
+    are never attempted (their outcomes say ``blocked``). Applies of one config file from one
     machine run one at a time (:func:`espctl.session.apply_lock`, waiting at most
     ``lock_timeout`` seconds).
     """
     saved = read_saved_plan(plan_file) if plan_file else None
+    if saved is not None and plan_file is not None:
+        check_plan_config(saved, options.config, plan_file)
     with apply_lock(options.config, options.notify, lock_timeout):
         return _apply_locked(options, saved, plan_file, force, confirm)
 
@@ -255,14 +259,19 @@ def _apply_locked(
                         f"refusing to apply a blocked plan: {current.blocked_reason}; "
                         "nothing was applied"
                     )
-                if not current.has_changes:
+                if not current.has_changes and not current.blocked_changes:
                     return ApplyOutcome(current, None)
+                if not current.has_changes:
+                    # only blocked changes: nothing to attempt, nothing to confirm
+                    return ApplyOutcome(current, await apply_plan(current, providers))
                 if saved is None and (confirm is None or not confirm(current)):
                     raise ApplyRefused(
                         "apply needs confirmation: run it in a terminal, pass --auto-approve, "
                         "or apply a saved plan file; nothing was applied"
                     )
-                result = await apply_plan(current, providers, options.notify)
+                result = await apply_plan(
+                    current, providers, options.notify, progress_every=options.progress_every
+                )
                 return ApplyOutcome(current, result)
             finally:
                 await close_all(providers)
@@ -329,6 +338,8 @@ def report(
                 return_exceptions=True,
             )
             errors: dict[str, str] = {}
+            for warning in live.warnings if isinstance(live, LiveState) else ():
+                options.notify(f"warning: {warning}")
             for part, value in (("settings", live), ("traffic", traffic)):
                 if isinstance(value, EspctlError):
                     errors[part] = redact(str(value)).removeprefix(f"{pid}: ")
@@ -377,8 +388,9 @@ def report(
                     live_states,
                     capabilities,
                     config.policy,
-                    config_text=loaded.text,
                     config_path=loaded.path,
+                    config_files=loaded.files,
+                    config_digest=loaded.digest,
                     extra_checks=routing_checks(config, live_states, wanted, capabilities),
                     secrets=loaded.sensitive_values,
                 )
@@ -391,7 +403,7 @@ def report(
     data = build_report_data(
         config=config,
         config_path=loaded.path,
-        config_digest=hashlib.sha256(loaded.text.encode()).hexdigest(),
+        config_digest=loaded.digest,
         providers=inputs,
         plan=plan_,
         window=(start, end),

@@ -7,6 +7,8 @@ DESIGN.md; an :class:`~espctl.errors.EspctlError` never shows a traceback.
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,6 +17,8 @@ import click
 from espctl import __version__, api
 from espctl.commands.common import (
     colour,
+    config_args,
+    config_given,
     config_option,
     echo,
     echo_lines,
@@ -23,18 +27,28 @@ from espctl.commands.common import (
     handle_errors,
     notify,
     parallelism_option,
+    sandbox_from_config,
     sandbox_option,
 )
+from espctl.commands.completion_cmd import completion
 from espctl.commands.demo_cmd import demo
 from espctl.commands.import_cmd import import_cmd
 from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
+from espctl.commands.sandbox_cmd import sandbox
+from espctl.commands.show_cmd import show
 from espctl.commands.test_cmd import test
 from espctl.config import schema_text
 from espctl.engine.plan import Plan
-from espctl.engine.render import render_markdown, summary_line, text_lines
+from espctl.engine.render import (
+    convergence_reason,
+    render_markdown,
+    summary_line,
+    text_lines,
+)
+from espctl.errors import ApplyRefused, PlanFileError
+from espctl.model.text import plural
 from espctl.report.window import WindowError, resolve_window
-from espctl.sandbox.cli import sandbox
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -53,29 +67,30 @@ def main() -> None:
 @config_option
 @format_option
 @handle_errors
-def validate(files: tuple[str, ...], config: str, fmt: str) -> None:
+def validate(files: tuple[str, ...], config: tuple[str, ...], fmt: str) -> None:
     """Check config files offline: schema, references, provider limits.
 
-    Validates FILES, or the -c file when none are given (pre-commit passes the
-    changed files). Needs no credentials: an unset ${env:NAME} is a warning here.
-    Every problem is printed at once as FILE:LINE:COL: config.path: message.
+    Validates each of FILES on its own (pre-commit passes the changed files), or else
+    the -c files merged in order. Needs no credentials: an unset ${env:NAME} is a
+    warning here. Every problem is printed at once as FILE:LINE:COL: config.path:
+    message. --format json prints {"valid", "files": [{"file", "valid", "problems"}]}.
     Exit 0 when every file is valid, 1 otherwise.
     """
-    results = [api.validate(path) for path in (files or (config,))]
+    results = [api.validate(path) for path in files] if files else [api.validate(config)]
     if fmt == "json":
-        payloads = [
-            {"file": r.file, "valid": r.valid, "problems": [p.as_json() for p in r.problems]}
-            for r in results
-        ]
-        echo(json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2))
+        payload = {
+            "valid": all(r.valid for r in results),
+            "files": [r.as_json() for r in results],
+        }
+        echo(json.dumps(payload, indent=2))
     else:
         for result in results:
             echo_lines(problem.render() for problem in result.problems)
+            warned = f", {plural(result.warnings, 'warning')}" if result.warnings else ""
             if result.valid:
-                echo(f"{result.file}: valid ({result.summary()})")
+                echo(f"{result.file}: valid ({result.summary()}){warned}")
             else:
-                errors = sum(1 for p in result.problems if p.severity == "error")
-                echo(f"{result.file}: {errors} error{'s' if errors != 1 else ''}", err=True)
+                echo(f"{result.file}: {plural(result.errors, 'error')}{warned}", err=True)
     sys.exit(0 if all(r.valid for r in results) else 1)
 
 
@@ -98,25 +113,34 @@ def schema() -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
-    help="Save the plan (JSON, no secrets) for `espctl apply PLAN_FILE`; a bare name goes "
-    "under plans/.",
+    help="Save the plan (JSON, no secrets) to exactly this path, for `espctl apply PATH` "
+    "and `espctl show PATH` (the recipes use plans/plan.json).",
 )
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 0 when there are no changes, 2 when changes are pending (1 on error).",
+    help="Exit 0 when there are no changes, 2 when changes are pending, 1 on error or when "
+    "the config cannot converge (a check of severity error failed).",
 )
 @parallelism_option
 @limit_options()
 @sandbox_option
 @handle_errors
 def plan(
-    config: str, fmt: str, out: str | None, detailed_exitcode: bool, parallelism: int, sandbox: bool
+    config: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    parallelism: int,
+    sandbox: bool,
 ) -> None:
     """Show what apply would change: read live settings concurrently and diff them.
 
-    Unmanaged live resources are listed (policy.unmanaged), failed checks shown, and a
-    plan over policy.max_change_ratio is marked BLOCKED (apply then needs --force).
+    Unmanaged live resources are listed (policy.unmanaged), failed checks shown with
+    their severity (error: the config cannot converge, and the changes that depend on the
+    failed fact are listed as blocked, never applied; warning: it converges but will not
+    deliver well), and a plan over policy.max_change_ratio is marked BLOCKED (apply then
+    needs --force).
     """
     options = run_options(config, sandbox, parallelism)
     result = api.plan(options).plan
@@ -129,7 +153,14 @@ def plan(
     if out:
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         path = api.save_plan(result, out, created_at=created, version=__version__, notify=notify)
-        notify(f"saved plan to {path} (apply it with: espctl apply {path})")
+        again = f"espctl apply {shlex.quote(str(path))}{config_args(config)}"
+        sandboxed = (
+            " --sandbox-from-config" if sandbox_from_config() else " --sandbox" if sandbox else ""
+        )
+        notify(f"saved plan to {path} (apply it with: {again}{sandboxed})")
+    if detailed_exitcode and not result.converges:
+        notify(f"error: the config cannot converge: {convergence_reason(result)}")
+        sys.exit(1)
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
 
@@ -139,6 +170,15 @@ def plan(
 @config_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--force", is_flag=True, help="Apply a plan blocked by policy.max_change_ratio.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object on stdout with every change's action, address, status, error "
+    "and seconds (the plan shown before a prompt goes to stderr).",
+)
 @click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
@@ -153,9 +193,10 @@ def plan(
 @handle_errors
 def apply(
     plan_file: str | None,
-    config: str,
+    config: tuple[str, ...],
     auto_approve: bool,
     force: bool,
+    fmt: str,
     lock_timeout: float,
     parallelism: int,
     sandbox: bool,
@@ -163,31 +204,52 @@ def apply(
     """Make the providers match the config.
 
     Without PLAN_FILE: compute the plan, show it and ask (on a terminal) or need
-    --auto-approve. With PLAN_FILE (from `plan --out`): re-read live state and refuse if
-    anything moved since the plan was made; secrets come from the environment again.
+    --auto-approve. With PLAN_FILE (from `plan --out`): use the config the plan was made
+    from (-c may only name the same files), re-read live state and refuse if anything
+    moved since the plan was made; secrets come from the environment again.
 
-    Applies of one config file from this machine run one at a time (a lock in
-    .espctl/ beside the config). Exit 0 all applied or nothing to do, 1 nothing
-    applied (error, refused, stale or blocked plan, lock not taken), 3 partial failure
-    (re-run apply to finish).
+    Progress goes to stderr as changes finish (on a terminal, at least every second).
+    Applies of one config from this machine run one at a time (a lock in .espctl/
+    beside the config). Changes blocked by a failed check of severity error are never
+    attempted. Exit 0 all applied or nothing to do, 1 nothing applied (error, refused,
+    cancelled, stale or blocked plan, lock not taken, every change blocked by a check),
+    3 partial failure (some applied; re-run apply to finish failed ones, fix the config
+    or the account for blocked ones).
     """
-    options = run_options(config, sandbox, parallelism)
+    if plan_file and not config_given():
+        recorded = api.plan_config(api.read_saved_plan(plan_file))
+        missing = [f for f in recorded if not os.path.exists(f)]
+        if missing:
+            raise PlanFileError(
+                f"{plan_file} was made from the config {' + '.join(recorded)}, and "
+                f"{', '.join(missing)} is not here (the plan keeps paths as given to `plan`): "
+                "run apply where plan ran, or name the same config with -c; nothing was applied"
+            )
+        config = recorded or config
+    options = run_options(
+        config, sandbox, parallelism, progress_every=1.0 if sys.stderr.isatty() else None
+    )
 
     def confirm(plan_: Plan) -> bool:
-        echo_styled(text_lines(plan_), colour=colour())
+        echo_styled(text_lines(plan_), colour=colour(), err=fmt == "json")
         if auto_approve:
             return True
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             return False
-        return click.confirm("Apply these changes?", default=False)
+        if not click.confirm("Apply these changes?", default=False, err=fmt == "json"):
+            raise ApplyRefused("apply cancelled; nothing changed")
+        return True
 
     outcome = api.apply(
         options, plan_file=plan_file, force=force, confirm=confirm, lock_timeout=lock_timeout
     )
-    if outcome.result is None:
+    result = outcome.result
+    if fmt == "json":
+        echo(json.dumps(apply_json(outcome), indent=2))
+        sys.exit(0 if result is None else result.exit_code)
+    if result is None:
         echo(summary_line(outcome.plan))
         return
-    result = outcome.result
     echo(result.summary())
     echo_lines(
         f"  {item.status}: {item.change.provider} {item.change.kind} "
@@ -195,9 +257,32 @@ def apply(
         for item in result.outcomes
         if item.status != "applied"
     )
-    if result.exit_code == 3:
+    if result.count("blocked"):
+        echo(
+            f"{plural(result.count('blocked'), 'change is', 'changes are')} blocked by failed "
+            "checks of severity error, not attempted: the config cannot converge until those "
+            "checks pass (fix the config or the account, then plan again).",
+            err=True,
+        )
+    if result.rerun_helps and result.count("applied"):
         echo("Some changes did not apply; run `espctl apply` again to finish.", err=True)
     sys.exit(result.exit_code)
+
+
+def apply_json(outcome: api.ApplyOutcome) -> dict[str, object]:
+    """``apply --format json``: the summary and every change's outcome."""
+    result = outcome.result
+    items = result.outcomes if result is not None else ()
+    return {
+        "format": "espctl-apply/1",
+        "fingerprint": outcome.plan.fingerprint,
+        "exit_code": 0 if result is None else result.exit_code,
+        "summary": {
+            status: sum(1 for o in items if o.status == status)
+            for status in ("applied", "failed", "skipped", "blocked")
+        },
+        "changes": [o.as_json() for o in items],
+    }
 
 
 @main.command()
@@ -206,8 +291,8 @@ def apply(
     "--since",
     default=None,
     metavar="30d",
-    help="Window ending today (UTC), in days or weeks: 7d, 30d, 12w. Default: the "
-    "config's report.window, else 30d.",
+    help="The last N whole UTC days, ending yesterday (today, still in progress, is left "
+    "out): 7d, 30d, 12w. Default: the config's report.window, else 30d.",
 )
 @click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD, UTC).")
 @click.option("--to", "end", metavar="DATE", help="Last day, inclusive (default: yesterday).")
@@ -223,7 +308,7 @@ def apply(
 @sandbox_option
 @handle_errors
 def report(
-    config: str,
+    config: tuple[str, ...],
     since: str | None,
     start: str | None,
     end: str | None,
@@ -256,15 +341,17 @@ def report(
     shown_end = result.data.window_end.date() - timedelta(days=1)
     echo(
         f"wrote {result.path} ({size:.0f} KiB; {shown_start} to {shown_end}, "
-        f"{len(providers)} providers"
+        f"{plural(len(providers), 'provider')}"
         + (f"; failed: {', '.join(failed)}" if failed else "")
         + (f"; partial: {', '.join(partial)}" if partial else "")
         + ")"
     )
 
 
+main.add_command(completion)
 main.add_command(demo)
 main.add_command(import_cmd)
 main.add_command(route)
 main.add_command(test)
 main.add_command(sandbox)
+main.add_command(show)

@@ -24,7 +24,7 @@ when its whole chain is unavailable: it gets a :class:`~espctl.errors.RoutingErr
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, assert_never
@@ -162,6 +162,7 @@ class Router:
     def __init__(self, config: Config, *, source: str = "") -> None:
         """Build a router from a validated config model (``source`` names it in errors)."""
         self.source = source
+        self.providers = frozenset(config.providers)
         routing = config.routing
         self._rules: dict[str, _Chain] = {}
         self._order: list[_Chain] = []
@@ -184,14 +185,34 @@ class Router:
 
     @classmethod
     def from_config(
-        cls, path: str | os.PathLike[str], env: Mapping[str, str] | None = None
+        cls,
+        path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        env: Mapping[str, str] | None = None,
     ) -> Router:
-        """Load a config file leniently (unset ``${env:…}`` are fine: no secret is needed).
+        """Load a config file (or several, merged in order) leniently: unset ``${env:…}``
+        are fine, no secret is needed.
 
         Raises :class:`~espctl.errors.ConfigError` when the file is invalid.
         """
         loaded = load_config(path, env=os.environ if env is None else env, env_mode="lenient")
-        return cls(loaded.config, source=str(Path(path)))
+        return cls(loaded.config, source=" + ".join(str(Path(f)) for f in loaded.files))
+
+    def check_providers(self, ids: Iterable[str]) -> frozenset[str]:
+        """``ids`` as a set, when every one is a provider of the config.
+
+        Raises :class:`~espctl.errors.RoutingError` naming the unknown ids and the known
+        ones: a misspelled ``espctl route --unavailable`` must not silently route to the
+        provider that is down. (:meth:`resolve` itself ignores ids it does not know.)
+        """
+        wanted = frozenset(ids)
+        unknown = sorted(wanted - self.providers)
+        if unknown:
+            where = f" in {self.source}" if self.source else ""
+            raise RoutingError(
+                f"unknown provider {', '.join(repr(u) for u in unknown)} (providers{where}: "
+                f"{', '.join(sorted(self.providers))})"
+            )
+        return wanted
 
     @property
     def email_types(self) -> tuple[str, ...]:
@@ -212,7 +233,7 @@ class Router:
         """
         if not email_type or not email_type.strip():
             raise RoutingError("an email type is needed (e.g. password_reset)")
-        down = frozenset(unavailable)
+        down = frozenset(unavailable)  # an id the config lacks changes nothing here
         chain = self._rules.get(email_type) or self._default
         where = f" in {self.source}" if self.source else ""
         if chain is None:
@@ -244,17 +265,29 @@ class Router:
             skipped=skipped,
         )
 
-    def table(self) -> dict[str, Any]:
+    def table(self, unavailable: Iterable[str] = frozenset()) -> dict[str, Any]:
         """The whole routing table as JSON, for applications not written in Python.
 
-        ``email_types`` maps each routed type to its route (as :meth:`Route.as_json`);
+        ``email_types`` maps each routed type to its route (as :meth:`Route.as_json`),
+        skipping the targets of ``unavailable`` providers (null when none is left);
         ``default`` is the route of any other type (or null); ``rules`` lists the rules
         in order with their chains.
         """
+        down = frozenset(unavailable)
+        default = None
+        if self._default is not None and self._default.targets[0].provider not in down:
+            default = self._default.targets[0].as_json()
+        routes: dict[str, Any] = {}
+        for email_type in self._rules:
+            try:
+                routes[email_type] = self.resolve(email_type, down).as_json()
+            except RoutingError:
+                routes[email_type] = None  # every target is down
         return {
             "format": ROUTES_FORMAT,
             "source": self.source,
-            "default": self._default.targets[0].as_json() if self._default else None,
+            "unavailable": sorted(down),
+            "default": default,
             "rules": [
                 {
                     "rule": chain.label,
@@ -263,5 +296,5 @@ class Router:
                 }
                 for chain in self._order
             ],
-            "email_types": {t: self.resolve(t).as_json() for t in self._rules},
+            "email_types": routes,
         }

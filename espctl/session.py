@@ -10,7 +10,7 @@ import asyncio
 import fcntl
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +18,11 @@ from typing import Any
 
 import httpx
 
-from espctl.config import LoadedConfig, load_config
+from espctl.config import LoadedConfig, load_config, load_config_text
+from espctl.config.load import config_files
+from espctl.config.models import Config
 from espctl.errors import ApplyRefused
+from espctl.model.common import parse_address
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider
 from espctl.providers.base import Provider
@@ -30,6 +33,8 @@ from espctl.sandbox import (
     DEFAULT_POSTMARK_ACCOUNT_TOKEN,
     DEFAULT_POSTMARK_SERVER_TOKEN,
     DEFAULT_STATE_PATH,
+    FROM_CONFIG_STATE_PATH,
+    AccountSpec,
     SandboxCredentials,
     SandboxStore,
     SandboxTransport,
@@ -47,14 +52,25 @@ def quiet(message: str) -> None:
 class RunOptions:
     """How a command reaches the providers."""
 
-    config: str = "espctl.yaml"
+    #: the config file, or several to deep-merge in order (``-c base.yaml -c prod.yaml``)
+    config: str | Sequence[str] = "espctl.yaml"
+    #: the config's text, when it exists only in memory (``import --type``): ``config``
+    #: is then only the name its problems are reported under
+    config_text: str | None = None
     sandbox: bool = False
-    sandbox_state: str = str(DEFAULT_STATE_PATH)
+    #: the sandbox account is made for the config (its domains, nothing configured)
+    #: instead of the demo's seeded one; implies ``sandbox``
+    sandbox_from_config: bool = False
+    #: the state file; None: .espctl/sandbox.json, or .espctl/sandbox-from-config.json
+    sandbox_state: str | None = None
     parallelism: int = 8
     env: Mapping[str, str] | None = None
     notify: Notify = quiet
     transport: httpx.AsyncBaseTransport | None = None  # tests: e.g. respx or a sandbox
     http: HttpOptions | None = None
+    #: apply: say how far it got at least this often (seconds) while changes are in
+    #: flight (the CLI sets 1 on a terminal); None: only as each change finishes
+    progress_every: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -74,14 +90,21 @@ def load(options: RunOptions) -> LoadedConfig:
     env = os.environ if options.env is None else options.env
 
     def missing(name: str, path: str) -> str | None:
-        if not options.sandbox:
+        if not (options.sandbox or options.sandbox_from_config):
             return None
         value = _SANDBOX_DEFAULTS.get(path.rsplit(".", 1)[-1])
         if value is not None:
-            options.notify(f"notice: {name} is not set; --sandbox uses the sandbox's own value")
+            state = "is empty" if env.get(name) == "" else "is not set"
+            options.notify(f"notice: {name} {state}; --sandbox uses the sandbox's own value")
         return value
 
-    loaded = load_config(options.config, env=env, env_mode="strict", missing=missing)
+    if options.config_text is not None:
+        label = " + ".join(config_files(options.config))
+        loaded = load_config_text(
+            options.config_text, label, env=env, env_mode="strict", missing=missing
+        )
+    else:
+        loaded = load_config(options.config, env=env, env_mode="strict", missing=missing)
     for warning in loaded.warnings:
         options.notify(warning.render())
     return loaded
@@ -101,6 +124,25 @@ def _sandbox_credentials(loaded: LoadedConfig) -> SandboxCredentials:
     return SandboxCredentials(**values)
 
 
+def sandbox_spec(config: Config) -> AccountSpec:
+    """What a sandbox account made for ``config`` holds: its Mailgun domains (in their
+    regions) and the domains of its Postmark default senders (see :mod:`espctl.sandbox.blank`).
+
+    Built here, not in the sandbox: the sandbox never sees espctl's config types.
+    """
+    mailgun: list[tuple[str, Any]] = []
+    postmark: list[str] = []
+    for block in config.providers.values():
+        match block:
+            case MailgunProvider():
+                mailgun.extend((name, block.region.value) for name in block.domains)
+            case PostmarkProvider():
+                address = parse_address(block.default_sender) if block.default_sender else None
+                if address is not None:
+                    postmark.append(address.rsplit("@", 1)[-1])
+    return AccountSpec(mailgun_domains=tuple(mailgun), postmark_domains=tuple(postmark))
+
+
 @contextmanager
 def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[str, Provider]]:
     """The provider clients of a config, against the real APIs or the embedded sandbox.
@@ -116,13 +158,15 @@ def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[st
             for pid, block in sorted(loaded.config.providers.items())
         }
 
-    if not options.sandbox:
+    if not (options.sandbox or options.sandbox_from_config):
         yield build(options.transport)
         return
+    default = FROM_CONFIG_STATE_PATH if options.sandbox_from_config else DEFAULT_STATE_PATH
     store = SandboxStore(
-        options.sandbox_state,
+        options.sandbox_state or default,
         credentials=_sandbox_credentials(loaded),
         sensitive=loaded.sensitive_values,  # never written to the state file
+        spec=sandbox_spec(loaded.config) if options.sandbox_from_config else None,
     )
     with store.transaction() as app:
         yield build(SandboxTransport(app))
@@ -133,7 +177,7 @@ LOCK_POLL = 0.2
 
 @contextmanager
 def apply_lock(
-    config: str,
+    config: str | Sequence[str],
     notify: Notify,
     timeout: float,
     *,
@@ -147,8 +191,10 @@ def apply_lock(
     an exclusive ``flock`` on ``<config dir>/.espctl/<config name>.apply.lock``, waited
     for at most ``timeout`` seconds (saying so on ``notify``); the holder's pid is in it.
     """
-    target = Path(config).resolve()
-    path = target.parent / ".espctl" / f"{target.name}.apply.lock"
+    files = [Path(f).resolve() for f in config_files(config)]
+    name = "+".join(f.name for f in files)  # one lock per set of merged files
+    shown = " + ".join(config_files(config))
+    path = files[0].parent / ".espctl" / f"{name}.apply.lock"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
@@ -167,12 +213,12 @@ def apply_lock(
                 holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown pid"
                 if clock() >= deadline:
                     raise ApplyRefused(
-                        f"another espctl apply of {config} is running ({holder}, lock {path}); "
+                        f"another espctl apply of {shown} is running ({holder}, lock {path}); "
                         f"gave up after waiting {timeout:g}s; nothing was applied"
                     ) from None
                 if not waiting:
                     notify(
-                        f"waiting for another espctl apply of {config} to finish ({holder}, "
+                        f"waiting for another espctl apply of {shown} to finish ({holder}, "
                         f"lock {path}; at most {timeout:g}s)..."
                     )
                     waiting = True

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from espctl import __version__
 from espctl.cli import main
 from espctl.commands.demo_cmd import quickstart_text
 from tests.conftest import EXAMPLES, QUICKSTART, REPO
@@ -57,18 +58,24 @@ def test_readme_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one() 
     commands = _quick_start_commands()
     assert len(commands) == 2
     install_and_demo, tests = commands
-    assert install_and_demo == "pip install -e . && espctl demo"
+    # a fresh Debian/Ubuntu's Python refuses pip outside a virtual environment (PEP 668):
+    # the first command makes one and uses it (tests/test_newcomer.py runs it for real)
+    assert install_and_demo == (
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && espctl demo"
+    )
     assert tests.endswith("python -m pytest -q")
     ci_lines = [line.strip() for line in CI_RUN.read_text().splitlines()]
     assert tests in ci_lines, ".ci/run must run the README's test command verbatim"
 
 
 def _espctl_invocations(text: str) -> list[list[str]]:
-    """Every `espctl ...` command line in a shell-ish text, shell variables dropped."""
+    """Every `espctl ...` command line in a shell-ish text: a quoted variable ("$FILE") is
+    a value, an unquoted one ($mode: a flag or nothing) is dropped."""
     calls = []
+    text = re.sub(r'"\$\{?[A-Za-z_]+\}?"', "VALUE", text)
     for line in text.replace("\\\n", " ").splitlines():
         for raw in re.split(r"&&|;|\|", line):
-            part = raw.strip().lstrip("-").strip()
+            part = raw.strip().lstrip("-").strip().removeprefix("run:").strip()
             if not part.startswith("espctl "):
                 continue
             words = [
@@ -90,7 +97,7 @@ def _check_invocation(args: list[str]) -> None:
         pytest.fail(f"espctl {' '.join(args)}: {exc.format_message()}")
 
 
-CI_FILES = sorted((EXAMPLES / "ci").glob("*.yml"))
+CI_FILES = [*sorted((EXAMPLES / "ci").glob("*.yml")), REPO / "action.yml"]
 
 
 @pytest.mark.parametrize("path", CI_FILES, ids=lambda p: p.name)
@@ -104,10 +111,33 @@ def test_ci_recipes_parse_and_call_real_commands(path: Path) -> None:
 
 def test_github_recipe_covers_pr_main_nightly_and_forks() -> None:
     text = (EXAMPLES / "ci" / "github-actions.yml").read_text()
-    assert "--format markdown" in text and "updateComment" in text  # one comment, updated
-    assert "upload-artifact" in text and "apply plans/plan.json" in text
+    recipe = yaml.safe_load(text)
+    (uses,) = [s for s in recipe["jobs"]["plan"]["steps"] if "espctl/espctl@" in s.get("uses", "")]
+    assert uses["uses"] == f"espctl/espctl@v{__version__}"  # the action at this release
+    assert "head.repo.full_name" in uses["with"]["sandbox"]  # forks: the sandbox
+    assert "apply plans/plan.json" in text
     assert "--detailed-exitcode" in text and "schedule" in text
-    assert "--sandbox" in text and "head.repo.full_name" in text
+
+
+def test_the_action_plans_once_and_posts_the_saved_plan() -> None:
+    """action.yml: validate, one plan saved to a file, the comment from `espctl show` of
+    that file (one comment, updated in place), the plan uploaded."""
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    scripts = "\n".join(str(s.get("run", "")) for s in steps)
+    assert scripts.count("espctl plan") == 1
+    assert '--out "$PLAN_FILE"' in scripts
+    assert 'espctl show "$PLAN_FILE" --format markdown' in scripts
+    posting = [s for s in steps if s.get("uses", "").startswith("actions/github-script@")]
+    assert "updateComment" in posting[0]["with"]["script"]
+    assert any(s.get("uses", "").startswith("actions/upload-artifact@") for s in steps)
+    assert set(action["inputs"]) >= {"config", "version", "sandbox", "plan-file"}
+
+
+def test_gitlab_recipe_renders_the_note_from_the_saved_plan() -> None:
+    text = (EXAMPLES / "ci" / "gitlab-ci.yml").read_text()
+    assert "--out plans/plan.json" in text
+    assert "espctl show plans/plan.json --format markdown" in text
 
 
 def test_pre_commit_hook_calls_validate() -> None:

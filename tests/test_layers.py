@@ -39,6 +39,9 @@ for _layer_name in ("config", "api", "cli"):
     ALLOWED[_layer_name] |= {"files"}
 ALLOWED["session"] = {"errors", "model", "config", "providers", "sandbox"}
 ALLOWED["api"] |= {"session"}
+# planfile.py: saved plan files (write, read, their config), under the api facade
+ALLOWED["planfile"] = {"errors", "model", "config", "engine", "files", "session"}
+ALLOWED["api"] |= {"planfile"}
 ALLOWED["conntest"] = ALLOWED["api"] | {"api"}
 ALLOWED["cli"] |= {"commands", "importer", "session", "conntest"}
 ALLOWED["commands"] = ALLOWED["cli"] | {"cli"}

@@ -30,21 +30,30 @@ PINNED_URLS = (
     re.compile(rf"^git\+{re.escape(REPOSITORY)}(\.git)?@[0-9a-f]{{40}}$"),
 )
 INSTALLERS = re.compile(r"\b(?:pip3?|pipx|uv pip|uv tool)\s+install\b")
+ACTION = REPO / "action.yml"
 DOCUMENTS = [
     REPO / "README.md",
     REPO / ".pre-commit-hooks.yaml",
+    ACTION,
     *sorted((EXAMPLES / "ci").glob("*.yml")),
 ]
+_INPUT = re.compile(r"^\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}$")
 
 
 def _variables(path: Path) -> dict[str, str]:
-    """The recipe's top-level ``env:``/``variables:`` (what ``${NAME}`` expands to)."""
+    """What ``${NAME}`` expands to in a recipe: its top-level ``env:``/``variables:``, and
+    in the action each step's ``env:`` with ``${{ inputs.X }}`` as the input's default."""
     if path.suffix != ".yml":
         return {}
     data = yaml.safe_load(path.read_text()) or {}
     found: dict[str, str] = {}
     for section in ("env", "variables"):
         found.update({k: str(v) for k, v in (data.get(section) or {}).items()})
+    defaults = {k: str(v.get("default", "")) for k, v in (data.get("inputs") or {}).items()}
+    for step in (data.get("runs") or {}).get("steps") or []:
+        for name, value in (step.get("env") or {}).items():
+            given = _INPUT.match(str(value))
+            found[name] = defaults.get(given.group(1), "") if given else str(value)
     return found
 
 
@@ -133,6 +142,18 @@ def test_every_install_line_names_this_project(path: Path) -> None:
     assert lines, f"{path.name} has no install line"
     for line in lines:
         assert problems_with(line) == [], line
+
+
+def test_the_action_installs_this_release_and_refuses_another_kind_of_ref() -> None:
+    """The action's default version is this release; any other input must be a release
+    number (a branch or URL could not be pinned), checked before pip runs."""
+    data = yaml.safe_load(ACTION.read_text())
+    assert data["inputs"]["version"]["default"] == __version__
+    assert data["runs"]["using"] == "composite"
+    (install,) = [s for s in data["runs"]["steps"] if "pip install" in str(s.get("run", ""))]
+    assert install["env"]["ESPCTL_VERSION"] == "${{ inputs.version }}"
+    script = install["run"]
+    assert script.index("=~ ^[0-9]+(\\.[0-9]+)*$ ]]") < script.index("pip install")
 
 
 def test_readme_pre_commit_snippet_points_at_this_repository() -> None:

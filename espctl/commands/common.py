@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -58,17 +59,41 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+DEFAULT_CONFIG = "espctl.yaml"
+
+
 def config_option(func: F) -> F:
-    """``-c/--config FILE`` (default ./espctl.yaml)."""
+    """``-c/--config FILE`` (repeatable; default ./espctl.yaml, or ``ESPCTL_CONFIG``)."""
     return click.option(
         "-c",
         "--config",
         "config",
-        default="espctl.yaml",
+        multiple=True,
+        default=(DEFAULT_CONFIG,),
         show_default=True,
-        help="Config file.",
+        envvar="ESPCTL_CONFIG",
+        show_envvar=True,
+        help="Config file. Repeat to deep-merge files in order (-c base.yaml -c prod.yaml); "
+        "ESPCTL_CONFIG takes a colon-separated list.",
         type=click.Path(dir_okay=False),
     )(func)
+
+
+def config_given(name: str = "config") -> bool:
+    """Whether the running command's ``-c`` came from the command line or ESPCTL_CONFIG
+    (not the default)."""
+    source = click.get_current_context().get_parameter_source(name)
+    return source in (
+        click.core.ParameterSource.COMMANDLINE,
+        click.core.ParameterSource.ENVIRONMENT,
+    )
+
+
+def config_args(config: Sequence[str]) -> str:
+    """`` -c FILE`` for each file, shell-quoted ("" for the default config)."""
+    if tuple(config) == (DEFAULT_CONFIG,):
+        return ""
+    return "".join(f" -c {shlex.quote(f)}" for f in config)
 
 
 def format_option(func: F) -> F:
@@ -83,14 +108,40 @@ def format_option(func: F) -> F:
     )(func)
 
 
+_FROM_CONFIG = "espctl.sandbox_from_config"
+
+
 def sandbox_option(func: F) -> F:
-    """``--sandbox``: the embedded sandbox instead of the real APIs."""
+    """``--sandbox`` (the demo's seeded account) and ``--sandbox-from-config`` (an account
+    made for the config). The latter implies the former: the command's ``sandbox``
+    argument is True with either; :func:`sandbox_from_config` tells them apart."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, sandbox_from_config: bool = False, **kwargs: Any) -> Any:
+        if sandbox_from_config:
+            click.get_current_context().meta[_FROM_CONFIG] = True
+            kwargs["sandbox"] = True
+        return func(*args, **kwargs)
+
+    with_config = click.option(
+        "--sandbox-from-config",
+        is_flag=True,
+        help="Run against an embedded sandbox account made for this config (state in "
+        ".espctl/sandbox-from-config.json): its domains exist and are verified, its streams "
+        "do not exist yet (apart from Postmark's defaults), no webhooks, default tracking. "
+        "For a plan that means something without credentials (pull requests from forks).",
+    )(wrapper)
     return click.option(
         "--sandbox",
         is_flag=True,
-        help="Run against the embedded sandbox (state in .espctl/sandbox.json), not the real "
-        "APIs. Unset credentials resolve to the sandbox's own.",
-    )(func)
+        help="Run against the embedded sandbox (state in .espctl/sandbox.json: the demo's "
+        "seeded account), not the real APIs. Unset credentials resolve to the sandbox's own.",
+    )(with_config)  # type: ignore[return-value]
+
+
+def sandbox_from_config() -> bool:
+    """Whether the running command was given ``--sandbox-from-config``."""
+    return bool(click.get_current_context().meta.get(_FROM_CONFIG))
 
 
 def parallelism_option(func: F) -> F:
@@ -116,10 +167,12 @@ def echo_lines(lines: Iterable[str], *, err: bool = False) -> None:
         click.echo(escape_controls(line), err=err)
 
 
-def echo_styled(lines: Iterable[tuple[str, str | None]], *, colour: bool) -> None:
+def echo_styled(
+    lines: Iterable[tuple[str, str | None]], *, colour: bool, err: bool = False
+) -> None:
     """Print ``(line, SGR style)`` pairs: each line escaped, then coloured if ``colour``."""
     for line, style in lines:
-        click.echo(paint(line, style, colour))
+        click.echo(paint(line, style, colour and not err), err=err)
 
 
 def notify(message: str) -> None:

@@ -14,10 +14,18 @@ from pathlib import Path
 import click
 
 from espctl import __version__, api
-from espctl.commands.common import colour, echo, echo_lines, echo_styled, handle_errors, notify
+from espctl.commands.common import (
+    colour,
+    echo,
+    echo_lines,
+    echo_styled,
+    handle_errors,
+    notify,
+)
 from espctl.config import schema_text
 from espctl.engine.render import summary_line, text_lines
 from espctl.errors import EspctlError
+from espctl.model.text import plural
 from espctl.sandbox import (
     DEFAULT_MAILGUN_API_KEY,
     DEFAULT_POSTMARK_ACCOUNT_TOKEN,
@@ -125,7 +133,7 @@ def demo(out: str) -> None:
     )
     echo(
         f"wrote {report.path} ({len(report.html.encode()) // 1024} KiB, "
-        f"{len(report.data.providers)} providers, no external requests)"
+        f"{plural(len(report.data.providers), 'provider')}, no external requests)"
     )
 
     echo("")

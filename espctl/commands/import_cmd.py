@@ -6,22 +6,22 @@ variables), reaches the providers through :func:`espctl.api.load` and
 hands the clients to :func:`espctl.importer.import_providers`. :func:`import_live` is
 the library-level entry point (the one an ``api.import_`` would be).
 
-The two click helpers are re-declared here rather than imported from ``espctl.cli``,
-which registers this command (an import cycle otherwise).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from espctl import api
+from espctl import __version__, api
 from espctl.commands.common import (
+    config_option,
     echo,
     handle_errors,
     notify,
@@ -29,6 +29,7 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import limit_options, run_options
+from espctl.config.load import config_files
 from espctl.files import write_atomic
 from espctl.importer import (
     SCHEMA_REF,
@@ -37,62 +38,113 @@ from espctl.importer import (
     ProviderSource,
     default_env_name,
     import_providers,
+    known_webhooks,
 )
+from espctl.model.text import plural
 from espctl.providers.base import Provider
 
 PROVIDER_TYPES = ("postmark", "mailgun")
-SCHEMA_FILE = Path("schemas") / "espctl.schema.json"
+SCHEMA_FILES = (Path("espctl.schema.json"), Path("schemas") / "espctl.schema.json")
+#: the schema of this release, for an installed espctl with no schema file nearby
+SCHEMA_URL = (
+    f"https://raw.githubusercontent.com/espctl/espctl/v{__version__}/schemas/espctl.schema.json"
+)
+_CREDENTIALS = {"postmark": ("server_token",), "mailgun": ("api_key",)}
 
 
 # -- library entry point -------------------------------------------------------------------
 
 
+def _per_provider(
+    option: str, provider_ids: Sequence[str], values: Sequence[str]
+) -> dict[str, str] | None:
+    """An option given once for all providers, or once per provider in order."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return dict.fromkeys(provider_ids, values[0])
+    if len(values) != len(provider_ids):
+        raise ImportFailed(
+            f"{option} was given {len(values)} times for {len(provider_ids)} providers: give "
+            f"it once (for every provider) or once per --provider, in the same order"
+        )
+    return dict(zip(provider_ids, values, strict=True))
+
+
 def provider_types(provider_ids: Sequence[str], types: Sequence[str]) -> dict[str, str] | None:
     """``--type`` per provider: one type for all, one per provider in order, or None."""
-    if not types:
-        return None
-    if len(types) == 1:
-        return dict.fromkeys(provider_ids, types[0])
-    if len(types) != len(provider_ids):
-        raise ImportFailed(
-            f"--type was given {len(types)} times for {len(provider_ids)} providers: give it "
-            "once (all providers of one type) or once per --provider, in the same order"
-        )
-    return dict(zip(provider_ids, types, strict=True))
+    return _per_provider("--type", provider_ids, types)
 
 
-def synthetic_config(types: Mapping[str, str], region: str, env: Mapping[str, str]) -> str:
+def type_env_name(types: Mapping[str, str], provider_id: str, key: str) -> str:
+    """The variable ``import --type`` reads a credential from: the documented name
+    (``POSTMARK_SERVER_TOKEN``, ``POSTMARK_ACCOUNT_TOKEN``, ``MAILGUN_API_KEY``) when the
+    import has one provider of that type, else prefixed by the provider id
+    (``MG_EU_MAILGUN_API_KEY``), so that two accounts of one type can be told apart."""
+    ptype = types[provider_id]
+    if sum(1 for t in types.values() if t == ptype) == 1:
+        return f"{ptype}_{key}".upper()
+    return default_env_name(provider_id, ptype, key)
+
+
+def synthetic_config(
+    types: Mapping[str, str],
+    region: str,
+    env: Mapping[str, str],
+    endpoints: Mapping[str, str] | None = None,
+) -> str:
     """A config declaring only credentials, for accounts no config file describes yet.
 
-    Variables: ``POSTMARK_SERVER_TOKEN`` (and ``POSTMARK_ACCOUNT_TOKEN`` when it is set),
-    ``MAILGUN_API_KEY`` with ``region``; prefixed by the provider id when the id is not
-    the type name (``MAILGUN_US_MAILGUN_API_KEY`` for provider ``mailgun-us``).
+    Variables as :func:`type_env_name` names them (``POSTMARK_ACCOUNT_TOKEN`` only when
+    it is set); Mailgun with ``region``; ``endpoints`` per provider id, if any.
     """
     lines = ["version: 1", "providers:"]
     for pid, ptype in types.items():
         lines += [f"  {pid}:", f"    type: {ptype}"]
+        endpoint = (endpoints or {}).get(pid)
+        if endpoint:
+            lines.append(f"    endpoint: {json.dumps(endpoint)}")
         if ptype == "postmark":
-            server = default_env_name(pid, ptype, "server_token")
-            account = default_env_name(pid, ptype, "account_token")
+            server = type_env_name(types, pid, "server_token")
+            account = type_env_name(types, pid, "account_token")
             lines.append(f'    server_token: "${{env:{server}}}"')
             if env.get(account):
                 lines.append(f'    account_token: "${{env:{account}}}"')
         else:
-            key = default_env_name(pid, ptype, "api_key")
+            key = type_env_name(types, pid, "api_key")
             lines += [f'    api_key: "${{env:{key}}}"', f"    region: {region}"]
     return "\n".join(lines) + "\n"
 
 
+def _check_type_env(types: Mapping[str, str], env: Mapping[str, str]) -> None:
+    """Every credential ``import --type`` needs is set, or one error naming them all."""
+    problems = []
+    for pid, ptype in types.items():
+        for key in _CREDENTIALS[ptype]:
+            name = type_env_name(types, pid, key)
+            value = env.get(name)
+            if not value:
+                state = "is empty" if value == "" else "is not set"
+                problems.append(
+                    f"{name} {state}: import --type {ptype} reads the {key.replace('_', ' ')} "
+                    f"of {pid} from it"
+                )
+    if problems:
+        raise ImportFailed("; ".join(problems))
+
+
 def schema_ref_for(directory: Path) -> str:
-    """The modeline's schema path: ``schemas/espctl.schema.json`` found in ``directory`` or
-    an ancestor (a clone of espctl or a project that keeps it), relative to ``directory``;
-    else ``./schemas/espctl.schema.json`` (write it with ``espctl schema``)."""
+    """The modeline's schema: ``espctl.schema.json`` or ``schemas/espctl.schema.json``
+    found in ``directory`` or an ancestor (a project that keeps one, a clone of espctl),
+    relative to ``directory``; else this release's schema on GitHub (or write one next
+    to the config with ``espctl schema > espctl.schema.json``)."""
     here = directory.resolve()
     for folder in (here, *here.parents):
-        if (folder / SCHEMA_FILE).is_file():
-            rel = os.path.relpath(folder / SCHEMA_FILE, here)
-            return rel if rel.startswith(".") else f"./{rel}"
-    return SCHEMA_REF
+        for name in SCHEMA_FILES:
+            if (folder / name).is_file():
+                rel = os.path.relpath(folder / name, here)
+                return rel if rel.startswith(".") else f"./{rel}"
+    return SCHEMA_URL
 
 
 def import_live(
@@ -102,48 +154,56 @@ def import_live(
     types: Sequence[str] = (),
     region: str = "us",
     schema_ref: str = SCHEMA_REF,
+    endpoints: Sequence[str] = (),
 ) -> ImportResult:
     """Import the named providers' live settings (see :mod:`espctl.importer`).
 
     Without ``types`` every provider must be declared in ``options.config`` (its
-    credentials and region come from there). With ``types`` (or when the config file
-    does not exist and the ids are ``postmark``/``mailgun``) the providers are described
-    by :func:`synthetic_config` and the config file is not read.
+    credentials and region come from there, and its webhook names and password
+    variables are kept). With ``types`` (or when the config file does not exist and the
+    ids are ``postmark``/``mailgun``) the providers are described by
+    :func:`synthetic_config` (credentials from the documented variables, ``endpoints``
+    per provider) and no config file is read.
     """
     ids = list(dict.fromkeys(provider_ids))
     if not ids:
         raise ImportFailed("name at least one provider to import (--provider ID)")
     chosen = provider_types(ids, types)
-    if chosen is None and not Path(options.config).exists():
+    files = config_files(options.config)
+    if chosen is None and not all(Path(f).exists() for f in files):
         unknown = [pid for pid in ids if pid not in PROVIDER_TYPES]
         if unknown:
             raise ImportFailed(
-                f"no config file {options.config}: name the type of {', '.join(unknown)} "
+                f"no config file {' + '.join(files)}: name the type of {', '.join(unknown)} "
                 "with --type postmark|mailgun (credentials then come from environment "
                 "variables)"
             )
         chosen = {pid: pid for pid in ids}
     if chosen is None:
+        if endpoints:
+            raise ImportFailed(
+                "--endpoint goes with --type: a provider the config declares takes its "
+                "endpoint from the config"
+            )
         return _import_with(options, ids, schema_ref)
     env = os.environ if options.env is None else options.env
-    with tempfile.TemporaryDirectory(prefix="espctl-import-") as tmp:
-        path = Path(tmp) / "espctl-import.yaml"
-        path.write_text(synthetic_config(chosen, region, env), encoding="utf-8")
-        original = options.config
-        options.config = str(path)
-        try:
-            return _import_with(options, ids, schema_ref)
-        finally:
-            options.config = original
+    if not options.sandbox:
+        _check_type_env(chosen, env)
+    text = synthetic_config(chosen, region, env, _per_provider("--endpoint", ids, endpoints))
+    label = " ".join(f"--type {t}" for t in dict.fromkeys(chosen.values()))
+    described = replace(options, config=f"({label})", config_text=text)
+    return _import_with(described, ids, schema_ref, existing=False)
 
 
-def _import_with(options: api.RunOptions, ids: Sequence[str], schema_ref: str) -> ImportResult:
+def _import_with(
+    options: api.RunOptions, ids: Sequence[str], schema_ref: str, *, existing: bool = True
+) -> ImportResult:
     loaded = api.load(options)
     declared = loaded.config.providers
     missing = [pid for pid in ids if pid not in declared]
     if missing:
         raise ImportFailed(
-            f"{', '.join(missing)} not declared in {options.config} (declared: "
+            f"{', '.join(missing)} not declared in {loaded.path} (declared: "
             f"{', '.join(sorted(declared)) or 'none'}); to import an account the config does "
             "not describe, pass --type postmark|mailgun"
         )
@@ -158,6 +218,8 @@ def _import_with(options: api.RunOptions, ids: Sequence[str], schema_ref: str) -
                     notify=options.notify,
                     schema_ref=schema_ref,
                     references=loaded.env_values,  # written back as ${env:NAME}
+                    # the config's webhook names and password variables are kept
+                    known=known_webhooks(loaded.config) if existing else (),
                 )
             finally:
                 await _close(providers)
@@ -197,15 +259,7 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     metavar="ID",
     help="Provider id to import (repeatable).",
 )
-@click.option(
-    "-c",
-    "--config",
-    "config",
-    default="espctl.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Config file declaring the providers' credentials (not needed with --type).",
-)
+@config_option
 @click.option(
     "--type",
     "types",
@@ -213,7 +267,8 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     type=click.Choice(PROVIDER_TYPES),
     help="Import an account the config does not describe: once for all providers, or once "
     "per --provider in order. Credentials come from POSTMARK_SERVER_TOKEN "
-    "(+ POSTMARK_ACCOUNT_TOKEN) or MAILGUN_API_KEY.",
+    "(+ POSTMARK_ACCOUNT_TOKEN when set) and MAILGUN_API_KEY (prefixed by the provider id, "
+    "e.g. MG_EU_MAILGUN_API_KEY, when two providers share a type).",
 )
 @click.option(
     "--region",
@@ -223,22 +278,41 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     help="Mailgun region, with --type mailgun.",
 )
 @click.option(
+    "--endpoint",
+    "endpoints",
+    multiple=True,
+    metavar="URL",
+    help="API base URL, with --type (e.g. an `espctl sandbox serve` address; Mailgun EU "
+    "there: http://127.0.0.1:PORT/eu): once for all providers or once per --provider.",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False),
     help="Write the YAML here (default: stdout).",
 )
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object on stdout: what was written (or the YAML itself without --out), "
+    "the variables to set, warnings and counts.",
+)
 @parallelism_option
 @limit_options()
 @sandbox_option
 @handle_errors
 def import_cmd(
     provider_ids: tuple[str, ...],
-    config: str,
+    config: tuple[str, ...],
     types: tuple[str, ...],
     region: str,
+    endpoints: tuple[str, ...],
     out: str | None,
     force: bool,
+    fmt: str,
     parallelism: int,
     sandbox: bool,
 ) -> None:
@@ -249,28 +323,41 @@ def import_cmd(
     into defaults) and webhooks. The output is checked to load and to equal the live
     state before it is written, so `espctl plan` shows no changes.
 
+    Credentials come from the -c config (whose provider ids, webhook names and
+    password variables the output keeps), or with --type from environment variables.
     Secrets never appear: credentials and webhook basic-auth passwords are written as
     ${env:NAME}, and the variables to set are listed on stderr. Set each
     ESPCTL_HOOK_..._PASSWORD to the webhook's current password: plan compares it, so a
     different value shows as a (sensitive) change. Settings espctl cannot express are
-    listed on stderr as warnings. Exit 0 on success, 1 on error.
+    listed on stderr as warnings. Exit 0 on success, 1 on error (nothing written).
     """
     if out and os.path.lexists(out) and not force:
         raise ImportFailed(f"{out} exists; pass --force to overwrite it")
     options = run_options(config, sandbox, parallelism)
     where = Path(out).parent if out else Path.cwd()
     result = import_live(
-        options, provider_ids, types=types, region=region, schema_ref=schema_ref_for(where)
+        options,
+        provider_ids,
+        types=types,
+        region=region,
+        schema_ref=schema_ref_for(where),
+        endpoints=endpoints,
     )
+    imported = ", ".join(sorted(dict.fromkeys(provider_ids)))
+    counts = ", ".join(
+        plural(n, _SINGULAR.get(what, what), what) for what, n in sorted(result.counts.items())
+    )
+    path = write_output(result.text, out, force=force) if out else None
+    if fmt == "json":
+        echo(json.dumps(import_json(result, provider_ids, path), indent=2))
+        return
     for warning in result.warnings:
         notify(f"warning: {warning}")
-    counts = ", ".join(f"{n} {what}" for what, n in sorted(result.counts.items()))
-    if out:
-        path = write_output(result.text, out, force=force)
-        notify(f"imported {', '.join(sorted(dict.fromkeys(provider_ids)))}: {counts}; wrote {path}")
+    if path is not None:
+        notify(f"imported {imported}: {counts}; wrote {path}")
     else:
         echo(result.text, nl=False)
-        notify(f"imported {', '.join(sorted(dict.fromkeys(provider_ids)))}: {counts}")
+        notify(f"imported {imported}: {counts}")
     if result.env:
         notify("set these environment variables before `espctl plan` (values never written):")
         width = max(len(v.name) for v in result.env)
@@ -281,3 +368,21 @@ def import_cmd(
             "--sandbox: unset credentials resolve to the sandbox's own; set the webhook "
             "passwords to the sandbox's current values for an empty plan"
         )
+
+
+_SINGULAR = {"domains": "domain", "message streams": "message stream", "webhooks": "webhook"}
+
+
+def import_json(
+    result: ImportResult, provider_ids: Sequence[str], path: Path | None
+) -> dict[str, object]:
+    """``import --format json``: what was written, the variables to set, warnings."""
+    return {
+        "format": "espctl-import/1",
+        "providers": sorted(dict.fromkeys(provider_ids)),
+        "written": str(path) if path is not None else None,
+        "yaml": result.text if path is None else None,
+        "counts": dict(sorted(result.counts.items())),
+        "variables": [{"name": v.name, "purpose": v.purpose} for v in result.env],
+        "warnings": list(result.warnings),
+    }

@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
 
 from espctl import api
-from espctl.commands.common import notify
+from espctl.commands.common import notify, sandbox_from_config
 from espctl.providers.http import HttpOptions
 from espctl.providers.limits import MIB
 
@@ -95,14 +95,19 @@ def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
     return decorate
 
 
-def run_options(config: str, sandbox: bool, parallelism: int) -> api.RunOptions:
-    """The RunOptions of a command that reads providers: its limits, progress on stderr."""
+def run_options(
+    config: str | Sequence[str], sandbox: bool, parallelism: int, **extra: Any
+) -> api.RunOptions:
+    """The RunOptions of a command that reads providers: its limits, progress on stderr
+    (``extra``: further RunOptions fields, e.g. ``progress_every``)."""
     return api.RunOptions(
         config=config,
         sandbox=sandbox,
+        sandbox_from_config=sandbox_from_config(),
         parallelism=parallelism,
         notify=notify,
         http=http_options(parallelism),
+        **extra,
     )
 
 

@@ -27,18 +27,29 @@ def render_route(route: Route) -> list[str]:
     return lines
 
 
-def render_table(router: Router) -> list[str]:
-    """Every routed email type on one line each, then the default."""
+def render_table(router: Router, unavailable: frozenset[str] = frozenset()) -> list[str]:
+    """Every routed email type on one line each, then the default (skipping the targets
+    of ``unavailable`` providers)."""
     lines = []
+    table = router.table(unavailable)
     types = router.email_types
-    width = max((len(t) for t in types), default=0)
+    width = max((len(t) for t in types), default=1)
+    down = ", ".join(sorted(unavailable))
     for email_type in types:
-        route = router.resolve(email_type)
-        chain = " -> ".join([route.target, *(f.target for f in route.fallbacks)])
-        lines.append(f"{email_type.ljust(width)}  {chain}  ({route.rule})")
-    table = router.table()
+        route = table["email_types"][email_type]
+        if route is None:
+            lines.append(f"{email_type.ljust(width)}  (no available route: {down} unavailable)")
+            continue
+        chain = " -> ".join([route["target"], *(f["target"] for f in route["fallbacks"])])
+        lines.append(f"{email_type.ljust(width)}  {chain}  ({route['rule']})")
     default = table["default"]
-    lines.append(f"{'*'.ljust(width)}  {default['target'] if default else '(no default)'}")
+    if default:
+        shown = default["target"]
+    elif router.has_default:
+        shown = f"(no available route: {down} unavailable)"
+    else:
+        shown = "(no default)"
+    lines.append(f"{'*'.ljust(width)}  {shown}")
     return lines
 
 
@@ -50,13 +61,18 @@ def render_table(router: Router) -> list[str]:
     "unavailable",
     multiple=True,
     metavar="PROVIDER",
-    help="Treat this provider id as down and skip to the next fallback (repeatable).",
+    help="Treat this provider id as down and skip to the next fallback (repeatable); "
+    "an id the config does not declare is an error.",
 )
 @config_option
 @format_option
 @handle_errors
 def route(
-    email_type: str | None, show_all: bool, unavailable: tuple[str, ...], config: str, fmt: str
+    email_type: str | None,
+    show_all: bool,
+    unavailable: tuple[str, ...],
+    config: tuple[str, ...],
+    fmt: str,
 ) -> None:
     """Show which target (and fallbacks) EMAIL_TYPE is sent through.
 
@@ -68,11 +84,12 @@ def route(
     if show_all == (email_type is not None):
         raise click.UsageError("give either EMAIL_TYPE or --all")
     router = Router.from_config(config)
+    down = router.check_providers(unavailable)
     if email_type is None:
         if fmt == "json":
-            echo(json.dumps(router.table(), indent=2))
+            echo(json.dumps(router.table(down), indent=2))
         else:
-            echo_lines(render_table(router))
+            echo_lines(render_table(router, down))
         return
     result = router.resolve(email_type, frozenset(unavailable))
     if fmt == "json":

@@ -20,6 +20,7 @@ from espctl.commands.common import (
     format_option,
     handle_errors,
     notify,
+    sandbox_from_config,
     sandbox_option,
 )
 from espctl.commands.limits import http_options, limit_options
@@ -30,6 +31,7 @@ from espctl.conntest import (
     WebhookResult,
     run_connection_test,
 )
+from espctl.model.text import plural
 
 __all__ = ["render_provider", "render_webhook", "run_connection_test", "summary", "test"]
 
@@ -72,15 +74,19 @@ def render_webhook(result: WebhookResult) -> list[str]:
 
 
 def summary(report: ConnectionReport) -> str:
-    """``N providers: a passed, b failed`` (and the webhooks' count)."""
+    """``N providers: a passed, b failed`` and the webhooks: ``4 of 5 answered (401)``
+    counts every receiver that answered at all, and names the statuses that failed."""
     failed = sum(1 for p in report.providers if not p.ok)
     text = (
-        f"{len(report.providers)} provider{'s' if len(report.providers) != 1 else ''}: "
+        f"{plural(len(report.providers), 'provider')}: "
         f"{len(report.providers) - failed} passed, {failed} failed"
     )
     if report.webhooks:
-        good = sum(1 for w in report.webhooks if w.ok)
-        text += f"; webhooks: {good} of {len(report.webhooks)} answered"
+        answered = [w for w in report.webhooks if w.status is not None]
+        refused = sorted({w.status for w in answered if not w.ok and w.status is not None})
+        text += f"; webhooks: {len(answered)} of {len(report.webhooks)} answered"
+        if refused:
+            text += f" ({', '.join(str(s) for s in refused)})"
     return text
 
 
@@ -142,6 +148,7 @@ def test(
     options = api.RunOptions(
         config=config,
         sandbox=sandbox,
+        sandbox_from_config=sandbox_from_config(),
         notify=notify,
         http=http_options(
             connect_timeout=min(5.0, timeout),

@@ -8,21 +8,20 @@ with the result.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import types
-import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from espctl.config.digest import config_digest
+from espctl.config.merge import merge_docs
+from espctl.config.messages import schema_problems
 from espctl.config.models import Config
 from espctl.config.semantic import semantic_problems
-from espctl.config.yamlpos import MissingEnv, PathKey, SourceDoc, load_yaml
+from espctl.config.yamlpos import MissingEnv, PathKey, SourceDoc, dotted, load_yaml
 from espctl.errors import ConfigError, FileRefused, Problem, add_sensitive
 from espctl.files import read_input
 from espctl.model.common import EnvStr, Secret
@@ -41,7 +40,18 @@ class LoadedConfig:
 
     @property
     def path(self) -> str:
-        return self.source.file
+        """The config file (the files joined by `` + `` when several were merged)."""
+        return " + ".join(self.files)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file merged into this config, in order (one for a single file)."""
+        return self.source.files or (self.source.file,)
+
+    @property
+    def digest(self) -> str:
+        """The digest of the config's meaning (:func:`espctl.config.digest.config_digest`)."""
+        return config_digest(self.config)
 
     @property
     def sensitive_values(self) -> frozenset[str]:
@@ -66,20 +76,10 @@ def _no_substitute(name: str, path: str) -> str | None:
     return None
 
 
-def load_config(
-    path: str | os.PathLike[str],
-    *,
-    env: Mapping[str, str] | None = None,
-    env_mode: EnvMode = "strict",
-    missing: MissingEnv = _no_substitute,
-) -> LoadedConfig:
-    """Read and validate a config file.
+ConfigPaths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
-    ``env_mode="lenient"`` (``validate``) turns unset variables into warnings; in
-    ``"strict"`` mode (plan, apply, ...) they are errors. ``missing`` may supply a
-    value for an unset variable (the ``--sandbox`` mode's credentials).
-    """
-    file = str(path)
+
+def _read_text(file: str) -> str:
     try:
         raw = read_input(file)
     except FileNotFoundError as exc:
@@ -91,12 +91,51 @@ def load_config(
     except OSError as exc:
         raise ConfigError([Problem(file, 1, 1, "", f"cannot read: {exc.strerror}")]) from exc
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError([Problem(file, 1, 1, "", "the file is not UTF-8 text")]) from exc
-    return load_config_text(
-        text, file, env=os.environ if env is None else env, env_mode=env_mode, missing=missing
-    )
+
+
+def config_files(paths: ConfigPaths) -> list[str]:
+    """``paths`` as a list of file names (one path, or several to merge in order)."""
+    if isinstance(paths, str | os.PathLike):
+        return [str(paths)]
+    return [str(p) for p in paths]
+
+
+def load_config(
+    path: ConfigPaths,
+    *,
+    env: Mapping[str, str] | None = None,
+    env_mode: EnvMode = "strict",
+    missing: MissingEnv = _no_substitute,
+) -> LoadedConfig:
+    """Read and validate a config file, or several merged in order (environments).
+
+    Several files are deep-merged (:mod:`espctl.config.merge`); every problem names the
+    file, line and column its value came from. ``env_mode="lenient"`` (``validate``)
+    turns unset variables into warnings; in ``"strict"`` mode (plan, apply, ...) they
+    are errors. ``missing`` may supply a value for an unset (or empty) variable (the
+    ``--sandbox`` mode's credentials).
+    """
+    files = config_files(path)
+    if not files:
+        raise ValueError("load_config needs at least one file")
+    environ = os.environ if env is None else env
+    problems: list[Problem] = []
+    docs: list[SourceDoc] = []
+    texts: list[str] = []
+    for file in files:  # syntax problems of every file at once
+        try:
+            text = _read_text(file)
+            docs.append(load_yaml(text, file, environ, missing))
+            texts.append(text)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    doc = docs[0] if len(docs) == 1 else merge_docs(docs)
+    return _validated(doc, "".join(texts), env_mode)
 
 
 def load_config_text(
@@ -108,7 +147,11 @@ def load_config_text(
     missing: MissingEnv = _no_substitute,
 ) -> LoadedConfig:
     """Like :func:`load_config` for text already in memory."""
-    doc = load_yaml(text, file, env, missing)
+    return _validated(load_yaml(text, file, env, missing), text, env_mode)
+
+
+def _validated(doc: SourceDoc, text: str, env_mode: EnvMode) -> LoadedConfig:
+    """Schema, semantic, credential and environment problems, all in one run."""
     # messages of this command (a config error echoing a value included) never show them
     add_sensitive(value for pairs, _ in doc.substituted.values() for _, value in pairs)
     problems = list(doc.problems)
@@ -116,7 +159,9 @@ def load_config_text(
     try:
         config = Config.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(_schema_problems(exc, doc))
+        # a value from an unset variable is judged once it is set: the variable's own
+        # problem says what to do
+        problems.extend(schema_problems(exc, doc, skip=doc.unresolved))
     problems.extend(semantic_problems(doc))
     problems.extend(_secret_problems(doc))
     severity = "warning" if env_mode == "lenient" else "error"
@@ -129,154 +174,30 @@ def load_config_text(
                 severity=severity,
             )
         )
-    errors = [p for p in problems if p.severity == "error"]
-    if errors or config is None:
-        raise ConfigError(errors or problems)
+    credentials = set(_secret_paths(doc.data, ()))
+    for var_path, name in sorted(doc.empty.items(), key=lambda item: str(item[0])):
+        if var_path in credentials:
+            problems.append(
+                doc.problem(
+                    var_path,
+                    f"environment variable {name} is empty: set it to the credential"
+                    + (" (plan, apply and report will need it)" if severity == "warning" else ""),
+                    severity=severity,
+                )
+            )
+    if config is None or any(p.severity == "error" for p in problems):
+        # warnings too: every problem is reported in one run
+        raise ConfigError(problems)
     _name_secrets(config, doc)
     _tag_substituted(config, doc)
-    warnings = tuple(sorted((p for p in problems if p.severity == "warning"), key=_order))
-    return LoadedConfig(config=config, source=doc, warnings=warnings, text=text)
-
-
-def _order(p: Problem) -> tuple[int, int]:
-    return (p.line, p.column)
-
-
-# -- schema problems ----------------------------------------------------------------------
-
-_QUOTED = re.compile(r"'([^']*)'")
-
-
-def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[PathKey, bool]:
-    """Map a pydantic ``loc`` onto a path in the data (dropping union tags)."""
-    out: list[str | int] = []
-    cur = data
-    is_key = False
-    for item in loc:
-        if item == "[key]":
-            is_key = True
-            break
-        in_dict = isinstance(cur, dict) and isinstance(item, str) and item in cur
-        in_list = isinstance(cur, list) and isinstance(item, int) and item < len(cur)
-        if in_dict or in_list:
-            out.append(item)
-            cur = cur[item]
-        elif isinstance(cur, dict) and isinstance(item, str) and cur.get("type") == item:
-            continue  # discriminator tag
-        elif isinstance(cur, dict) and isinstance(item, str):
-            out.append(item)  # a missing or unknown key: position falls back to parent
-            cur = None
-        else:
-            continue  # union member names such as 'bool' or "literal['html_only']"
-    return tuple(out), is_key
-
-
-def _step(tp: Any, item: str | int) -> Any:
-    """One step down the model tree, for 'did you mean' on unknown keys."""
-    origin = get_origin(tp)
-    if origin is typing.Annotated:
-        return _step(get_args(tp)[0], item)
-    if origin in (typing.Union, types.UnionType):
-        for arg in get_args(tp):
-            found = _step(arg, item)
-            if found is not None:
-                return found
-        for arg in get_args(tp):
-            if isinstance(arg, type) and issubclass(arg, BaseModel) and _tag_of(arg) == item:
-                return arg
-        return None
-    if origin is dict:
-        return get_args(tp)[1] if isinstance(item, str) else None
-    if origin is list:
-        return get_args(tp)[0] if isinstance(item, int) else None
-    if isinstance(tp, type) and issubclass(tp, BaseModel) and isinstance(item, str):
-        field = tp.model_fields.get(item)
-        return field.annotation if field is not None else None
-    return None
-
-
-def _tag_of(model: type[BaseModel]) -> str | None:
-    field = model.model_fields.get("type")
-    if field is None:
-        return None
-    args = get_args(field.annotation)
-    return str(args[0]) if args else None
-
-
-def _fields_of(tp: Any) -> list[str]:
-    origin = get_origin(tp)
-    if origin is typing.Annotated:
-        return _fields_of(get_args(tp)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [name for arg in get_args(tp) for name in _fields_of(arg)]
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return list(tp.model_fields)
-    return []
-
-
-def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
-    tp: Any = Config
-    for item in loc[:-1]:
-        tp = _step(tp, item)
-        if tp is None:
-            return []
-    return _fields_of(tp)
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _message(err: Any) -> str:
-    kind = err["type"]
-    loc = err["loc"]
-    ctx = err.get("ctx") or {}
-    given = err.get("input")
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc)
-        hint = _did_you_mean(str(loc[-1]), allowed)
-        listed = f"; allowed: {', '.join(allowed)}" if allowed and not hint else ""
-        return f"unknown key '{loc[-1]}'{hint}{listed}"
-    if kind == "missing":
-        return f"missing required key '{loc[-1]}'"
-    if kind in ("enum", "literal_error"):
-        expected = _QUOTED.findall(str(ctx.get("expected", "")))
-        shown = given.value if isinstance(given, Enum) else given
-        hint = _did_you_mean(str(shown), expected) if isinstance(shown, str) else ""
-        return f"{shown!r} is not one of: {', '.join(expected)}{hint}"
-    if kind == "union_tag_invalid":
-        expected = _QUOTED.findall(str(ctx.get("expected_tags", "")))
-        tag = str(ctx.get("tag", ""))
-        return f"unknown provider type '{tag}'; expected {' or '.join(expected)}" + (
-            _did_you_mean(tag, expected)
+    order = {file: i for i, file in enumerate(doc.files or (doc.file,))}
+    warnings = tuple(
+        sorted(
+            (p for p in problems if p.severity == "warning"),
+            key=lambda p: (order.get(p.file, len(order)), p.line, p.column),
         )
-    if kind == "union_tag_not_found":
-        return "missing required key 'type' (postmark or mailgun)"
-    if kind == "string_pattern_mismatch":
-        return f"does not match the pattern {ctx.get('pattern')}"
-    text = str(err["msg"])
-    return text.removeprefix("Value error, ")
-
-
-def _schema_problems(exc: ValidationError, doc: SourceDoc) -> list[Problem]:
-    grouped: dict[tuple[PathKey, bool], list[str]] = {}
-    for err in exc.errors(include_url=False):
-        path, is_key = _data_path(err["loc"], doc.data)
-        if err["type"] == "extra_forbidden":
-            is_key = True
-        message = _message(err)
-        bucket = grouped.setdefault((path, is_key), [])
-        if message not in bucket:
-            bucket.append(message)
-    problems = []
-    for (path, is_key), messages in grouped.items():
-        if len(messages) > 1 and all(m.startswith("Input should") for m in messages):
-            text = "invalid value: " + "; or ".join(m[0].lower() + m[1:] for m in messages)
-        else:
-            text = "; ".join(messages)
-        problems.append(doc.problem(path, text, key=is_key))
-    return problems
+    )
+    return LoadedConfig(config=config, source=doc, warnings=warnings, text=text)
 
 
 # -- secrets ------------------------------------------------------------------------------
@@ -298,16 +219,30 @@ def _secret_paths(value: Any, path: PathKey) -> list[PathKey]:
     return found
 
 
+_SHELL_VAR = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+
+
 def _secret_problems(doc: SourceDoc) -> list[Problem]:
     """Credentials must be ``${env:NAME}`` references, never written in the file."""
-    return [
-        doc.problem(
-            path,
-            "credentials must come from the environment: write ${env:NAME}, not the value itself",
+    reported = {p.path for p in doc.problems}  # e.g. a malformed reference: said once
+    problems = []
+    for path in _secret_paths(doc.data, ()):
+        if path in doc.env_refs or dotted(path) in reported:
+            continue
+        shell = _SHELL_VAR.match(str(_data_at(doc.data, path)))
+        hint = (
+            f"write ${{env:{shell.group(1)}}}"
+            if shell
+            else "write ${env:NAME}, not the value itself"
         )
-        for path in _secret_paths(doc.data, ())
-        if path not in doc.env_refs
-    ]
+        problems.append(doc.problem(path, f"credentials must come from the environment: {hint}"))
+    return problems
+
+
+def _data_at(data: Any, path: PathKey) -> Any:
+    for part in path:
+        data = _child(data, part)
+    return data
 
 
 def _child(value: Any, part: str | int) -> Any:

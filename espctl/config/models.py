@@ -132,8 +132,8 @@ class ReportSettings(Frozen):
     window: str = Field(
         default="30d",
         pattern=r"^[1-9][0-9]{0,3}[dw]$",
-        description="Default window when neither --since nor --from/--to is given: days or "
-        "weeks ending today (UTC), e.g. 7d, 30d, 12w.",
+        description="Default window when neither --since nor --from/--to is given: the last "
+        "N whole UTC days or weeks, ending yesterday, e.g. 7d, 30d, 12w.",
     )
     thresholds: ReportThresholds = Field(
         default=ReportThresholds(), description="Verdict lines per rate, in percent."

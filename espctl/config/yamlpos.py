@@ -35,6 +35,8 @@ _NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.
 
 ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ENV_ANY = re.compile(r"\$\{(?:env)?:?[^}]*\}?|\$\{")
+#: a shell-style ``${NAME}`` (or ``${NAME:-default}``): the likely meaning is ``${env:NAME}``
+_SHELL_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
 
 _STR = "tag:yaml.org,2002:str"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -62,25 +64,36 @@ class SourceDoc:
         default_factory=dict
     )
     unresolved: dict[PathKey, str] = field(default_factory=dict)
+    #: whole references to a variable that is set but empty: path -> variable
+    empty: dict[PathKey, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: the files merged into this document (``-c base.yaml -c prod.yaml``), in order
+    files: tuple[str, ...] = ()
+    #: the file each path comes from, when several were merged (else ``file``)
+    origins: dict[PathKey, str] = field(default_factory=dict)
 
-    def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
-        """The closest known position of ``path`` (walking up to a known ancestor)."""
+    def located(self, path: PathKey, *, key: bool = False) -> tuple[str, int, int]:
+        """File, line and column of ``path``, or of its closest known ancestor."""
         table = self.key_positions if key else self.positions
         p = path
         while p:
             if p in table:
-                return table[p]
+                return (self.origins.get(p, self.file), *table[p])
             if p in self.positions:
-                return self.positions[p]
+                return (self.origins.get(p, self.file), *self.positions[p])
             p = p[:-1]
-        return self.positions.get((), (1, 1))
+        return (self.file, *self.positions.get((), (1, 1)))
+
+    def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        """The closest known position of ``path`` (walking up to a known ancestor)."""
+        _, line, column = self.located(path, key=key)
+        return line, column
 
     def problem(
         self, path: PathKey, message: str, *, key: bool = False, severity: str = "error"
     ) -> Problem:
-        line, column = self.position(path, key=key)
-        return Problem(self.file, line, column, dotted(path), message, severity)
+        file, line, column = self.located(path, key=key)
+        return Problem(file, line, column, dotted(path), message, severity)
 
 
 def dotted(path: PathKey) -> str:
@@ -188,6 +201,14 @@ class _Walker:
         def replace(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
             value = self.env.get(name)
+            if value == "" and whole and default is None:
+                # set but empty (a CI secret a fork does not get): the sandbox may stand
+                # in, as for an unset one; otherwise the loader judges it (credentials)
+                substitute = self.missing(name, dotted(path))
+                if substitute is not None:
+                    from_env.append((name, substitute))  # stands in for the variable
+                    return substitute
+                self.doc.empty[path] = name
             if value is not None:
                 from_env.append((name, value))
                 return value
@@ -195,6 +216,9 @@ class _Walker:
                 return default
             substitute = self.missing(name, dotted(path))
             if substitute is not None:
+                # treated as the variable's value: sensitive wherever it lands, and what
+                # a --sandbox state file sealed from the variable is restored by it
+                from_env.append((name, substitute))
                 return substitute
             unresolved.append(name)
             return match.group(0)
@@ -204,11 +228,13 @@ class _Walker:
         if "${" in leftover:
             bad = _ENV_ANY.search(leftover)
             shown = bad.group(0) if bad else "${"
-            self.fail(
-                node,
-                path,
-                f"malformed reference {shown!r}: write ${{env:NAME}} or ${{env:NAME:-default}}",
+            shell = _SHELL_REF.fullmatch(shown)
+            advice = (
+                f"write ${{env:{shell.group(1)}}}"
+                if shell
+                else "write ${env:NAME} or ${env:NAME:-default}"
             )
+            self.fail(node, path, f"{shown!r} is not a reference espctl reads: {advice}")
         if unresolved:
             self.doc.unresolved[path] = unresolved[0]
         if from_env:
@@ -245,6 +271,30 @@ def _count_nodes(text: str, file: str) -> None:
                 raise ConfigError([Problem(file, line, column, "", message)])
 
 
+#: ``{password: ${env:HOOK_PASSWORD}}``: inside a flow mapping the reference's ``}`` ends
+#: the mapping, which YAML reports as a syntax error somewhere after it
+_FLOW_REF = re.compile(r"[{,]\s*([^\s{},:'\"]+):\s*(\$\{[^}\s]*\})")
+
+
+def _flow_reference_hint(text: str, exc: yaml.MarkedYAMLError) -> str:
+    """Advice when the syntax error comes from an unquoted reference in ``{...}``."""
+    marks = [m for m in (exc.context_mark, exc.problem_mark) if m is not None]
+    if not marks:
+        return ""
+    lines = text.splitlines()
+    first = min(m.line for m in marks)
+    last = max(m.line for m in marks)
+    for number in range(max(0, first - 1), min(len(lines), last + 1)):
+        found = _FLOW_REF.search(lines[number])
+        if found:
+            key, ref = found.groups()
+            return (
+                f" (line {number + 1}: inside {{...}} a reference must be quoted, "
+                f'e.g. {key}: "{ref}")'
+            )
+    return ""
+
+
 def load_yaml(
     text: str,
     file: str,
@@ -263,7 +313,8 @@ def load_yaml(
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = exc.problem or exc.context or "invalid YAML"
-        problem = Problem(file, line, column, "", f"YAML syntax error: {reason}")
+        hint = _flow_reference_hint(text, exc)
+        problem = Problem(file, line, column, "", f"YAML syntax error: {reason}{hint}")
         raise ConfigError([problem]) from exc
     except (yaml.YAMLError, RecursionError, ValueError, UnicodeError) as exc:
         raise ConfigError([Problem(file, 1, 1, "", f"YAML error: {exc}")]) from exc

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from espctl.errors import EspctlError, ProvidersFailed
 from espctl.model.resources import LiveState, Resource
+from espctl.model.text import plural
 from espctl.providers.base import Provider
 
 Notify = Callable[[str], None]
@@ -31,7 +32,7 @@ async def read_all(
     async def progress() -> None:
         await asyncio.sleep(PROGRESS_AFTER)
         while True:
-            sent = f", {requests()} requests" if requests else ""
+            sent = f", {plural(requests(), 'request')}" if requests else ""
             waits = "; ".join(waiting()) if waiting else ""
             if notify:
                 notify(
@@ -54,7 +55,7 @@ async def read_all(
     raise_in_order(results)
     elapsed = time.perf_counter() - start
     if notify and elapsed > PROGRESS_AFTER:
-        sent = f", {requests()} requests" if requests else ""
+        sent = f", {plural(requests(), 'request')}" if requests else ""
         notify(f"read live state in {elapsed:.1f}s{sent}")
     return dict(zip(sorted(providers), results, strict=True))  # type: ignore[arg-type]
 

@@ -10,12 +10,16 @@ string is a code span or sits inside a fenced block (see :mod:`espctl.engine.mar
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from espctl.engine.mdsafe import code, fence_for, fenced_lines
-from espctl.engine.plan import SENSITIVE, SENSITIVE_CHANGED, Change, Plan
-from espctl.model.text import paint
+from espctl.engine.plan import BlockedChange, Change, FieldDiff, Plan, Unmanaged
+from espctl.engine.redaction import SENSITIVE, SENSITIVE_CHANGED
+from espctl.model import mailgun as mg
+from espctl.model.resources import Check
+from espctl.model.text import paint, plural
 
 #: one line of the text plan and its SGR colour (None: uncoloured)
 StyledLine = tuple[str, str | None]
@@ -29,34 +33,104 @@ _UNMANAGED_NOTE = {
     "protected": "not in config, protected by policy.protect: kept",
     "kept": "not in config; espctl never deletes this kind: kept",
 }
+#: a check's status as a fixed-width mark for the text plan, and its colour
+CHECK_MARK = {"ok": "ok   ", "warning": "warn ", "error": "error"}
+_CHECK_COLOUR = {"ok": None, "warning": "33", "error": "31"}
+BLOCKED_SYMBOL = "!"
 
 
-def _value(value: Any) -> str:
+def unmanaged_note(u: Unmanaged) -> str:
+    """What happens to an unmanaged resource, in words (espctl's own, never a provider's)."""
+    if u.reason is not None:
+        return f"not in config; {u.reason}: kept"
+    return _UNMANAGED_NOTE[u.action]
+
+
+def check_label(check: Check) -> str:
+    """``provider name subject``: how a blocked change names its check."""
+    return f"{check.provider} {check.name} {check.subject}"
+
+
+#: how a field's values are shown, per (kind, field) (the JSON keeps the values): a
+#: Mailgun webhook's events by their normalized name first (``bounced (permanent_fail)``)
+_VALUE_LABELS: dict[tuple[str, str], Callable[[Any], Any]] = {
+    (mg.KIND_WEBHOOK, "events"): mg.event_labels,
+    (mg.KIND_ACCOUNT_WEBHOOK, "events"): mg.event_labels,
+}
+_ARCHIVED = "(archived: Postmark purges archived streams after 45 days)"
+
+
+def _value(value: Any, kind: str = "", name: str = "") -> str:
     if value == SENSITIVE:
         return SENSITIVE
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    label = _VALUE_LABELS.get((kind, name))
+    shown = label(value) if label is not None else value
+    return json.dumps(shown, ensure_ascii=False, sort_keys=True)
 
 
-def _label(change: Change) -> str:
-    return f"{change.provider} {change.kind} {change.key}"
+def _label(provider: str, kind: str, key: str) -> str:
+    return f"{provider} {kind} {key}"
 
 
-def change_lines(change: Change) -> list[str]:
-    """The lines of one change: a header and aligned field diffs (not escaped)."""
-    symbol = _SYMBOL[change.action]
-    lines = [f"  {symbol} {_label(change)}"]
-    width = max((len(f.name) for f in change.fields), default=0)
-    for f in change.fields:
+def _shown_fields(change: Change) -> tuple[FieldDiff, ...]:
+    """The fields a rendering lists: on create, those with a value (null says nothing)."""
+    if change.action == "create":
+        return tuple(f for f in change.fields if f.after is not None)
+    return change.fields
+
+
+def change_lines(change: Change, symbol: str | None = None) -> list[str]:
+    """The lines of one change for the text plan: a header and aligned field diffs (not
+    escaped). ``symbol`` replaces the action's (``+``, ``~``, ``-``), e.g. ``!`` for a
+    blocked one."""
+    symbol = symbol or _SYMBOL[change.action]
+    lines = [f"  {symbol} {_label(change.provider, change.kind, change.key)}"]
+    fields = _shown_fields(change)
+    width = max((len(f.name) for f in fields), default=0)
+    for f in fields:
         name = f"{f.name}:".ljust(width + 1)
         if f.sensitive:
             body = SENSITIVE_CHANGED
         elif change.action == "create":
-            body = _value(f.after)
+            body = _value(f.after, change.kind, f.name)
         else:
-            body = f"{_value(f.before)} -> {_value(f.after)}"
+            before, after = (_value(v, change.kind, f.name) for v in (f.before, f.after))
+            body = f"{before} -> {after}"
         lines.append(f"      {name} {body}")
     if change.action == "delete" and change.kind.endswith("message_stream"):
-        lines.append("      (archived: Postmark purges archived streams after 45 days)")
+        lines.append(f"      {_ARCHIVED}")
+    return lines
+
+
+def diff_lines(change: Change) -> list[str]:
+    """The lines of one change for a Markdown ```` ```diff ```` block (not escaped).
+
+    Unindented, so that GitHub colours them: ``+`` what is created, ``-`` what is
+    deleted, ``!`` the header of an update, whose fields show the live value as ``-``
+    and the config's as ``+`` (a sensitive one as ``!``, without either value).
+    """
+    head = {"create": "+", "update": "!", "delete": "-"}[change.action]
+    lines = [f"{head} {_label(change.provider, change.kind, change.key)}"]
+    fields = _shown_fields(change)
+    width = max((len(f.name) for f in fields), default=0)
+    for f in fields:
+        name = f"{f.name}:".ljust(width + 1)
+        if f.sensitive:
+            lines.append(f"!     {name} {SENSITIVE_CHANGED}")
+        elif change.action == "create":
+            lines.append(f"+     {name} {_value(f.after, change.kind, f.name)}")
+        else:
+            lines.append(f"-     {name} {_value(f.before, change.kind, f.name)}")
+            lines.append(f"+     {name} {_value(f.after, change.kind, f.name)}")
+    if change.action == "delete" and change.kind.endswith("message_stream"):
+        lines.append(f"      {_ARCHIVED}")
+    return lines
+
+
+def blocked_lines(blocked: BlockedChange) -> list[str]:
+    """A blocked change: its lines with ``!`` and the checks that block it (not escaped)."""
+    lines = change_lines(blocked.change, BLOCKED_SYMBOL)
+    lines.extend(f"      blocked by: {check_label(c)}" for c in blocked.blocked_by)
     return lines
 
 
@@ -67,8 +141,22 @@ def summary_line(plan: Plan) -> str:
         f"{s['unchanged']} unchanged."
     )
     if not plan.has_changes:
-        text = f"No changes. {s['unchanged']} managed resources match the config."
+        matches = "matches" if s["unchanged"] == 1 else "match"
+        text = f"No changes. {plural(s['unchanged'], 'managed resource')} {matches} the config."
+    if s["blocked"]:
+        text += f" {s['blocked']} blocked by failed checks (not applied)."
     return text
+
+
+def convergence_reason(plan: Plan) -> str | None:
+    """Why the config cannot converge, or None when it can (espctl's words only)."""
+    n = len(plan.errors)
+    if not n:
+        return None
+    return (
+        f"{plural(n, 'check')} failed with severity error (fix the config or the account, "
+        "then plan again)"
+    )
 
 
 def text_lines(plan: Plan) -> list[StyledLine]:
@@ -83,21 +171,32 @@ def text_lines(plan: Plan) -> list[StyledLine]:
             out.append((head, _COLOUR[change.action]))
             out.extend((line, None) for line in fields)
         out.append(("", None))
+    if plan.blocked_changes:
+        out += [("Blocked by failed checks (the config cannot converge; not applied):", None)]
+        out.append(("", None))
+        for blocked in plan.blocked_changes:
+            head, *rest = blocked_lines(blocked)
+            out.append((head, "31"))
+            out.extend((line, None) for line in rest)
+        out.append(("", None))
     listed = [u for u in plan.unmanaged if u.action != "delete"]
     if listed:
         out.append(("Unmanaged (live, not in the config):", None))
         for u in listed:
             r = u.resource
-            out.append((f"  ? {r.provider} {r.kind} {r.key}: {_UNMANAGED_NOTE[u.action]}", None))
+            label = _label(r.provider, r.kind, r.key)
+            out.append((f"  ? {label}: {unmanaged_note(u)}", None))
         out.append(("", None))
     if plan.checks:
         out.append(("Checks:", None))
         for check in plan.checks:
-            mark = "ok  " if check.ok else "FAIL"
-            line = f"  [{mark}] {check.provider} {check.name}: {check.message}"
-            out.append((line, None if check.ok else "31"))
+            line = f"  [{CHECK_MARK[check.status]}] {check.provider} {check.name}: {check.message}"
+            out.append((line, _CHECK_COLOUR[check.status]))
         out.append(("", None))
     out.append((summary_line(plan), None))
+    reason = convergence_reason(plan)
+    if reason:
+        out.append((f"The config cannot converge: {reason}.", "31;1"))
     if plan.blocked:
         out.append((f"BLOCKED: {plan.blocked_reason}", "31;1"))
     return out
@@ -147,41 +246,68 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     head = [
         "### espctl plan",
         "",
-        "| create | update | delete | unchanged | unmanaged | failed checks |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| create | update | delete | unchanged | blocked | unmanaged | errors | warnings |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {s['create']} | {s['update']} | {s['delete']} | {s['unchanged']} | "
-        f"{len(plan.unmanaged)} | {len(plan.failed_checks)} |",
+        f"{s['blocked']} | {len(plan.unmanaged)} | {len(plan.errors)} | {len(plan.warnings)} |",
         "",
     ]
     if plan.blocked:
         head += [f"> **Blocked:** {plan.blocked_reason}", ""]  # espctl's words only
+    reason = convergence_reason(plan)
+    if reason:
+        head += [f"> **Cannot converge:** {reason}.", ""]
     if not plan.has_changes:
         head += ["No changes: the providers match the config.", ""]
+        if plan.blocked_changes:
+            head[-2] = "No changes can be applied: every change the config asks for is blocked."
     tail = [f"<sub>fingerprint `{plan.fingerprint[:16]}`</sub>", ""]
     sections: list[_Section] = []
-    if plan.failed_checks:
+    failed = [*plan.errors, *plan.warnings]  # errors first
+    if failed:
         sections.append(
             _Section(
                 [],
                 [
-                    [f"- :x: **{c.provider}** {c.name}: {code(c.message)}"]
-                    for c in plan.failed_checks
+                    [
+                        f"- {':x: **error**' if c.status == 'error' else ':warning: warning'} "
+                        f"**{c.provider}** {c.name}: {code(c.message)}"
+                    ]
+                    for c in failed
                 ],
                 [""],
                 "- … {n} more failed checks",
             )
         )
+    if plan.blocked_changes:
+        # like the changes: provider-sourced keys and check subjects inside a fenced block
+        items = [fenced_lines(blocked_lines(b)) for b in plan.blocked_changes]
+        fence = fence_for([line for item in items for line in item])
+        n = len(plan.blocked_changes)
+        sections.append(
+            _Section(
+                [
+                    f"**Blocked by failed checks** ({plural(n, 'change')}, not applied):",
+                    "",
+                    fence,
+                ],
+                items,
+                [fence, ""],
+                "  … {n} more blocked changes not shown",
+            )
+        )
     for provider in sorted({c.provider for c in plan.changes}):
         changes = [c for c in plan.changes if c.provider == provider]
-        plural = "s" if len(changes) != 1 else ""
+
         # provider-sourced keys and values sit inside the block, one escaped line each,
         # under a fence longer than any backtick run in them
-        items = [fenced_lines(change_lines(c)) for c in changes]
+        items = [fenced_lines(diff_lines(c)) for c in changes]
         fence = fence_for([line for item in items for line in item])
         sections.append(
             _Section(
                 [
-                    f"<details><summary><b>{provider}</b>: {len(changes)} change{plural}</summary>",
+                    f"<details><summary><b>{provider}</b>: {plural(len(changes), 'change')}"
+                    "</summary>",
                     "",
                     f"{fence}diff",
                 ],
@@ -200,8 +326,9 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
                 ],
                 [
                     [
-                        f"- **{u.resource.provider}** {u.resource.kind} {code(u.resource.key)}: "
-                        f"{_UNMANAGED_NOTE[u.action]}"
+                        f"- **{u.resource.provider}** {u.resource.kind} "
+                        f"{code(u.resource.key)}: "
+                        f"{unmanaged_note(u)}"  # espctl's words, not the provider's
                     ]
                     for u in plan.unmanaged
                 ],
@@ -209,9 +336,9 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
                 "- … {n} more",
             )
         )
-    text = "\n".join(head)
+    text = "\n".join(head) + "\n"  # head ends with a blank line
     notice = (
-        "\n> **Truncated** to stay under {limit:,} characters: {n} items are not shown; run "
+        "\n> **Truncated** to stay under {limit:,} characters: {items} not shown; run "
         "`espctl plan` or download the saved plan for everything.\n\n"
     )
     budget = limit - len("\n".join(tail)) - len(notice) - 20
@@ -221,5 +348,6 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         omitted += cut
         text += chunk
     if omitted:
-        text += notice.format(limit=limit, n=omitted)
+        shown = plural(omitted, "item is", "items are")
+        text += notice.format(limit=limit, items=shown)
     return text + "\n".join(tail)

@@ -33,11 +33,26 @@ class SavedChange(_Saved):
     after: dict[str, Any] | None
 
 
+class SavedCheckRef(_Saved):
+    """How a blocked change names a check."""
+
+    provider: str
+    name: str
+    subject: str
+
+
+class SavedBlockedChange(SavedChange):
+    """A change blocked by failed checks (never applied)."""
+
+    blocked_by: list[SavedCheckRef]
+
+
 class SavedConfig(_Saved):
     """Which config the plan was made from."""
 
     path: str
     digest: str
+    files: list[str] | None = None  # in merge order (espctl 0.1.0 wrote only path)
 
 
 class SavedPlan(_Saved):
@@ -48,6 +63,8 @@ class SavedPlan(_Saved):
     summary: dict[str, int]
     blocked: bool
     changes: list[SavedChange]
+    #: absent in plans written before checks had a severity
+    blocked_changes: list[SavedBlockedChange] = []
     unmanaged: list[dict[str, Any]]
     checks: list[dict[str, Any]]
     config: SavedConfig

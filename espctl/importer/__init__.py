@@ -82,7 +82,13 @@ from espctl.importer.mailgun import _import_mailgun
 from espctl.importer.postmark import _import_postmark
 from espctl.importer.read_live import _read
 from espctl.importer.round_trip import verify
-from espctl.importer.webhooks import _entries, _url_names, _webhook_spec
+from espctl.importer.webhooks import (
+    KnownWebhook,
+    _entries,
+    _url_names,
+    _webhook_spec,
+    known_webhooks,
+)
 from espctl.importer.yaml_writer import _scalar, render
 from espctl.model.postmark import PostmarkProvider
 from espctl.providers.base import Provider
@@ -93,11 +99,13 @@ __all__ = [
     "EnvVar",
     "ImportFailed",
     "ImportResult",
+    "KnownWebhook",
     "ProviderSource",
     "_scalar",
     "_url_names",
     "default_env_name",
     "import_providers",
+    "known_webhooks",
     "render",
     "verify",
 ]
@@ -110,6 +118,7 @@ async def import_providers(
     notify: Notify = _quiet,
     schema_ref: str = SCHEMA_REF,
     references: Mapping[str, str] | None = None,
+    known: Sequence[KnownWebhook] = (),
 ) -> ImportResult:
     """Read the named providers and return the config that declares what is live.
 
@@ -119,6 +128,8 @@ async def import_providers(
     resource; a difference raises :class:`ImportFailed` (a bug: please report it).
     ``references`` (value -> variable, :attr:`LoadedConfig.env_values`) are the config's
     values from the environment: found live, they are written as ``${env:NAME}``.
+    ``known`` (:func:`known_webhooks` of an existing config) keeps that config's
+    webhook names and basic-auth password variables for the same webhooks.
     """
     if not sources:
         raise ImportFailed("name at least one provider to import (--provider ID)")
@@ -133,7 +144,7 @@ async def import_providers(
     )
     raise_in_order(results)  # one line per failing provider, in provider-id order
     snapshots = [r for r in results if not isinstance(r, BaseException)]
-    doc = _Doc(references=dict(references or {}))
+    doc = _Doc(references=dict(references or {}), known=tuple(known))
     blocks: dict[str, Any] = {}
     for source, snap in zip(ordered, snapshots, strict=True):
         if isinstance(source.block, PostmarkProvider):

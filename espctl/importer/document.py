@@ -156,6 +156,8 @@ class _Doc:
     values: dict[str, str] = field(default_factory=dict)
     #: the config's values from the environment -> their variables (written as references)
     references: Mapping[str, str] = field(default_factory=dict)
+    #: an existing config's webhook entries (``KnownWebhook``): names and variables kept
+    known: tuple[Any, ...] = ()
 
     def warn(self, provider_id: str, message: str) -> None:
         self.warnings.append(f"{provider_id}: {message}")

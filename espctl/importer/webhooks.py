@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
+from espctl.config.models import Config
 from espctl.importer.document import _SLUG, EVENT_ORDER, EnvVar, _Doc, _Hook, _ref
 from espctl.model.common import Event, Secret
 from espctl.model.resources import MIN_CONTAINED, plain
-from espctl.model.urls import credential_query
+from espctl.model.urls import credential_query, url_identity
 
 
 @dataclass
@@ -89,6 +90,52 @@ def _without_values(url: str, hidden: Collection[str]) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class KnownWebhook:
+    """A webhook entry of an existing config: its name and password variable are kept."""
+
+    name: str
+    url: str  # as loaded: environment values substituted
+    targets: frozenset[str]
+    password_var: str | None
+
+
+def known_webhooks(config: Config) -> tuple[KnownWebhook, ...]:
+    """The webhook entries of ``config``, for an import that keeps their names."""
+    return tuple(
+        KnownWebhook(
+            name,
+            str(spec.url),
+            frozenset(spec.targets),
+            spec.basic_auth.password.source if spec.basic_auth else None,
+        )
+        for name, spec in config.webhooks.items()
+    )
+
+
+def _match_known(doc: _Doc, entries: Sequence[_Entry]) -> dict[int, KnownWebhook]:
+    """Each entry whose URL (credentials aside) an existing config's entry has -> that
+    entry; each known entry is used once. Where one URL has several entries, the pairs
+    that agree on having basic auth and share the most targets are matched first."""
+    hidden = list(doc.references)
+    pairs = []
+    for index, entry in enumerate(sorted(entries, key=lambda e: (e.url, e.order()))):
+        identity = url_identity(entry.url, hidden)
+        for rank, known in enumerate(doc.known):
+            if url_identity(known.url, hidden) != identity:
+                continue
+            auth = (entry.password is not None) == (known.password_var is not None)
+            overlap = len(known.targets & set(entry.targets))
+            pairs.append(((not auth, -overlap, index, rank), entry, known))
+    matched: dict[int, KnownWebhook] = {}
+    taken: set[str] = set()
+    for _, entry, known in sorted(pairs, key=lambda pair: pair[0]):
+        if id(entry) not in matched and known.name not in taken:
+            matched[id(entry)] = known
+            taken.add(known.name)
+    return matched
+
+
 def _entries(doc: _Doc) -> list[_Entry]:
     """Group items into config entries: equal but for the target -> one entry."""
     # one item per (target, URL) already: a Postmark webhook, a Mailgun URL and its events
@@ -112,7 +159,8 @@ def _entries(doc: _Doc) -> list[_Entry]:
             )
         )
     bases = _url_names(sorted({e.url for e in entries}), list(doc.references))
-    used: set[str] = set()
+    known = _match_known(doc, entries)
+    used: set[str] = {k.name for k in known.values()}
     passwords: dict[tuple[str, str | None, str], str] = {}
     credentials: dict[tuple[str, str, str], str] = {}
     out: list[_Entry] = []
@@ -120,16 +168,22 @@ def _entries(doc: _Doc) -> list[_Entry]:
         variants = sorted((e for e in entries if e.url == url), key=_Entry.order)
         n = 1
         for entry in variants:
-            name = bases[url] if n == 1 else f"{bases[url]}-{n}"
-            while name in used:
+            mine = known.get(id(entry))
+            if mine is not None:
+                name = mine.name  # the existing config's name for this webhook
+            else:
+                name = bases[url] if n == 1 else f"{bases[url]}-{n}"
+                while name in used:
+                    n += 1
+                    name = f"{bases[url]}-{n}"
                 n += 1
-                name = f"{bases[url]}-{n}"
-            n += 1
             used.add(name)
             entry.name = name
             if entry.username is not None and entry.password is not None:
                 key = (url, entry.username, entry.password.reveal())
                 config_var = doc.references.get(key[2])
+                if key not in passwords and mine is not None and mine.password_var:
+                    config_var = mine.password_var  # the config's variable, whatever it holds
                 if key not in passwords and config_var is not None:
                     passwords[key] = config_var  # the config's own variable holds it
                     doc.values[config_var] = key[2]

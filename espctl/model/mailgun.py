@@ -225,6 +225,27 @@ def _live_fields(fields: dict[str, object], stored: str | None) -> dict[str, obj
     return fields
 
 
+def event_labels(event_ids: object) -> object:
+    """Mailgun event ids as people read them: the normalized name first, Mailgun's after.
+
+    >>> event_labels(["opened", "permanent_fail"])
+    ['opened', 'bounced (permanent_fail)']
+
+    For renderings only (the plan's JSON keeps Mailgun's ids); anything but a list of
+    strings (a redacted value) is returned as it is.
+    """
+    if not isinstance(event_ids, list) or not all(isinstance(e, str) for e in event_ids):
+        return event_ids
+    labels = []
+    for event_id in event_ids:
+        event = WEBHOOK_TO_EVENT.get(event_id)
+        if event is None or event.value == event_id:
+            labels.append(event_id)
+        else:
+            labels.append(f"{event.value} ({event_id})")
+    return labels
+
+
 def webhook_resource(
     provider: str,
     domain: str,
@@ -314,7 +335,9 @@ def releases_room(action: str, before: Resource | None, after: Resource | None) 
     return False
 
 
-def url_limit_checks(declared: Sequence[Resource], kept: Sequence[Resource]) -> list[Check]:
+def url_limit_checks(
+    declared: Sequence[Resource], kept: Sequence[Resource], current: Sequence[Resource] = ()
+) -> list[Check]:
     """The 3-URL limit over what exists after apply: declared URLs and live ones kept.
 
     ``kept`` are live webhooks the config does not declare and the plan does not delete
@@ -324,9 +347,15 @@ def url_limit_checks(declared: Sequence[Resource], kept: Sequence[Resource]) -> 
     separately for the account level (its limit is its own: "Maximum of 3 unique URLs per
     event type"; whether Mailgun also counts account URLs against each domain is
     UNCONFIRMED, and counting them would refuse plans Mailgun may accept).
+
+    A failed check is an ``error`` that blocks the declared URLs that would take a place
+    on that event (``current``, the live state of declared ones, says which are on it
+    already): the plan shows their changes as blocked, apply does not attempt them.
     """
+    already = {(r.kind, r.key): events_of(r) for r in current}
     mine: dict[tuple[str, str, str], list[str]] = {}
     others: dict[tuple[str, str, str], list[str]] = {}
+    takers: dict[tuple[str, str, str], list[str]] = {}
     for group, resources in ((mine, declared), (others, kept)):
         for r in resources:
             if r.kind not in WEBHOOK_KINDS:
@@ -335,6 +364,8 @@ def url_limit_checks(declared: Sequence[Resource], kept: Sequence[Resource]) -> 
             shown = r.key[len(scope) + 1 :] if scope else r.key
             for event_id in sorted(events_of(r)):
                 group.setdefault((r.provider, scope, event_id), []).append(shown)
+                if group is mine and event_id not in already.get((r.kind, r.key), ()):
+                    takers.setdefault((r.provider, scope, event_id), []).append(r.key)
     checks = []
     for provider, scope, event_id in sorted(set(mine) | set(others)):
         ours = mine.get((provider, scope, event_id), [])
@@ -355,6 +386,8 @@ def url_limit_checks(declared: Sequence[Resource], kept: Sequence[Resource]) -> 
                 f"allows at most {MAX_URLS_PER_EVENT}: {len(ours)} declared, {len(theirs)} "
                 f"not in the config and kept ({listed}); remove URLs from the config, "
                 "delete the others at Mailgun, or set policy.unmanaged: prune",
+                severity="error",
+                blocks=tuple(sorted(set(takers.get((provider, scope, event_id), ())))),
             )
         )
     return checks

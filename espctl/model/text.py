@@ -28,6 +28,14 @@ _CONTROLS = "\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + BIDI_CONTRO
 _UNSAFE = re.compile(f"[{_CONTROLS}\n]")
 _UNSAFE_BUT_NEWLINE = re.compile(f"[{_CONTROLS}]")
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 domain``, ``2 domains``, ``0 domains`` (``many`` for irregular plurals:
+    ``plural(n, "entry", "entries")``)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
 _RESET = "\x1b[0m"
 
 

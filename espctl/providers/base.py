@@ -26,11 +26,15 @@ class Capabilities:
     ``creatable``/``deletable``: kinds the provider can create / delete (a Postmark
     stream "delete" is an archive). ``unmanaged``: kinds whose live-only resources are
     reported as unmanaged. ``immutable``: per kind, fields that cannot change once
-    created (a change is refused at plan time).
+    created (a change is refused at plan time). ``permanent``: per kind, keys of live
+    resources the provider itself put there and espctl never deletes, with why (a
+    Postmark server's default streams): unmanaged, they are listed as kept even under
+    ``policy.unmanaged: prune``.
 
     ``limits`` checks provider limits that count resources the config does not own
-    (Mailgun's 3 URLs per event): called with the declared resources and the live ones
-    the plan keeps, it returns failed checks for what would not fit. ``releases`` says
+    (Mailgun's 3 URLs per event): called with the declared resources, the live ones the
+    plan keeps and the live state of the declared ones, it returns failed checks (errors
+    that block the declared resources taking the places that are lacking). ``releases`` says
     whether a change only frees room under such a limit (a delete, an update dropping
     events); apply runs those before the changes of those kinds that take room.
     """
@@ -39,7 +43,10 @@ class Capabilities:
     deletable: frozenset[str]
     unmanaged: frozenset[str]
     immutable: dict[str, frozenset[str]]
-    limits: Callable[[Sequence[Resource], Sequence[Resource]], list[Check]] | None = None
+    permanent: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    limits: (
+        Callable[[Sequence[Resource], Sequence[Resource], Sequence[Resource]], list[Check]] | None
+    ) = None
     #: kinds under a shared limit, and which of their changes only free room
     limited: frozenset[str] = frozenset()
     releases: Callable[[ChangeRequest], bool] | None = None

@@ -177,6 +177,8 @@ class MailgunApi:
                     False,
                     f"account-level webhooks could not be read ({exc.detail}): receivers "
                     "configured there fire for every domain and are not shown",
+                    # the declared settings still converge; what else fires is unknown
+                    severity="warning",
                 )
             ]
         return hooks.live_account_webhooks(self.id, found.webhooks, aliases), []
@@ -197,6 +199,9 @@ class MailgunApi:
                         False,
                         f"Mailgun refuses webhook URLs whose host does not resolve publicly "
                         f"(HTTP 400 'host not found'): {reason}",
+                        # Mailgun would refuse the write: never planned, shown as blocked
+                        severity="error",
+                        blocks=(r.key,),
                     )
                 )
         return checks
@@ -224,6 +229,9 @@ class MailgunApi:
         except ProviderError as exc:
             if exc.status == 404:
                 region = self.block.region.value
+                # espctl cannot create domains: nothing under it can converge, so the
+                # check blocks the domain (its tracking and webhooks are shown as
+                # blocked, never planned)
                 missing = Check(
                     self.id,
                     "domain",
@@ -231,6 +239,8 @@ class MailgunApi:
                     False,
                     f"domain {name} does not exist in Mailgun's {region.upper()} region "
                     "(create and verify it at Mailgun, or check `region`)",
+                    severity="error",
+                    blocks=(name,),
                 )
                 return [], [missing], {"exists": False}
             raise
@@ -248,7 +258,8 @@ class MailgunApi:
             else f"{name} is {state}"
             + (f"; DNS records not valid: {', '.join(invalid)}" if invalid else "")
         )
-        checks = [Check(self.id, "domain", name, verified, message)]
+        # unverified or disabled: the settings converge, the mail will not go out well
+        checks = [Check(self.id, "domain", name, verified, message, severity="warning")]
         track, note = self._tracking_resource(name, tracking.tracking, desired)
         if note is not None:
             checks.append(note)

@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from espctl.errors import ProviderBadResponse, ProviderError
+from espctl.model.text import plural
 from espctl.model.urls import split_userinfo as model_split_userinfo
 from espctl.model.urls import url_identity
 from espctl.providers import responses_mailgun as wire
@@ -65,8 +66,7 @@ async def _probe_account_webhooks(api: MailgunApi) -> ProbeResult:
         for h in found.webhooks
     )
     listed = "; ".join(f"{url} ({', '.join(events)})" for url, events in hooks)
-    plural = "s" if len(hooks) != 1 else ""
-    detail = f"{len(hooks)} account-level webhook{plural} (every {_region(api)} domain)"
+    detail = f"{plural(len(hooks), 'account-level webhook')} (every {_region(api)} domain)"
     return ProbeResult(
         "account webhooks",
         True,
@@ -87,7 +87,7 @@ async def _probe_key(api: MailgunApi) -> ProbeResult:
     names = sorted(i.name for i in page.items)
     total = page.total_count
     missing = sorted(set(api.block.domains) - set(names))
-    detail = f"accepted: {total} domains in {_region(api)}"
+    detail = f"accepted: {plural(total, 'domain')} in {_region(api)}"
     if missing and total <= len(names):
         other = "US" if _region(api) == "EU" else "EU"
         detail += f"; not in this region: {', '.join(missing)} (they may live in {other})"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from espctl.errors import ProviderBadResponse, ProviderError
 from espctl.model.common import parse_address
+from espctl.model.text import plural
 from espctl.providers import responses_postmark as wire
 from espctl.providers.base import ProbeResult
 from espctl.providers.concurrency import settle
@@ -147,8 +148,8 @@ async def _probe_account(api: PostmarkApi) -> list[ProbeResult]:
         ProbeResult(
             "account token",
             True,
-            f"accepted: {len(signatures)} sender signatures ({confirmed} confirmed), "
-            f"{len(rows)} domains" + (f": {listed}" if listed else ""),
+            f"accepted: {plural(len(signatures), 'sender signature')} ({confirmed} "
+            f"confirmed), {plural(len(rows), 'domain')}" + (f": {listed}" if listed else ""),
             seconds,
             facts={
                 "present": True,
@@ -228,7 +229,7 @@ def _account_cause(exc: ProviderError) -> str | None:
     if exc.status == 401:
         return (
             "account endpoints (/senders, /domains) need the Account API token: a server "
-            "token used as `account_token` gets 401 (ESP-API.md 1.1). Use the token from "
+            "token used as `account_token` gets 401. Use the token from "
             "Account -> API Tokens"
         )
     return _common_cause(exc)

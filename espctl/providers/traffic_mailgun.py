@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from espctl.model.events import EventType, NormalizedEvent
+from espctl.model.text import plural
 from espctl.model.traffic import Counts, ReasonSample, TrafficData, TrafficQuery, tally_reasons
 from espctl.providers import responses_mailgun as wire
 from espctl.providers.concurrency import settle
@@ -335,7 +336,10 @@ async def read_mailgun_traffic(
             f"{pages * EVENTS_LIMIT} accepted/delivered events per domain (events API)"
         ),
         sources=(
-            ("metrics API", f"/v1/analytics/metrics by day and tag for {len(domains)} domains"),
+            (
+                "metrics API",
+                f"/v1/analytics/metrics by day and tag for {plural(len(domains), 'domain')}",
+            ),
             (
                 "events API",
                 "/v3/{domain}/events: failures, recent events, accepted/delivered pairs",

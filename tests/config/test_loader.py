@@ -170,7 +170,7 @@ def test_malformed_env_reference(tmp_path: Path, ref: str) -> None:
         """,
         env={"T": "x"},
     )
-    p = find(problems, "malformed reference")
+    p = find(problems, "is not a reference espctl reads")
     assert p.path == "providers.pm.default_sender"
     assert p.line == 6
 

@@ -46,7 +46,7 @@ def test_report_window_and_numbers_are_checked(tmp_path: Path) -> None:
     problems = check(
         tmp_path, "report:\n  thresholds:\n    complaint: {warning: 0, critical: 0.3}\n"
     )
-    assert find(problems, "greater than 0").path == "report.thresholds.complaint.warning"
+    assert find(problems, "must be a number above 0").path == "report.thresholds.complaint.warning"
     problems = check(tmp_path, "report:\n  thresholds:\n    complaint: {warning: 0.3}\n")
     missing = find(problems, "critical")
     assert missing.message == "missing required key 'critical'"

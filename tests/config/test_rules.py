@@ -84,13 +84,17 @@ def test_missing_required_key_points_at_parent(tmp_path: Path) -> None:
 
 def test_wrong_version(tmp_path: Path) -> None:
     problems = problems_for(tmp_path, BASE.replace("version: 1", "version: 2"), env=ENV)
-    p = find(problems, "is not one of")
+    p = find(problems, "unsupported config version 2")
     assert (p.line, p.column, p.path) == (1, 10, "version")
+    assert p.message == (
+        "unsupported config version 2 (this espctl reads version 1): write 'version: 1'"
+    )
 
 
 def test_wrong_type(tmp_path: Path) -> None:
     problems = check(tmp_path, "policy: {max_change_ratio: lots}\n")
-    p = find(problems, "valid number")
+    p = find(problems, "must be a number")
+    assert p.message == "must be a number (got 'lots')"
     assert p.path == "policy.max_change_ratio"
     assert (p.line, p.column) == (14, 28)
 

@@ -115,8 +115,10 @@ def test_cli_validate_invalid_text_and_json(tmp_path: Path) -> None:
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
     assert payload["valid"] is False
-    assert payload["problems"][0]["line"] == 3
-    assert payload["problems"][0]["column"] == 50
+    (entry,) = payload["files"]
+    assert entry["valid"] is False and entry["file"] == str(bad)
+    assert entry["problems"][0]["line"] == 3
+    assert entry["problems"][0]["column"] == 50
 
 
 def test_cli_validate_defaults_to_espctl_yaml(

@@ -261,7 +261,9 @@ def test_webhooks_200_500_and_no_answer(
     assert "cause: Postmark retries any answer but 200" in out
     assert f"FAIL webhook silent-hook (mailgun failed) {silent_url}: no answer within 3s" in out
     assert "PASS postmark" in out and "PASS mailgun" in out
-    assert out.splitlines()[-1] == "2 providers: 2 passed, 0 failed; webhooks: 2 of 5 answered"
+    assert (
+        out.splitlines()[-1] == "2 providers: 2 passed, 0 failed; webhooks: 4 of 5 answered (500)"
+    )
 
     # each provider's own payload format, with the webhook's basic auth
     by_format = {("RecordType" in r["json"]): r for r in ok.requests}

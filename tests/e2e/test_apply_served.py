@@ -68,14 +68,14 @@ def test_no_tty_and_no_auto_approve_refuses(served: Served) -> None:
 
 
 def test_saved_plan_applies_when_nothing_moved(served: Served) -> None:
-    assert served.run("plan", "--out", "reviewed.json").exit_code == 0
+    assert served.run("plan", "--out", "plans/reviewed.json").exit_code == 0
     result = served.run("apply", "plans/reviewed.json", "--force")
     assert result.exit_code == 0, result.output
     assert served.run("plan", "--detailed-exitcode").exit_code == 0
 
 
 def test_stale_saved_plan_is_refused_saying_what_moved(served: Served) -> None:
-    assert served.run("plan", "--out", "reviewed.json").exit_code == 0
+    assert served.run("plan", "--out", "plans/reviewed.json").exit_code == 0
     served.app.state.postmark.server.track_opens = True  # someone clicked in the UI
     before = served.app.state.model_dump_json()
     result = served.run("apply", "plans/reviewed.json", "--force")
@@ -86,11 +86,11 @@ def test_stale_saved_plan_is_refused_saying_what_moved(served: Served) -> None:
 
 
 def test_saved_plan_refused_when_config_changed(served: Served) -> None:
-    assert served.run("plan", "--out", "reviewed.json").exit_code == 0
+    assert served.run("plan", "--out", "plans/reviewed.json").exit_code == 0
     served.config.write_text(served.config.read_text().replace("name: Receipts", "name: Bills"))
     result = served.run("apply", "plans/reviewed.json", "--force")
     assert result.exit_code == 1
-    assert "the config file changed" in result.stderr
+    assert "the config changed" in result.stderr
     assert "config: postmark:postmark.message_stream:receipts changed" in result.stderr
 
 
@@ -249,7 +249,7 @@ def test_create_that_commits_then_times_out_is_not_duplicated(
 
 
 def test_plan_json_round_trips_through_apply_json_free_of_secrets(served: Served) -> None:
-    served.run("plan", "--out", "x.json")
+    served.run("plan", "--out", "plans/x.json")
     text = Path("plans/x.json").read_text()
     assert json.loads(text)["changes"]
     assert_no_canary(text)

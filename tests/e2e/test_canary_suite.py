@@ -106,8 +106,8 @@ def run_every_command(invoke: object, sandbox: list[str]) -> list[Result]:
     run = invoke  # type: ignore[assignment]
     results = [
         run(["validate"]),
-        run(["plan", *sandbox, "--out", "text.json"]),
-        run(["plan", *sandbox, "--format", "json", "--out", "json.json"]),
+        run(["plan", *sandbox, "--out", "plans/text.json"]),
+        run(["plan", *sandbox, "--format", "json", "--out", "plans/json.json"]),
         run(["plan", *sandbox, "--format", "markdown"]),
         run(["apply", "plans/text.json", *sandbox, "--force"]),
         run(["plan", *sandbox, "--detailed-exitcode"]),

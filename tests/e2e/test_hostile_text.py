@@ -145,7 +145,7 @@ def test_markdown_plan_keeps_provider_text_inert(hostile: Path) -> None:
 
 
 def test_saved_plan_json_escapes_everything(hostile: Path) -> None:
-    result = run("plan", "-c", str(hostile), "--format", "json", "--out", "p.json")
+    result = run("plan", "-c", str(hostile), "--format", "json", "--out", "plans/p.json")
     assert result.exit_code == 0
     for text in (result.stdout, Path("plans/p.json").read_text()):
         assert RAW_CONTROL.findall(text) == []

@@ -43,7 +43,14 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
     plan = plan_json(result)
     assert plan["format"] == "espctl-plan/1"
     assert {(c["action"], c["kind"], c["key"]) for c in plan["changes"]} == EXPECTED
-    assert plan["summary"] == {"create": 3, "update": 9, "delete": 0, "unchanged": 2}
+    assert plan["summary"] == {
+        "create": 3,
+        "update": 9,
+        "delete": 0,
+        "unchanged": 2,
+        "blocked": 0,
+    }
+    assert plan["blocked_changes"] == [] and plan["converges"] is True
     assert plan["blocked"] is True  # 12 of 14 managed resources > 30 %
     by_key = {c["key"]: c for c in plan["changes"]}
     server = {f["name"]: f for f in by_key["server"]["fields"]}
@@ -65,6 +72,7 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
     assert (clicks["before"], clicks["after"]) == ("html_only", True)
     unmanaged = {(u["kind"], u["key"], u["action"]) for u in plan["unmanaged"]}
     assert unmanaged == {
+        ("postmark.message_stream", "broadcast", "kept"),  # the server's default: never archived
         ("postmark.message_stream", "legacy-alerts", "listed"),
         (
             "postmark.webhook",
@@ -87,9 +95,9 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
         ("mailgun.account_webhook", "https://ops-monitor.acme-mail.com/mailgun/failures", "listed"),
     }
     failed = [c for c in plan["checks"] if not c["ok"]]
-    assert [(c["provider"], c["name"], c["subject"]) for c in failed] == [
-        ("mailgun", "domain", "news.acme-mail.com"),
-        ("mailgun", "routing_target", "mailgun/news.acme-mail.com"),
+    assert [(c["provider"], c["name"], c["subject"], c["severity"]) for c in failed] == [
+        ("mailgun", "domain", "news.acme-mail.com", "warning"),  # unverified: converges
+        ("mailgun", "routing_target", "mailgun/news.acme-mail.com", "warning"),
     ]
 
 
@@ -101,13 +109,18 @@ def test_plan_text_and_markdown(served: Served) -> None:
     assert "      track_opens: false -> true\n" in out
     assert "  + postmark postmark.message_stream receipts\n" in out
     assert "basic_auth_password: (sensitive value changed)" in out
-    assert "[FAIL] mailgun domain: news.acme-mail.com is unverified" in out
+    assert "  [warn ] mailgun domain: news.acme-mail.com is unverified" in out
+    assert (
+        "  ? postmark postmark.message_stream broadcast: not in config; Postmark's default "
+        "broadcast stream, never archived: kept\n"
+    ) in out
     assert "Plan: 3 to create, 9 to update, 0 to delete, 2 unchanged." in out
     assert "BLOCKED: 12 changes to 14 managed resources (86%)" in out
     assert "\x1b[" not in out  # no colour off a TTY
     md = served.run("plan", "--format", "markdown").stdout
     assert md.startswith("### espctl plan\n")
-    assert "| 3 | 9 | 0 | 2 | 7 | 2 |" in md
+    assert "| 3 | 9 | 0 | 2 | 0 | 8 | 0 | 2 |" in md  # no errors, 2 warnings
+    assert "- :warning: warning **mailgun** domain: `news.acme-mail.com is unverified" in md
     assert "<details><summary><b>postmark</b>: 8 changes</summary>" in md
     assert "> **Blocked:**" in md
 
@@ -120,7 +133,7 @@ def test_detailed_exitcode(served: Served) -> None:
 def test_saved_plan_and_outputs_hold_no_secret(served: Served) -> None:
     outputs = []
     for fmt in ("text", "json", "markdown"):
-        result = served.run("plan", "--format", fmt, "--out", f"p-{fmt}.json")
+        result = served.run("plan", "--format", fmt, "--out", f"plans/p-{fmt}.json")
         assert result.exit_code == 0
         outputs += [result.stdout, result.stderr]
     saved = Path("plans/p-json.json")

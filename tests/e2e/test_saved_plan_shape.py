@@ -24,7 +24,7 @@ from tests.e2e.conftest import Served
 def test_a_malformed_saved_plan_is_refused_clearly(
     served: Served, field: str, value: object, problem: str
 ) -> None:
-    assert served.run("plan", "--out", "reviewed.json").exit_code == 0
+    assert served.run("plan", "--out", "plans/reviewed.json").exit_code == 0
     path = served.tmp / "plans" / "reviewed.json"
     saved = json.loads(path.read_text())
     saved[field] = value
@@ -43,7 +43,7 @@ def test_a_malformed_saved_plan_is_refused_clearly(
 
 def test_a_stale_plan_with_a_malformed_config_block_is_refused_clearly(served: Served) -> None:
     """Without the check, comparing digests of a moved account crashed on the bad block."""
-    assert served.run("plan", "--out", "reviewed.json").exit_code == 0
+    assert served.run("plan", "--out", "plans/reviewed.json").exit_code == 0
     path = served.tmp / "plans" / "reviewed.json"
     saved = json.loads(path.read_text())
     saved.update(fingerprint="0" * 64, config=["espctl.yaml"])

@@ -130,7 +130,7 @@ def test_environment_values_apply_and_never_show(served: Served) -> None:
     env = _env_config(served)
     outputs = []
     for fmt in ("text", "json", "markdown"):
-        result = served.run("plan", "--format", fmt, "--out", f"p-{fmt}.json", env=env)
+        result = served.run("plan", "--format", fmt, "--out", f"plans/p-{fmt}.json", env=env)
         assert result.exit_code == 0, result.output
         outputs += [result.stdout, result.stderr, Path(f"plans/p-{fmt}.json").read_text()]
     assert "      name:        (sensitive)\n" in outputs[0]  # a create shows no value

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from espctl.config.models import Policy
-from espctl.engine.plan import make_plan, what_moved
+from espctl.engine.fingerprint import what_moved
+from espctl.engine.plan import make_plan
 from espctl.engine.render import MARKDOWN_LIMIT, render_markdown, render_text
 from espctl.errors import PlanError
 from espctl.model.common import Secret
@@ -49,7 +50,7 @@ def plan(
 def test_equal_states_have_no_changes() -> None:
     p = plan([stream("s1"), hook("h1", "pw")], [stream("s1"), hook("h1", "pw")])
     assert not p.has_changes
-    assert p.summary == {"create": 0, "update": 0, "delete": 0, "unchanged": 2}
+    assert p.summary == {"create": 0, "update": 0, "delete": 0, "unchanged": 2, "blocked": 0}
 
 
 def test_only_managed_fields_are_compared() -> None:
@@ -130,7 +131,7 @@ def test_what_moved_names_changed_resources() -> None:
     saved = plan([stream("s1")], [stream("s1")]).as_json()
     now = plan([stream("s1")], [stream("s1", name="Renamed"), stream("s9")], text="cfg2")
     assert what_moved(saved, now) == [
-        "the config file changed",
+        "the config changed (its meaning, not only its layout or comments)",
         "live: x:x.stream:s1 changed",
         "live: x:x.stream:s9 appeared",
     ]
@@ -160,7 +161,7 @@ def test_markdown_never_exceeds_the_limit_and_says_so() -> None:
     # the first provider's block is shown in part, saying what it left out
     assert "<details><summary><b>p000</b>: 20 changes</summary>" in md
     omitted = int(md.split("**Truncated** to stay under 65,000 characters: ")[1].split()[0])
-    shown = md.count("  + p")
+    shown = sum(1 for line in md.splitlines() if line.startswith("+ p"))
     assert shown + omitted == 1200
     assert "more changes not shown" in md
 

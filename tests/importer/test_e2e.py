@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
+from espctl.commands.import_cmd import SCHEMA_URL
 from espctl.importer import MODELINE
 from espctl.sandbox import AccountState, load_state, seed_account
 from tests.conftest import QUICKSTART
@@ -58,7 +59,8 @@ def test_cli_import_validate_plan_empty(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     text = (workdir / "espctl.yaml").read_text()
     assert_no_canary(text, result.stdout, result.stderr)
-    assert text.startswith(f"{MODELINE}./schemas/espctl.schema.json\n")
+    # no schema file near an installed user's config: this release's, on GitHub
+    assert text.startswith(f"{MODELINE}{SCHEMA_URL}\n")
     assert "ESPCTL_HOOK_" in result.stderr and "MAILGUN_API_KEY" in result.stderr
     assert "# disabled at Mailgun" in text and "# unverified at Mailgun" in text
 

@@ -148,9 +148,30 @@ def test_the_three_url_limit_counts_the_foreign_urls_kept() -> None:
         "https://b.acme-mail.com/y); remove URLs from the config, delete the others at "
         "Mailgun, or set policy.unmanaged: prune"
     )
+    # an error: the URLs that would take the missing places are blocked, not planned
+    assert (failed[0].severity, failed[0].blocks) == (
+        "error",
+        (f"{DOMAIN} https://c.acme-mail.com/z", f"{DOMAIN} {OURS}"),
+    )
+    assert plan.changes == () and plan.converges is False  # type: ignore[attr-defined]
+    assert {b.change.key for b in plan.blocked_changes} == set(failed[0].blocks)  # type: ignore[attr-defined]
     # under prune they are deleted (before anything is added): the plan fits
     _, pruned = plan_for(desired, Policy(unmanaged=UnmanagedPolicy.prune))
     assert [c for c in pruned.checks if not c.ok] == []  # type: ignore[attr-defined]
+    assert len(pruned.changes) == 4  # type: ignore[attr-defined]
+
+
+@respx.mock
+def test_a_url_already_on_the_full_event_is_not_blocked() -> None:
+    """Only the URLs that would take a place wait; one already there still converges."""
+    mock_listing({"opened": [OURS, "https://a.acme-mail.com/x", "https://b.acme-mail.com/y"]})
+    desired = desired_of(
+        hook(OURS, "opened", "clicked"), hook("https://c.acme-mail.com/z", "opened")
+    )
+    _, plan = plan_for(desired, Policy())
+    (failed,) = [c for c in plan.checks if not c.ok]  # type: ignore[attr-defined]
+    assert failed.blocks == (f"{DOMAIN} https://c.acme-mail.com/z",)
+    assert [(c.action, c.key) for c in plan.changes] == [("update", f"{DOMAIN} {OURS}")]  # type: ignore[attr-defined]
 
 
 # -- apply: v4 per URL ----------------------------------------------------------------------
@@ -412,6 +433,7 @@ def test_a_key_that_may_not_read_account_webhooks_is_a_failed_check() -> None:
     state = run(api().read(desired_of()))
     (check,) = [c for c in state.checks if c.name == "account webhooks"]
     assert not check.ok and "missing permission" in check.message
+    assert check.severity == "warning"  # the declared settings still converge
     # declared ones cannot be planned without reading them: an error
     with pytest.raises(ProviderError, match="HTTP 403"):
         run(api().read(desired_of(account_hook("https://ops.acme-mail.com/mg", "opened"))))
@@ -438,7 +460,10 @@ def test_declared_urls_mailgun_cannot_resolve_are_failed_checks() -> None:
             )
         )
     )
-    failed = {c.subject: c.message for c in state.checks if c.name == "webhook url"}
+    refused = [c for c in state.checks if c.name == "webhook url"]
+    # errors that block the URL itself: Mailgun would refuse the write
+    assert all((c.severity, c.blocks) == ("error", (c.subject,)) for c in refused)
+    failed = {c.subject: c.message for c in refused}
     assert failed == {
         f"{DOMAIN} http://localhost:9000/hook": "Mailgun refuses webhook URLs whose host does "
         "not resolve publicly (HTTP 400 'host not found'): host 'localhost' has no dot",

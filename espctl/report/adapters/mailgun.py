@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from espctl.model import mailgun as mg
 from espctl.model.resources import LiveState, Resource
+from espctl.model.text import plural
 from espctl.report.adapters.common import masked, resources
 from espctl.report.data import AccountInfo, DomainInfo, TrackingInfo, WebhookInfo, WebhookTrigger
 
@@ -26,7 +27,8 @@ class MailgunAdapter:
         region = str(live.facts.get("region", "")).upper()
         total = len(live.facts.get("all_domains") or [])
         return AccountInfo(
-            description=f"{region} region, {total} domains in the account", domains=domains
+            description=f"{region} region, {plural(total, 'domain')} in the account",
+            domains=domains,
         )
 
     def tracking(self, live: LiveState) -> TrackingInfo:
@@ -37,7 +39,7 @@ class MailgunAdapter:
         clicks = [r.fields.get("clicks") for r in tracking]
         html_only = sum(1 for c in clicks if c == "html_only")
         detail = (
-            f"opens on {sum(opens)}/{len(opens)} domains, clicks on "
+            f"opens on {sum(opens)}/{plural(len(opens), 'domain')}, clicks on "
             f"{sum(1 for c in clicks if c)}/{len(clicks)}"
         )
         if html_only:
