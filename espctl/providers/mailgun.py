@@ -17,6 +17,7 @@ import httpx
 
 from espctl.errors import ProviderError
 from espctl.model import mailgun as mg
+from espctl.model import mailgun_limits as mgl
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
@@ -79,9 +80,9 @@ class MailgunApi:
         deletable=mg.WEBHOOK_KINDS,
         unmanaged=frozenset({mg.KIND_DOMAIN, *mg.WEBHOOK_KINDS}),
         immutable={},
-        limits=mg.url_limit_checks,
+        limits=mgl.url_limit_checks,
         limited=mg.WEBHOOK_KINDS,
-        releases=lambda c: mg.releases_room(c.action, c.before, c.after),
+        releases=lambda c: mgl.releases_room(c.action, c.before, c.after),
     )
 
     def __init__(
@@ -189,7 +190,7 @@ class MailgunApi:
         for r in desired:
             if r.kind not in mg.WEBHOOK_KINDS:
                 continue
-            reason = mg.refused_host(hooks.shown_url(r))
+            reason = mgl.refused_host(hooks.shown_url(r))
             if reason is not None:
                 checks.append(
                     Check(

@@ -38,8 +38,8 @@ ESP-API notes (Part 2.6; what is used, and why):
   400/403 ``{"message"}``, 404/409 ``{"Description"}``. Changes take up to 10 minutes
   to reach deliveries (Mailgun caches them).
 - At most 3 URLs per event, per domain and at account level: a plan whose result would
-  need more is a failed check (``mg.url_limit_checks``), and apply frees places before
-  it takes them (``mg.releases_room``).
+  need more is a failed check (``mailgun_limits.url_limit_checks``), and apply frees places before
+  it takes them (``mailgun_limits.releases_room``).
 """
 
 from __future__ import annotations

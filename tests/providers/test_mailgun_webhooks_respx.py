@@ -20,6 +20,7 @@ from espctl.errors import ProviderError
 from espctl.model import mailgun as mg
 from espctl.model.common import BasicAuth, Secret
 from espctl.model.mailgun import MailgunWebhookUrl
+from espctl.model.mailgun_limits import url_limit_checks
 from espctl.model.resources import Resource
 from espctl.providers.base import ChangeRequest
 from espctl.providers.mailgun import MailgunApi
@@ -443,7 +444,7 @@ def test_limits_count_account_level_separately() -> None:
     declared = [account_hook(f"https://{n}.acme-mail.com/x", "opened") for n in "ab"]
     kept = [account_hook(f"https://{n}.acme-mail.com/x", "opened") for n in "cd"]
     domain = [hook(f"https://{n}.acme-mail.com/x", "opened") for n in "ef"]
-    checks = mg.url_limit_checks([*declared, *domain], kept)
+    checks = url_limit_checks([*declared, *domain], kept)
     assert [(c.subject, c.ok) for c in checks] == [("account opened", False)]
     assert "opened webhooks at account level would have 4 URLs" in checks[0].message
 
