@@ -84,8 +84,11 @@ def test_a_missing_domain_blocks_only_what_depends_on_it(server: str, tmp_path: 
     assert (check["ok"], check["severity"], check["blocks"]) == (False, "error", [TYPO])
     assert plan["summary"]["blocked"] == 2 and plan["converges"] is False
 
-    detailed = espctl(tmp_path, "plan", "--detailed-exitcode")
+    detailed = espctl(tmp_path, "plan", "--detailed-exitcode", "--out", "plans/p.json")
     assert detailed.returncode == 1  # cannot converge, though changes are pending
+    # ...and the plan is still saved, so CI can post it saying why (action.yml, GitLab)
+    shown = espctl(tmp_path, "show", "plans/p.json", "--format", "markdown")
+    assert shown.returncode == 0 and "**Blocked by failed checks**" in shown.stdout
     assert f"  ! mailgun mailgun.webhook {TYPO} https://hooks.acme-mail.com/esp/typo\n" in (
         detailed.stdout
     )
