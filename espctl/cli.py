@@ -43,7 +43,6 @@ from espctl.engine.plan import Plan
 from espctl.engine.render import (
     convergence_reason,
     render_markdown,
-    shown_key,
     summary_line,
     text_lines,
 )
@@ -254,7 +253,7 @@ def apply(
     echo(result.summary())
     echo_lines(
         f"  {item.status}: {item.change.provider} {item.change.kind} "
-        f"{shown_key(item.change.kind, item.change.key)}: {item.message}"
+        f"{item.change.key}: {item.message}"
         for item in result.outcomes
         if item.status != "applied"
     )
