@@ -42,7 +42,7 @@ from espctl.model.resources import LiveState
 from espctl.model.text import plural
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.planfile import check_plan_config, plan_config, read_saved_plan, save_plan
-from espctl.providers.base import Provider
+from espctl.providers.kit.protocol import Provider
 from espctl.report.collect import ProviderInput, build_report_data
 from espctl.report.data import ReportData
 from espctl.report.render import render_report

@@ -47,7 +47,7 @@ from espctl.model import postmark as pm
 from espctl.model.common import split_target
 from espctl.model.mailgun import REGION_HOSTS, MailgunProvider
 from espctl.model.postmark import PostmarkProvider
-from espctl.providers.base import ProbeResult, Provider
+from espctl.providers.kit.protocol import ProbeResult, Provider
 from espctl.providers.postmark import DEFAULT_ENDPOINT as POSTMARK_ENDPOINT
 from espctl.providers.webhook_samples import MAILGUN_EVENT, mailgun_sample, postmark_sample
 

@@ -25,8 +25,8 @@ from espctl.errors import ApplyRefused
 from espctl.model.common import parse_address
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider
-from espctl.providers.base import Provider
-from espctl.providers.http import HttpOptions
+from espctl.providers.kit.http import HttpOptions
+from espctl.providers.kit.protocol import Provider
 from espctl.providers.registry import create_provider
 from espctl.sandbox import (
     DEFAULT_MAILGUN_API_KEY,

@@ -16,7 +16,7 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"errors", "model"},
     "providers": {"errors", "model"},
     "sandbox": {"errors"},
-    "engine": {"errors", "model", "config", "providers.base"},
+    "engine": {"errors", "model", "config", "providers.kit.protocol"},
     "routing": {"errors", "model", "config"},
     "report": {"errors", "model", "config", "engine", "routing"},
     "api": {"errors", "model", "config", "providers", "engine", "routing", "report", "sandbox"},

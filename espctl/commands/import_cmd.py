@@ -41,7 +41,7 @@ from espctl.importer import (
     known_webhooks,
 )
 from espctl.model.text import plural
-from espctl.providers.base import Provider
+from espctl.providers.kit.protocol import Provider
 
 PROVIDER_TYPES = ("postmark", "mailgun")
 SCHEMA_FILES = (Path("espctl.schema.json"), Path("schemas") / "espctl.schema.json")

@@ -2,7 +2,7 @@
 
 ``--max-response-mb``, ``--max-listing-items``, ``--command-timeout`` and
 ``--request-timeout``, each with an environment variable, become the command's
-:class:`~espctl.providers.http.HttpOptions` through :func:`http_options`.
+:class:`~espctl.providers.kit.http.HttpOptions` through :func:`http_options`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import click
 
 from espctl import api
 from espctl.commands.common import notify, sandbox_from_config
-from espctl.providers.http import HttpOptions
-from espctl.providers.limits import MIB
+from espctl.providers.kit.http import HttpOptions
+from espctl.providers.kit.limits import MIB
 
 F = TypeVar("F", bound=Callable[..., Any])
 

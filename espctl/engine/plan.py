@@ -27,7 +27,7 @@ from espctl.engine.redaction import SENSITIVE, redact
 from espctl.errors import PlanError
 from espctl.model.common import split_target
 from espctl.model.resources import Check, LiveState, Resource, same
-from espctl.providers.base import Action, Capabilities
+from espctl.providers.kit.protocol import Action, Capabilities
 
 PLAN_FORMAT = "espctl-plan/1"
 MIN_MANAGED_FOR_BLOCK = 10

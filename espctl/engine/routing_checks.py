@@ -24,7 +24,7 @@ from espctl.model.common import split_target
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider
 from espctl.model.resources import Check, LiveState, Resource
-from espctl.providers.base import Capabilities
+from espctl.providers.kit.protocol import Capabilities
 
 CHECK_NAME = "routing_target"
 

@@ -91,7 +91,7 @@ from espctl.importer.webhooks import (
 )
 from espctl.importer.yaml_writer import _scalar, render
 from espctl.model.postmark import PostmarkProvider
-from espctl.providers.base import Provider
+from espctl.providers.kit.protocol import Provider
 
 __all__ = [
     "MODELINE",

@@ -14,8 +14,8 @@ from typing import Any
 from espctl.model import mailgun as mg
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import LiveState, Resource
-from espctl.providers.base import Provider
-from espctl.providers.concurrency import settle
+from espctl.providers.kit.concurrency import settle
+from espctl.providers.kit.protocol import Provider
 from espctl.providers.mailgun import MailgunApi
 from espctl.providers.postmark import PostmarkApi
 

@@ -23,10 +23,10 @@ from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers import mailgun_webhooks as hooks
 from espctl.providers import responses_mailgun as wire
-from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
-from espctl.providers.concurrency import settle
-from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
-from espctl.providers.paging import Listing, Page, read_offset_pages
+from espctl.providers.kit.concurrency import settle
+from espctl.providers.kit.http import Credential, HttpClient, HttpOptions, Sleep
+from espctl.providers.kit.paging import Listing, Page, read_offset_pages
+from espctl.providers.kit.protocol import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.probe_mailgun import probe_mailgun
 from espctl.providers.traffic_mailgun import read_mailgun_traffic
 

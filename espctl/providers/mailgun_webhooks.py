@@ -56,7 +56,7 @@ from espctl.model.mailgun import MailgunWebhookUrl
 from espctl.model.resources import Resource, plain
 from espctl.model.urls import split_userinfo as model_split_userinfo
 from espctl.providers import responses_mailgun as wire
-from espctl.providers.base import ChangeRequest
+from espctl.providers.kit.protocol import ChangeRequest
 
 if TYPE_CHECKING:
     from espctl.providers.mailgun import MailgunApi

@@ -20,9 +20,9 @@ from espctl.model.postmark import PostmarkProvider
 from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers import responses_postmark as wire
-from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
-from espctl.providers.concurrency import settle
-from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
+from espctl.providers.kit.concurrency import settle
+from espctl.providers.kit.http import Credential, HttpClient, HttpOptions, Sleep
+from espctl.providers.kit.protocol import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.postmark_account import sender_checks
 from espctl.providers.postmark_hooks_read import live_webhooks
 from espctl.providers.postmark_webhooks import apply_webhook, error_code

@@ -3,7 +3,7 @@
 Functions of a :class:`~espctl.providers.postmark.PostmarkApi`: :func:`sender_checks`
 says whether the configured default sender can send (a confirmed sender signature or
 a DKIM-verified domain). Both listings are offset-paged (``count`` ≤ 500, and
-``count + offset`` ≤ 10,000, ESP-API.md 1.3) through :mod:`espctl.providers.paging`.
+``count + offset`` ≤ 10,000, ESP-API.md 1.3) through :mod:`espctl.providers.kit.paging`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from espctl.errors import CredentialRejected
 from espctl.model.common import is_sensitive, parse_address
 from espctl.model.resources import Check
 from espctl.providers import responses_postmark as wire
-from espctl.providers.concurrency import settle
-from espctl.providers.http import HttpClient
-from espctl.providers.paging import Listing, Page, read_offset_pages
-from espctl.providers.shapes import WireModel
+from espctl.providers.kit.concurrency import settle
+from espctl.providers.kit.http import HttpClient
+from espctl.providers.kit.paging import Listing, Page, read_offset_pages
+from espctl.providers.kit.shapes import WireModel
 
 if TYPE_CHECKING:
     from espctl.providers.postmark import PostmarkApi

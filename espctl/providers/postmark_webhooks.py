@@ -24,7 +24,7 @@ from espctl.errors import ProviderError
 from espctl.model.resources import Resource, plain
 from espctl.model.urls import split_userinfo
 from espctl.providers import responses_postmark as wire
-from espctl.providers.base import ChangeRequest
+from espctl.providers.kit.protocol import ChangeRequest
 
 if TYPE_CHECKING:
     from espctl.providers.postmark import PostmarkApi

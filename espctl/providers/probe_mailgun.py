@@ -19,7 +19,7 @@ from espctl.model.text import plural
 from espctl.model.urls import split_userinfo as model_split_userinfo
 from espctl.model.urls import url_identity
 from espctl.providers import responses_mailgun as wire
-from espctl.providers.base import ProbeResult
+from espctl.providers.kit.protocol import ProbeResult
 
 if TYPE_CHECKING:
     from espctl.providers.mailgun import MailgunApi

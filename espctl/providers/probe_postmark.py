@@ -16,8 +16,8 @@ from espctl.errors import ProviderBadResponse, ProviderError
 from espctl.model.common import parse_address
 from espctl.model.text import plural
 from espctl.providers import responses_postmark as wire
-from espctl.providers.base import ProbeResult
-from espctl.providers.concurrency import settle
+from espctl.providers.kit.concurrency import settle
+from espctl.providers.kit.protocol import ProbeResult
 
 if TYPE_CHECKING:
     from espctl.providers.postmark import PostmarkApi

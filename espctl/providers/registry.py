@@ -9,8 +9,8 @@ import httpx
 
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider
-from espctl.providers.base import Provider
-from espctl.providers.http import HttpOptions, Sleep
+from espctl.providers.kit.http import HttpOptions, Sleep
+from espctl.providers.kit.protocol import Provider
 from espctl.providers.mailgun import MailgunApi
 from espctl.providers.postmark import PostmarkApi
 

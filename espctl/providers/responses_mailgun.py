@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from espctl.providers.shapes import WireModel
+from espctl.providers.kit.shapes import WireModel
 
 #: open/unsubscribe ``active``: a boolean (the spec), or the ``"yes"``/``"no"`` and
 #: ``"true"``/``"false"`` strings of older answers (ESP-API.md 2.5). Anything else is not

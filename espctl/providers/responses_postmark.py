@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from espctl.providers.shapes import WireModel
+from espctl.providers.kit.shapes import WireModel
 
 
 class Server(WireModel):

@@ -31,14 +31,14 @@ from espctl.model.traffic import (
     tally_reasons,
 )
 from espctl.providers import responses_postmark as wire
-from espctl.providers.concurrency import settle
 from espctl.providers.events_postmark import (
     parse_postmark_bounce,
     parse_postmark_message_events,
     parse_postmark_timestamp,
 )
+from espctl.providers.kit.concurrency import settle
+from espctl.providers.kit.traffic_units import Units
 from espctl.providers.traffic_postmark_days import DaySplit, measure_split, rebucket
-from espctl.providers.traffic_units import Units
 
 if TYPE_CHECKING:
     from espctl.providers.postmark import PostmarkApi

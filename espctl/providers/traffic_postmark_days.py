@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from espctl.errors import CredentialRejected, EspctlError
 from espctl.providers import responses_postmark as wire
-from espctl.providers.concurrency import settle
+from espctl.providers.kit.concurrency import settle
 
 if TYPE_CHECKING:
     from espctl.providers.postmark import PostmarkApi

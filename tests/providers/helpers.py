@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from espctl.model.common import Secret
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider
-from espctl.providers.http import HttpOptions
+from espctl.providers.kit.http import HttpOptions
 
 T = TypeVar("T")
 PM = "https://api.postmarkapp.com"

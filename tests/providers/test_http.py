@@ -12,7 +12,7 @@ from espctl.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from espctl.providers.http import USER_AGENT, HttpClient, HttpOptions
+from espctl.providers.kit.http import USER_AGENT, HttpClient, HttpOptions
 from tests.providers.helpers import Sleeps, run
 
 BASE = "https://api.example-esp.com"
@@ -50,7 +50,7 @@ def test_429_honours_retry_after_then_succeeds() -> None:
 
 @respx.mock
 def test_x_ratelimit_reset_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("espctl.providers.http.time.time", lambda: 1000.0)
+    monkeypatch.setattr("espctl.providers.kit.http.time.time", lambda: 1000.0)
     respx.get(f"{BASE}/things").mock(
         side_effect=[
             httpx.Response(429, headers={"X-RateLimit-Reset": "1003.5"}),

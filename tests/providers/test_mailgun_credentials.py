@@ -15,7 +15,7 @@ from espctl.engine.desired import desired_state
 from espctl.engine.plan import make_plan
 from espctl.engine.render import render_markdown, render_text
 from espctl.model import mailgun as mg
-from espctl.providers.base import ChangeRequest
+from espctl.providers.kit.protocol import ChangeRequest
 from espctl.providers.mailgun import MailgunApi
 from tests.providers.helpers import FAST, MG_EU, Sleeps, account_webhooks, run
 

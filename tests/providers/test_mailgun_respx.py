@@ -12,7 +12,7 @@ from espctl.errors import ProviderAuthError
 from espctl.model import mailgun as mg
 from espctl.model.common import Secret
 from espctl.model.resources import Resource
-from espctl.providers.base import ChangeRequest
+from espctl.providers.kit.protocol import ChangeRequest
 from espctl.providers.mailgun import MailgunApi
 from espctl.providers.mailgun_webhooks import join_userinfo, split_userinfo
 from tests.providers.helpers import (

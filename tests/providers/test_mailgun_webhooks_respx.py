@@ -22,7 +22,7 @@ from espctl.model.common import BasicAuth, Secret
 from espctl.model.mailgun import MailgunWebhookUrl
 from espctl.model.mailgun_limits import url_limit_checks
 from espctl.model.resources import Resource
-from espctl.providers.base import ChangeRequest
+from espctl.providers.kit.protocol import ChangeRequest
 from espctl.providers.mailgun import MailgunApi
 from tests.providers.helpers import FAST, MG_EU, Sleeps, account_webhooks, mailgun_block, run
 from tests.providers.test_mailgun_respx import DOMAIN, mock_domain

@@ -12,8 +12,8 @@ import pytest
 import respx
 
 from espctl.errors import ProviderBadResponse
+from espctl.providers.kit.paging import Listing, Page, read_offset_pages
 from espctl.providers.mailgun import MailgunApi
-from espctl.providers.paging import Listing, Page, read_offset_pages
 from espctl.providers.postmark import PostmarkApi
 from espctl.providers.traffic_mailgun import _metrics
 from tests.providers.helpers import (

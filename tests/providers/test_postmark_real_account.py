@@ -20,7 +20,7 @@ from espctl.errors import ProviderError
 from espctl.model import postmark as pm
 from espctl.model.common import BasicAuth, Secret
 from espctl.model.resources import Resource
-from espctl.providers.base import ChangeRequest
+from espctl.providers.kit.protocol import ChangeRequest
 from espctl.providers.postmark import PostmarkApi
 from tests.providers.helpers import FAST, PM, Sleeps, postmark_block, run
 

@@ -13,7 +13,7 @@ import respx
 from espctl.errors import ProviderBadResponse
 from espctl.model import postmark as pm
 from espctl.model.resources import Resource
-from espctl.providers.base import ChangeRequest
+from espctl.providers.kit.protocol import ChangeRequest
 from espctl.providers.mailgun import MailgunApi
 from espctl.providers.postmark import PostmarkApi
 from tests.providers.helpers import (

@@ -7,14 +7,14 @@ and X-RateLimit-Reset), 5xx and connection errors, for idempotent methods only, 
 translation of every failure into a :class:`~espctl.errors.ProviderError` naming the
 provider, method, path and status, never a credential.
 
-Every request is bounded (see :mod:`espctl.providers.limits`): its body is streamed and
+Every request is bounded (see :mod:`espctl.providers.kit.limits`): its body is streamed and
 refused past ``max_response_bytes``; each attempt, body included, has a wall-clock
 deadline (``request_timeout``: httpx's own timeouts apply between bytes, so a server
 trickling one byte a second would otherwise hold a command for ever); and everything
 a client sends shares one wall-clock budget (``command_timeout``), after which no
 request starts, no retry waits and no answer is awaited. Decoded bodies are checked
 against response models by :meth:`HttpClient.get` / :meth:`HttpClient.send`
-(:mod:`espctl.providers.shapes`).
+(:mod:`espctl.providers.kit.shapes`).
 
 A 401 is about the credential, not the request: the first one a client meets becomes a
 :class:`~espctl.errors.CredentialRejected` naming the credential and its variable, every
@@ -45,8 +45,8 @@ from espctl.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from espctl.providers.http_options import Credential, HttpOptions, RequestStats
-from espctl.providers.limits import (
+from espctl.providers.kit.http_options import Credential, HttpOptions, RequestStats
+from espctl.providers.kit.limits import (
     COMMAND_TIME_HINT,
     REQUEST_TIME_HINT,
     ResponseTooLarge,
@@ -55,7 +55,7 @@ from espctl.providers.limits import (
     rate_limit_wait,
     read_capped,
 )
-from espctl.providers.shapes import parse
+from espctl.providers.kit.shapes import parse
 
 __all__ = ["USER_AGENT", "Credential", "HttpClient", "HttpOptions", "RequestStats", "Sleep"]
 

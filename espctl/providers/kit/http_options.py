@@ -2,7 +2,7 @@
 
 :class:`HttpOptions` (timeouts, size cap, retries, parallelism), :class:`Credential`
 (what a 401 message names) and :class:`RequestStats` (counters and current waits for
-benchmarks and the progress line). :mod:`espctl.providers.http` re-exports them.
+benchmarks and the progress line). :mod:`espctl.providers.kit.http` re-exports them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from espctl.providers.limits import DEFAULT_MAX_RESPONSE_BYTES
+from espctl.providers.kit.limits import DEFAULT_MAX_RESPONSE_BYTES
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class HttpOptions:
     request_timeout: float = 60.0
     command_timeout: float | None = 1800.0
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    max_listing_items: int = 100_000  # per paged listing (see espctl.providers.paging)
+    max_listing_items: int = 100_000  # per paged listing (see espctl.providers.kit.paging)
     max_attempts: int = 5
     backoff_base: float = 0.25
     backoff_cap: float = 8.0

@@ -6,7 +6,7 @@ to finish and then raises by a fixed rule: a rejected credential first (it expla
 every other failure of that provider, and its message names no request), otherwise the
 first error in argument order, which callers make the plan's deterministic order
 (listing before details, domains sorted). A rejected credential cancels the rest of its
-client's requests (see :mod:`espctl.providers.http`), so waiting costs nothing then.
+client's requests (see :mod:`espctl.providers.kit.http`), so waiting costs nothing then.
 """
 
 from __future__ import annotations
