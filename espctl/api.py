@@ -37,12 +37,12 @@ from espctl.errors import (
     redact,
 )
 from espctl.files import write_atomic
-from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import LiveState
 from espctl.model.text import plural
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.planfile import check_plan_config, plan_config, read_saved_plan, save_plan
 from espctl.providers.kit.protocol import Provider
+from espctl.providers.mailgun.resources import MailgunProvider
 from espctl.report.collect import ProviderInput, build_report_data
 from espctl.report.data import ReportData
 from espctl.report.render import render_report

@@ -43,12 +43,12 @@ from espctl.config.receivers import (
     literal_address,
 )
 from espctl.errors import redact
-from espctl.model import postmark as pm
 from espctl.model.common import split_target
-from espctl.model.mailgun import REGION_HOSTS, MailgunProvider
-from espctl.model.postmark import PostmarkProvider
 from espctl.providers.kit.protocol import ProbeResult, Provider
-from espctl.providers.postmark import DEFAULT_ENDPOINT as POSTMARK_ENDPOINT
+from espctl.providers.mailgun.resources import REGION_HOSTS, MailgunProvider
+from espctl.providers.postmark import resources as pm
+from espctl.providers.postmark.client import DEFAULT_ENDPOINT as POSTMARK_ENDPOINT
+from espctl.providers.postmark.resources import PostmarkProvider
 from espctl.providers.webhook_samples import MAILGUN_EVENT, mailgun_sample, postmark_sample
 
 PayloadFormat = Literal["postmark", "mailgun"]

@@ -32,8 +32,8 @@ from typing import Any, Literal, assert_never
 from espctl.config import Config, load_config
 from espctl.errors import RoutingError
 from espctl.model.common import split_target
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider
+from espctl.providers.mailgun.resources import MailgunProvider
+from espctl.providers.postmark.resources import PostmarkProvider
 
 ROUTES_FORMAT = "espctl-routes/1"
 DEFAULT_RULE = "default"

@@ -23,10 +23,10 @@ from espctl.config.load import config_files
 from espctl.config.models import Config
 from espctl.errors import ApplyRefused
 from espctl.model.common import parse_address
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider
 from espctl.providers.kit.http import HttpOptions
 from espctl.providers.kit.protocol import Provider
+from espctl.providers.mailgun.resources import MailgunProvider
+from espctl.providers.postmark.resources import PostmarkProvider
 from espctl.providers.registry import create_provider
 from espctl.sandbox import (
     DEFAULT_MAILGUN_API_KEY,

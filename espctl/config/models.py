@@ -21,8 +21,8 @@ from espctl.model.common import (
     Target,
     WebhookTarget,
 )
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
+from espctl.providers.mailgun.resources import MailgunProvider
+from espctl.providers.postmark.resources import PostmarkProvider, PostmarkWebhookOptions
 
 #: the provider registry of the model layer: add a provider's block here
 ProviderBlock = Annotated[PostmarkProvider | MailgunProvider, Field(discriminator="type")]

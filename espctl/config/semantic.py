@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 from espctl.config.receivers import forbidden_host, header_problem
 from espctl.config.yamlpos import PathKey, SourceDoc
 from espctl.errors import Problem
-from espctl.model import mailgun as mg
-from espctl.model import postmark as pm
 from espctl.model.common import Event, parse_address, split_target
 from espctl.model.urls import url_identity
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.postmark import resources as pm
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _STREAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -11,12 +11,12 @@ from dataclasses import replace
 from typing import assert_never
 
 from espctl.config.models import Config
-from espctl.model import mailgun as mg
-from espctl.model import postmark as pm
 from espctl.model.common import split_target
-from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
-from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
 from espctl.model.resources import Resource, seal
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun.resources import MailgunProvider, MailgunWebhookUrl
+from espctl.providers.postmark import resources as pm
+from espctl.providers.postmark.resources import PostmarkProvider, PostmarkWebhookOptions
 
 
 def desired_state(config: Config) -> dict[str, list[Resource]]:

@@ -17,9 +17,9 @@ from typing import Any
 from espctl.engine.mdsafe import code, fence_for, fenced_lines
 from espctl.engine.plan import BlockedChange, Change, FieldDiff, Plan, Unmanaged
 from espctl.engine.redaction import SENSITIVE, SENSITIVE_CHANGED
-from espctl.model import mailgun as mg
 from espctl.model.resources import Check
 from espctl.model.text import paint, plural
+from espctl.providers.mailgun import resources as mg
 
 #: one line of the text plan and its SGR colour (None: uncoloured)
 StyledLine = tuple[str, str | None]

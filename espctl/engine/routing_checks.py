@@ -18,13 +18,13 @@ from typing import Any, assert_never
 
 from espctl.config.models import Config
 from espctl.engine.blocking import blocked_keys
-from espctl.model import mailgun as mg
-from espctl.model import postmark as pm
 from espctl.model.common import split_target
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider
 from espctl.model.resources import Check, LiveState, Resource
 from espctl.providers.kit.protocol import Capabilities
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun.resources import MailgunProvider
+from espctl.providers.postmark import resources as pm
+from espctl.providers.postmark.resources import PostmarkProvider
 
 CHECK_NAME = "routing_target"
 

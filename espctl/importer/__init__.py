@@ -33,7 +33,7 @@ Decisions (the issue left them to us):
 - **Mailgun tracking.** For each tracking key (opens, clicks, unsubscribe, html and text
   footers) the most common value across domains goes into ``defaults.tracking`` (ties:
   the value of the alphabetically first domain) and a domain lists only the keys that
-  differ, which :func:`espctl.model.mailgun.merged_tracking` merges back key by key. A
+  differ, which :func:`espctl.providers.mailgun.resources.merged_tracking` merges back key by key. A
   key that some domain cannot express (a footer holding ``${``, which the loader would
   read as a reference) is not lifted; that domain leaves it unmanaged, with a warning.
 - **Not expressible** (a warning each, one line, never a secret; the resource stays
@@ -90,8 +90,8 @@ from espctl.importer.webhooks import (
     known_webhooks,
 )
 from espctl.importer.yaml_writer import _scalar, render
-from espctl.model.postmark import PostmarkProvider
 from espctl.providers.kit.protocol import Provider
+from espctl.providers.postmark.resources import PostmarkProvider
 
 __all__ = [
     "MODELINE",

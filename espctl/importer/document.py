@@ -21,9 +21,9 @@ from espctl.config.models import Config
 from espctl.config.receivers import forbidden_host
 from espctl.errors import EspctlError
 from espctl.model.common import EnvStr, Event, Secret
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider
 from espctl.model.resources import MIN_CONTAINED, Resource
+from espctl.providers.mailgun.resources import MailgunProvider
+from espctl.providers.postmark.resources import PostmarkProvider
 
 Notify = Callable[[str], None]
 Path = tuple[str, ...]

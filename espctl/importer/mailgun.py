@@ -29,10 +29,10 @@ from espctl.importer.mailgun_tracking import (
     overrides,
     tracking_spec,
 )
-from espctl.model import mailgun as mg
 from espctl.model.common import Secret
-from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import LiveState, Resource
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun.resources import MailgunProvider
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 

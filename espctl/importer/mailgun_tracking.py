@@ -3,7 +3,7 @@
 For each tracking key (opens, clicks, unsubscribe, html and text footers) the most
 common value across domains goes into ``defaults.tracking`` (ties: the value of the
 alphabetically first domain) and a domain lists only the keys that differ, which
-:func:`espctl.model.mailgun.merged_tracking` merges back key by key. A key that some
+:func:`espctl.providers.mailgun.resources.merged_tracking` merges back key by key. A key that some
 domain cannot express (a footer holding ``${``) is not lifted; that domain leaves it
 unmanaged, with a warning.
 """

@@ -24,10 +24,10 @@ from espctl.importer.document import (
     _url_problem,
     as_written,
 )
-from espctl.model import postmark as pm
 from espctl.model.common import Secret
-from espctl.model.postmark import PostmarkProvider
 from espctl.model.resources import LiveState, Resource, plain
+from espctl.providers.postmark import resources as pm
+from espctl.providers.postmark.resources import PostmarkProvider
 
 _STREAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HTML = re.compile(r"<[A-Za-z/!][^>]*>")

@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from espctl.model import mailgun as mg
-from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import LiveState, Resource
 from espctl.providers.kit.concurrency import settle
 from espctl.providers.kit.protocol import Provider
-from espctl.providers.mailgun import MailgunApi
-from espctl.providers.postmark import PostmarkApi
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun.client import MailgunApi
+from espctl.providers.mailgun.resources import MailgunProvider
+from espctl.providers.postmark.client import PostmarkApi
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ from typing import assert_never
 
 import httpx
 
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider
 from espctl.providers.kit.http import HttpOptions, Sleep
 from espctl.providers.kit.protocol import Provider
-from espctl.providers.mailgun import MailgunApi
-from espctl.providers.postmark import PostmarkApi
+from espctl.providers.mailgun.client import MailgunApi
+from espctl.providers.mailgun.resources import MailgunProvider
+from espctl.providers.postmark.client import PostmarkApi
+from espctl.providers.postmark.resources import PostmarkProvider
 
 #: provider types espctl can read and write today (SendGrid and Amazon SES are next)
 SUPPORTED = ("postmark", "mailgun")

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from espctl import __version__
-from espctl.model import postmark as pm
 from espctl.model.common import Event
+from espctl.providers.postmark import resources as pm
 
 TEST_TAG = "espctl-test"
 

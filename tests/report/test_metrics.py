@@ -246,9 +246,9 @@ def test_mailgun_sends_a_url_listed_at_account_and_domain_level_once() -> None:
     """Mailgun de-duplicates URLs per event across account and domain level (its docs):
     the adapter's rows say so, and the "fires twice" check believes it; the same URL
     with other credentials is another URL there, and does fire twice."""
-    from espctl.model import mailgun as mg
     from espctl.model.common import BasicAuth, Secret
     from espctl.model.resources import LiveState
+    from espctl.providers.mailgun import resources as mg
     from espctl.report.adapters.mailgun import MailgunAdapter
     from espctl.report.sample import sample_report_data
     from espctl.report.view_routing import duplicate_deliveries

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from espctl.model import mailgun as mg
 from espctl.model.resources import LiveState, Resource
 from espctl.model.text import plural
+from espctl.providers.mailgun import resources as mg
 from espctl.report.adapters.common import masked, resources
 from espctl.report.data import AccountInfo, DomainInfo, TrackingInfo, WebhookInfo, WebhookTrigger
 
 
 class MailgunAdapter:
-    """Reads :mod:`espctl.model.mailgun` resources and the domain facts of a read."""
+    """Reads :mod:`espctl.providers.mailgun.resources` resources and the domain facts of a read."""
 
     bucket_label = "domain"
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from espctl.model import postmark as pm
 from espctl.model.resources import LiveState
+from espctl.providers.postmark import resources as pm
 from espctl.report.adapters.common import masked, resources
 from espctl.report.data import AccountInfo, StreamInfo, TrackingInfo, WebhookInfo, WebhookTrigger
 
 
 class PostmarkAdapter:
-    """Reads :mod:`espctl.model.postmark` resources."""
+    """Reads :mod:`espctl.providers.postmark.resources` resources."""
 
     bucket_label = "stream"
 

@@ -14,20 +14,20 @@ from typing import Any
 import httpx
 
 from espctl.errors import ProviderError
-from espctl.model import postmark as pm
 from espctl.model.common import Secret
-from espctl.model.postmark import PostmarkProvider
 from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
-from espctl.providers import responses_postmark as wire
 from espctl.providers.kit.concurrency import settle
 from espctl.providers.kit.http import Credential, HttpClient, HttpOptions, Sleep
 from espctl.providers.kit.protocol import Capabilities, ChangeRequest, ProbeResult
-from espctl.providers.postmark_account import sender_checks
-from espctl.providers.postmark_hooks_read import live_webhooks
-from espctl.providers.postmark_webhooks import apply_webhook, error_code
-from espctl.providers.probe_postmark import probe_postmark
-from espctl.providers.traffic_postmark import read_postmark_traffic
+from espctl.providers.postmark import resources as pm
+from espctl.providers.postmark import wire
+from espctl.providers.postmark.account import sender_checks
+from espctl.providers.postmark.hooks_read import live_webhooks
+from espctl.providers.postmark.probe import probe_postmark
+from espctl.providers.postmark.resources import PostmarkProvider
+from espctl.providers.postmark.traffic import read_postmark_traffic
+from espctl.providers.postmark.webhooks import apply_webhook, error_code
 
 DEFAULT_ENDPOINT = "https://api.postmarkapp.com"
 _LINKS_TO_WIRE = {

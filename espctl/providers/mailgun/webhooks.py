@@ -1,6 +1,6 @@
 """Mailgun webhooks, domain and account level: live JSON to resources, and changes applied.
 
-Functions of a :class:`~espctl.providers.mailgun.MailgunApi`, whose ``read()`` and
+Functions of a :class:`~espctl.providers.mailgun.client.MailgunApi`, whose ``read()`` and
 ``apply()`` hand webhooks here. One resource per URL: a domain's
 (``mailgun.webhook``, key "<domain> <URL without credentials>") or an account-level
 webhook (``mailgun.account_webhook``, key the URL), each with the Mailgun events it
@@ -50,16 +50,16 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from espctl.errors import ProviderError
-from espctl.model import mailgun as mg
 from espctl.model.common import BasicAuth, Secret
-from espctl.model.mailgun import MailgunWebhookUrl
 from espctl.model.resources import Resource, plain
 from espctl.model.urls import split_userinfo as model_split_userinfo
-from espctl.providers import responses_mailgun as wire
 from espctl.providers.kit.protocol import ChangeRequest
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun import wire
+from espctl.providers.mailgun.resources import MailgunWebhookUrl
 
 if TYPE_CHECKING:
-    from espctl.providers.mailgun import MailgunApi
+    from espctl.providers.mailgun.client import MailgunApi
 
 CREATE_ATTEMPTS = 3
 NO_CONTENT = frozenset({204})

@@ -16,19 +16,19 @@ from typing import Any
 import httpx
 
 from espctl.errors import ProviderError
-from espctl.model import mailgun as mg
-from espctl.model import mailgun_limits as mgl
-from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
-from espctl.providers import mailgun_webhooks as hooks
-from espctl.providers import responses_mailgun as wire
 from espctl.providers.kit.concurrency import settle
 from espctl.providers.kit.http import Credential, HttpClient, HttpOptions, Sleep
 from espctl.providers.kit.paging import Listing, Page, read_offset_pages
 from espctl.providers.kit.protocol import Capabilities, ChangeRequest, ProbeResult
-from espctl.providers.probe_mailgun import probe_mailgun
-from espctl.providers.traffic_mailgun import read_mailgun_traffic
+from espctl.providers.mailgun import limits as mgl
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun import webhooks as hooks
+from espctl.providers.mailgun import wire
+from espctl.providers.mailgun.probe import probe_mailgun
+from espctl.providers.mailgun.resources import MailgunProvider
+from espctl.providers.mailgun.traffic import read_mailgun_traffic
 
 DOMAIN_PAGE = 1000  # v4 domains list maximum
 

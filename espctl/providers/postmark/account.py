@@ -1,6 +1,6 @@
 """Postmark account reads (account token): sender signatures and domains, paged.
 
-Functions of a :class:`~espctl.providers.postmark.PostmarkApi`: :func:`sender_checks`
+Functions of a :class:`~espctl.providers.postmark.client.PostmarkApi`: :func:`sender_checks`
 says whether the configured default sender can send (a confirmed sender signature or
 a DKIM-verified domain). Both listings are offset-paged (``count`` ≤ 500, and
 ``count + offset`` ≤ 10,000, ESP-API.md 1.3) through :mod:`espctl.providers.kit.paging`.
@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, TypeVar
 from espctl.errors import CredentialRejected
 from espctl.model.common import is_sensitive, parse_address
 from espctl.model.resources import Check
-from espctl.providers import responses_postmark as wire
 from espctl.providers.kit.concurrency import settle
 from espctl.providers.kit.http import HttpClient
 from espctl.providers.kit.paging import Listing, Page, read_offset_pages
 from espctl.providers.kit.shapes import WireModel
+from espctl.providers.postmark import wire
 
 if TYPE_CHECKING:
-    from espctl.providers.postmark import PostmarkApi
+    from espctl.providers.postmark.client import PostmarkApi
 
 PAGE = 500  # Postmark's maximum count per page
 OFFSET_LIMIT = 10_000  # count + offset may not exceed 10,000 (ESP-API.md 1.3)

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from espctl.model import postmark as pm
 from espctl.model.common import BasicAuth, Secret
-from espctl.model.postmark import PostmarkWebhookOptions
 from espctl.model.resources import Resource
 from espctl.model.urls import SplitUrl, split_userinfo
-from espctl.providers.postmark_webhooks import TRIGGERS
+from espctl.providers.postmark import resources as pm
+from espctl.providers.postmark.resources import PostmarkWebhookOptions
+from espctl.providers.postmark.webhooks import TRIGGERS
 
 
 def live_webhooks(

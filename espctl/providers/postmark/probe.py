@@ -1,6 +1,6 @@
 """Postmark connection test (``espctl test``): read-only probes and the causes of failures.
 
-Functions of a :class:`~espctl.providers.postmark.PostmarkApi`, which keeps a thin
+Functions of a :class:`~espctl.providers.postmark.client.PostmarkApi`, which keeps a thin
 ``probe()`` that calls :func:`probe_postmark`. Each probe is timed on its own; a
 :class:`~espctl.errors.ProviderError` becomes a failed probe with the documented cause
 (a server token where an account token is needed, rate limits, a wrong endpoint).
@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from espctl.errors import ProviderBadResponse, ProviderError
 from espctl.model.common import parse_address
 from espctl.model.text import plural
-from espctl.providers import responses_postmark as wire
 from espctl.providers.kit.concurrency import settle
 from espctl.providers.kit.protocol import ProbeResult
+from espctl.providers.postmark import wire
 
 if TYPE_CHECKING:
-    from espctl.providers.postmark import PostmarkApi
+    from espctl.providers.postmark.client import PostmarkApi
 
 ACCOUNT_PAGE = 500  # Postmark's maximum count per page (the probe reads the first page)
 ProbeAnswer = tuple[bool, str, dict[str, Any]]

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 from espctl.model.events import EventType, NormalizedEvent
 from espctl.model.text import plural
 from espctl.model.traffic import Counts, ReasonSample, TrafficData, TrafficQuery, tally_reasons
-from espctl.providers import responses_mailgun as wire
-from espctl.providers.events_mailgun import parse_mailgun_events_page
 from espctl.providers.kit.concurrency import settle
 from espctl.providers.kit.paging import Listing, Page, read_cursor_pages, read_offset_pages
 from espctl.providers.kit.traffic_units import Units
+from espctl.providers.mailgun import wire
+from espctl.providers.mailgun.parsing import parse_mailgun_events_page
 
 if TYPE_CHECKING:
-    from espctl.providers.mailgun import MailgunApi
+    from espctl.providers.mailgun.client import MailgunApi
 
 METRICS = (
     "sent_count",

@@ -1,6 +1,6 @@
 """Postmark webhooks written (``espctl apply``): request bodies, create, edit and delete.
 
-Functions of a :class:`~espctl.providers.postmark.PostmarkApi`, whose ``apply()`` hands
+Functions of a :class:`~espctl.providers.postmark.client.PostmarkApi`, whose ``apply()`` hands
 webhook changes to :func:`apply_webhook`. A webhook is keyed by (stream, URL): its body
 always lists all six triggers; a create that may have been applied (timeout, 5xx) is
 read back before it is tried again, so no run leaves a duplicate.
@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 from espctl.errors import ProviderError
 from espctl.model.resources import Resource, plain
 from espctl.model.urls import split_userinfo
-from espctl.providers import responses_postmark as wire
 from espctl.providers.kit.protocol import ChangeRequest
+from espctl.providers.postmark import wire
 
 if TYPE_CHECKING:
-    from espctl.providers.postmark import PostmarkApi
+    from espctl.providers.postmark.client import PostmarkApi
 
 TRIGGERS = ("Open", "Click", "Delivery", "Bounce", "SpamComplaint", "SubscriptionChange")
 

@@ -12,8 +12,13 @@ import ipaddress
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from espctl.model.mailgun import KIND_WEBHOOK, MAX_URLS_PER_EVENT, WEBHOOK_KINDS, events_of
 from espctl.model.resources import Check, Resource
+from espctl.providers.mailgun.resources import (
+    KIND_WEBHOOK,
+    MAX_URLS_PER_EVENT,
+    WEBHOOK_KINDS,
+    events_of,
+)
 
 #: names that never resolve publicly (RFC 2606, RFC 6761, mDNS)
 RESERVED_SUFFIXES = (".invalid", ".test", ".localhost", ".local")

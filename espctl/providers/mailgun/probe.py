@@ -1,6 +1,6 @@
 """Mailgun connection test (``espctl test``): read-only probes and the causes of failures.
 
-Functions of a :class:`~espctl.providers.mailgun.MailgunApi`, which keeps a thin
+Functions of a :class:`~espctl.providers.mailgun.client.MailgunApi`, which keeps a thin
 ``probe()`` that calls :func:`probe_mailgun`: the API key and region, then each
 configured domain's state, sending DNS verification and webhook count, and the
 account-level webhooks (every receiver an event goes to). A
@@ -18,11 +18,11 @@ from espctl.errors import ProviderBadResponse, ProviderError
 from espctl.model.text import plural
 from espctl.model.urls import split_userinfo as model_split_userinfo
 from espctl.model.urls import url_identity
-from espctl.providers import responses_mailgun as wire
 from espctl.providers.kit.protocol import ProbeResult
+from espctl.providers.mailgun import wire
 
 if TYPE_CHECKING:
-    from espctl.providers.mailgun import MailgunApi
+    from espctl.providers.mailgun.client import MailgunApi
 
 DOMAIN_LIST_PAGE = 1000  # v4 domains list maximum (the probe reads the first page)
 

@@ -30,18 +30,18 @@ from espctl.model.traffic import (
     TrafficQuery,
     tally_reasons,
 )
-from espctl.providers import responses_postmark as wire
-from espctl.providers.events_postmark import (
+from espctl.providers.kit.concurrency import settle
+from espctl.providers.kit.traffic_units import Units
+from espctl.providers.postmark import wire
+from espctl.providers.postmark.parsing import (
     parse_postmark_bounce,
     parse_postmark_message_events,
     parse_postmark_timestamp,
 )
-from espctl.providers.kit.concurrency import settle
-from espctl.providers.kit.traffic_units import Units
-from espctl.providers.traffic_postmark_days import DaySplit, measure_split, rebucket
+from espctl.providers.postmark.traffic_days import DaySplit, measure_split, rebucket
 
 if TYPE_CHECKING:
-    from espctl.providers.postmark import PostmarkApi
+    from espctl.providers.postmark.client import PostmarkApi
 
 RECENT_MESSAGES = 20  # per stream: message details read for the log and time to deliver
 BOUNCE_PAGE = 500  # Postmark's maximum page; the latest 500 of each type and stream

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from espctl.errors import CredentialRejected, EspctlError
-from espctl.providers import responses_postmark as wire
 from espctl.providers.kit.concurrency import settle
+from espctl.providers.postmark import wire
 
 if TYPE_CHECKING:
-    from espctl.providers.postmark import PostmarkApi
+    from espctl.providers.postmark.client import PostmarkApi
 
 EASTERN = ZoneInfo("America/New_York")
 #: Postmark keeps message details 45 days by default (configurable 7-365): older days
