@@ -41,8 +41,8 @@ from espctl.model.resources import LiveState
 from espctl.model.text import plural
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.planfile import check_plan_config, plan_config, read_saved_plan, save_plan
+from espctl.providers import registry
 from espctl.providers.kit.protocol import Provider
-from espctl.providers.mailgun.resources import MailgunProvider
 from espctl.report.collect import ProviderInput, build_report_data
 from espctl.report.data import ReportData
 from espctl.report.render import render_report
@@ -111,18 +111,16 @@ class ValidationResult:
         if self.loaded is None:
             return "not checked further until its variables are set"
         cfg = self.loaded.config
-        streams = domains = 0
+        # every provider's targets (streams, domains...) counted, zero ones too
+        targets = {s.targets.noun: 0 for s in registry.specs()}
         for block in cfg.providers.values():
-            if block.type == "postmark":
-                streams += len(block.message_streams)
-            else:
-                domains += len(block.domains)
+            form = registry.spec(block.type).targets
+            targets[form.noun] += len(form.names(block))
         rules = len(cfg.routing.rules) if cfg.routing else 0
         return ", ".join(
             (
                 plural(len(cfg.providers), "provider"),
-                plural(streams, "message stream"),
-                plural(domains, "domain"),
+                *(plural(count, noun) for noun, count in targets.items()),
                 plural(len(cfg.webhooks), "webhook"),
                 plural(rules, "routing rule"),
             )
@@ -330,7 +328,7 @@ def report(
 
         async def one(pid: str, provider: Provider) -> ProviderInput:
             block = config.providers[pid]
-            buckets = tuple(sorted(block.domains)) if isinstance(block, MailgunProvider) else ()
+            buckets = registry.spec(block.type).report_buckets(block)
             query = TrafficQuery(start, end, history_start, buckets, tags)
             live, traffic = await asyncio.gather(
                 provider.read(desired[pid]),

@@ -12,14 +12,20 @@ import random
 from datetime import date
 
 from espctl.model.events import EventType, NormalizedEvent, RejectReason
+from espctl.model.summary import (
+    AccountInfo,
+    DomainInfo,
+    StreamInfo,
+    TrackingInfo,
+    WebhookInfo,
+    WebhookTrigger,
+)
 from espctl.model.traffic import ReasonSample, TrafficFailure
 from espctl.report.data import (
-    AccountInfo,
     BounceReason,
     CheckInfo,
     Counters,
     Coverage,
-    DomainInfo,
     DriftRow,
     Latency,
     PreviousWindow,
@@ -27,12 +33,8 @@ from espctl.report.data import (
     ReportData,
     RoutingRuleInfo,
     SourceInfo,
-    StreamInfo,
     StreamSeries,
     TagCounts,
-    TrackingInfo,
-    WebhookInfo,
-    WebhookTrigger,
     daily_series,
     utc,
 )

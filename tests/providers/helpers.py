@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from espctl.model.common import Secret
 from espctl.providers.kit.http import HttpOptions
-from espctl.providers.mailgun.resources import MailgunProvider
-from espctl.providers.postmark.resources import PostmarkProvider
+from espctl.providers.mailgun.config import MailgunProvider
+from espctl.providers.postmark.config import PostmarkProvider
 
 T = TypeVar("T")
 PM = "https://api.postmarkapp.com"

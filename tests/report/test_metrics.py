@@ -206,7 +206,7 @@ def test_shares_add_up_to_exactly_100_percent() -> None:
 
 
 def test_a_provider_wide_webhook_duplicates_a_scoped_one() -> None:
-    from espctl.report.data import WebhookInfo, WebhookTrigger
+    from espctl.model.summary import WebhookInfo, WebhookTrigger
     from espctl.report.sample import sample_report_data
     from espctl.report.view_routing import duplicate_deliveries
 
@@ -249,7 +249,7 @@ def test_mailgun_sends_a_url_listed_at_account_and_domain_level_once() -> None:
     from espctl.model.common import BasicAuth, Secret
     from espctl.model.resources import LiveState
     from espctl.providers.mailgun import resources as mg
-    from espctl.report.adapters.mailgun import MailgunAdapter
+    from espctl.providers.mailgun.summary import MailgunAdapter
     from espctl.report.sample import sample_report_data
     from espctl.report.view_routing import duplicate_deliveries
 

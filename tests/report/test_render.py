@@ -10,23 +10,19 @@ from datetime import date
 import pytest
 
 from espctl.model.events import EventType, NormalizedEvent
+from espctl.model.summary import AccountInfo, DomainInfo, StreamInfo, WebhookInfo, WebhookTrigger
 from espctl.model.traffic import ReasonSample, TrafficFailure
 from espctl.report import view
 from espctl.report.data import (
-    AccountInfo,
     BounceReason,
     CheckInfo,
     Counters,
-    DomainInfo,
     DriftRow,
     Latency,
     ProviderReport,
     RoutingRuleInfo,
-    StreamInfo,
     StreamSeries,
     TagCounts,
-    WebhookInfo,
-    WebhookTrigger,
     daily_series,
     utc,
 )

@@ -3,8 +3,10 @@
 The engine sees providers only through :class:`Provider`. A provider reads the live
 settings it manages into :class:`~espctl.model.resources.Resource` values (the same
 types the config produces, so diff is equality) and applies one change at a time.
-Adding an ESP means one model module, one provider module implementing this
-protocol, one sandbox module and one line in :mod:`espctl.providers.registry`.
+What else espctl knows of a provider type is its
+:class:`~espctl.providers.kit.spec.ProviderSpec`; ``docs/adding-a-provider.md`` says how
+a new one is added. Nothing here assumes a client library: HTTP clients build on
+:mod:`.http`, others (an SDK run in threads) implement the same methods.
 """
 
 from __future__ import annotations
@@ -92,6 +94,16 @@ class ProbeResult:
         }
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything live at a provider, for ``espctl import``: the state that ``read`` gives
+    for every resource (not only the config's), plus ``raw`` settings the provider's
+    importer reports on when the config language cannot express them."""
+
+    live: LiveState
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
 class Provider(Protocol):
     """One configured ESP account (a Postmark server, a Mailgun account+region)."""
 
@@ -122,6 +134,10 @@ class Provider(Protocol):
         listed in ``TrafficData.failures`` and the rest is returned. Raise only when
         nothing of this provider can be read (e.g. its stream listing fails).
         """
+        ...
+
+    async def snapshot(self) -> Snapshot:
+        """Read everything live (every stream, domain... of the account), for import."""
         ...
 
     async def probe(self) -> list[ProbeResult]:

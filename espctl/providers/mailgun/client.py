@@ -21,13 +21,14 @@ from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers.kit.concurrency import settle
 from espctl.providers.kit.http import Credential, HttpClient, HttpOptions, Sleep
 from espctl.providers.kit.paging import Listing, Page, read_offset_pages
-from espctl.providers.kit.protocol import Capabilities, ChangeRequest, ProbeResult
+from espctl.providers.kit.protocol import ChangeRequest, ProbeResult, Snapshot
+from espctl.providers.kit.spec import capabilities_of
 from espctl.providers.mailgun import limits as mgl
 from espctl.providers.mailgun import resources as mg
 from espctl.providers.mailgun import webhooks as hooks
 from espctl.providers.mailgun import wire
+from espctl.providers.mailgun.config import REGION_HOSTS, MailgunProvider
 from espctl.providers.mailgun.probe import probe_mailgun
-from espctl.providers.mailgun.resources import MailgunProvider
 from espctl.providers.mailgun.traffic import read_mailgun_traffic
 
 DOMAIN_PAGE = 1000  # v4 domains list maximum
@@ -75,14 +76,8 @@ class MailgunApi:
     """A Mailgun account in one region."""
 
     type = "mailgun"
-    capabilities = Capabilities(
-        creatable=mg.WEBHOOK_KINDS,
-        deletable=mg.WEBHOOK_KINDS,
-        unmanaged=frozenset({mg.KIND_DOMAIN, *mg.WEBHOOK_KINDS}),
-        immutable={},
-        limits=mgl.url_limit_checks,
-        limited=mg.WEBHOOK_KINDS,
-        releases=lambda c: mgl.releases_room(c.action, c.before, c.after),
+    capabilities = capabilities_of(
+        mg.KINDS, mgl.url_limit_checks, lambda c: mgl.releases_room(c.action, c.before, c.after)
     )
 
     def __init__(
@@ -96,7 +91,7 @@ class MailgunApi:
     ) -> None:
         self.id = provider_id
         self.block = block
-        self.base_url = block.endpoint or mg.REGION_HOSTS[block.region.value]
+        self.base_url = block.endpoint or REGION_HOSTS[block.region.value]
         self.http = HttpClient(
             provider_id,
             self.base_url,
@@ -310,6 +305,17 @@ class MailgunApi:
         """
         found = await self.http.get_checked(f"/v3/domains/{name}/tracking", wire.TrackingResponse)
         return dict(found["tracking"])
+
+    async def snapshot(self) -> Snapshot:
+        """Every domain of the region (read as the config would declare them all), with
+        each domain's raw tracking object under ``raw["tracking"]``."""
+        listing = await self.read(())
+        names = sorted(str(n) for n in listing.facts.get("all_domains") or [])
+        wanted = [Resource(self.id, mg.KIND_DOMAIN, name, {}) for name in names]
+        live, tracking = await settle(
+            self.read(wanted), settle(*(self.read_tracking_settings(n) for n in names))
+        )
+        return Snapshot(live, {"tracking": dict(zip(names, tracking, strict=True))})
 
     # -- apply -----------------------------------------------------------------------
     async def apply(self, change: ChangeRequest) -> None:

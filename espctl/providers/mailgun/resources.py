@@ -1,17 +1,18 @@
-"""Mailgun: the config block, its vocabulary and its desired resources."""
+"""Mailgun's resources: the kinds, their natural keys and fields, and the desired state
+of a config block with its webhook bindings (one resource per target and URL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Literal, TypeVar
+from typing import TypeVar
 
-from pydantic import Field
-
-from espctl.model.common import BasicAuth, EnvStr, Event, Frozen, Secret
+from espctl.model.common import BasicAuth, EnvStr, Secret
 from espctl.model.resources import Resource
 from espctl.model.urls import url_identity
+from espctl.providers.kit.spec import ResourceKind, WebhookBinding
+from espctl.providers.mailgun.config import MailgunProvider, MailgunTracking, Unsubscribe
+from espctl.providers.mailgun.events import EVENT_TO_WEBHOOK, event_labels
 
 KIND_DOMAIN = "mailgun.domain"
 KIND_TRACKING = "mailgun.tracking"
@@ -21,84 +22,36 @@ KIND_WEBHOOK = "mailgun.webhook"
 KIND_ACCOUNT_WEBHOOK = "mailgun.account_webhook"
 WEBHOOK_KINDS = frozenset({KIND_WEBHOOK, KIND_ACCOUNT_WEBHOOK})
 
-#: normalized event -> Mailgun webhook event id (DESIGN.md "Normalized events")
-EVENT_TO_WEBHOOK: dict[Event, str] = {
-    Event.accepted: "accepted",
-    Event.delivered: "delivered",
-    Event.deferred: "temporary_fail",
-    Event.bounced: "permanent_fail",
-    Event.complained: "complained",
-    Event.opened: "opened",
-    Event.clicked: "clicked",
-    Event.unsubscribed: "unsubscribed",
-}
-WEBHOOK_TO_EVENT: dict[str, Event] = {v: k for k, v in EVENT_TO_WEBHOOK.items()}
 MAX_URLS_PER_EVENT = 3  # ESP-API.md 2.6; account level: "3 unique URLs per event type"
 #: the ``description`` espctl gives the account-level webhooks it creates (not managed:
 #: an update sends the live description back unchanged)
 ACCOUNT_WEBHOOK_DESCRIPTION = "managed by espctl"
+
+KINDS = (
+    # a domain must exist: its state and DNS verification are checks, never changes
+    ResourceKind(KIND_DOMAIN, unmanaged=True),
+    ResourceKind(KIND_TRACKING, parent=KIND_DOMAIN),
+    ResourceKind(
+        KIND_WEBHOOK,
+        create=True,
+        delete=True,
+        unmanaged=True,
+        sensitive=frozenset({"basic_auth_password"}),
+        parent=KIND_DOMAIN,
+        limited=True,
+        labels={"events": event_labels},
+    ),
+    ResourceKind(
+        KIND_ACCOUNT_WEBHOOK,
+        create=True,
+        delete=True,
+        unmanaged=True,
+        sensitive=frozenset({"basic_auth_password"}),
+        limited=True,
+        labels={"events": event_labels},
+    ),
+)
 _T = TypeVar("_T")
-
-REGION_HOSTS = {"us": "https://api.mailgun.net", "eu": "https://api.eu.mailgun.net"}
-
-
-class Region(StrEnum):
-    """Mailgun region: domains live in exactly one."""
-
-    us = "us"
-    eu = "eu"
-
-
-class Unsubscribe(Frozen):
-    """Unsubscribe link tracking and its footers. Omitted keys are left unmanaged."""
-
-    enabled: bool | None = Field(default=None, description="Add unsubscribe links.")
-    html_footer: str | None = Field(default=None, description="HTML footer (%unsubscribe_url%).")
-    text_footer: str | None = Field(default=None, description="Text footer (%unsubscribe_url%).")
-
-
-class MailgunTracking(Frozen):
-    """Per-domain tracking. Omitted keys are left unmanaged."""
-
-    opens: bool | None = Field(default=None, description="Open tracking.")
-    clicks: bool | Literal["html_only"] | None = Field(
-        default=None, description="Click tracking: true, false or html_only."
-    )
-    unsubscribe: Unsubscribe | None = Field(default=None, description="Unsubscribe tracking.")
-
-
-class MailgunDomainSpec(Frozen):
-    """One sending domain; it must already exist at Mailgun."""
-
-    tracking: MailgunTracking | None = Field(
-        default=None, description="Tracking, merged over the provider's defaults."
-    )
-
-
-class MailgunDefaults(Frozen):
-    """Settings merged under every domain of this provider."""
-
-    tracking: MailgunTracking | None = Field(default=None, description="Default tracking.")
-
-
-class MailgunProvider(Frozen):
-    """A Mailgun account in one region, addressed by its API key."""
-
-    type: Literal["mailgun"] = Field(description="Provider type.")
-    api_key: Secret = Field(description="Private API key: ${env:NAME}.")
-    region: Region = Field(default=Region.us, description="us or eu: where the domains live.")
-    endpoint: str | None = Field(
-        default=None, description="API base URL override (default by region)."
-    )
-    default_sender: str | None = Field(
-        default=None, description='Default From address, e.g. "Acme <noreply@mg.acme.com>".'
-    )
-    defaults: MailgunDefaults | None = Field(
-        default=None, description="Settings merged under every domain."
-    )
-    domains: dict[str, MailgunDomainSpec] = Field(
-        default_factory=dict, description="Sending domains by name."
-    )
 
 
 @dataclass(frozen=True)
@@ -193,27 +146,6 @@ def _live_fields(fields: dict[str, object], stored: str | None) -> dict[str, obj
     return fields
 
 
-def event_labels(event_ids: object) -> object:
-    """Mailgun event ids as people read them: the normalized name first, Mailgun's after.
-
-    >>> event_labels(["opened", "permanent_fail"])
-    ['opened', 'bounced (permanent_fail)']
-
-    For renderings only (the plan's JSON keeps Mailgun's ids); anything but a list of
-    strings (a redacted value) is returned as it is.
-    """
-    if not isinstance(event_ids, list) or not all(isinstance(e, str) for e in event_ids):
-        return event_ids
-    labels = []
-    for event_id in event_ids:
-        event = WEBHOOK_TO_EVENT.get(event_id)
-        if event is None or event.value == event_id:
-            labels.append(event_id)
-        else:
-            labels.append(f"{event.value} ({event_id})")
-    return labels
-
-
 def webhook_resource(
     provider: str,
     domain: str,
@@ -288,19 +220,11 @@ def events_of(resource: Resource | None) -> frozenset[str]:
     return frozenset(str(e) for e in resource.fields.get("events") or ())
 
 
-@dataclass(frozen=True)
-class WebhookBinding:
-    """One config webhook URL for one Mailgun target: a domain, or None (account level)."""
-
-    domain: str | None
-    event: Event
-    url: MailgunWebhookUrl
-
-
 def desired_resources(
-    provider_id: str, block: MailgunProvider, webhooks: Iterable[WebhookBinding]
+    provider_id: str, block: MailgunProvider, webhooks: Sequence[WebhookBinding]
 ) -> list[Resource]:
-    """The resources a Mailgun block declares, one webhook resource per (target, URL)."""
+    """The resources a Mailgun block declares, one webhook resource per (target, URL):
+    a binding whose ``sub`` is empty is the account level."""
     out: list[Resource] = []
     for domain in block.domains:
         out.append(Resource(provider_id, KIND_DOMAIN, domain, {}))
@@ -311,9 +235,9 @@ def desired_resources(
     for hook in webhooks:
         # the same URL twice for one target is one URL at Mailgun (validate refuses two
         # entries that disagree on its credentials): the first entry's URL, every event
-        scope = hook.domain or ""
-        url, events = grouped.setdefault((scope, hook.url.shown), (hook.url, set()))
-        events.add(EVENT_TO_WEBHOOK[hook.event])
+        url = MailgunWebhookUrl(url=hook.url, basic_auth=hook.basic_auth)
+        _, events = grouped.setdefault((hook.sub, url.shown), (url, set()))
+        events.update(EVENT_TO_WEBHOOK[event] for event in hook.events)
     for (scope, _), (url, events) in sorted(grouped.items()):
         if scope:
             out.append(webhook_resource(provider_id, scope, url, events))

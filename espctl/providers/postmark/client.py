@@ -19,17 +19,17 @@ from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers.kit.concurrency import settle
 from espctl.providers.kit.http import Credential, HttpClient, HttpOptions, Sleep
-from espctl.providers.kit.protocol import Capabilities, ChangeRequest, ProbeResult
+from espctl.providers.kit.protocol import ChangeRequest, ProbeResult, Snapshot
+from espctl.providers.kit.spec import capabilities_of
 from espctl.providers.postmark import resources as pm
 from espctl.providers.postmark import wire
 from espctl.providers.postmark.account import sender_checks
+from espctl.providers.postmark.config import DEFAULT_ENDPOINT, PostmarkProvider
 from espctl.providers.postmark.hooks_read import live_webhooks
 from espctl.providers.postmark.probe import probe_postmark
-from espctl.providers.postmark.resources import PostmarkProvider
 from espctl.providers.postmark.traffic import read_postmark_traffic
 from espctl.providers.postmark.webhooks import apply_webhook, error_code
 
-DEFAULT_ENDPOINT = "https://api.postmarkapp.com"
 _LINKS_TO_WIRE = {
     "none": "None",
     "html_and_text": "HtmlAndText",
@@ -103,20 +103,7 @@ class PostmarkApi:
     """A Postmark server (server token) and optionally its account (account token)."""
 
     type = "postmark"
-    capabilities = Capabilities(
-        creatable=frozenset({pm.KIND_STREAM, pm.KIND_WEBHOOK}),
-        deletable=frozenset({pm.KIND_STREAM, pm.KIND_WEBHOOK}),
-        unmanaged=frozenset({pm.KIND_STREAM, pm.KIND_WEBHOOK}),
-        immutable={pm.KIND_STREAM: frozenset({"type"})},
-        # a server's own streams: Postmark refuses to archive outbound (ErrorCode 1229),
-        # and prune never archives the default broadcast stream either
-        permanent={
-            pm.KIND_STREAM: {
-                "outbound": "Postmark's default transactional stream, never archived",
-                pm.DEFAULT_BROADCAST_STREAM: "Postmark's default broadcast stream, never archived",
-            }
-        },
-    )
+    capabilities = capabilities_of(pm.KINDS)
 
     def __init__(
         self,
@@ -222,6 +209,11 @@ class PostmarkApi:
             "server": {k: v for k, v in dict(server).items() if k != "ApiTokens"},
             "message_streams": list(streams.get("MessageStreams") or []),
         }
+
+    async def snapshot(self) -> Snapshot:
+        """Every stream and webhook, with the raw settings (:meth:`read_settings`)."""
+        live, settings = await settle(self.read(()), self.read_settings())
+        return Snapshot(live, settings)
 
     # -- apply -----------------------------------------------------------------------
     async def apply(self, change: ChangeRequest) -> None:

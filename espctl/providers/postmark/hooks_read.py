@@ -16,7 +16,7 @@ from espctl.model.common import BasicAuth, Secret
 from espctl.model.resources import Resource
 from espctl.model.urls import SplitUrl, split_userinfo
 from espctl.providers.postmark import resources as pm
-from espctl.providers.postmark.resources import PostmarkWebhookOptions
+from espctl.providers.postmark.config import PostmarkWebhookOptions
 from espctl.providers.postmark.webhooks import TRIGGERS
 
 

@@ -1,34 +1,21 @@
-"""Postmark: the config block, its vocabulary and its desired resources."""
+"""Postmark's resources: the kinds, their natural keys and fields, and the desired state
+of a config block with its webhook bindings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Literal
+from collections.abc import Iterable, Sequence
 
-from pydantic import Field
-
-from espctl.model.common import BasicAuth, EnvStr, Event, Frozen, Secret
+from espctl.model.common import BasicAuth, EnvStr, Secret
 from espctl.model.resources import Resource
 from espctl.model.urls import is_credential_name, url_identity
+from espctl.providers.kit.spec import ResourceKind, WebhookBinding
+from espctl.providers.postmark.config import PostmarkProvider, PostmarkWebhookOptions
+from espctl.providers.postmark.events import EVENT_TO_TRIGGER
 
 KIND_SERVER = "postmark.server"
 KIND_STREAM = "postmark.message_stream"
 KIND_WEBHOOK = "postmark.webhook"
 
-#: normalized event -> Postmark webhook trigger (DESIGN.md "Normalized events")
-EVENT_TO_TRIGGER: dict[Event, str] = {
-    Event.delivered: "Delivery",
-    Event.bounced: "Bounce",
-    Event.complained: "SpamComplaint",
-    Event.opened: "Open",
-    Event.clicked: "Click",
-    Event.unsubscribed: "SubscriptionChange",
-}
-TRIGGER_TO_EVENT: dict[str, Event] = {v: k for k, v in EVENT_TO_TRIGGER.items()}
-#: triggers Postmark refuses on Broadcasts streams (ESP-API.md 1.6)
-BROADCAST_FORBIDDEN: frozenset[Event] = frozenset({Event.bounced, Event.complained})
 MAX_STREAMS = 10  # per server, defaults included (ESP-API.md 1.7)
 DEFAULT_STREAMS = ("outbound", "inbound")
 #: a new server's third stream (postmark.js's integration test counts 3 streams on a new
@@ -37,83 +24,31 @@ DEFAULT_STREAMS = ("outbound", "inbound")
 #: is whether servers made before broadcast streams existed have it.
 DEFAULT_BROADCAST_STREAM = "broadcast"
 
-
-class TrackLinks(StrEnum):
-    """Link tracking, as Postmark's ``TrackLinks`` (``None``, ``HtmlAndText``, ...)."""
-
-    none = "none"
-    html_and_text = "html_and_text"
-    html_only = "html_only"
-    text_only = "text_only"
-
-
-class StreamType(StrEnum):
-    """Stream types espctl can create (Inbound streams are Postmark's own)."""
-
-    transactional = "transactional"
-    broadcasts = "broadcasts"
-
-
-class PostmarkTracking(Frozen):
-    """Server-wide tracking defaults. An omitted key is left unmanaged."""
-
-    opens: bool | None = Field(default=None, description="TrackOpens: open tracking on or off.")
-    links: TrackLinks | None = Field(
-        default=None, description="TrackLinks: none, html_and_text, html_only or text_only."
-    )
-
-
-class MessageStreamSpec(Frozen):
-    """One message stream. Its id is the mapping key; id and type are immutable."""
-
-    type: StreamType = Field(description="transactional or broadcasts (immutable).")
-    name: str = Field(min_length=1, max_length=100, description="Display name (max 100).")
-    description: str | None = Field(
-        default=None, max_length=1000, description="Optional description (max 1000, no HTML)."
-    )
-
-
-class PostmarkProvider(Frozen):
-    """A Postmark server, addressed by its server token."""
-
-    type: Literal["postmark"] = Field(description="Provider type.")
-    server_token: Secret = Field(description="Server API token: ${env:NAME}.")
-    account_token: Secret | None = Field(
-        default=None, description="Account API token (optional): enables sender/domain checks."
-    )
-    endpoint: str | None = Field(
-        default=None, description="API base URL override (default https://api.postmarkapp.com)."
-    )
-    default_sender: str | None = Field(
-        default=None, description='Default From address, e.g. "Acme <noreply@acme.com>".'
-    )
-    tracking: PostmarkTracking | None = Field(default=None, description="Server tracking defaults.")
-    message_streams: dict[str, MessageStreamSpec] = Field(
-        default_factory=dict,
-        description="Message streams by id ([a-z0-9-], not starting with pm-).",
-    )
-
-
-class PostmarkWebhookOptions(Frozen):
-    """Postmark-only webhook trigger options."""
-
-    first_open_only: bool = Field(default=False, description="Open.PostFirstOpenOnly.")
-    include_content: bool = Field(default=False, description="Bounce/SpamComplaint IncludeContent.")
-
-
-@dataclass(frozen=True)
-class WebhookBinding:
-    """One config webhook as it applies to one target of this provider.
-
-    A dataclass, not a model: its strings keep their :class:`EnvStr` tags.
-    """
-
-    stream: str
-    url: str
-    events: tuple[Event, ...]
-    basic_auth: BasicAuth | None
-    headers: tuple[tuple[str, str], ...]
-    options: PostmarkWebhookOptions
+KINDS = (
+    ResourceKind(KIND_SERVER),
+    ResourceKind(
+        KIND_STREAM,
+        create=True,
+        delete=True,
+        unmanaged=True,
+        immutable=frozenset({"type"}),
+        # a server's own streams: Postmark refuses to archive outbound (ErrorCode 1229),
+        # and prune never archives the default broadcast stream either
+        permanent={
+            "outbound": "Postmark's default transactional stream, never archived",
+            DEFAULT_BROADCAST_STREAM: "Postmark's default broadcast stream, never archived",
+        },
+        delete_note="archived: Postmark purges archived streams after 45 days",
+    ),
+    ResourceKind(
+        KIND_WEBHOOK,
+        create=True,
+        delete=True,
+        unmanaged=True,
+        sensitive=frozenset({"basic_auth_password"}),
+        parent=KIND_STREAM,
+    ),
+)
 
 
 def webhook_key(stream: str, url: str) -> str:
@@ -195,7 +130,7 @@ def webhook_resource(
 
 
 def desired_resources(
-    provider_id: str, block: PostmarkProvider, webhooks: Iterable[WebhookBinding]
+    provider_id: str, block: PostmarkProvider, webhooks: Sequence[WebhookBinding]
 ) -> list[Resource]:
     """The resources a Postmark config block (plus its webhook bindings) declares."""
     out: list[Resource] = []
@@ -213,15 +148,18 @@ def desired_resources(
             stream_resource(provider_id, stream_id, spec.name, spec.type.value, spec.description)
         )
     for hook in webhooks:
+        options = hook.options
         out.append(
             webhook_resource(
                 provider_id,
-                hook.stream,
+                hook.sub,
                 hook.url,
                 (EVENT_TO_TRIGGER[e] for e in hook.events),
                 hook.basic_auth,
                 hook.headers,
-                hook.options,
+                options
+                if isinstance(options, PostmarkWebhookOptions)
+                else PostmarkWebhookOptions(),
             )
         )
     return out

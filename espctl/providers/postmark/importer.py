@@ -7,57 +7,55 @@ unmanaged (see :mod:`espctl.importer`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from espctl.config.receivers import header_problem
-from espctl.importer.document import (
-    EnvVar,
-    ProviderSource,
-    _Doc,
-    _has_ref,
-    _Hook,
-    _one_line,
-    _ref,
-    _shown_url,
-    _url_problem,
-    as_written,
-)
 from espctl.model.common import Secret
-from espctl.model.resources import LiveState, Resource, plain
+from espctl.model.resources import Resource, plain
+from espctl.providers.kit.importing import (
+    HookOptions,
+    ImportDoc,
+    ImportHook,
+    ProviderSource,
+    as_written,
+    has_ref,
+    one_line,
+    shown_url,
+    url_problem,
+)
+from espctl.providers.kit.protocol import Snapshot
+from espctl.providers.kit.rules import header_problem
 from espctl.providers.postmark import resources as pm
-from espctl.providers.postmark.resources import PostmarkProvider
+from espctl.providers.postmark.config import PostmarkProvider, StreamType, TrackLinks
+from espctl.providers.postmark.events import BROADCAST_FORBIDDEN, TRIGGER_TO_EVENT
+from espctl.providers.postmark.rules import HTML, STREAM_ID
 
-_STREAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_HTML = re.compile(r"<[A-Za-z/!][^>]*>")
 LEGACY_HOOKS = ("InboundHookUrl", "BounceHookUrl", "OpenHookUrl", "DeliveryHookUrl", "ClickHookUrl")
 LEGACY_FLAGS = ("PostFirstOpenOnly", "IncludeBounceContentInHook", "EnableSmtpApiErrorHooks")
 DEFAULT_UNSUBSCRIBE = {"transactional": "None", "broadcasts": "Postmark"}
 
 
-def _import_postmark(
-    doc: _Doc, source: ProviderSource, live: LiveState, raw: Mapping[str, Any] | None
-) -> dict[str, Any]:
+def import_postmark(doc: ImportDoc, source: ProviderSource, snapshot: Snapshot) -> dict[str, Any]:
+    """The block declaring a Postmark server as live (see :mod:`espctl.importer`)."""
     pid = source.provider_id
     block = source.block
     assert isinstance(block, PostmarkProvider)
+    live, raw = snapshot.live, snapshot.raw
     out: dict[str, Any] = {"type": "postmark"}
-    out["server_token"] = _ref(source.credentials["server_token"])
-    doc.env[source.credentials["server_token"]] = EnvVar(
-        source.credentials["server_token"], f"Postmark server API token ({pid})"
+    out["server_token"] = doc.credential(
+        source, "server_token", f"Postmark server API token ({pid})"
     )
     if "account_token" in source.credentials:
-        name = source.credentials["account_token"]
-        out["account_token"] = _ref(name)
-        doc.env[name] = EnvVar(name, f"Postmark account API token ({pid}; optional checks)")
+        out["account_token"] = doc.credential(
+            source, "account_token", f"Postmark account API token ({pid}; optional checks)"
+        )
     if block.endpoint:
         out["endpoint"] = as_written(block.endpoint)
     if block.default_sender:
         out["default_sender"] = as_written(block.default_sender)
     server_name = live.facts.get("server_name")
     if server_name:
-        what = f"Postmark server {_one_line(str(server_name))!r}"
+        what = f"Postmark server {one_line(str(server_name))!r}"
         delivery = live.facts.get("delivery_type")
         doc.comments[("providers", pid)] = what + (f" ({delivery})" if delivery else "")
 
@@ -70,7 +68,7 @@ def _import_postmark(
         if "track_opens" in server.fields:
             tracking["opens"] = server.fields["track_opens"]
         if "track_links" in server.fields and server.fields["track_links"] in {
-            m.value for m in pm.TrackLinks
+            m.value for m in TrackLinks
         }:
             tracking["links"] = server.fields["track_links"]
         elif "track_links" in server.fields:
@@ -82,8 +80,8 @@ def _import_postmark(
             out["tracking"] = tracking
             doc.manage(server)
 
-    streams_raw = list((raw or {}).get("message_streams") or [])
-    if raw is not None:
+    streams_raw = list(raw.get("message_streams") or [])
+    if raw:
         _postmark_server_warnings(doc, pid, raw.get("server") or {})
     stream_types: dict[str, str] = {}
     streams: dict[str, Any] = {}
@@ -131,7 +129,7 @@ def _import_postmark(
     return out
 
 
-def _postmark_server_warnings(doc: _Doc, pid: str, server: Mapping[str, Any]) -> None:
+def _postmark_server_warnings(doc: ImportDoc, pid: str, server: Mapping[str, Any]) -> None:
     legacy = [name for name in LEGACY_HOOKS if str(server.get(name) or "").strip()]
     if legacy:
         doc.warn(
@@ -154,16 +152,16 @@ def _postmark_server_warnings(doc: _Doc, pid: str, server: Mapping[str, Any]) ->
         )
 
 
-def _postmark_stream(doc: _Doc, pid: str, stream: Resource) -> dict[str, Any] | None:
+def _postmark_stream(doc: ImportDoc, pid: str, stream: Resource) -> dict[str, Any] | None:
     sid = stream.key
     name = str(stream.fields.get("name") or "")
     kind = str(stream.fields.get("type") or "")
     why = None
-    if not _STREAM_ID.match(sid) or sid.startswith("pm-"):
+    if not STREAM_ID.match(sid) or sid.startswith("pm-"):
         why = "its id is not one the config language accepts ([a-z0-9-], not pm-)"
-    elif kind not in {t.value for t in pm.StreamType}:
+    elif kind not in {t.value for t in StreamType}:
         why = f"its type {kind!r} is not transactional or broadcasts"
-    elif not name or len(name) > 100 or _has_ref(name):
+    elif not name or len(name) > 100 or has_ref(name):
         why = "its name is empty, longer than 100 characters or contains '${'"
     if why:
         doc.warn(pid, f"message stream {sid!r} not imported: {why}")
@@ -171,7 +169,7 @@ def _postmark_stream(doc: _Doc, pid: str, stream: Resource) -> dict[str, Any] | 
     spec: dict[str, Any] = {"type": kind, "name": name}
     description = stream.fields.get("description")
     if isinstance(description, str) and description:
-        if len(description) > 1000 or _has_ref(description) or _HTML.search(description):
+        if len(description) > 1000 or has_ref(description) or HTML.search(description):
             doc.warn(
                 pid,
                 f"message stream {sid!r}: description left unmanaged (longer than 1000 "
@@ -183,12 +181,12 @@ def _postmark_stream(doc: _Doc, pid: str, stream: Resource) -> dict[str, Any] | 
 
 
 def _postmark_hook(
-    doc: _Doc, pid: str, hook: Resource, stream_types: Mapping[str, str]
-) -> _Hook | None:
+    doc: ImportDoc, pid: str, hook: Resource, stream_types: Mapping[str, str]
+) -> ImportHook | None:
     stream = hook.parent or ""
     real = hook.fields.get("url")
     url = real.reveal() if isinstance(real, Secret) else hook.key[len(stream) + 1 :]
-    what = f"webhook {_shown_url(url)} on stream {stream!r}"
+    what = f"webhook {shown_url(url)} on stream {stream!r}"
     if hook.duplicate_of is not None:
         doc.warn(pid, f"{what} is a duplicate (same stream and URL); only the first is imported")
         return None
@@ -198,7 +196,7 @@ def _postmark_hook(
         return None
     fields = hook.fields
     triggers = [str(t) for t in fields.get("triggers") or []]
-    problem = _url_problem(url)
+    problem = url_problem(url)
     headers = tuple(
         sorted(
             (str(k), v if isinstance(v, Secret) else str(v))
@@ -206,8 +204,8 @@ def _postmark_hook(
         )
     )
     username = fields.get("basic_auth_username")
-    unknown = [t for t in triggers if t not in pm.TRIGGER_TO_EVENT]
-    events = frozenset(pm.TRIGGER_TO_EVENT[t] for t in triggers if t in pm.TRIGGER_TO_EVENT)
+    unknown = [t for t in triggers if t not in TRIGGER_TO_EVENT]
+    events = frozenset(TRIGGER_TO_EVENT[t] for t in triggers if t in TRIGGER_TO_EVENT)
     if problem is None and not events:
         problem = "no trigger is enabled"
     if problem is None and unknown:
@@ -215,30 +213,34 @@ def _postmark_hook(
     if problem is None and fields.get("include_content") == "mixed":
         problem = "IncludeContent differs between Bounce and SpamComplaint"
     if problem is None and (
-        len(headers) > 30 or any(_has_ref(k) or _has_ref(plain(v)) for k, v in headers)
+        len(headers) > 30 or any(has_ref(k) or has_ref(plain(v)) for k, v in headers)
     ):
         problem = "its headers cannot be expressed (more than 30, or '${' in them)"
     if problem is None:
         problem = next(filter(None, (header_problem(k, v) for k, v in headers)), None)
-    if problem is None and isinstance(username, str) and _has_ref(username):
+    if problem is None and isinstance(username, str) and has_ref(username):
         problem = "its basic-auth user name contains '${'"
     if (
         problem is None
         and stream_types.get(stream) == "broadcasts"
-        and events & pm.BROADCAST_FORBIDDEN
+        and events & BROADCAST_FORBIDDEN
     ):
         problem = "Bounce/SpamComplaint triggers on a broadcast stream"
     if problem is not None:
         doc.warn(pid, f"{what} not imported: {problem}")
         return None
     password = fields.get("basic_auth_password")
-    return _Hook(
+    options = {
+        "first_open_only": bool(fields.get("first_open_only")),
+        "include_content": fields.get("include_content") is True,
+    }
+    written = tuple((name, value) for name, value in options.items() if value)
+    return ImportHook(
         target=f"{pid}/{stream}",
         url=url,
         events=events,
         username=str(username) if username else None,
         password=password if isinstance(password, Secret) and username else None,
         headers=headers,
-        first_open_only=bool(fields.get("first_open_only")),
-        include_content=fields.get("include_content") is True,
+        options=HookOptions("postmark", tuple(options.items()), written) if written else None,
     )

@@ -1,4 +1,8 @@
-"""Where a webhook may point, and which headers it may carry.
+"""Rules on URLs, hosts and headers that validation and import share.
+
+:func:`url_fault` is what the config language accepts as a URL (validation words its
+answer for the config, import for a live setting it cannot write); :data:`HOSTNAME` is a
+lower-case host name. Below: where a webhook may point, and which headers it may carry.
 
 ``espctl test --webhooks`` POSTs to every webhook URL of the config from the machine
 that runs it, often a CI runner in a cloud. So a URL must never reach the cloud's
@@ -19,8 +23,17 @@ import ipaddress
 import re
 import socket
 from typing import Literal
+from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: why the config language refuses a URL: unparsable, not absolute http(s), plain http to
+#: a host that is not this machine, credentials in the URL
+UrlFault = Literal["invalid", "not_absolute", "plain_http", "credentials"]
+
+#: hosts where plain http is accepted (a receiver or a sandbox on this machine)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+#: a lower-case DNS host name with at least one dot (a sending domain)
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 AddressClass = Literal["public", "private", "forbidden"]
 
 #: names of cloud instance-metadata services (GCP, AWS)
@@ -124,3 +137,26 @@ def header_problem(name: str, value: object) -> str | None:
     if isinstance(value, str) and any(c in value for c in "\r\n\0"):
         return f"the value of '{name}' contains a line break or NUL"
     return None
+
+
+def url_faults(url: str) -> list[UrlFault]:
+    """Why the config language refuses ``url`` (an endpoint or webhook URL): none, one of
+    ``invalid``/``not_absolute``, or ``plain_http`` and/or ``credentials``.
+
+    It must parse, be absolute ``https://`` (``http://`` only for :data:`LOCAL_HOSTS`)
+    and carry no userinfo: credentials belong in ``basic_auth`` and ``${env:...}``.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        _ = parts.port
+    except ValueError:
+        return ["invalid"]
+    if parts.scheme not in ("https", "http") or not host:
+        return ["not_absolute"]
+    faults: list[UrlFault] = []
+    if parts.scheme == "http" and host not in LOCAL_HOSTS:
+        faults.append("plain_http")
+    if parts.username is not None or parts.password is not None:
+        faults.append("credentials")
+    return faults

@@ -14,8 +14,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from espctl.importer.document import _Doc, _has_ref
 from espctl.model.resources import Resource
+from espctl.providers.kit.importing import (
+    ImportDoc,
+    has_ref,
+)
 
 TRACKING_KEYS = (
     "opens",
@@ -28,7 +31,7 @@ _MISSING = object()
 
 
 def domain_tracking(
-    doc: _Doc,
+    doc: ImportDoc,
     pid: str,
     names: Sequence[str],
     tracking_by_domain: Mapping[str, Resource],
@@ -46,7 +49,7 @@ def domain_tracking(
         row: dict[str, Any] = {}
         for key in TRACKING_KEYS:
             value = tracking.fields.get(key, _MISSING) if tracking is not None else _MISSING
-            if isinstance(value, str) and _has_ref(value):
+            if isinstance(value, str) and has_ref(value):
                 doc.warn(
                     pid,
                     f"domain {name!r}: tracking {key} contains '${{', which the config "

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from espctl.model.resources import LiveState, Resource
+from espctl.model.summary import AccountInfo, DomainInfo, TrackingInfo, WebhookInfo, WebhookTrigger
 from espctl.model.text import plural
+from espctl.providers.kit.summary import masked, resources
 from espctl.providers.mailgun import resources as mg
-from espctl.report.adapters.common import masked, resources
-from espctl.report.data import AccountInfo, DomainInfo, TrackingInfo, WebhookInfo, WebhookTrigger
+from espctl.providers.mailgun.events import WEBHOOK_TO_EVENT
 
 
 class MailgunAdapter:
@@ -85,5 +86,5 @@ def _triggers(resource: Resource) -> list[WebhookTrigger]:
     return [
         WebhookTrigger(event.value, event_id)
         for event_id in sorted(mg.events_of(resource))
-        if (event := mg.WEBHOOK_TO_EVENT.get(event_id)) is not None
+        if (event := WEBHOOK_TO_EVENT.get(event_id)) is not None
     ]

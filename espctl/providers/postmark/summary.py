@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from espctl.model.resources import LiveState
+from espctl.model.summary import AccountInfo, StreamInfo, TrackingInfo, WebhookInfo, WebhookTrigger
+from espctl.providers.kit.summary import masked, resources
 from espctl.providers.postmark import resources as pm
-from espctl.report.adapters.common import masked, resources
-from espctl.report.data import AccountInfo, StreamInfo, TrackingInfo, WebhookInfo, WebhookTrigger
+from espctl.providers.postmark.events import TRIGGER_TO_EVENT
 
 
 class PostmarkAdapter:
@@ -44,9 +45,9 @@ class PostmarkAdapter:
                 "basic auth" if user else ("custom header" if r.fields.get("headers") else "none")
             )
             triggers = tuple(
-                WebhookTrigger(pm.TRIGGER_TO_EVENT[t].value, t)
+                WebhookTrigger(TRIGGER_TO_EVENT[t].value, t)
                 for t in r.fields.get("triggers", [])
-                if t in pm.TRIGGER_TO_EVENT
+                if t in TRIGGER_TO_EVENT
             )
             out.append(
                 WebhookInfo(

@@ -1,4 +1,5 @@
-"""Helpers the provider adapters share."""
+"""Helpers the providers' report summaries share
+(:attr:`~espctl.providers.kit.spec.ProviderSpec.summary`)."""
 
 from __future__ import annotations
 

@@ -8,48 +8,44 @@ an account-level webhook (target ``<id>`` alone).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from espctl.importer.document import (
-    EnvVar,
+from espctl.model.common import Secret
+from espctl.model.resources import Resource
+from espctl.providers.kit.importing import (
+    ImportDoc,
+    ImportHook,
     ProviderSource,
-    _Doc,
-    _has_ref,
-    _Hook,
-    _ref,
-    _shown_url,
-    _url_problem,
     as_written,
+    has_ref,
+    shown_url,
+    url_problem,
 )
-from espctl.importer.mailgun_tracking import (
+from espctl.providers.kit.protocol import Snapshot
+from espctl.providers.kit.rules import HOSTNAME
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun.config import MailgunProvider
+from espctl.providers.mailgun.events import WEBHOOK_TO_EVENT
+from espctl.providers.mailgun.tracking_import import (
     domain_tracking,
     lifted_defaults,
     overrides,
     tracking_spec,
 )
-from espctl.model.common import Secret
-from espctl.model.resources import LiveState, Resource
-from espctl.providers.mailgun import resources as mg
-from espctl.providers.mailgun.resources import MailgunProvider
-
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-def _import_mailgun(
-    doc: _Doc,
-    source: ProviderSource,
-    live: LiveState,
-    raw_tracking: Mapping[str, Mapping[str, Any]],
-) -> dict[str, Any]:
+def import_mailgun(doc: ImportDoc, source: ProviderSource, snapshot: Snapshot) -> dict[str, Any]:
+    """The block declaring a Mailgun account as live (see :mod:`espctl.importer`)."""
     pid = source.provider_id
     block = source.block
     assert isinstance(block, MailgunProvider)
-    out: dict[str, Any] = {"type": "mailgun", "api_key": _ref(source.credentials["api_key"])}
-    doc.env[source.credentials["api_key"]] = EnvVar(
-        source.credentials["api_key"], f"Mailgun private API key ({pid})"
-    )
+    live = snapshot.live
+    raw_tracking: Mapping[str, Mapping[str, Any]] = snapshot.raw.get("tracking") or {}
+    out: dict[str, Any] = {
+        "type": "mailgun",
+        "api_key": doc.credential(source, "api_key", f"Mailgun private API key ({pid})"),
+    }
     out["region"] = block.region.value
     if block.endpoint:
         out["endpoint"] = as_written(block.endpoint)
@@ -63,7 +59,7 @@ def _import_mailgun(
         by_kind.setdefault(resource.kind, {})[resource.key] = resource
     names: list[str] = []
     for name in sorted(by_kind.get(mg.KIND_DOMAIN, {})):
-        if not _HOSTNAME.match(name):
+        if not HOSTNAME.match(name):
             doc.warn(pid, f"domain {name!r} not imported: not a lower-case host name")
             continue
         if not (facts.get(name) or {}).get("exists", True):
@@ -117,39 +113,41 @@ def _domain_comment(name: str, facts: Mapping[str, Any]) -> str | None:
     return "; ".join(notes) or None
 
 
-def _mailgun_hook(doc: _Doc, pid: str, target: str, where: str, hook: Resource) -> _Hook | None:
+def _mailgun_hook(
+    doc: ImportDoc, pid: str, target: str, where: str, hook: Resource
+) -> ImportHook | None:
     """One item for a live webhook URL (domain or account level), or None (left unmanaged)."""
     key = hook.duplicate_of if hook.duplicate_of is not None else hook.key
     shown = key.removeprefix(f"{hook.parent} ") if hook.parent else key
     if hook.duplicate_of is not None:
         doc.warn(
             pid,
-            f"{where}: a second webhook URL {_shown_url(shown)} with other credentials "
+            f"{where}: a second webhook URL {shown_url(shown)} with other credentials "
             "not imported (one URL per target); plan lists it as a copy to remove",
         )
         return None
-    events = [mg.WEBHOOK_TO_EVENT.get(e) for e in mg.events_of(hook)]
-    unknown = sorted(e for e in mg.events_of(hook) if e not in mg.WEBHOOK_TO_EVENT)
+    events = [WEBHOOK_TO_EVENT.get(e) for e in mg.events_of(hook)]
+    unknown = sorted(e for e in mg.events_of(hook) if e not in WEBHOOK_TO_EVENT)
     if unknown:
         doc.warn(
             pid,
             f"{where}: webhook event {unknown[0]!r} has no espctl event name; "
-            f"{_shown_url(shown)} not imported",
+            f"{shown_url(shown)} not imported",
         )
         return None
     real = hook.fields.get("url")
     url = real.reveal() if isinstance(real, Secret) else shown
     username = hook.fields.get("basic_auth_username")
-    problem = _url_problem(str(url))
-    if problem is None and isinstance(username, str) and _has_ref(username):
+    problem = url_problem(str(url))
+    if problem is None and isinstance(username, str) and has_ref(username):
         problem = "its basic-auth user name contains '${'"
     if problem is not None:
         doc.warn(
-            pid, f"{where}: webhook {_shown_url(str(url))} not imported ({problem}); left unmanaged"
+            pid, f"{where}: webhook {shown_url(str(url))} not imported ({problem}); left unmanaged"
         )
         return None
     password = hook.fields.get("basic_auth_password")
-    return _Hook(
+    return ImportHook(
         target=target,
         url=str(url),
         events=frozenset(e for e in events if e is not None),
