@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import click
 
+from espctl import defaults
 from espctl.errors import EspctlError, error_lines, redact, sensitive_scope
 from espctl.model.text import escape_controls, paint
 
@@ -123,7 +124,7 @@ def parallelism_option(func: F) -> F:
     return click.option(
         "--parallelism",
         type=click.IntRange(1, 64),
-        default=8,
+        default=defaults.PARALLELISM,
         show_default=True,
         help="Concurrent API requests per provider.",
     )(func)

@@ -12,10 +12,7 @@ import shlex
 
 import click
 
-from espctl import api
 from espctl.commands.common import colour, echo, echo_styled, handle_errors, notify
-from espctl.engine.plan_json import plan_from_json
-from espctl.engine.render import render_markdown, text_lines
 
 
 @click.command()
@@ -37,6 +34,10 @@ def show(plan_file: str, fmt: str) -> None:
     (the plan holds no secret, so neither does this). Where it came from goes to
     stderr. Exit 0, or 1 when the file is not a readable espctl plan.
     """
+    from espctl import api
+    from espctl.engine.plan_json import plan_from_json
+    from espctl.engine.render import render_markdown, text_lines
+
     saved = api.read_saved_plan(plan_file)
     plan = plan_from_json(saved)
     if fmt == "json":

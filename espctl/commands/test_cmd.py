@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from espctl import api
+from espctl import defaults
 from espctl.commands.common import (
     config_option,
     echo,
@@ -23,16 +24,12 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import http_options, limit_options
-from espctl.conntest import (
-    DEFAULT_WEBHOOK_TIMEOUT,
-    ConnectionReport,
-    ProviderResult,
-    WebhookResult,
-    run_connection_test,
-)
 from espctl.model.text import plural
 
-__all__ = ["render_provider", "render_webhook", "run_connection_test", "summary", "test"]
+if TYPE_CHECKING:  # the connection test (httpx, the providers) is imported when test runs
+    from espctl.conntest import ConnectionReport, ProviderResult, WebhookResult
+
+__all__ = ["render_provider", "render_webhook", "summary", "test"]
 
 
 # -- rendering -------------------------------------------------------------------------
@@ -107,7 +104,7 @@ def summary(report: ConnectionReport) -> str:
 @click.option(
     "--webhook-timeout",
     type=click.FloatRange(0.05, 60),
-    default=DEFAULT_WEBHOOK_TIMEOUT,
+    default=defaults.WEBHOOK_TIMEOUT,
     show_default=True,
     help="Seconds a webhook receiver may take to answer (wall clock; at most 64 KiB of "
     "its answer is read).",
@@ -143,6 +140,8 @@ def test(
 
     Exit 0 when everything passed, 1 otherwise.
     """
+    from espctl import api
+    from espctl.conntest import run_connection_test
 
     options = api.RunOptions(
         config=config,
