@@ -12,9 +12,7 @@ loads the config models only (README "Benchmarks"; tests/test_startup_imports.py
 
 from __future__ import annotations
 
-import json
 import os
-import shlex
 import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -44,8 +42,6 @@ from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
 from espctl.commands.show_cmd import show
 from espctl.commands.test_cmd import test
-from espctl.errors import ApplyRefused, PlanFileError
-from espctl.model.text import plural
 
 if TYPE_CHECKING:
     from espctl import api
@@ -89,7 +85,10 @@ def validate(files: tuple[str, ...], config: tuple[str, ...], fmt: str) -> None:
     message. --format json prints {"valid", "files": [{"file", "valid", "problems"}]}.
     Exit 0 when every file is valid, 1 otherwise.
     """
+    import json
+
     from espctl import api
+    from espctl.model.text import plural
 
     results = [api.validate(path) for path in files] if files else [api.validate(config)]
     if fmt == "json":
@@ -155,6 +154,9 @@ def plan(
     Unmanaged live resources are listed (policy.unmanaged), failed checks shown, and a
     plan over policy.max_change_ratio is marked BLOCKED (apply then needs --force).
     """
+    import json
+    import shlex
+
     from espctl import api
     from espctl.engine.render import render_markdown, text_lines
 
@@ -225,8 +227,11 @@ def apply(
     refused, cancelled, stale or blocked plan, lock not taken), 3 partial failure
     (re-run apply to finish).
     """
+    import json
+
     from espctl import api
     from espctl.engine.render import shown_key, summary_line, text_lines
+    from espctl.errors import ApplyRefused, PlanFileError
 
     if plan_file and not config_given():
         recorded = api.plan_config(api.read_saved_plan(plan_file))
@@ -330,6 +335,7 @@ def report(
     shown. Thresholds and the default window come from the config's `report:` section.
     """
     from espctl import api
+    from espctl.model.text import plural
     from espctl.report.window import WindowError, resolve_window
 
     first: date | None = None

@@ -21,8 +21,6 @@ from espctl.commands.common import (
     handle_errors,
     notify,
 )
-from espctl.errors import EspctlError
-from espctl.model.text import plural
 
 
 def demo_env() -> dict[str, str]:
@@ -75,6 +73,8 @@ def demo(out: str) -> None:
     from espctl import api
     from espctl.config import schema_text
     from espctl.engine.render import summary_line, text_lines
+    from espctl.errors import EspctlError
+    from espctl.model.text import plural
 
     env = demo_env()
     folder = Path(out)

@@ -10,10 +10,8 @@ the library-level entry point (the one an ``api.import_`` would be).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +27,6 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import limit_options, run_options
-from espctl.model.text import plural
 
 if TYPE_CHECKING:  # the importer (asyncio, the providers) is imported when import runs
     from espctl import api
@@ -95,6 +92,8 @@ def synthetic_config(
     Variables as :func:`type_env_name` names them (``POSTMARK_ACCOUNT_TOKEN`` only when
     it is set); Mailgun with ``region``; ``endpoints`` per provider id, if any.
     """
+    import json
+
     lines = ["version: 1", "providers:"]
     for pid, ptype in types.items():
         lines += [f"  {pid}:", f"    type: {ptype}"]
@@ -165,6 +164,8 @@ def import_live(
     per provider) and no config file is read. ``schema_ref``: the schema the output's
     modeline names (default ``./schemas/espctl.schema.json``).
     """
+    from dataclasses import replace
+
     from espctl.config.load import config_files
     from espctl.importer import SCHEMA_REF, ImportFailed
 
@@ -345,7 +346,10 @@ def import_cmd(
     different value shows as a (sensitive) change. Settings espctl cannot express are
     listed on stderr as warnings. Exit 0 on success, 1 on error (nothing written).
     """
+    import json
+
     from espctl.importer import ImportFailed
+    from espctl.model.text import plural
 
     if out and os.path.lexists(out) and not force:
         raise ImportFailed(f"{out} exists; pass --force to overwrite it")

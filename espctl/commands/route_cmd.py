@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import click
@@ -84,6 +83,8 @@ def route(
     `--all --format json` prints the whole table for programs. Exit 1 when there is no
     route.
     """
+    import json
+
     from espctl.routing import Router
 
     if show_all == (email_type is not None):

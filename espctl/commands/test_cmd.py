@@ -7,7 +7,6 @@ they arrive, then a summary (or the whole report as JSON with ``--format json``)
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,6 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import http_options, limit_options
-from espctl.model.text import plural
 
 if TYPE_CHECKING:  # the connection test (httpx, the providers) is imported when test runs
     from espctl.conntest import ConnectionReport, ProviderResult, WebhookResult
@@ -72,6 +70,8 @@ def render_webhook(result: WebhookResult) -> list[str]:
 def summary(report: ConnectionReport) -> str:
     """``N providers: a passed, b failed`` and the webhooks: ``4 of 5 answered (401)``
     counts every receiver that answered at all, and names the statuses that failed."""
+    from espctl.model.text import plural
+
     failed = sum(1 for p in report.providers if not p.ok)
     text = (
         f"{plural(len(report.providers), 'provider')}: "
@@ -140,6 +140,8 @@ def test(
 
     Exit 0 when everything passed, 1 otherwise.
     """
+    import json
+
     from espctl import api
     from espctl.conntest import run_connection_test
 
