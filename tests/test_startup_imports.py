@@ -165,3 +165,14 @@ def test_a_misspelt_lazy_command_is_suggested() -> None:
     result = CliRunner().invoke(main, ["sandbx", "serve"])
     assert result.exit_code == 2
     assert "Did you mean 'sandbox'?" in result.stderr
+
+
+def test_the_facade_loads_what_validate_needs_and_the_rest_on_first_use() -> None:
+    chains = imported(["-c", "import espctl.api"])
+    assert_none_loaded(chains, NOT_FOR_VALIDATE)
+    from espctl import api, planfile, session
+
+    assert api.RunOptions is session.RunOptions
+    assert api.save_plan is planfile.save_plan
+    assert all(getattr(api, name) is not None for name in api.__all__)
+    assert not hasattr(api, "no_such_name")
