@@ -239,7 +239,8 @@ def apply(
 
     With ``plan_file`` the live state is re-read and the apply is refused if anything
     moved since the plan was made. Without it, ``confirm`` is asked (None refuses).
-    A blocked plan is refused unless ``force``. Applies of one config file from one
+    A blocked plan is refused unless ``force``. Changes that failed error checks block
+    are never attempted (their outcomes say ``blocked``). Applies of one config file from one
     machine run one at a time (:func:`espctl.session.apply_lock`, waiting at most
     ``lock_timeout`` seconds).
     """
@@ -263,7 +264,7 @@ def _apply_locked(
     import asyncio
 
     from espctl.engine.apply import apply_plan
-    from espctl.engine.plan import what_moved
+    from espctl.engine.fingerprint import what_moved
     from espctl.session import close_all, load, providers_for
 
     loaded = load(options)
@@ -284,8 +285,11 @@ def _apply_locked(
                         f"refusing to apply a blocked plan: {current.blocked_reason}; "
                         "nothing was applied"
                     )
-                if not current.has_changes:
+                if not current.has_changes and not current.blocked_changes:
                     return ApplyOutcome(current, None)
+                if not current.has_changes:
+                    # only blocked changes: nothing to attempt, nothing to confirm
+                    return ApplyOutcome(current, await apply_plan(current, providers))
                 if saved is None and (confirm is None or not confirm(current)):
                     raise ApplyRefused(
                         "apply needs confirmation: run it in a terminal, pass --auto-approve, "

@@ -32,6 +32,7 @@ from espctl.commands.common import (
     handle_errors,
     notify,
     parallelism_option,
+    sandbox_from_config,
     sandbox_option,
 )
 from espctl.commands.completion_cmd import completion
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 #: commands whose modules are heavy to import: name -> (module:attribute, one-line help)
 LAZY_COMMANDS = {
     "sandbox": (
-        "espctl.sandbox.cli:sandbox",
+        "espctl.commands.sandbox_cmd:sandbox",
         "Offline simulator of the Postmark and Mailgun APIs.",
     ),
 }
@@ -135,7 +136,8 @@ def schema() -> None:
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 0 when there are no changes, 2 when changes are pending (1 on error).",
+    help="Exit 0 when there are no changes, 2 when changes are pending, 1 on error or when "
+    "the config cannot converge (a check of severity error failed).",
 )
 @parallelism_option
 @limit_options()
@@ -151,14 +153,17 @@ def plan(
 ) -> None:
     """Show what apply would change: read live settings concurrently and diff them.
 
-    Unmanaged live resources are listed (policy.unmanaged), failed checks shown, and a
-    plan over policy.max_change_ratio is marked BLOCKED (apply then needs --force).
+    Unmanaged live resources are listed (policy.unmanaged), failed checks shown with
+    their severity (error: the config cannot converge, and the changes that depend on the
+    failed fact are listed as blocked, never applied; warning: it converges but will not
+    deliver well), and a plan over policy.max_change_ratio is marked BLOCKED (apply then
+    needs --force).
     """
     import json
     import shlex
 
     from espctl import api
-    from espctl.engine.render import render_markdown, text_lines
+    from espctl.engine.render import convergence_reason, render_markdown, text_lines
 
     options = run_options(config, sandbox, parallelism)
     result = api.plan(options).plan
@@ -172,8 +177,13 @@ def plan(
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         path = api.save_plan(result, out, created_at=created, version=__version__, notify=notify)
         again = f"espctl apply {shlex.quote(str(path))}{config_args(config)}"
-        sandboxed = " --sandbox" if sandbox else ""
+        sandboxed = (
+            " --sandbox-from-config" if sandbox_from_config() else " --sandbox" if sandbox else ""
+        )
         notify(f"saved plan to {path} (apply it with: {again}{sandboxed})")
+    if detailed_exitcode and not result.converges:
+        notify(f"error: the config cannot converge: {convergence_reason(result)}")
+        sys.exit(1)
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
 
@@ -223,15 +233,18 @@ def apply(
 
     Progress goes to stderr as changes finish (on a terminal, at least every second).
     Applies of one config from this machine run one at a time (a lock in .espctl/
-    beside the config). Exit 0 all applied or nothing to do, 1 nothing applied (error,
-    refused, cancelled, stale or blocked plan, lock not taken), 3 partial failure
-    (re-run apply to finish).
+    beside the config). Changes blocked by a failed check of severity error are never
+    attempted. Exit 0 all applied or nothing to do, 1 nothing applied (error, refused,
+    cancelled, stale or blocked plan, lock not taken, every change blocked by a check),
+    3 partial failure (some applied; re-run apply to finish failed ones, fix the config
+    or the account for blocked ones).
     """
     import json
 
     from espctl import api
     from espctl.engine.render import shown_key, summary_line, text_lines
     from espctl.errors import ApplyRefused, PlanFileError
+    from espctl.model.text import plural
 
     if plan_file and not config_given():
         recorded = api.plan_config(api.read_saved_plan(plan_file))
@@ -274,7 +287,14 @@ def apply(
         for item in result.outcomes
         if item.status != "applied"
     )
-    if result.exit_code == 3:
+    if result.count("blocked"):
+        echo(
+            f"{plural(result.count('blocked'), 'change is', 'changes are')} blocked by failed "
+            "checks of severity error, not attempted: the config cannot converge until those "
+            "checks pass (fix the config or the account, then plan again).",
+            err=True,
+        )
+    if result.rerun_helps and result.count("applied"):
         echo("Some changes did not apply; run `espctl apply` again to finish.", err=True)
     sys.exit(result.exit_code)
 
@@ -289,7 +309,7 @@ def apply_json(outcome: api.ApplyOutcome) -> dict[str, object]:
         "exit_code": 0 if result is None else result.exit_code,
         "summary": {
             status: sum(1 for o in items if o.status == status)
-            for status in ("applied", "failed", "skipped")
+            for status in ("applied", "failed", "skipped", "blocked")
         },
         "changes": [o.as_json() for o in items],
     }

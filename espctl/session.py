@@ -20,7 +20,9 @@ import httpx
 
 from espctl.config import LoadedConfig, load_config, load_config_text
 from espctl.config.load import config_files
+from espctl.config.models import Config
 from espctl.errors import ApplyRefused
+from espctl.model.common import parse_address
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider
 from espctl.providers.base import Provider
@@ -31,6 +33,8 @@ from espctl.sandbox import (
     DEFAULT_POSTMARK_ACCOUNT_TOKEN,
     DEFAULT_POSTMARK_SERVER_TOKEN,
     DEFAULT_STATE_PATH,
+    FROM_CONFIG_STATE_PATH,
+    AccountSpec,
     SandboxCredentials,
     SandboxStore,
     SandboxTransport,
@@ -54,7 +58,11 @@ class RunOptions:
     #: is then only the name its problems are reported under
     config_text: str | None = None
     sandbox: bool = False
-    sandbox_state: str = str(DEFAULT_STATE_PATH)
+    #: the sandbox account is made for the config (its domains, nothing configured)
+    #: instead of the demo's seeded one; implies ``sandbox``
+    sandbox_from_config: bool = False
+    #: the state file; None: .espctl/sandbox.json, or .espctl/sandbox-from-config.json
+    sandbox_state: str | None = None
     parallelism: int = 8
     env: Mapping[str, str] | None = None
     notify: Notify = quiet
@@ -82,7 +90,7 @@ def load(options: RunOptions) -> LoadedConfig:
     env = os.environ if options.env is None else options.env
 
     def missing(name: str, path: str) -> str | None:
-        if not options.sandbox:
+        if not (options.sandbox or options.sandbox_from_config):
             return None
         value = _SANDBOX_DEFAULTS.get(path.rsplit(".", 1)[-1])
         if value is not None:
@@ -116,6 +124,25 @@ def _sandbox_credentials(loaded: LoadedConfig) -> SandboxCredentials:
     return SandboxCredentials(**values)
 
 
+def sandbox_spec(config: Config) -> AccountSpec:
+    """What a sandbox account made for ``config`` holds: its Mailgun domains (in their
+    regions) and the domains of its Postmark default senders (see :mod:`espctl.sandbox.blank`).
+
+    Built here, not in the sandbox: the sandbox never sees espctl's config types.
+    """
+    mailgun: list[tuple[str, Any]] = []
+    postmark: list[str] = []
+    for block in config.providers.values():
+        match block:
+            case MailgunProvider():
+                mailgun.extend((name, block.region.value) for name in block.domains)
+            case PostmarkProvider():
+                address = parse_address(block.default_sender) if block.default_sender else None
+                if address is not None:
+                    postmark.append(address.rsplit("@", 1)[-1])
+    return AccountSpec(mailgun_domains=tuple(mailgun), postmark_domains=tuple(postmark))
+
+
 @contextmanager
 def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[str, Provider]]:
     """The provider clients of a config, against the real APIs or the embedded sandbox.
@@ -131,13 +158,15 @@ def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[st
             for pid, block in sorted(loaded.config.providers.items())
         }
 
-    if not options.sandbox:
+    if not (options.sandbox or options.sandbox_from_config):
         yield build(options.transport)
         return
+    default = FROM_CONFIG_STATE_PATH if options.sandbox_from_config else DEFAULT_STATE_PATH
     store = SandboxStore(
-        options.sandbox_state,
+        options.sandbox_state or default,
         credentials=_sandbox_credentials(loaded),
         sensitive=loaded.sensitive_values,  # never written to the state file
+        spec=sandbox_spec(loaded.config) if options.sandbox_from_config else None,
     )
     with store.transaction() as app:
         yield build(SandboxTransport(app))

@@ -132,12 +132,21 @@ def test_the_action_plans_once_and_posts_the_saved_plan() -> None:
     assert "updateComment" in posting[0]["with"]["script"]
     assert any(s.get("uses", "").startswith("actions/upload-artifact@") for s in steps)
     assert set(action["inputs"]) >= {"config", "version", "sandbox", "plan-file"}
+    # a plan that cannot converge (exit 1 with a saved plan) is posted, then fails the job
+    plan_step = next(s for s in steps if s.get("id") == "plan")
+    assert '[ "$code" = "1" ] && [ ! -f "$PLAN_FILE" ]; then exit 1' in plan_step["run"]
+    assert steps[-1]["if"] == "steps.plan.outputs.converges == 'false'"
+    assert "exit 1" in steps[-1]["run"]
 
 
 def test_gitlab_recipe_renders_the_note_from_the_saved_plan() -> None:
     text = (EXAMPLES / "ci" / "gitlab-ci.yml").read_text()
     assert "--out plans/plan.json" in text
     assert "espctl show plans/plan.json --format markdown" in text
+    # a plan that cannot converge is posted first, then fails the job (artifact kept)
+    assert '[ "$code" = "1" ] && [ ! -f plans/plan.json ]; then exit 1' in text
+    assert text.rstrip().count('if [ "$code" = "1" ]; then echo "the config cannot converge') == 1
+    assert "when: always" in text
 
 
 def test_pre_commit_hook_calls_validate() -> None:

@@ -118,6 +118,13 @@ def example_plan(tmp: Path) -> Iterator[str]:
     yield run(folder, _command_and_shown("plan")[0])
 
 
+def example_blocked(tmp: Path) -> Iterator[str]:
+    """The quick start plus a mistyped domain (``typo.yaml``, merged by a second ``-c``)."""
+    folder = _repo_like(tmp)
+    (folder / "typo.yaml").write_text(INPUTS["typo"] + "\n")
+    yield run(folder, _command_and_shown("blocked")[0])
+
+
 def example_show(tmp: Path) -> Iterator[str]:
     folder = _repo_like(tmp)
     run(folder, _command_and_shown("plan")[0])  # the plan it shows
@@ -173,6 +180,7 @@ def example_limits(tmp: Path) -> Iterator[str]:
 EXAMPLES: dict[str, Callable[[Path], Iterator[str]]] = {
     "validate": example_validate,
     "plan": example_plan,
+    "blocked": example_blocked,
     "show": example_show,
     "route": example_route,
     "test": example_test,

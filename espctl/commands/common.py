@@ -112,14 +112,40 @@ def format_option(func: F) -> F:
     )(func)
 
 
+_FROM_CONFIG = "espctl.sandbox_from_config"
+
+
 def sandbox_option(func: F) -> F:
-    """``--sandbox``: the embedded sandbox instead of the real APIs."""
+    """``--sandbox`` (the demo's seeded account) and ``--sandbox-from-config`` (an account
+    made for the config). The latter implies the former: the command's ``sandbox``
+    argument is True with either; :func:`sandbox_from_config` tells them apart."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, sandbox_from_config: bool = False, **kwargs: Any) -> Any:
+        if sandbox_from_config:
+            click.get_current_context().meta[_FROM_CONFIG] = True
+            kwargs["sandbox"] = True
+        return func(*args, **kwargs)
+
+    with_config = click.option(
+        "--sandbox-from-config",
+        is_flag=True,
+        help="Run against an embedded sandbox account made for this config (state in "
+        ".espctl/sandbox-from-config.json): its domains exist and are verified, its streams "
+        "do not exist yet (apart from Postmark's defaults), no webhooks, default tracking. "
+        "For a plan that means something without credentials (pull requests from forks).",
+    )(wrapper)
     return click.option(
         "--sandbox",
         is_flag=True,
-        help="Run against the embedded sandbox (state in .espctl/sandbox.json), not the real "
-        "APIs. Unset credentials resolve to the sandbox's own.",
-    )(func)
+        help="Run against the embedded sandbox (state in .espctl/sandbox.json: the demo's "
+        "seeded account), not the real APIs. Unset credentials resolve to the sandbox's own.",
+    )(with_config)  # type: ignore[return-value]
+
+
+def sandbox_from_config() -> bool:
+    """Whether the running command was given ``--sandbox-from-config``."""
+    return bool(click.get_current_context().meta.get(_FROM_CONFIG))
 
 
 def parallelism_option(func: F) -> F:

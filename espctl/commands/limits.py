@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from espctl import defaults
-from espctl.commands.common import notify
+from espctl.commands.common import notify, sandbox_from_config
 from espctl.defaults import MIB
 
 if TYPE_CHECKING:  # imported where used: --help loads no HTTP stack
@@ -107,6 +107,7 @@ def run_options(
     return api.RunOptions(
         config=config,
         sandbox=sandbox,
+        sandbox_from_config=sandbox_from_config(),
         parallelism=parallelism,
         notify=notify,
         http=http_options(parallelism),

@@ -20,6 +20,7 @@ from espctl.commands.common import (
     format_option,
     handle_errors,
     notify,
+    sandbox_from_config,
     sandbox_option,
 )
 from espctl.commands.limits import http_options, limit_options
@@ -148,6 +149,7 @@ def test(
     options = api.RunOptions(
         config=config,
         sandbox=sandbox,
+        sandbox_from_config=sandbox_from_config(),
         notify=notify,
         http=http_options(
             connect_timeout=min(5.0, timeout),

@@ -4,6 +4,8 @@ Creates and updates run parents first (a stream before its webhooks), deletes ch
 first. Changes in one phase run concurrently (each provider bounds its own
 parallelism). A failed change does not stop independent ones; its dependents are
 skipped. Every change ends applied, failed (with the provider's message) or skipped.
+A change the plan lists as blocked by a failed error check (its domain does not exist,
+its stream is over the limit) is never attempted: it ends ``blocked``, with the check.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from espctl.engine.plan import Change, Plan
+from espctl.engine.plan import BlockedChange, Change, Plan
 from espctl.engine.render import shown_key
 from espctl.errors import EspctlError
 from espctl.providers.base import ChangeRequest, Provider
 
-Status = Literal["applied", "failed", "skipped"]
+Status = Literal["applied", "failed", "skipped", "blocked"]
 Notify = Callable[[str], None]
 
 
@@ -43,7 +45,7 @@ class Outcome:
             "key": c.key,
             "status": self.status,
             "error": self.message if self.status == "failed" else None,
-            "reason": self.message if self.status == "skipped" else None,
+            "reason": self.message if self.status in ("skipped", "blocked") else None,
             "seconds": round(self.seconds, 3),
         }
 
@@ -59,16 +61,35 @@ class ApplyResult:
 
     @property
     def exit_code(self) -> int:
-        """0 all applied (or nothing to do), 1 nothing applied, 3 partial failure."""
-        if not self.count("failed") and not self.count("skipped"):
+        """0 all applied (or nothing to do), 1 nothing applied, 3 partial failure.
+
+        A blocked change counts as not applied: the providers do not match the config.
+        """
+        if self.count("applied") == len(self.outcomes):
             return 0
         return 3 if self.count("applied") else 1
 
+    @property
+    def rerun_helps(self) -> bool:
+        """Whether running apply again can finish (failed or skipped changes remain)."""
+        return bool(self.count("failed") or self.count("skipped"))
+
     def summary(self) -> str:
-        return (
+        text = (
             f"Apply: {self.count('applied')} applied, {self.count('failed')} failed, "
-            f"{self.count('skipped')} skipped."
+            f"{self.count('skipped')} skipped"
         )
+        if self.count("blocked"):
+            text += f", {self.count('blocked')} blocked (not attempted)"
+        return text + "."
+
+
+def blocked_outcome(blocked: BlockedChange) -> Outcome:
+    """A blocked change, not attempted: its outcome names the checks that block it."""
+    checks = "; ".join(
+        f"{c.provider} {c.name} {c.subject}: {c.message}" for c in blocked.blocked_by
+    )
+    return Outcome(blocked.change, "blocked", f"not attempted, blocked by {checks}")
 
 
 def _phase(change: Change) -> int:
@@ -80,7 +101,11 @@ def _phase(change: Change) -> int:
 
 def _line(outcome: Outcome) -> str:
     c = outcome.change
-    symbol = {"create": "+", "update": "~", "delete": "-"}[c.action]
+    symbol = (
+        "!"
+        if outcome.status == "blocked"
+        else {"create": "+", "update": "~", "delete": "-"}[c.action]
+    )
     text = f"{symbol} {c.provider} {c.kind} {shown_key(c.kind, c.key)}: {outcome.status}"
     if outcome.status == "applied":
         text += f" ({outcome.seconds:.2f}s)"
@@ -100,12 +125,17 @@ async def apply_plan(
 
     Each line says how far the apply got (``[3/17]``). With ``progress_every`` (seconds)
     a line also comes at least that often while changes are in flight, saying what is
-    still running and for how long, so a terminal is never silent for longer.
+    still running and for how long, so a terminal is never silent for longer. The plan's
+    blocked changes are not attempted; they end ``blocked`` (said first, unnumbered).
     """
     outcomes: dict[str, Outcome] = {}
     total = len(plan.changes)
     started = time.perf_counter()
     running: dict[str, float] = {}
+    refused = tuple(blocked_outcome(b) for b in plan.blocked_changes)
+    if notify:
+        for outcome in refused:
+            notify(_line(outcome))
 
     def blocked_by(change: Change) -> str | None:
         """The failed/skipped change this one depends on, if any."""
@@ -171,4 +201,4 @@ async def apply_plan(
         if ticking is not None:
             ticking.cancel()
             await asyncio.gather(ticking, return_exceptions=True)
-    return ApplyResult(tuple(outcomes[c.address] for c in plan.changes))
+    return ApplyResult(tuple(outcomes[c.address] for c in plan.changes) + refused)

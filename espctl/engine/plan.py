@@ -4,43 +4,33 @@ Pure: no I/O. The plan is deterministic (sorted by provider, parents before chil
 key), carries checks and unmanaged resources, a ``blocked`` flag from
 ``policy.max_change_ratio``, and a fingerprint of the live state and config computed
 without any secret: a sensitive field contributes only whether it matches the config.
+
+Never the impossible: a change to a resource that a failed ``error`` check blocks (a
+webhook of a Mailgun domain that does not exist, a stream over Postmark's limit), or to
+one of its children, is not a change of the plan. It is listed apart
+(:attr:`Plan.blocked_changes`, each with the checks that block it), so apply attempts
+nothing for it and the plan says the config cannot converge.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from espctl.config.models import Policy, UnmanagedPolicy
+from espctl.engine.blocking import blocked_keys, blockers
+from espctl.engine.fingerprint import digest, resource_digest
 from espctl.engine.hiding import hidden_like_config, masked, without_values
+from espctl.engine.redaction import SENSITIVE, redact
 from espctl.errors import PlanError
-from espctl.model.common import Secret, split_target
-from espctl.model.resources import Check, LiveState, Resource, has_secret, same
+from espctl.model.common import split_target
+from espctl.model.resources import Check, LiveState, Resource, same
 from espctl.providers.base import Action, Capabilities
 
 PLAN_FORMAT = "espctl-plan/1"
-SENSITIVE = "(sensitive)"
-SENSITIVE_CHANGED = "(sensitive value changed)"
 MIN_MANAGED_FOR_BLOCK = 10
-
-
-def redact(value: Any) -> Any:
-    """A JSON-safe copy of a field value with every Secret replaced by a marker."""
-    if isinstance(value, Secret):
-        return SENSITIVE
-    if isinstance(value, Mapping):
-        return {str(k): redact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
-    return value
-
-
-def _digest(payload: Any) -> str:
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -94,15 +84,35 @@ class Change:
         }
 
 
+@dataclass(frozen=True)
+class BlockedChange:
+    """A change the config asks for that cannot be made while ``blocked_by`` fail.
+
+    Its parent (or the resource itself) cannot exist: a Mailgun domain missing from the
+    account, a Postmark stream over the server's limit. It is shown, never applied.
+    """
+
+    change: Change
+    blocked_by: tuple[Check, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.change.as_json(), "blocked_by": [c.reference() for c in self.blocked_by]}
+
+
 UnmanagedAction = Literal["listed", "delete", "protected", "kept"]
 
 
 @dataclass(frozen=True)
 class Unmanaged:
-    """A live resource the config does not declare, and what the policy does with it."""
+    """A live resource the config does not declare, and what the policy does with it.
+
+    ``reason`` says why a kept resource is kept when the provider says so (a Postmark
+    server's default stream); None for the policy's own reasons.
+    """
 
     resource: Resource
     action: UnmanagedAction
+    reason: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         r = self.resource
@@ -111,6 +121,7 @@ class Unmanaged:
             "kind": r.kind,
             "key": r.key,
             "action": self.action,
+            "reason": self.reason,
             "fields": redact(dict(r.fields)),
         }
 
@@ -131,6 +142,8 @@ class Plan:
     digests: Mapping[str, Mapping[str, str]]
     config_path: str = ""
     facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: changes the config asks for that failed error checks block (never applied)
+    blocked_changes: tuple[BlockedChange, ...] = ()
     #: the config files the plan was made from, in merge order (``apply PLAN`` uses them)
     config_files: tuple[str, ...] = ()
 
@@ -144,15 +157,32 @@ class Plan:
             "update": self.count("update"),
             "delete": self.count("delete"),
             "unchanged": self.unchanged,
+            "blocked": len(self.blocked_changes),
         }
 
     @property
     def has_changes(self) -> bool:
+        """Whether apply has anything to do (blocked changes are not changes)."""
         return bool(self.changes)
 
     @property
     def failed_checks(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.ok)
+
+    @property
+    def errors(self) -> tuple[Check, ...]:
+        """Failed checks of severity ``error``: the config cannot converge."""
+        return tuple(c for c in self.checks if c.status == "error")
+
+    @property
+    def warnings(self) -> tuple[Check, ...]:
+        """Failed checks of severity ``warning``: it converges but will not deliver well."""
+        return tuple(c for c in self.checks if c.status == "warning")
+
+    @property
+    def converges(self) -> bool:
+        """No failed error check: applying the plan makes the providers match the config."""
+        return not self.errors
 
     def as_json(self) -> dict[str, Any]:
         """The machine contract of DESIGN.md (other renderings are views of it)."""
@@ -163,6 +193,8 @@ class Plan:
             "blocked": self.blocked,
             "blocked_reason": self.blocked_reason,
             "changes": [c.as_json() for c in self.changes],
+            "blocked_changes": [b.as_json() for b in self.blocked_changes],
+            "converges": self.converges,
             "unmanaged": [u.as_json() for u in self.unmanaged],
             "checks": [c.as_json() for c in self.checks],
             "config": {
@@ -208,23 +240,6 @@ def _protected(resource: Resource, protect: Sequence[str]) -> bool:
     return False
 
 
-def _resource_digest(resource: Resource, desired: Resource | None) -> str:
-    """Digest of a resource without secrets: a sensitive field says only if it matches."""
-    payload: dict[str, Any] = {"fields": redact(dict(resource.fields))}
-    hidden = set(resource.sensitive)
-    hidden.update(n for n, v in resource.fields.items() if has_secret(v))
-    if desired is not None:
-        hidden.update(n for n, v in desired.fields.items() if has_secret(v))
-    if hidden:
-        payload["in_sync"] = {
-            name: desired is not None
-            and name in desired.fields
-            and same(desired.fields[name], resource.fields.get(name))
-            for name in sorted(hidden)
-        }
-    return _digest(payload)[:16]
-
-
 def make_plan(
     desired: Mapping[str, Sequence[Resource]],
     live: Mapping[str, LiveState],
@@ -247,8 +262,12 @@ def make_plan(
     ``config_text``.
     """
     changes: list[Change] = []
+    held: list[BlockedChange] = []
     unmanaged: list[Unmanaged] = []
     refused: list[str] = []
+    checks = [masked(c) for pid in sorted(live) for c in live[pid].checks]
+    checks.extend(masked(c) for c in extra_checks)
+    blocking = blocked_keys(checks)
     unchanged = 0
     managed = 0
     live_digests: dict[str, str] = {}
@@ -263,8 +282,21 @@ def make_plan(
         }
         for ident, resource in sorted(want.items(), key=lambda item: _order(item[1])):
             managed += 1
-            desired_digests[resource.address] = _resource_digest(resource, resource)
+            desired_digests[resource.address] = resource_digest(resource, resource)
             current = have.get(ident)
+            blocked_by = blockers(resource, blocking.get(pid, {}))
+            if blocked_by:
+                # never the impossible: shown as blocked, not planned (see module docstring)
+                if current is not None and not _field_diffs(resource, current):
+                    unchanged += 1
+                elif current is None and resource.kind not in caps.creatable:
+                    if resource.parent is not None:  # a child that comes with its parent
+                        held.append(BlockedChange(_would_change(pid, resource, None), blocked_by))
+                    # else the missing parent itself, which espctl cannot create: its check
+                    # says so
+                else:
+                    held.append(BlockedChange(_would_change(pid, resource, current), blocked_by))
+                continue
             if current is None:
                 if resource.kind in caps.creatable:
                     changes.append(
@@ -298,7 +330,7 @@ def make_plan(
             else:
                 unchanged += 1
         for ident, resource in sorted(have.items(), key=lambda item: _order(item[1])):
-            live_digests[resource.address] = _resource_digest(resource, want.get(ident))
+            live_digests[resource.address] = resource_digest(resource, want.get(ident))
             if ident in want:
                 continue
             if (
@@ -311,6 +343,12 @@ def make_plan(
                 changes.append(Change("delete", pid, resource.kind, resource.key, resource, None))
                 continue
             if resource.kind not in caps.unmanaged:
+                continue
+            permanent = caps.permanent.get(resource.kind, {}).get(resource.key)
+            if permanent is not None:
+                # the provider's own (a default stream): never deleted, whatever the policy
+                if policy.unmanaged is not UnmanagedPolicy.ignore:
+                    unmanaged.append(Unmanaged(resource, "kept", permanent))
                 continue
             match policy.unmanaged:
                 case UnmanagedPolicy.ignore:
@@ -330,9 +368,8 @@ def make_plan(
                         )
     if refused:
         raise PlanError("the plan needs changes no provider can make:\n  " + "\n  ".join(refused))
-    checks = [masked(c) for pid in sorted(live) for c in live[pid].checks]
-    checks.extend(masked(c) for c in extra_checks)
     changes.sort(key=_change_order)
+    held.sort(key=lambda b: _change_order(b.change))
     touched = len(changes)
     blocked = managed >= MIN_MANAGED_FOR_BLOCK and touched / managed > policy.max_change_ratio
     reason = (
@@ -344,7 +381,7 @@ def make_plan(
     if config_digest is None:
         config_digest = hashlib.sha256(config_text.encode()).hexdigest()
     digests = {"live": live_digests, "desired": desired_digests}
-    fingerprint = _digest({"config": config_digest, **digests})
+    fingerprint = digest({"config": config_digest, **digests})
     return Plan(
         changes=tuple(changes),
         unmanaged=tuple(unmanaged),
@@ -358,23 +395,15 @@ def make_plan(
         digests=digests,
         config_path=config_path,
         facts={pid: dict(live[pid].facts) for pid in sorted(live)},
+        blocked_changes=tuple(held),
         config_files=tuple(config_files),
     )
 
 
-def what_moved(saved: Mapping[str, Any], current: Plan) -> list[str]:
-    """Human lines saying how the live state or config differs from a saved plan's."""
-    lines: list[str] = []
-    if saved.get("config", {}).get("digest") != current.config_digest:
-        lines.append("the config changed (its meaning, not only its layout or comments)")
-    for side, label in (("live", "live"), ("desired", "config")):
-        before = dict(saved.get("digests", {}).get(side, {}))
-        after = dict(current.digests.get(side, {}))
-        for address in sorted(set(before) | set(after)):
-            if address not in after:
-                lines.append(f"{label}: {address} is gone")
-            elif address not in before:
-                lines.append(f"{label}: {address} appeared")
-            elif before[address] != after[address]:
-                lines.append(f"{label}: {address} changed")
-    return lines
+def _would_change(pid: str, resource: Resource, current: Resource | None) -> Change:
+    """The change a blocked resource would need if what blocks it were fixed."""
+    if current is None:
+        fields = tuple(FieldDiff(n, None, redact(v)) for n, v in sorted(resource.fields.items()))
+        return Change("create", pid, resource.kind, resource.key, None, resource, fields)
+    diffs = _field_diffs(resource, current)
+    return Change("update", pid, resource.kind, resource.key, current, resource, diffs)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from espctl.engine.plan import Change, FieldDiff, Plan, Unmanaged, UnmanagedAction
-from espctl.model.resources import Check, Resource
+from espctl.engine.plan import BlockedChange, Change, FieldDiff, Plan, Unmanaged, UnmanagedAction
+from espctl.model.resources import Check, Resource, Severity
 from espctl.providers.base import Action
 
 
@@ -48,17 +48,38 @@ def _unmanaged(item: Mapping[str, Any]) -> Unmanaged:
     resource = _resource(
         str(item["provider"]), str(item["kind"]), str(item["key"]), item.get("fields")
     )
-    return Unmanaged(resource, cast(UnmanagedAction, item.get("action", "listed")))
+    reason = item.get("reason")
+    return Unmanaged(
+        resource,
+        cast(UnmanagedAction, item.get("action", "listed")),
+        str(reason) if reason is not None else None,
+    )
 
 
 def _check(item: Mapping[str, Any]) -> Check:
+    # a plan written before checks had a severity: a failed check reads as an error
+    severity = "warning" if item.get("severity") == "warning" else "error"
+    blocks = item.get("blocks")
     return Check(
         str(item.get("provider", "")),
         str(item.get("name", "")),
         str(item.get("subject", "")),
         bool(item.get("ok", False)),
         str(item.get("message", "")),
+        severity=cast(Severity, severity),
+        blocks=tuple(str(b) for b in blocks) if isinstance(blocks, list) else (),
     )
+
+
+def _blocked(
+    item: Mapping[str, Any], checks: Mapping[tuple[str, str, str], Check]
+) -> BlockedChange:
+    refs = [r for r in item.get("blocked_by") or () if isinstance(r, Mapping)]
+    found = []
+    for ref in refs:
+        ident = (str(ref.get("provider")), str(ref.get("name")), str(ref.get("subject")))
+        found.append(checks.get(ident) or Check(*ident, ok=False, message=""))
+    return BlockedChange(_change(item), tuple(found))
 
 
 def plan_from_json(payload: Mapping[str, Any]) -> Plan:
@@ -69,10 +90,13 @@ def plan_from_json(payload: Mapping[str, Any]) -> Plan:
     digests = payload.get("digests") or {}
     unchanged = int(summary.get("unchanged", 0))
     files = config.get("files")
+    checks = tuple(_check(c) for c in payload.get("checks") or ())
+    by_ref = {(c.provider, c.name, c.subject): c for c in checks}
     return Plan(
         changes=changes,
         unmanaged=tuple(_unmanaged(u) for u in payload.get("unmanaged") or ()),
-        checks=tuple(_check(c) for c in payload.get("checks") or ()),
+        checks=checks,
+        blocked_changes=tuple(_blocked(b, by_ref) for b in payload.get("blocked_changes") or ()),
         unchanged=unchanged,
         managed=unchanged + sum(1 for c in changes if c.after is not None),
         blocked=bool(payload.get("blocked", False)),

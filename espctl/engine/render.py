@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from espctl.engine.mdsafe import code, fence_for, fenced_lines
-from espctl.engine.plan import SENSITIVE, SENSITIVE_CHANGED, Change, FieldDiff, Plan
+from espctl.engine.plan import BlockedChange, Change, FieldDiff, Plan, Unmanaged
+from espctl.engine.redaction import SENSITIVE, SENSITIVE_CHANGED
 from espctl.model import mailgun as mg
+from espctl.model.resources import Check
 from espctl.model.text import paint, plural
 
 #: one line of the text plan and its SGR colour (None: uncoloured)
@@ -31,6 +33,22 @@ _UNMANAGED_NOTE = {
     "protected": "not in config, protected by policy.protect: kept",
     "kept": "not in config; espctl never deletes this kind: kept",
 }
+#: a check's status as a fixed-width mark for the text plan, and its colour
+CHECK_MARK = {"ok": "ok   ", "warning": "warn ", "error": "error"}
+_CHECK_COLOUR = {"ok": None, "warning": "33", "error": "31"}
+BLOCKED_SYMBOL = "!"
+
+
+def unmanaged_note(u: Unmanaged) -> str:
+    """What happens to an unmanaged resource, in words (espctl's own, never a provider's)."""
+    if u.reason is not None:
+        return f"not in config; {u.reason}: kept"
+    return _UNMANAGED_NOTE[u.action]
+
+
+def check_label(check: Check) -> str:
+    """``provider name subject``: how a blocked change names its check."""
+    return f"{check.provider} {check.name} {check.subject}"
 
 
 def _value(value: Any) -> str:
@@ -62,10 +80,11 @@ def _shown_fields(change: Change) -> tuple[FieldDiff, ...]:
     return change.fields
 
 
-def change_lines(change: Change) -> list[str]:
+def change_lines(change: Change, symbol: str | None = None) -> list[str]:
     """The lines of one change for the text plan: a header and aligned field diffs (not
-    escaped)."""
-    symbol = _SYMBOL[change.action]
+    escaped). ``symbol`` replaces the action's (``+``, ``~``, ``-``), e.g. ``!`` for a
+    blocked one."""
+    symbol = symbol or _SYMBOL[change.action]
     lines = [f"  {symbol} {_label(change.provider, change.kind, change.key)}"]
     fields = _shown_fields(change)
     width = max((len(f.name) for f in fields), default=0)
@@ -108,6 +127,13 @@ def diff_lines(change: Change) -> list[str]:
     return lines
 
 
+def blocked_lines(blocked: BlockedChange) -> list[str]:
+    """A blocked change: its lines with ``!`` and the checks that block it (not escaped)."""
+    lines = change_lines(blocked.change, BLOCKED_SYMBOL)
+    lines.extend(f"      blocked by: {check_label(c)}" for c in blocked.blocked_by)
+    return lines
+
+
 def summary_line(plan: Plan) -> str:
     s = plan.summary
     text = (
@@ -117,7 +143,20 @@ def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         matches = "matches" if s["unchanged"] == 1 else "match"
         text = f"No changes. {plural(s['unchanged'], 'managed resource')} {matches} the config."
+    if s["blocked"]:
+        text += f" {s['blocked']} blocked by failed checks (not applied)."
     return text
+
+
+def convergence_reason(plan: Plan) -> str | None:
+    """Why the config cannot converge, or None when it can (espctl's words only)."""
+    n = len(plan.errors)
+    if not n:
+        return None
+    return (
+        f"{plural(n, 'check')} failed with severity error (fix the config or the account, "
+        "then plan again)"
+    )
 
 
 def text_lines(plan: Plan) -> list[StyledLine]:
@@ -132,22 +171,32 @@ def text_lines(plan: Plan) -> list[StyledLine]:
             out.append((head, _COLOUR[change.action]))
             out.extend((line, None) for line in fields)
         out.append(("", None))
+    if plan.blocked_changes:
+        out += [("Blocked by failed checks (the config cannot converge; not applied):", None)]
+        out.append(("", None))
+        for blocked in plan.blocked_changes:
+            head, *rest = blocked_lines(blocked)
+            out.append((head, "31"))
+            out.extend((line, None) for line in rest)
+        out.append(("", None))
     listed = [u for u in plan.unmanaged if u.action != "delete"]
     if listed:
         out.append(("Unmanaged (live, not in the config):", None))
         for u in listed:
             r = u.resource
             label = _label(r.provider, r.kind, r.key)
-            out.append((f"  ? {label}: {_UNMANAGED_NOTE[u.action]}", None))
+            out.append((f"  ? {label}: {unmanaged_note(u)}", None))
         out.append(("", None))
     if plan.checks:
         out.append(("Checks:", None))
         for check in plan.checks:
-            mark = "ok  " if check.ok else "FAIL"
-            line = f"  [{mark}] {check.provider} {check.name}: {check.message}"
-            out.append((line, None if check.ok else "31"))
+            line = f"  [{CHECK_MARK[check.status]}] {check.provider} {check.name}: {check.message}"
+            out.append((line, _CHECK_COLOUR[check.status]))
         out.append(("", None))
     out.append((summary_line(plan), None))
+    reason = convergence_reason(plan)
+    if reason:
+        out.append((f"The config cannot converge: {reason}.", "31;1"))
     if plan.blocked:
         out.append((f"BLOCKED: {plan.blocked_reason}", "31;1"))
     return out
@@ -197,28 +246,54 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     head = [
         "### espctl plan",
         "",
-        "| create | update | delete | unchanged | unmanaged | failed checks |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| create | update | delete | unchanged | blocked | unmanaged | errors | warnings |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {s['create']} | {s['update']} | {s['delete']} | {s['unchanged']} | "
-        f"{len(plan.unmanaged)} | {len(plan.failed_checks)} |",
+        f"{s['blocked']} | {len(plan.unmanaged)} | {len(plan.errors)} | {len(plan.warnings)} |",
         "",
     ]
     if plan.blocked:
         head += [f"> **Blocked:** {plan.blocked_reason}", ""]  # espctl's words only
+    reason = convergence_reason(plan)
+    if reason:
+        head += [f"> **Cannot converge:** {reason}.", ""]
     if not plan.has_changes:
         head += ["No changes: the providers match the config.", ""]
+        if plan.blocked_changes:
+            head[-2] = "No changes can be applied: every change the config asks for is blocked."
     tail = [f"<sub>fingerprint `{plan.fingerprint[:16]}`</sub>", ""]
     sections: list[_Section] = []
-    if plan.failed_checks:
+    failed = [*plan.errors, *plan.warnings]  # errors first
+    if failed:
         sections.append(
             _Section(
                 [],
                 [
-                    [f"- :x: **{c.provider}** {c.name}: {code(c.message)}"]
-                    for c in plan.failed_checks
+                    [
+                        f"- {':x: **error**' if c.status == 'error' else ':warning: warning'} "
+                        f"**{c.provider}** {c.name}: {code(c.message)}"
+                    ]
+                    for c in failed
                 ],
                 [""],
                 "- … {n} more failed checks",
+            )
+        )
+    if plan.blocked_changes:
+        # like the changes: provider-sourced keys and check subjects inside a fenced block
+        items = [fenced_lines(blocked_lines(b)) for b in plan.blocked_changes]
+        fence = fence_for([line for item in items for line in item])
+        n = len(plan.blocked_changes)
+        sections.append(
+            _Section(
+                [
+                    f"**Blocked by failed checks** ({plural(n, 'change')}, not applied):",
+                    "",
+                    fence,
+                ],
+                items,
+                [fence, ""],
+                "  … {n} more blocked changes not shown",
             )
         )
     for provider in sorted({c.provider for c in plan.changes}):
@@ -253,7 +328,7 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
                     [
                         f"- **{u.resource.provider}** {u.resource.kind} "
                         f"{code(shown_key(u.resource.kind, u.resource.key))}: "
-                        f"{_UNMANAGED_NOTE[u.action]}"
+                        f"{unmanaged_note(u)}"  # espctl's words, not the provider's
                     ]
                     for u in plan.unmanaged
                 ],

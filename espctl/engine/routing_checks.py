@@ -1,7 +1,10 @@
 """Plan checks for routing: every routing target must be able to send.
 
-A target must exist live or be created by the same plan (a new Postmark stream), and a
-Mailgun target domain must be active with valid sending DNS records. The checks are
+A target must exist live or be created by the same plan (a new Postmark stream; one
+that a failed check blocks, e.g. over Postmark's stream limit, is not created): if not,
+the check fails with severity ``error`` (sends there will be refused). A Mailgun target
+domain must also be active with valid sending DNS records; if not, the check fails with
+severity ``warning`` (the settings converge, the mail does not go out). The checks are
 computed from the providers' live facts (Postmark ``facts["streams"]``, Mailgun
 ``facts["domains"][name]``) and the desired resources the plan would create, and are
 passed to :func:`espctl.engine.plan.make_plan` as ``extra_checks``, so they show in every
@@ -14,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, assert_never
 
 from espctl.config.models import Config
+from espctl.engine.blocking import blocked_keys
 from espctl.model import mailgun as mg
 from espctl.model import postmark as pm
 from espctl.model.common import split_target
@@ -53,6 +57,8 @@ def _created(
     caps = capabilities.get(pid)
     if caps is None or kind not in caps.creatable:
         return False
+    if key in blocked_keys(live.checks).get(pid, {}):
+        return False  # a failed check blocks it: the plan lists it as blocked, not created
     wanted = any(r.kind == kind and r.key == key for r in desired.get(pid, ()))
     present = any(r.kind == kind and r.key == key for r in live.resources)
     return wanted and not present
@@ -107,6 +113,7 @@ def _mailgun(target: str, used: str, pid: str, domain: str, live: LiveState) -> 
             False,
             f"{target} ({used}): domain {domain} is {state}{detail}: Mailgun will not send "
             "routed mail from it until it is active and verified",
+            severity="warning",
         )
     return Check(pid, CHECK_NAME, target, True, f"{target} ({used}): domain active and verified")
 

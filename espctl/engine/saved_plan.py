@@ -33,6 +33,20 @@ class SavedChange(_Saved):
     after: dict[str, Any] | None
 
 
+class SavedCheckRef(_Saved):
+    """How a blocked change names a check."""
+
+    provider: str
+    name: str
+    subject: str
+
+
+class SavedBlockedChange(SavedChange):
+    """A change blocked by failed checks (never applied)."""
+
+    blocked_by: list[SavedCheckRef]
+
+
 class SavedConfig(_Saved):
     """Which config the plan was made from."""
 
@@ -49,6 +63,8 @@ class SavedPlan(_Saved):
     summary: dict[str, int]
     blocked: bool
     changes: list[SavedChange]
+    #: absent in plans written before checks had a severity
+    blocked_changes: list[SavedBlockedChange] = []
     unmanaged: list[dict[str, Any]]
     checks: list[dict[str, Any]]
     config: SavedConfig

@@ -31,6 +31,11 @@ TRIGGER_TO_EVENT: dict[str, Event] = {v: k for k, v in EVENT_TO_TRIGGER.items()}
 BROADCAST_FORBIDDEN: frozenset[Event] = frozenset({Event.bounced, Event.complained})
 MAX_STREAMS = 10  # per server, defaults included (ESP-API.md 1.7)
 DEFAULT_STREAMS = ("outbound", "inbound")
+#: a new server's third stream (postmark.js's integration test counts 3 streams on a new
+#: server: outbound, inbound and a broadcast one). Its id ``broadcast`` is the UI's default
+#: and what mock servers of the API use; that Postmark gives it this id is UNCONFIRMED, as
+#: is whether servers made before broadcast streams existed have it.
+DEFAULT_BROADCAST_STREAM = "broadcast"
 
 
 class TrackLinks(StrEnum):

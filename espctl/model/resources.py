@@ -13,11 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from espctl.model.common import EnvStr, Secret
 
 FieldValue = Any  # JSON-like value or Secret; kept loose on purpose, see module docstring
+
+#: how bad a failed check is: ``error`` the config cannot converge (what depends on the
+#: failed fact is blocked, ``plan --detailed-exitcode`` exits 1); ``warning`` it converges
+#: but will not deliver well (an unverified domain, an unconfirmed sender)
+Severity = Literal["error", "warning"]
+#: a check as one word: ``ok`` (passed), or the severity of its failure
+CheckStatus = Literal["ok", "error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -47,13 +54,34 @@ class Resource:
 
 @dataclass(frozen=True)
 class Check:
-    """A fact espctl cannot fix but the user must know (a failed check) or may like to."""
+    """A fact espctl cannot fix but the user must know (a failed check) or may like to.
+
+    ``severity`` says how bad a failure is (:data:`Severity`); a failed check is an
+    ``error`` unless its maker says ``warning``, so that a provider limit or a missing
+    parent can never be mistaken for advice. ``blocks`` names the resources (keys within
+    ``provider``) that cannot exist while the check fails: a missing Mailgun domain
+    blocks itself, a stream over Postmark's limit blocks that stream. The plan never
+    proposes a change to them or to their children; it lists those changes as blocked by
+    this check. Only a failed ``error`` blocks.
+    """
 
     provider: str
     name: str
     subject: str
     ok: bool
     message: str
+    severity: Severity = "error"
+    blocks: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> CheckStatus:
+        """``ok``, or the severity of the failure: one word for renderings and exit codes."""
+        return "ok" if self.ok else self.severity
+
+    @property
+    def blocking(self) -> bool:
+        """A failed error that names resources it blocks."""
+        return not self.ok and self.severity == "error" and bool(self.blocks)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -61,8 +89,15 @@ class Check:
             "name": self.name,
             "subject": self.subject,
             "ok": self.ok,
+            "severity": self.severity,
+            "status": self.status,
             "message": self.message,
+            "blocks": list(self.blocks),
         }
+
+    def reference(self) -> dict[str, str]:
+        """How a blocked change names this check: the check's identity, no message."""
+        return {"provider": self.provider, "name": self.name, "subject": self.subject}
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,17 @@ class Capabilities:
     ``creatable``/``deletable``: kinds the provider can create / delete (a Postmark
     stream "delete" is an archive). ``unmanaged``: kinds whose live-only resources are
     reported as unmanaged. ``immutable``: per kind, fields that cannot change once
-    created (a change is refused at plan time).
+    created (a change is refused at plan time). ``permanent``: per kind, keys of live
+    resources the provider itself put there and espctl never deletes, with why (a
+    Postmark server's default streams): unmanaged, they are listed as kept even under
+    ``policy.unmanaged: prune``.
     """
 
     creatable: frozenset[str]
     deletable: frozenset[str]
     unmanaged: frozenset[str]
     immutable: dict[str, frozenset[str]]
+    permanent: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,9 @@ class MailgunApi:
                 return (
                     [],
                     [],
+                    # espctl cannot create domains: nothing under it can converge, so
+                    # the check blocks the domain (its tracking and webhooks are shown
+                    # as blocked, never planned)
                     Check(
                         self.id,
                         "domain",
@@ -206,6 +209,8 @@ class MailgunApi:
                         False,
                         f"domain {name} does not exist in Mailgun's {region.upper()} region "
                         "(create and verify it at Mailgun, or check `region`)",
+                        severity="error",
+                        blocks=(name,),
                     ),
                     {"exists": False},
                 )
@@ -224,7 +229,8 @@ class MailgunApi:
             else f"{name} is {state}"
             + (f"; DNS records not valid: {', '.join(invalid)}" if invalid else "")
         )
-        check = Check(self.id, "domain", name, verified, message)
+        # unverified or disabled: the settings converge, the mail will not go out well
+        check = Check(self.id, "domain", name, verified, message, severity="warning")
         resources = [Resource(self.id, mg.KIND_DOMAIN, name, {"state": state})]
         resources.append(self._tracking_resource(name, tracking.tracking))
         resources.extend(self._webhook_resources(name, hooks.webhooks, aliases))

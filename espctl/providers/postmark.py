@@ -17,7 +17,7 @@ from espctl.errors import ProviderError
 from espctl.model import postmark as pm
 from espctl.model.common import Secret
 from espctl.model.postmark import PostmarkProvider
-from espctl.model.resources import LiveState, Resource, plain
+from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers import responses_postmark as wire
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
@@ -25,7 +25,7 @@ from espctl.providers.concurrency import settle
 from espctl.providers.http import Credential, HttpClient, HttpOptions, Sleep
 from espctl.providers.postmark_account import sender_checks
 from espctl.providers.postmark_hooks_read import live_webhooks
-from espctl.providers.postmark_webhooks import apply_webhook
+from espctl.providers.postmark_webhooks import apply_webhook, error_code
 from espctl.providers.probe_postmark import probe_postmark
 from espctl.providers.traffic_postmark import read_postmark_traffic
 
@@ -63,14 +63,40 @@ def rejection_code(response: httpx.Response) -> str:
     return response.text[:80].strip()
 
 
-def _error_code(exc: ProviderError) -> int | None:
-    text = exc.detail
-    if text.startswith("ErrorCode "):
-        try:
-            return int(text.split(":", 1)[0].removeprefix("ErrorCode "))
-        except ValueError:
-            return None
-    return None
+def stream_limit_check(
+    provider_id: str, live: Sequence[wire.Stream], desired: Sequence[Resource]
+) -> list[Check]:
+    """A failed error check when the config's new streams would pass the server's limit.
+
+    ``validate`` counts only the config's streams; here every live stream counts too:
+    inbound, the default broadcast stream, streams made by others and archived ones
+    (whether Postmark counts archived streams until it purges them is UNCONFIRMED; the
+    sandbox does, and counting them can only refuse a plan, never fail an apply). The
+    check blocks every stream the plan would create (and their webhooks): which of them
+    Postmark would refuse is not ours to pick, so the config is what must change.
+    """
+    existing = {s.ID for s in live}
+    new = sorted({r.key for r in desired if r.kind == pm.KIND_STREAM} - existing)
+    total = len(existing) + len(new)
+    if not new or total <= pm.MAX_STREAMS:
+        return []
+    archived = sorted(s.ID for s in live if s.ArchivedAt)
+    counted = f"{len(existing)} exist ({', '.join(sorted(existing))})"
+    if archived:
+        counted += f", {len(archived)} of them archived ({', '.join(archived)})"
+    return [
+        Check(
+            provider_id,
+            "stream_limit",
+            "message_streams",
+            False,
+            f"the server would have {total} message streams, over Postmark's limit of "
+            f"{pm.MAX_STREAMS} (ErrorCode 1225): {counted}, and the config adds {len(new)} "
+            f"({', '.join(new)}); declare fewer streams, or remove unused ones at Postmark",
+            severity="error",
+            blocks=tuple(new),
+        )
+    ]
 
 
 class PostmarkApi:
@@ -82,6 +108,14 @@ class PostmarkApi:
         deletable=frozenset({pm.KIND_STREAM, pm.KIND_WEBHOOK}),
         unmanaged=frozenset({pm.KIND_STREAM, pm.KIND_WEBHOOK}),
         immutable={pm.KIND_STREAM: frozenset({"type"})},
+        # a server's own streams: Postmark refuses to archive outbound (ErrorCode 1229),
+        # and prune never archives the default broadcast stream either
+        permanent={
+            pm.KIND_STREAM: {
+                "outbound": "Postmark's default transactional stream, never archived",
+                pm.DEFAULT_BROADCAST_STREAM: "Postmark's default broadcast stream, never archived",
+            }
+        },
     )
 
     def __init__(
@@ -165,7 +199,8 @@ class PostmarkApi:
             "archived_streams": archived,
             "streams": sorted(s.ID for s in streams.MessageStreams if not s.ArchivedAt),
         }
-        return LiveState(self.id, tuple(resources), tuple(checks), facts, tuple(warnings))
+        limit = stream_limit_check(self.id, streams.MessageStreams, desired)
+        return LiveState(self.id, tuple(resources), (*checks, *limit), facts, tuple(warnings))
 
     def _server_resource(self, server: wire.Server) -> Resource:
         links = (server.TrackLinks or "None").lower()
@@ -260,7 +295,7 @@ class PostmarkApi:
             await self.server.send("POST", "/message-streams", wire.Stream, json_body=body)
             return
         except ProviderError as exc:
-            code = _error_code(exc)
+            code = error_code(exc)
             if exc.status is not None and exc.status < 500 and code != 1230:
                 raise
             failure = exc

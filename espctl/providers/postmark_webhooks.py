@@ -4,6 +4,15 @@ Functions of a :class:`~espctl.providers.postmark.PostmarkApi`, whose ``apply()`
 webhook changes to :func:`apply_webhook`. A webhook is keyed by (stream, URL): its body
 always lists all six triggers; a create that may have been applied (timeout, 5xx) is
 read back before it is tried again, so no run leaves a duplicate.
+
+Basic auth (ESP-API.md 1.6): a body carries ``HttpAuth`` only when the webhook has
+credentials, as Postmark's official SDKs send it (postmark.js, postmark-python and
+postmark-php all omit the field when no auth is given; none sends empty strings). An
+edit leaves an omitted field unchanged (postmark-python's docstring), and no SDK or
+page documents how an edit clears ``HttpAuth`` (``null``, ``""`` or an empty object are
+all UNCONFIRMED). So removing credentials uses only documented operations: the webhook is
+replaced: a new one without auth is created, then the old one deleted (creating first:
+a receiver may see an event twice in between, never miss one).
 """
 
 from __future__ import annotations
@@ -40,6 +49,9 @@ async def apply_webhook(api: PostmarkApi, change: ChangeRequest) -> None:
             await _delete_webhook(api, change.before.ref)
         case "update":
             assert change.after is not None and change.before is not None
+            if has_auth(change.before) and not has_auth(change.after):
+                await _replace_webhook(api, change.before, change.after, stream, url)
+                return
             body = webhook_body(change.after, stream, url)
             body.pop("MessageStream")  # not accepted on edit: a webhook's stream is fixed
             await api.server.send(
@@ -56,8 +68,13 @@ def webhook_url(resource: Resource, shown: str) -> str:
     return str(plain(real)) if real is not None else shown
 
 
+def has_auth(resource: Resource) -> bool:
+    """Whether a webhook resource has basic auth (HttpAuth or URL userinfo, one setting)."""
+    return bool(plain(resource.fields.get("basic_auth_username")))
+
+
 def webhook_body(after: Resource, stream: str, url: str) -> dict[str, Any]:
-    """The create/edit body: every trigger, basic auth (cleared as "") and headers."""
+    """The create/edit body: every trigger, headers, and basic auth when there is one."""
     fields = after.fields
     triggers = set(fields["triggers"])
     body_triggers: dict[str, dict[str, bool]] = {}
@@ -68,31 +85,66 @@ def webhook_body(after: Resource, stream: str, url: str) -> dict[str, Any]:
         if trigger in ("Bounce", "SpamComplaint"):
             entry["IncludeContent"] = fields.get("include_content") is True
         body_triggers[trigger] = entry
-    password = plain(fields.get("basic_auth_password"))
-    username = plain(fields.get("basic_auth_username"))
-    return {
-        "Url": url,
-        "MessageStream": stream,
-        # clearing auth: empty strings (UNCONFIRMED how Postmark clears it; "" reads
-        # back as "no auth" either way)
-        "HttpAuth": {"Username": username or "", "Password": password or ""},
-        "HttpHeaders": [
-            {"Name": name, "Value": value} for name, value in dict(plain(fields["headers"])).items()
-        ],
-        "Triggers": body_triggers,
-    }
+    body: dict[str, Any] = {"Url": url, "MessageStream": stream}
+    if has_auth(after):
+        # only with credentials, as the official SDKs do (module docstring)
+        password = plain(fields.get("basic_auth_password"))
+        body["HttpAuth"] = {
+            "Username": plain(fields["basic_auth_username"]),
+            "Password": password or "",
+        }
+    body["HttpHeaders"] = [
+        {"Name": name, "Value": value} for name, value in dict(plain(fields["headers"])).items()
+    ]
+    body["Triggers"] = body_triggers
+    return body
+
+
+def error_code(exc: ProviderError) -> int | None:
+    """The ErrorCode of a Postmark refusal (:func:`.postmark.error_detail` puts it first)."""
+    text = exc.detail
+    if text.startswith("ErrorCode "):
+        try:
+            return int(text.split(":", 1)[0].removeprefix("ErrorCode "))
+        except ValueError:
+            return None
+    return None
+
+
+#: Postmark's ErrorCode for "resource not found" (ESP-API.md 1.2). Postmark answers most
+#: "not found" cases with 422 + an ErrorCode rather than 404; no webhook-specific code is
+#: documented, so only this generic one (or a 404) means the webhook is already gone.
+NOT_FOUND_CODE = 12
 
 
 async def _delete_webhook(api: PostmarkApi, ref: str) -> None:
     try:
         await api.server.send("DELETE", f"/webhooks/{ref}", wire.Deleted)
     except ProviderError as exc:
-        if exc.status in (404, 422):
+        if exc.status == 404 or (exc.status == 422 and error_code(exc) == NOT_FOUND_CODE):
             return  # already gone: the desired state holds
-        raise
+        raise  # any other refusal: the webhook may still be there
 
 
-async def _create_webhook(api: PostmarkApi, after: Resource, stream: str, url: str) -> None:
+async def _replace_webhook(
+    api: PostmarkApi, before: Resource, after: Resource, stream: str, url: str
+) -> None:
+    """Remove a webhook's credentials: create its replacement, then delete it.
+
+    An edit cannot be trusted to clear ``HttpAuth`` (module docstring). If the create
+    fails, the old webhook is untouched; if the delete fails, the next plan shows the
+    old one (the oldest copy keeps the key) with its credentials again and replaces it.
+    """
+    assert before.ref is not None
+    await _create_webhook(api, after, stream, url, exclude=before.ref)
+    await _delete_webhook(api, before.ref)
+
+
+async def _create_webhook(
+    api: PostmarkApi, after: Resource, stream: str, url: str, exclude: str | None = None
+) -> None:
+    """POST a webhook; after a timeout or 5xx, read back (ignoring ``exclude``, the
+    webhook being replaced) and finish the one found instead of posting again."""
     body = webhook_body(after, stream, url)
     for attempt in range(3):
         try:
@@ -105,7 +157,7 @@ async def _create_webhook(api: PostmarkApi, after: Resource, stream: str, url: s
         # The POST may have been applied (timeout, dropped connection, 5xx after
         # commit): read back before trying again, so no run leaves a duplicate.
         await asyncio.sleep(0)
-        existing = await _find_webhook(api, stream, url)
+        existing = await _find_webhook(api, stream, url, exclude)
         if existing is not None:
             edit = dict(body)
             edit.pop("MessageStream")
@@ -115,9 +167,13 @@ async def _create_webhook(api: PostmarkApi, after: Resource, stream: str, url: s
             raise failure
 
 
-async def _find_webhook(api: PostmarkApi, stream: str, url: str) -> str | None:
+async def _find_webhook(
+    api: PostmarkApi, stream: str, url: str, exclude: str | None = None
+) -> str | None:
     listing = await api.server.get("/webhooks", wire.Webhooks, {"MessageStream": stream})
     for hook in listing.Webhooks:
+        if str(hook.ID) == exclude:
+            continue
         if split_userinfo(hook.Url).url == url and hook.MessageStream == stream:
             return str(hook.ID)
     return None

@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 from operator import add, itemgetter
 
 from espctl.config.models import Config
-from espctl.engine.plan import SENSITIVE, Plan
+from espctl.engine.plan import Plan
+from espctl.engine.redaction import SENSITIVE
 from espctl.model.events import NormalizedEvent, dedupe
 from espctl.model.resources import LiveState
 from espctl.model.text import plural
@@ -176,7 +177,9 @@ def _thresholds(config: Config) -> dict[str, Thresholds]:
 def _checks(item: ProviderInput, plan: Plan | None) -> tuple[CheckInfo, ...]:
     found = plan.checks if plan is not None else (item.live.checks if item.live else ())
     return tuple(
-        CheckInfo(c.name, c.subject, c.ok, c.message) for c in found if c.provider == item.id
+        CheckInfo(c.name, c.subject, c.ok, c.message, c.severity)
+        for c in found
+        if c.provider == item.id
     )
 
 
@@ -231,6 +234,9 @@ def _provider(
             "tracking": reader.tracking(live),
             "webhook_count": len(hooks),
             "pending_changes": sum(1 for c in plan.changes if c.provider == item.id) if plan else 0,
+            "blocked_changes": sum(1 for b in plan.blocked_changes if b.change.provider == item.id)
+            if plan
+            else 0,
             "drift": _drift(plan, item.id),
         }
     if traffic is None or _nothing_read(traffic):

@@ -256,6 +256,8 @@ class CheckInfo:
     subject: str
     ok: bool
     message: str
+    #: how bad a failure is: "error" (the config cannot converge) or "warning"
+    severity: str = "error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +285,8 @@ class ProviderReport:
     tracking: TrackingInfo = field(default_factory=TrackingInfo)
     webhook_count: int = 0
     pending_changes: int = 0
+    #: changes the config asks for that failed error checks block (never applied)
+    blocked_changes: int = 0
     drift: tuple[DriftRow, ...] = ()
     daily: tuple[DailyCounts, ...] = ()
     tags: tuple[TagCounts, ...] = ()
@@ -313,7 +317,9 @@ class ProviderReport:
 
     @property
     def failed_checks(self) -> tuple[CheckInfo, ...]:
-        return tuple(c for c in self.checks if not c.ok)
+        """Failed checks, errors first."""
+        failed = [c for c in self.checks if not c.ok]
+        return tuple(sorted(failed, key=lambda c: c.severity != "error"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,7 +233,8 @@ def _json(data: ReportData, stream_totals: dict[str, dict[str, Counters]]) -> di
                 "tracking": {"opens": p.tracking.opens, "clicks": p.tracking.clicks},
                 "webhook_count": p.webhook_count,
                 "pending_changes": p.pending_changes,
-                "checks": [[c.name, c.subject, c.ok, c.message] for c in p.checks],
+                "blocked_changes": p.blocked_changes,
+                "checks": [[c.name, c.subject, c.ok, c.message, c.severity] for c in p.checks],
                 "drift": [[d.address, d.field, d.declared, d.actual] for d in p.drift],
                 "counters": list(COUNTER_NAMES),
                 # a day without data is null, never a row of zeros

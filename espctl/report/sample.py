@@ -220,6 +220,7 @@ def mailgun_provider() -> ProviderReport:
                 "news.acme-mail.com",
                 False,
                 "news.acme-mail.com is unverified; DNS records not valid: TXT news.acme-mail.com",
+                severity="warning",
             ),
             CheckInfo(
                 "routing_target",
@@ -228,6 +229,7 @@ def mailgun_provider() -> ProviderReport:
                 "mailgun/news.acme-mail.com (rule 'marketing'): domain news.acme-mail.com is "
                 "unverified: Mailgun will not send routed mail from it until it is active and "
                 "verified",
+                severity="warning",
             ),
         ),
         sources=(SourceInfo("metrics API", "UTC days"), SourceInfo("events API")),

@@ -272,8 +272,17 @@ def verdict_rows(data: ReportData) -> list[View]:
             continue
         bad = p.failed_checks
         if bad:
+            # an error (cannot converge) is critical; warnings (will not deliver well) warn
+            errors = sum(1 for c in bad if c.severity == "error")
+            warnings = len(bad) - errors
+            counts = [
+                f"{n} {word}{'s' if n != 1 else ''}"
+                for n, word in ((errors, "error"), (warnings, "warning"))
+                if n
+            ]
             subjects = "; ".join(c.subject for c in bad)
-            checks.append(pill(Band.warning, f"{len(bad)} failed: {subjects}"))
+            band = Band.critical if errors else Band.warning
+            checks.append(pill(band, f"{', '.join(counts)}: {subjects}"))
         else:
             checks.append(pill(Band.ok, f"{len(p.checks)} passed" if p.checks else "none"))
     rows.append({"label": "Checks", "anchor": "#checks", "cells": checks})
@@ -298,6 +307,10 @@ def verdict_rows(data: ReportData) -> list[View]:
     for p in data.providers:
         if p.status == "failed" or p.live_read is False:
             drift.append(pill(Band.not_measured, "not measured"))
+        elif p.blocked_changes:
+            n, b = p.pending_changes, p.blocked_changes
+            pending = f"{n} pending change{'s' if n != 1 else ''}; " if n else ""
+            drift.append(pill(Band.critical, f"{pending}{b} blocked by failed checks"))
         elif p.pending_changes == 0:
             drift.append(pill(Band.ok, "in sync"))
         else:

@@ -8,6 +8,7 @@ Public API::
     app.faults.add(method="POST", path_regex="/webhooks", kind="429", times=2)
     app.traffic.total(provider="mailgun", bucket="news.acme-mail.com", tag="digest")
     with SandboxStore(".espctl/sandbox.json").transaction() as app: ...
+    app = SandboxApp(account_for(AccountSpec(mailgun_domains=(("mg.example.com", "eu"),))))
 
 It imports nothing from ``espctl.providers`` or ``espctl.config``.
 """
@@ -19,12 +20,19 @@ from .app import (
     SandboxApp,
     SandboxCredentials,
 )
+from .blank import AccountSpec, account_for
 from .faults import FaultKind, FaultPlan, FaultRule
 from .http import Request, Response
 from .seed import seed_account
 from .server import running_server
 from .state import AccountState
-from .store import DEFAULT_STATE_PATH, SandboxStore, load_state, save_state
+from .store import (
+    DEFAULT_STATE_PATH,
+    FROM_CONFIG_STATE_PATH,
+    SandboxStore,
+    load_state,
+    save_state,
+)
 from .traffic import DayCounts, Traffic
 from .transport import SandboxTransport
 
@@ -33,6 +41,8 @@ __all__ = [
     "DEFAULT_POSTMARK_ACCOUNT_TOKEN",
     "DEFAULT_POSTMARK_SERVER_TOKEN",
     "DEFAULT_STATE_PATH",
+    "FROM_CONFIG_STATE_PATH",
+    "AccountSpec",
     "AccountState",
     "DayCounts",
     "FaultKind",
@@ -45,6 +55,7 @@ __all__ = [
     "SandboxStore",
     "SandboxTransport",
     "Traffic",
+    "account_for",
     "load_state",
     "running_server",
     "save_state",

@@ -76,9 +76,19 @@ def _apply_hook_fields(hook: PmWebhook, data: dict[str, Any]) -> None:
     if "HttpAuth" in data:
         auth = data["HttpAuth"]
         if auth is None:
+            # UNCONFIRMED how (or whether) Postmark clears HttpAuth on an edit; espctl
+            # never relies on it (it replaces the webhook), so null simply clears here
             hook.auth_username = hook.auth_password = None
         elif isinstance(auth, dict):
-            hook.auth_username = str_field(auth, "Username") or None
+            username = str_field(auth, "Username")
+            if not username:
+                # credentials must be real ones: an API that validates them refuses an
+                # empty or missing user name rather than store "" as basic auth
+                # (the official SDKs omit HttpAuth when there is none)
+                raise Invalid(
+                    pm_error(403, "Invalid request field(s): HttpAuth.Username is required.")
+                )
+            hook.auth_username = username
             hook.auth_password = str_field(auth, "Password") or None
         else:
             raise field_error("HttpAuth")

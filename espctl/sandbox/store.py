@@ -26,11 +26,15 @@ from espctl.errors import SandboxError
 
 from . import sealing
 from .app import SandboxApp, SandboxCredentials
+from .blank import AccountSpec, account_for, complete
 from .faults import FaultPlan
 from .seed import seed_account
 from .state import AccountState
 
 DEFAULT_STATE_PATH = Path(".espctl") / "sandbox.json"
+#: the state of an account made for the config (``--sandbox-from-config``): a file of its
+#: own, so that it never mixes with the demo's seeded account
+FROM_CONFIG_STATE_PATH = Path(".espctl") / "sandbox-from-config.json"
 
 
 def load_state(path: str | os.PathLike[str], sensitive: Collection[str] = ()) -> AccountState:
@@ -97,6 +101,9 @@ class SandboxStore:
     >>> store = SandboxStore(".espctl/sandbox.json")
     >>> with store.transaction() as app:   # locked load (or seed) ... save
     ...     response = app.handle(request)
+
+    With ``spec`` the account is made for a config instead of seeded (:mod:`.blank`),
+    and every load adds the domains the spec names that the stored account lacks.
     """
 
     def __init__(
@@ -108,6 +115,7 @@ class SandboxStore:
         credentials: SandboxCredentials | None = None,
         faults: FaultPlan | None = None,
         sensitive: Collection[str] = (),
+        spec: AccountSpec | None = None,
     ) -> None:
         self.path = Path(path)
         self.seed = seed
@@ -115,6 +123,7 @@ class SandboxStore:
         self.credentials = credentials
         self.faults = faults
         self.sensitive = frozenset(sensitive)
+        self.spec = spec
 
     @property
     def lock_path(self) -> Path:
@@ -136,10 +145,15 @@ class SandboxStore:
             handle.close()
 
     def load(self) -> AccountState:
-        """The stored state, or a freshly seeded one when the file does not exist."""
+        """The stored state, or a freshly seeded (or made, with a spec) one when absent."""
         if not self.path.exists():
+            if self.spec is not None:
+                return account_for(self.spec, self.seed, self.now)
             return seed_account(self.seed, self.now)
-        return load_state(self.path, self.sensitive)
+        state = load_state(self.path, self.sensitive)
+        if self.spec is not None:
+            complete(state, self.spec)
+        return state
 
     @contextmanager
     def transaction(self) -> Iterator[SandboxApp]:

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+import signal
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from click.testing import CliRunner, Result
 from espctl.cli import main
 from espctl.sandbox import FaultPlan, SandboxApp, SandboxCredentials, running_server, seed_account
 from tests.conftest import QUICKSTART
+from tests.e2e.processes import start_serve, stop
 
 CANARY = "canary-5ecret-9f3a"
 CREDENTIALS = SandboxCredentials(
@@ -104,3 +106,13 @@ def assert_no_canary(*texts: str, values: Iterable[str] = ()) -> None:
 
 def plan_json(result: Result) -> dict:  # type: ignore[type-arg]
     return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """`espctl sandbox serve` (the demo's account) as a subprocess: its base URL."""
+    proc, base = start_serve()
+    try:
+        yield base
+    finally:
+        assert stop(proc, signal.SIGINT) == 0  # Ctrl-C is a clean stop

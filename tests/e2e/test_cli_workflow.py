@@ -89,7 +89,7 @@ def test_apply_json_reports_every_change(project: Path) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)  # the plan went to stderr, stdout is only JSON
     assert payload["format"] == "espctl-apply/1" and payload["exit_code"] == 0
-    assert payload["summary"] == {"applied": 17, "failed": 0, "skipped": 0}
+    assert payload["summary"] == {"applied": 17, "failed": 0, "skipped": 0, "blocked": 0}
     change = next(c for c in payload["changes"] if c["key"] == "receipts")
     assert change["action"] == "create" and change["status"] == "applied"
     assert change["address"] == "postmark:postmark.message_stream:receipts"

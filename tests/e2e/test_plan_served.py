@@ -47,7 +47,14 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
     plan = plan_json(result)
     assert plan["format"] == "espctl-plan/1"
     assert {(c["action"], c["kind"], c["key"]) for c in plan["changes"]} == EXPECTED
-    assert plan["summary"] == {"create": 5, "update": 12, "delete": 0, "unchanged": 4}
+    assert plan["summary"] == {
+        "create": 5,
+        "update": 12,
+        "delete": 0,
+        "unchanged": 4,
+        "blocked": 0,
+    }
+    assert plan["blocked_changes"] == [] and plan["converges"] is True
     assert plan["blocked"] is True  # 17 of 21 managed resources > 30 %
     by_key = {c["key"]: c for c in plan["changes"]}
     server = {f["name"]: f for f in by_key["server"]["fields"]}
@@ -69,6 +76,7 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
     assert (clicks["before"], clicks["after"]) == ("html_only", True)
     unmanaged = {(u["kind"], u["key"], u["action"]) for u in plan["unmanaged"]}
     assert unmanaged == {
+        ("postmark.message_stream", "broadcast", "kept"),  # the server's default: never archived
         ("postmark.message_stream", "legacy-alerts", "listed"),
         (
             "postmark.webhook",
@@ -79,9 +87,9 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
         ("mailgun.domain", "legacy.acme-mail.com", "kept"),
     }
     failed = [c for c in plan["checks"] if not c["ok"]]
-    assert [(c["provider"], c["name"], c["subject"]) for c in failed] == [
-        ("mailgun", "domain", "news.acme-mail.com"),
-        ("mailgun", "routing_target", "mailgun/news.acme-mail.com"),
+    assert [(c["provider"], c["name"], c["subject"], c["severity"]) for c in failed] == [
+        ("mailgun", "domain", "news.acme-mail.com", "warning"),  # unverified: converges
+        ("mailgun", "routing_target", "mailgun/news.acme-mail.com", "warning"),
     ]
 
 
@@ -93,13 +101,18 @@ def test_plan_text_and_markdown(served: Served) -> None:
     assert "      track_opens: false -> true\n" in out
     assert "  + postmark postmark.message_stream receipts\n" in out
     assert "basic_auth_password: (sensitive value changed)" in out
-    assert "[FAIL] mailgun domain: news.acme-mail.com is unverified" in out
+    assert "  [warn ] mailgun domain: news.acme-mail.com is unverified" in out
+    assert (
+        "  ? postmark postmark.message_stream broadcast: not in config; Postmark's default "
+        "broadcast stream, never archived: kept\n"
+    ) in out
     assert "Plan: 5 to create, 12 to update, 0 to delete, 4 unchanged." in out
     assert "BLOCKED: 17 changes to 21 managed resources (81%)" in out
     assert "\x1b[" not in out  # no colour off a TTY
     md = served.run("plan", "--format", "markdown").stdout
     assert md.startswith("### espctl plan\n")
-    assert "| 5 | 12 | 0 | 4 | 4 | 2 |" in md
+    assert "| 5 | 12 | 0 | 4 | 0 | 5 | 0 | 2 |" in md  # no errors, 2 warnings
+    assert "- :warning: warning **mailgun** domain: `news.acme-mail.com is unverified" in md
     assert "<details><summary><b>postmark</b>: 8 changes</summary>" in md
     assert "> **Blocked:**" in md
 

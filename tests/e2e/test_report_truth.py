@@ -394,7 +394,8 @@ def test_the_verdict_lists_failed_checks_and_webhooks_firing_twice(month: Run) -
         ("routing_target", "mailgun/news.acme-mail.com"),
     }
     verdict = month.html.split('id="verdict"', 1)[1].split("</section>", 1)[0]
-    assert "2 failed: news.acme-mail.com; mailgun/news.acme-mail.com" in verdict
+    # unverified: the settings converge, the mail does not go out well (warnings)
+    assert "2 warnings: news.acme-mail.com; mailgun/news.acme-mail.com" in verdict
     assert "fires twice for delivered" in verdict
     assert (
         '<code class="mono">https://hooks.acme-mail.com/esp/events</code> receives delivered '

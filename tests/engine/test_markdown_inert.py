@@ -19,6 +19,7 @@ from espctl.config.models import Policy
 from espctl.engine.mdsafe import code, fence_for
 from espctl.engine.plan import make_plan
 from espctl.engine.render import render_markdown
+from espctl.errors import redact
 from espctl.model.resources import Check, LiveState, Resource
 from espctl.model.text import escape_controls
 from espctl.providers.base import Capabilities
@@ -94,10 +95,12 @@ hostile_text = st.lists(
 
 
 def make(key_new: str, key_old: str, key_foreign: str, value: str, message: str) -> Any:
-    """A plan with one create, one update, one unmanaged resource and one failed check."""
+    """A plan with one create, one update, one unmanaged resource, one failed error check
+    and a change it blocks (shown with the check's hostile subject), and one warning."""
     desired = [
         Resource("x", "x.stream", key_new, {"name": value}),
         Resource("x", "x.stream", key_old, {"name": value}),
+        Resource("x", "x.hook", key_new, {"name": value}, parent=key_foreign),
     ]
     live = LiveState(
         "x",
@@ -105,7 +108,10 @@ def make(key_new: str, key_old: str, key_foreign: str, value: str, message: str)
             Resource("x", "x.stream", key_old, {"name": "before"}),
             Resource("x", "x.stream", key_foreign, {"name": value}),
         ),
-        (Check("x", "domain", key_foreign, False, message),),
+        (
+            Check("x", "domain", key_foreign, False, message, blocks=(key_foreign,)),
+            Check("x", "sender", key_old, False, message, severity="warning"),
+        ),
     )
     return make_plan({"x": desired}, {"x": live}, {"x": CAPS}, Policy(), config_text="c")
 
@@ -123,8 +129,10 @@ def test_hostile_strings_change_nothing_but_code(strings: list[str]) -> None:
     assert parsed.shape() == plain.shape()
     assert sorted(parsed.live_text()) == sorted(plain.live_text())
     shown = parsed.code_text()
-    for key in (key_new, key_old, key_foreign, message):
+    for key in (key_new, key_old, key_foreign):
         assert escape_controls(key) in shown
+    # a check's text is shown as every message is: with URL passwords masked
+    assert escape_controls(redact(message)) in shown
     assert escape_controls(json.dumps(value, ensure_ascii=False)) in shown
 
 

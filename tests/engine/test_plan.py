@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from espctl.config.models import Policy
-from espctl.engine.plan import make_plan, what_moved
+from espctl.engine.fingerprint import what_moved
+from espctl.engine.plan import make_plan
 from espctl.engine.render import MARKDOWN_LIMIT, render_markdown, render_text
 from espctl.errors import PlanError
 from espctl.model.common import Secret
@@ -49,7 +50,7 @@ def plan(
 def test_equal_states_have_no_changes() -> None:
     p = plan([stream("s1"), hook("h1", "pw")], [stream("s1"), hook("h1", "pw")])
     assert not p.has_changes
-    assert p.summary == {"create": 0, "update": 0, "delete": 0, "unchanged": 2}
+    assert p.summary == {"create": 0, "update": 0, "delete": 0, "unchanged": 2, "blocked": 0}
 
 
 def test_only_managed_fields_are_compared() -> None:

@@ -169,6 +169,11 @@ def test_unverified_and_missing_domains_are_failed_checks() -> None:
     )
     assert not checks["gone.acme-mail.com"].ok
     assert "does not exist in Mailgun's EU region" in checks["gone.acme-mail.com"].message
+    # missing: nothing under it can converge (an error that blocks the domain); unverified:
+    # the settings converge, the mail will not go out well (a warning, blocks nothing)
+    gone, news = checks["gone.acme-mail.com"], checks["news.acme-mail.com"]
+    assert (gone.severity, gone.blocks) == ("error", ("gone.acme-mail.com",))
+    assert (news.severity, news.blocks) == ("warning", ())
 
 
 @respx.mock

@@ -192,6 +192,7 @@ def test_sender_check_fails_without_signature_or_dkim() -> None:
     (check,) = state.checks
     assert not check.ok
     assert "ops@unknown-domain.com has no confirmed sender signature" in check.message
+    assert check.severity == "warning"  # the settings converge; the mail is refused
 
 
 @respx.mock

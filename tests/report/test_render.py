@@ -116,6 +116,25 @@ def test_header_and_verdict(html: str) -> None:
     assert "2 pending changes" in verdict and "in sync" in verdict
 
 
+def test_the_verdict_tells_errors_from_warnings_and_counts_blocked_changes() -> None:
+    data = sample_report_data()
+    postmark, mailgun = data.providers
+    missing = CheckInfo(
+        "domain", "mg.acme-mial.com", False, "domain mg.acme-mial.com does not exist"
+    )  # a failed check is an error unless it says warning
+    mailgun = replace(mailgun, checks=(*mailgun.checks, missing), blocked_changes=3)
+    html = render_report(replace(data, providers=(postmark, mailgun)))
+    verdict = _section(html, "verdict")
+    # errors (cannot converge) are critical, warnings (will not deliver well) warn
+    assert "1 error, 2 warnings: mg.acme-mial.com; news.acme-mail.com" in verdict
+    assert "2 pending changes; 3 blocked by failed checks" in verdict
+    checks = _section(html, "verdict")
+    first = checks.index("error <code>domain</code>: domain mg.acme-mial.com does not exist")
+    assert first < checks.index("warning <code>domain</code>: news.acme-mail.com is unverified")
+    warned = _section(render_report(data), "verdict")
+    assert "2 warnings: news.acme-mail.com; mailgun/news.acme-mail.com" in warned
+
+
 def test_provider_cards(html: str) -> None:
     cards = _section(html, "providers")
     assert "Acme production server" in cards

@@ -167,3 +167,33 @@ def test_postmarker_sees_the_real_401(served: tuple[SandboxApp, str]) -> None:
     with pytest.raises(exceptions.ClientError) as info:
         pm(base, token="wrong").server.get()
     assert info.value.error_code == 10  # Postmark's "bad or missing API token"
+
+
+def test_postmarker_sees_the_default_streams_and_the_httpauth_rules(
+    served: tuple[SandboxApp, str],
+) -> None:
+    """postmarker has no stream or webhook managers; its generic ``call`` reaches them
+    as it reaches every Postmark endpoint."""
+    app, base = served
+    exceptions = pytest.importorskip("postmarker.exceptions")
+    client = pm(base)
+    streams = client.call("GET", "/message-streams")["MessageStreams"]
+    defaults = [(s["ID"], s["MessageStreamType"]) for s in streams][:3]
+    assert defaults == [
+        ("outbound", "Transactional"),
+        ("inbound", "Inbound"),
+        ("broadcast", "Broadcasts"),
+    ]
+    hook = client.call("POST", "/webhooks", data={"Url": "https://hooks.example.com/pmk"})
+    assert hook["HttpAuth"] == {"Username": None, "Password": None}
+    with pytest.raises(exceptions.ClientError) as info:
+        client.call(
+            "POST",
+            "/webhooks",
+            data={
+                "Url": "https://hooks.example.com/e",
+                "HttpAuth": {"Username": "", "Password": ""},
+            },
+        )
+    assert info.value.error_code == 403
+    assert [h.url for h in app.state.postmark.webhooks][-1] == "https://hooks.example.com/pmk"

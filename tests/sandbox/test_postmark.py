@@ -107,6 +107,39 @@ def test_webhooks_crud(pm: httpx.Client) -> None:
     r = pm.delete(f"/webhooks/{hook['ID']}")
     assert r.json() == {"ErrorCode": 0, "Message": "Webhook removed."}
     assert pm.get(f"/webhooks/{hook['ID']}").status_code == 422
+    gone = pm.delete(f"/webhooks/{hook['ID']}")
+    assert (gone.status_code, gone.json()["ErrorCode"]) == (422, 12)  # "not found"
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        {"Username": "", "Password": ""},
+        {"Username": "", "Password": "p"},
+        {"Password": "p"},
+    ],
+)
+def test_empty_basic_auth_credentials_are_refused(pm: httpx.Client, auth: object) -> None:
+    """An API that validates HttpAuth refuses empty credentials instead of storing ""
+    (the official SDKs never send them: they omit HttpAuth when there is none)."""
+    body = {"Url": "https://hooks.example.com/e", "HttpAuth": auth}
+    r = pm.post("/webhooks", json=body)
+    assert r.status_code == 422 and r.json()["ErrorCode"] == 403
+    assert "HttpAuth.Username" in r.json()["Message"]
+    r = pm.put("/webhooks/2", json={"HttpAuth": auth})
+    assert r.status_code == 422
+    assert pm.get("/webhooks/2").json()["HttpAuth"] == {"Username": None, "Password": None}
+
+
+def test_a_webhook_without_httpauth_has_no_auth_and_an_edit_without_it_keeps_it(
+    pm: httpx.Client,
+) -> None:
+    created = pm.post("/webhooks", json={"Url": "https://hooks.example.com/n"}).json()
+    assert created["HttpAuth"] == {"Username": None, "Password": None}
+    assert pm.put("/webhooks/1", json={"Url": "https://h.example.com/e"}).json()["HttpAuth"] == {
+        "Username": "esp",
+        "Password": "old-hook-password",
+    }
 
 
 def test_webhook_errors(pm: httpx.Client) -> None:
@@ -137,12 +170,18 @@ def test_streams(pm: httpx.Client) -> None:
     assert ids == {
         "outbound": "Transactional",
         "inbound": "Inbound",
+        "broadcast": "Broadcasts",  # the three of every new server (postmark.js counts 3)
         "newsletters": "Broadcasts",
         "legacy-alerts": "Transactional",
     }
-    assert listed["TotalCount"] == 4
+    assert listed["TotalCount"] == 5
     only = pm.get("/message-streams", params={"messageStreamType": "Broadcasts"}).json()
-    assert [s["ID"] for s in only["MessageStreams"]] == ["newsletters"]
+    assert [s["ID"] for s in only["MessageStreams"]] == ["broadcast", "newsletters"]
+    default = pm.get("/message-streams/broadcast").json()
+    assert (default["Name"], default["MessageStreamType"]) == (
+        "Default Broadcast Stream",
+        "Broadcasts",
+    )
     r = pm.post(
         "/message-streams",
         json={
@@ -201,7 +240,7 @@ def test_stream_create_errors(pm: httpx.Client, body: dict[str, object], code: i
 
 
 def test_stream_limits_and_immutability(pm: httpx.Client) -> None:
-    for n in range(6):
+    for n in range(5):  # 5 seeded (3 defaults, newsletters, legacy-alerts) + 5 = the limit
         assert pm.post(
             "/message-streams", json={"ID": f"s{n}", "Name": "s", "MessageStreamType": "Broadcasts"}
         ).is_success

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from espctl.commands.sandbox_cmd import sandbox
 from espctl.sandbox import (
     Request,
     Response,
@@ -17,7 +18,6 @@ from espctl.sandbox import (
     running_server,
     seed_account,
 )
-from espctl.sandbox.cli import sandbox
 from espctl.sandbox.mgevents import domain_events
 
 from .conftest import MG_AUTH, NOW, SERVER

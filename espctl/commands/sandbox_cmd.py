@@ -1,23 +1,34 @@
-"""``espctl sandbox serve``: the simulator over HTTP on 127.0.0.1 until Ctrl-C or SIGTERM."""
+"""``espctl sandbox serve``: the simulator over HTTP on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+The account served is the demo's seeded one, or with ``--from-config FILE`` one made for
+that config (:mod:`espctl.sandbox.blank`). The config is read with espctl's own loader
+(limits, schema, positions in errors), without its secrets: serving needs none.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 
 import click
 
-from .app import (
+from espctl.commands.common import handle_errors, notify
+from espctl.config import load_config
+from espctl.sandbox.app import (
     DEFAULT_MAILGUN_API_KEY,
     DEFAULT_POSTMARK_ACCOUNT_TOKEN,
     DEFAULT_POSTMARK_SERVER_TOKEN,
     SandboxApp,
     SandboxCredentials,
 )
-from .faults import FaultPlan
-from .seed import seed_account
-from .server import ALLOWED_HOSTS, SandboxHTTPServer
+from espctl.sandbox.blank import account_for
+from espctl.sandbox.faults import FaultPlan
+from espctl.sandbox.seed import seed_account
+from espctl.sandbox.server import ALLOWED_HOSTS, SandboxHTTPServer
+from espctl.sandbox.state import AccountState
+from espctl.session import sandbox_spec
 
 
 @click.group(name="sandbox")
@@ -69,6 +80,16 @@ def sandbox() -> None:
     help="Share of requests answered with a random fault (429, 5xx, stall...).",
 )
 @click.option(
+    "--from-config",
+    "from_config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Serve an account made for this config instead of the demo's: its domains exist "
+    "and are verified, its streams do not exist yet (apart from Postmark's defaults), no "
+    "webhooks, default tracking. Its ${env:...} values are not needed.",
+)
+@click.option(
     "--postmark-server-token",
     default=DEFAULT_POSTMARK_SERVER_TOKEN,
     show_default=True,
@@ -86,6 +107,7 @@ def sandbox() -> None:
     show_default=True,
     help="The only accepted Mailgun key (Basic auth user 'api').",
 )
+@handle_errors
 def serve(
     port: int,
     host: str,
@@ -96,10 +118,11 @@ def serve(
     postmark_server_token: str,
     postmark_account_token: str,
     mailgun_api_key: str,
+    from_config: str | None,
 ) -> None:
     """Serve Postmark and Mailgun (US and EU) on one port until interrupted."""
     app = SandboxApp(
-        seed_account(seed),
+        _account(from_config, seed),
         credentials=SandboxCredentials(
             postmark_server_token, postmark_account_token, mailgun_api_key
         ),
@@ -128,6 +151,20 @@ def serve(
     finally:
         click.echo("stopping", err=True)
         server.stop()
+
+
+def _account(from_config: str | None, seed: int) -> AccountState:
+    """The demo's seeded account, or one made for the config at ``from_config``."""
+    if from_config is None:
+        return seed_account(seed)
+    # a config error is one readable message per problem and exit 1 (handle_errors)
+    loaded = load_config(from_config, env=os.environ, env_mode="lenient")
+    spec = sandbox_spec(loaded.config)
+    notify(
+        f"serving an account made for {from_config}: {len(spec.mailgun_domains)} Mailgun "
+        f"and {len(spec.postmark_domains)} Postmark domains, nothing configured"
+    )
+    return account_for(spec, seed)
 
 
 def _stop_on_sigterm() -> threading.Event:
