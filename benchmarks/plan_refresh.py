@@ -79,7 +79,7 @@ def sequential_baseline(base_url: str, domains: int) -> tuple[float, int]:
         "/message-streams?MessageStreamType=All&IncludeArchivedStreams=true",
         "/webhooks",
     ]
-    paths_mg = ["/eu/v4/domains?limit=1000&skip=0"]
+    paths_mg = ["/eu/v4/domains?limit=1000&skip=0", "/eu/v1/webhooks"]
     for i in range(domains):
         name = f"d{i:04d}.acme-mail.com"
         paths_mg += [

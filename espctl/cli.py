@@ -242,7 +242,7 @@ def apply(
     import json
 
     from espctl import api
-    from espctl.engine.render import shown_key, summary_line, text_lines
+    from espctl.engine.render import summary_line, text_lines
     from espctl.errors import ApplyRefused, PlanFileError
     from espctl.model.text import plural
 
@@ -283,7 +283,7 @@ def apply(
     echo(result.summary())
     echo_lines(
         f"  {item.status}: {item.change.provider} {item.change.kind} "
-        f"{shown_key(item.change.kind, item.change.key)}: {item.message}"
+        f"{item.change.key}: {item.message}"
         for item in result.outcomes
         if item.status != "applied"
     )

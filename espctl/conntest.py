@@ -24,6 +24,7 @@ import asyncio
 import ipaddress
 import json
 import socket
+import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -204,7 +205,10 @@ def webhook_posts(loaded: LoadedConfig, now: datetime | None = None) -> list[Web
                 case MailgunProvider():
                     events = [e for e in spec.events if e in MAILGUN_EVENT]
                     if events:
-                        body = mailgun_sample(events[0], sub, when)
+                        # an account-level target (no domain) sends for every domain:
+                        # the sample names the provider's first one
+                        domain = sub or next(iter(sorted(block.domains)), "example.com")
+                        body = mailgun_sample(events[0], domain, when)
                         record = str(body["event-data"]["event"])
                         posts.append(WebhookPost(name, "mailgun", record, spec, body))
                 case _:
@@ -341,6 +345,9 @@ async def post_sample(
             "later: make the receiver answer quickly (queue the work)",
         )
     except httpx.HTTPError as exc:
+        tls = _tls_failure(exc)
+        if tls is not None:
+            return result(None, False, *_tls_words(tls, post.format))
         return result(
             None,
             False,
@@ -357,6 +364,38 @@ async def post_sample(
             "signatures, and espctl cannot sign without the account's signing key)",
         )
     return result(status, False, f"HTTP {status}", _status_cause(post.format, status))
+
+
+def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error behind an HTTP client error (httpx chains the ``ssl`` one)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _tls_words(error: ssl.SSLError, fmt: PayloadFormat) -> tuple[str, str]:
+    """(detail, cause) for a receiver whose TLS handshake failed."""
+    fix = (
+        "serve a certificate for this host name signed by a public CA (e.g. Let's Encrypt) "
+        "with its intermediate certificates"
+    )
+    if isinstance(error, ssl.SSLCertVerificationError):
+        why = error.verify_message or error.reason or "verification failed"
+        detail = f"TLS certificate does not verify ({why})"
+        if fmt == "mailgun":
+            return detail, (
+                "Mailgun requires a CA-signed certificate for https webhook URLs: it will "
+                f"refuse this receiver or fail to deliver to it; {fix}"
+            )
+        return detail, f"the provider cannot deliver to a receiver it cannot verify; {fix}"
+    return f"TLS handshake failed ({error.reason or type(error).__name__})", (
+        f"the receiver's TLS setup does not work with a standard client; {fix}"
+    )
 
 
 async def _exchange(

@@ -29,11 +29,11 @@ def test_demo_runs_offline_and_converges(tmp_path: Path) -> None:
     stdout = result.stdout
     steps = [line for line in stdout.splitlines() if line.startswith("== ")]
     assert [s.split(".")[0] for s in steps] == ["== 1", "== 2", "== 3", "== 4", "== 5"]
-    assert "Plan: 5 to create, 12 to update, 0 to delete, 4 unchanged." in stdout
-    assert "Apply: 17 applied, 0 failed, 0 skipped." in stdout
+    assert "Plan: 3 to create, 9 to update, 0 to delete, 2 unchanged." in stdout
+    assert "Apply: 12 applied, 0 failed, 0 skipped." in stdout
     # the second plan is empty
     after_apply = stdout.split("== 4.")[1]
-    assert "No changes. 21 managed resources match the config." in after_apply
+    assert "No changes. 14 managed resources match the config." in after_apply
     report = out / "report.html"
     assert report.exists() and report.stat().st_size > 50_000
     assert (out / "plans" / "demo.json").exists()
@@ -41,7 +41,7 @@ def test_demo_runs_offline_and_converges(tmp_path: Path) -> None:
     # running it again starts from a fresh account
     again = CliRunner().invoke(main, ["demo", "--out", str(out)])
     assert again.exit_code == 0
-    assert "Plan: 5 to create, 12 to update" in again.stdout
+    assert "Plan: 3 to create, 9 to update" in again.stdout
 
 
 def test_packaged_quickstart_is_the_example() -> None:

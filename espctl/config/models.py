@@ -12,7 +12,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from espctl.model.common import BasicAuth, Event, Frozen, ProviderId, Target
+from espctl.model.common import (
+    BasicAuth,
+    Event,
+    Frozen,
+    ProtectTarget,
+    ProviderId,
+    Target,
+    WebhookTarget,
+)
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
 
@@ -26,8 +34,10 @@ class WebhookSpec(Frozen):
 
     url: str = Field(description="https URL (http only for localhost); no credentials in it.")
     events: list[Event] = Field(min_length=1, description="Normalized events to send.")
-    targets: list[Target] = Field(
-        min_length=1, description="provider/stream or provider/domain targets."
+    targets: list[WebhookTarget] = Field(
+        min_length=1,
+        description="provider/stream or provider/domain targets; a Mailgun provider id alone "
+        "for its account-level webhooks (every domain of its region).",
     )
     basic_auth: BasicAuth | None = Field(
         default=None, description="Basic auth the provider uses to call the URL."
@@ -82,8 +92,10 @@ class Policy(Frozen):
         description="Block apply when a plan changes more than this share of managed "
         "resources (only when 10 or more are managed).",
     )
-    protect: list[Target] = Field(
-        default_factory=list, description="Targets never deleted or archived."
+    protect: list[ProtectTarget] = Field(
+        default_factory=list,
+        description="Targets never deleted or archived, nor what they hold (a stream's or "
+        "domain's webhooks); a provider id alone protects everything at that provider.",
     )
 
 

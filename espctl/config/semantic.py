@@ -6,6 +6,7 @@ reports that), so that schema and semantic problems are all reported in one run.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from typing import Any
@@ -87,6 +88,30 @@ class _Checker:
             return None
         return pid, sub
 
+    def check_account_target(self, path: PathKey, target: str) -> tuple[str, str] | None:
+        """A webhook target that is a provider id alone: Mailgun's account-level webhooks."""
+        if target not in self.providers:
+            known = sorted(self.providers)
+            close = difflib.get_close_matches(target, known, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.error(
+                path,
+                f"unknown provider '{target}'{hint} (providers: {', '.join(known) or 'none'}); "
+                "a target is provider/stream, provider/domain, or a Mailgun provider id alone "
+                "for its account-level webhooks",
+            )
+            return None
+        if self.types.get(target) != "mailgun":
+            subs = sorted(self.sub_targets(target))
+            example = f"{target}/{subs[0]}" if subs else f"{target}/<stream>"
+            self.error(
+                path,
+                f"{target} is not a Mailgun provider: its webhooks belong to a message stream "
+                f"(e.g. {example}); only Mailgun has account-level webhooks",
+            )
+            return None
+        return target, ""
+
     # -- sections --------------------------------------------------------------------
     def run(self) -> list[Problem]:
         for pid, block in self.providers.items():
@@ -98,7 +123,7 @@ class _Checker:
         for i, target in enumerate(_l(policy.get("protect"))):
             # A protect entry may name a stream the config does not declare: shielding
             # unmanaged resources from `prune` is what it is for. Its provider must exist.
-            if isinstance(target, str) and "/" in target:
+            if isinstance(target, str):
                 pid = split_target(target)[0]
                 if pid not in self.providers:
                     known = ", ".join(sorted(self.providers)) or "none"
@@ -190,7 +215,8 @@ class _Checker:
     def webhooks(self) -> None:
         hooks = _d(self.doc.data.get("webhooks"))
         mailgun_urls: Counter[tuple[str, str, str]] = Counter()
-        postmark_keys: dict[tuple[str, str, str], str] = {}
+        # (provider, stream/domain, URL without credentials) -> the entry that sends there
+        url_keys: dict[tuple[str, str, str], str] = {}
         for name, raw in hooks.items():
             hook = _d(raw)
             base: PathKey = ("webhooks", name)
@@ -209,12 +235,17 @@ class _Checker:
                     self.error((*base, "headers", header), problem, key=True)
             for i, target in enumerate(_l(hook.get("targets"))):
                 path = (*base, "targets", i)
-                resolved = self.check_target(path, target)
+                if isinstance(target, str) and "/" not in target:
+                    resolved = self.check_account_target(path, target)
+                else:
+                    resolved = self.check_target(path, target)
                 if resolved is None:
                     continue
                 pid, sub = resolved
                 ptype = self.types.get(pid)
                 self.capability(path, pid, str(ptype), sub, events)
+                if isinstance(url, str):
+                    self.same_url(path, name, url, (pid, sub), str(target), url_keys)
                 if ptype == "mailgun":
                     if headers:
                         self.warn(
@@ -224,28 +255,43 @@ class _Checker:
                     for event in events:
                         mailgun_urls[(pid, sub, event)] += 1
                         if mailgun_urls[(pid, sub, event)] == mg.MAX_URLS_PER_EVENT + 1:
+                            where = f"on {target}" if sub else f"at {pid}'s account level"
                             self.error(
                                 path,
                                 f"more than {mg.MAX_URLS_PER_EVENT} webhook URLs for event "
-                                f"'{event}' on {target}: Mailgun allows at most "
+                                f"'{event}' {where}: Mailgun allows at most "
                                 f"{mg.MAX_URLS_PER_EVENT}",
                             )
-                elif ptype == "postmark" and isinstance(url, str):
-                    # the natural key: the URL without credentials (env values, tokens)
-                    env_values = [
-                        v for _, v in self.doc.substituted.get((*base, "url"), ((), ""))[0]
-                    ]
-                    key = (pid, sub, url_identity(url, env_values))
-                    if key in postmark_keys and postmark_keys[key] != name:
-                        self.error(
-                            path,
-                            f"webhook '{postmark_keys[key]}' already sends to this URL from "
-                            f"{target}; merge the two (Postmark keys webhooks by stream and URL "
-                            "without its credentials)",
-                        )
-                    postmark_keys[key] = name
             if len(headers) > 30:
                 self.error((*base, "headers"), "Postmark allows at most 30 custom headers")
+
+    def same_url(
+        self,
+        path: PathKey,
+        name: str,
+        url: str,
+        where: tuple[str, str],
+        target: str,
+        seen: dict[tuple[str, str, str], str],
+    ) -> None:
+        """Two entries must not send to one URL from one target: both providers key a
+        webhook by its target and URL without credentials (env values, tokens masked)."""
+        env_values = [
+            v for _, v in self.doc.substituted.get(("webhooks", name, "url"), ((), ""))[0]
+        ]
+        key = (*where, url_identity(url, env_values))
+        if key in seen and seen[key] != name:
+            keyed = (
+                "Postmark keys webhooks by stream"
+                if self.types.get(where[0]) == "postmark"
+                else "Mailgun keys webhooks by domain (or account level)"
+            )
+            self.error(
+                path,
+                f"webhook '{seen[key]}' already sends to this URL from {target}; merge the two "
+                f"({keyed} and URL without its credentials)",
+            )
+        seen[key] = name
 
     def capability(self, path: PathKey, pid: str, ptype: str, sub: str, events: list[str]) -> None:
         match ptype:

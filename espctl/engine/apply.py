@@ -1,7 +1,8 @@
 """Apply a plan: ordered, dependency-aware, never doing more than was planned.
 
 Creates and updates run parents first (a stream before its webhooks), deletes children
-first. Changes in one phase run concurrently (each provider bounds its own
+first; under a shared provider limit, changes that free room run before those that take
+it. Changes in one phase run concurrently (each provider bounds its own
 parallelism). A failed change does not stop independent ones; its dependents are
 skipped. Every change ends applied, failed (with the provider's message) or skipped.
 A change the plan lists as blocked by a failed error check (its domain does not exist,
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from espctl.engine.plan import BlockedChange, Change, Plan
-from espctl.engine.render import shown_key
 from espctl.errors import EspctlError
 from espctl.providers.base import ChangeRequest, Provider
 
@@ -92,11 +92,25 @@ def blocked_outcome(blocked: BlockedChange) -> Outcome:
     return Outcome(blocked.change, "blocked", f"not attempted, blocked by {checks}")
 
 
-def _phase(change: Change) -> int:
-    parent_level = change.parent is not None
+def _request(change: Change) -> ChangeRequest:
+    return ChangeRequest(change.action, change.kind, change.key, change.before, change.after)
+
+
+def _phase(change: Change, provider: Provider | None) -> int:
+    """0 parents made, 1 room freed under a shared limit, 2 children made, 3 children
+    deleted, 4 parents deleted.
+
+    Kinds under a shared limit (Mailgun's 3 URLs per event) have no children: their
+    changes that only free room run first, the others after them, so a full event never
+    needs a place that another change of the same apply is about to free.
+    """
+    caps = provider.capabilities if provider is not None else None
+    if caps is not None and caps.releases is not None and change.kind in caps.limited:
+        return 1 if caps.releases(_request(change)) else 2
+    child = change.parent is not None
     if change.action == "delete":
-        return 2 if parent_level else 3
-    return 1 if parent_level else 0
+        return 3 if child else 4
+    return 2 if child else 0
 
 
 def _line(outcome: Outcome) -> str:
@@ -106,7 +120,7 @@ def _line(outcome: Outcome) -> str:
         if outcome.status == "blocked"
         else {"create": "+", "update": "~", "delete": "-"}[c.action]
     )
-    text = f"{symbol} {c.provider} {c.kind} {shown_key(c.kind, c.key)}: {outcome.status}"
+    text = f"{symbol} {c.provider} {c.kind} {c.key}: {outcome.status}"
     if outcome.status == "applied":
         text += f" ({outcome.seconds:.2f}s)"
     if outcome.message:
@@ -161,11 +175,8 @@ async def apply_plan(
         else:
             start = time.perf_counter()
             running[change.address] = start
-            request = ChangeRequest(
-                change.action, change.kind, change.key, change.before, change.after
-            )
             try:
-                await providers[change.provider].apply(request)
+                await providers[change.provider].apply(_request(change))
                 outcome = Outcome(change, "applied", seconds=time.perf_counter() - start)
             except EspctlError as exc:
                 outcome = Outcome(change, "failed", str(exc), time.perf_counter() - start)
@@ -194,8 +205,8 @@ async def apply_plan(
         else None
     )
     try:
-        for phase in range(4):
-            batch = [c for c in plan.changes if _phase(c) == phase]
+        for phase in range(5):
+            batch = [c for c in plan.changes if _phase(c, providers.get(c.provider)) == phase]
             await asyncio.gather(*(run(c) for c in batch))
     finally:
         if ticking is not None:

@@ -13,16 +13,17 @@ from typing import assert_never
 from espctl.config.models import Config
 from espctl.model import mailgun as mg
 from espctl.model import postmark as pm
-from espctl.model.common import Event, split_target
+from espctl.model.common import split_target
 from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
 from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
 from espctl.model.resources import Resource, seal
 
 
 def desired_state(config: Config) -> dict[str, list[Resource]]:
-    """Resources per provider id, webhooks expanded per target (and per event for Mailgun)."""
+    """Resources per provider id, webhooks expanded per target (Mailgun: per domain and URL,
+    or per URL at account level for a target that is a provider id alone)."""
     postmark_hooks: dict[str, list[pm.WebhookBinding]] = {}
-    mailgun_hooks: dict[str, list[tuple[str, Event, MailgunWebhookUrl]]] = {}
+    mailgun_hooks: dict[str, list[mg.WebhookBinding]] = {}
     for spec in config.webhooks.values():
         for target in spec.targets:
             pid, sub = split_target(target)
@@ -40,9 +41,10 @@ def desired_state(config: Config) -> dict[str, list[Resource]]:
                         )
                     )
                 case MailgunProvider():
+                    # a bare provider id (no domain) is the account-level webhooks
                     url = MailgunWebhookUrl(url=spec.url, basic_auth=spec.basic_auth)
                     mailgun_hooks.setdefault(pid, []).extend(
-                        (sub, event, url) for event in spec.events
+                        mg.WebhookBinding(sub or None, event, url) for event in spec.events
                     )
                 case _:
                     assert_never(block)

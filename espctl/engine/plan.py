@@ -233,9 +233,13 @@ def _field_diffs(desired: Resource, live: Resource) -> tuple[FieldDiff, ...]:
 
 
 def _protected(resource: Resource, protect: Sequence[str]) -> bool:
+    """Named by ``policy.protect``: the target itself, what it holds (its webhooks), or
+    anything at a provider named alone."""
     for target in protect:
         pid, sub = split_target(target)
-        if resource.provider == pid and resource.key == sub and resource.parent is None:
+        if resource.provider != pid:
+            continue
+        if not sub or resource.parent == sub or (resource.key == sub and resource.parent is None):
             return True
     return False
 
@@ -272,6 +276,7 @@ def make_plan(
     managed = 0
     live_digests: dict[str, str] = {}
     desired_digests: dict[str, str] = {}
+    limit_checks: list[Check] = []
     for pid in sorted(desired):
         caps = capabilities[pid]
         state = live[pid]
@@ -366,8 +371,11 @@ def make_plan(
                         changes.append(
                             Change("delete", pid, resource.kind, resource.key, resource, None)
                         )
+        if caps.limits is not None:
+            limit_checks.extend(_limits(pid, caps, want, have, changes, held))
     if refused:
         raise PlanError("the plan needs changes no provider can make:\n  " + "\n  ".join(refused))
+    checks.extend(limit_checks)
     changes.sort(key=_change_order)
     held.sort(key=lambda b: _change_order(b.change))
     touched = len(changes)
@@ -398,6 +406,35 @@ def make_plan(
         blocked_changes=tuple(held),
         config_files=tuple(config_files),
     )
+
+
+def _limits(
+    pid: str,
+    caps: Capabilities,
+    want: Mapping[tuple[str, str], Resource],
+    have: Mapping[tuple[str, str], Resource],
+    changes: list[Change],
+    held: list[BlockedChange],
+) -> list[Check]:
+    """A provider's limits over what exists after apply (Mailgun's 3 URLs per event).
+
+    Counted: the declared resources and the live ones the plan keeps (not deleted). A
+    failed limit check is an error that blocks the changes taking the places it lacks:
+    they move from ``changes`` to ``held``, shown as blocked, never attempted.
+    """
+    assert caps.limits is not None
+    deleted = {(c.kind, c.key) for c in changes if c.action == "delete" and c.provider == pid}
+    staying = [r for i, r in have.items() if i not in want and i not in deleted]
+    current = [have[i] for i in want if i in have]
+    found = [masked(c) for c in caps.limits(list(want.values()), staying, current)]
+    stop = blocked_keys(found).get(pid, {})
+    for change in [c for c in changes if c.provider == pid and c.action != "delete"]:
+        resource = change.after or change.before
+        by = tuple(stop.get(resource.key, ())) if resource is not None else ()
+        if by:
+            changes.remove(change)
+            held.append(BlockedChange(change, by))
+    return found
 
 
 def _would_change(pid: str, resource: Resource, current: Resource | None) -> Change:

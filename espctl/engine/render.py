@@ -51,26 +51,25 @@ def check_label(check: Check) -> str:
     return f"{check.provider} {check.name} {check.subject}"
 
 
-def _value(value: Any) -> str:
-    if value == SENSITIVE:
-        return SENSITIVE
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-#: how a kind's natural key is shown (the key itself stays the identity in JSON)
-_KEY_LABELS: dict[str, Callable[[str], str]] = {mg.KIND_WEBHOOK: mg.webhook_label}
+#: how a field's values are shown, per (kind, field) (the JSON keeps the values): a
+#: Mailgun webhook's events by their normalized name first (``bounced (permanent_fail)``)
+_VALUE_LABELS: dict[tuple[str, str], Callable[[Any], Any]] = {
+    (mg.KIND_WEBHOOK, "events"): mg.event_labels,
+    (mg.KIND_ACCOUNT_WEBHOOK, "events"): mg.event_labels,
+}
 _ARCHIVED = "(archived: Postmark purges archived streams after 45 days)"
 
 
-def shown_key(kind: str, key: str) -> str:
-    """A resource key as plans show it: Mailgun webhook events by their normalized name
-    first (``mg.acme-mail.com bounced (permanent_fail)``)."""
-    label = _KEY_LABELS.get(kind)
-    return label(key) if label else key
+def _value(value: Any, kind: str = "", name: str = "") -> str:
+    if value == SENSITIVE:
+        return SENSITIVE
+    label = _VALUE_LABELS.get((kind, name))
+    shown = label(value) if label is not None else value
+    return json.dumps(shown, ensure_ascii=False, sort_keys=True)
 
 
 def _label(provider: str, kind: str, key: str) -> str:
-    return f"{provider} {kind} {shown_key(kind, key)}"
+    return f"{provider} {kind} {key}"
 
 
 def _shown_fields(change: Change) -> tuple[FieldDiff, ...]:
@@ -93,9 +92,10 @@ def change_lines(change: Change, symbol: str | None = None) -> list[str]:
         if f.sensitive:
             body = SENSITIVE_CHANGED
         elif change.action == "create":
-            body = _value(f.after)
+            body = _value(f.after, change.kind, f.name)
         else:
-            body = f"{_value(f.before)} -> {_value(f.after)}"
+            before, after = (_value(v, change.kind, f.name) for v in (f.before, f.after))
+            body = f"{before} -> {after}"
         lines.append(f"      {name} {body}")
     if change.action == "delete" and change.kind.endswith("message_stream"):
         lines.append(f"      {_ARCHIVED}")
@@ -118,10 +118,10 @@ def diff_lines(change: Change) -> list[str]:
         if f.sensitive:
             lines.append(f"!     {name} {SENSITIVE_CHANGED}")
         elif change.action == "create":
-            lines.append(f"+     {name} {_value(f.after)}")
+            lines.append(f"+     {name} {_value(f.after, change.kind, f.name)}")
         else:
-            lines.append(f"-     {name} {_value(f.before)}")
-            lines.append(f"+     {name} {_value(f.after)}")
+            lines.append(f"-     {name} {_value(f.before, change.kind, f.name)}")
+            lines.append(f"+     {name} {_value(f.after, change.kind, f.name)}")
     if change.action == "delete" and change.kind.endswith("message_stream"):
         lines.append(f"      {_ARCHIVED}")
     return lines
@@ -327,7 +327,7 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
                 [
                     [
                         f"- **{u.resource.provider}** {u.resource.kind} "
-                        f"{code(shown_key(u.resource.kind, u.resource.key))}: "
+                        f"{code(u.resource.key)}: "
                         f"{unmanaged_note(u)}"  # espctl's words, not the provider's
                     ]
                     for u in plan.unmanaged

@@ -17,14 +17,13 @@ Decisions (the issue left them to us):
   at Mailgun (domains are never created or deleted by espctl) and a user can delete the
   lines. Their state shows up as a failed check in ``plan``, which is the honest report.
 - **Webhooks.** Live webhooks are turned into *items* (target, URL, basic auth, headers,
-  Postmark options, events): a Postmark webhook is one item; for Mailgun, the (domain,
-  event) URL sets are inverted into one item per (domain, URL, credentials) with the
-  events whose set holds that URL. Items equal in everything but target become one
-  entry with the union of targets, so an entry's events hold for all of its targets and
-  every live (domain, event) URL set and every Postmark (stream, URL) webhook comes back
-  exactly. Entry names come from the URL path (``/esp/events`` -> ``esp-events``; the
-  host is added when two URLs share a path; a URL with several entries gets ``-2``,
-  ``-3``... in target order).
+  Postmark options, events): a Postmark webhook is one item; a Mailgun webhook URL (of a
+  domain, or at account level, whose target is the provider id alone) is one item with
+  its events. Items equal in everything but target become one entry with the union of
+  targets, so an entry's events hold for all of its targets and every live Mailgun URL
+  and every Postmark (stream, URL) webhook comes back exactly. Entry names come from the
+  URL path (``/esp/events`` -> ``esp-events``; the host is added when two URLs share a
+  path; a URL with several entries gets ``-2``, ``-3``... in target order).
 - **Secrets.** Credentials become ``${env:NAME}`` (the config's own names when a config
   is used; ``POSTMARK_SERVER_TOKEN``, ``POSTMARK_ACCOUNT_TOKEN``, ``MAILGUN_API_KEY``
   otherwise, prefixed by the provider id when it is not the type name). Basic-auth
@@ -44,8 +43,8 @@ Decisions (the issue left them to us):
   (stream, URL) webhooks, stream unsubscribe handling other than Postmark's default for
   its type; Mailgun ``web_scheme: http``, ``place_at_the_top``, unknown webhook events;
   anywhere: a URL the config language refuses (plain http to a non-local host, URL
-  credentials) or a string containing ``${``. For Mailgun a (domain, event) webhook is
-  imported whole or not at all, so its URL set is never partly declared.
+  credentials) or a string containing ``${``. A Mailgun URL is imported with all its
+  events or not at all; one left out stays another integration's (unmanaged, kept).
 
 The package, by concern: :mod:`.read_live` reads the providers; :mod:`.postmark` and
 :mod:`.mailgun` map their live state to provider blocks and webhook items (with

@@ -2,8 +2,8 @@
 
 Every domain of the account's region (with a comment for sandbox, disabled and
 unverified ones), tracking lifted into ``defaults`` by :mod:`.mailgun_tracking`, and
-one webhook item per (domain, event, URL); a (domain, event) webhook is imported whole
-or not at all.
+one webhook item per live URL with its events: a domain's (target ``<id>/<domain>``) or
+an account-level webhook (target ``<id>`` alone).
 """
 
 from __future__ import annotations
@@ -88,13 +88,17 @@ def _import_mailgun(
     out["domains"] = domains
 
     imported = set(names)
-    for key, hook in sorted(by_kind.get(mg.KIND_WEBHOOK, {}).items()):
-        domain, _, event_id = key.partition(" ")
-        if domain not in imported:
+    for _, hook in sorted(by_kind.get(mg.KIND_WEBHOOK, {}).items()):
+        if hook.parent not in imported:
             continue
-        items = _mailgun_hooks(doc, pid, domain, event_id, hook)
-        if items is not None:
-            doc.hooks.extend(items)
+        item = _mailgun_hook(doc, pid, f"{pid}/{hook.parent}", f"domain {hook.parent!r}", hook)
+        if item is not None:
+            doc.hooks.append(item)
+            doc.manage(hook)
+    for _, hook in sorted(by_kind.get(mg.KIND_ACCOUNT_WEBHOOK, {}).items()):
+        item = _mailgun_hook(doc, pid, pid, "account level", hook)
+        if item is not None:
+            doc.hooks.append(item)
             doc.manage(hook)
     return out
 
@@ -113,43 +117,42 @@ def _domain_comment(name: str, facts: Mapping[str, Any]) -> str | None:
     return "; ".join(notes) or None
 
 
-def _mailgun_hooks(
-    doc: _Doc, pid: str, domain: str, event_id: str, hook: Resource
-) -> list[_Hook] | None:
-    """One item per URL of a (domain, event) webhook, or None (whole webhook skipped)."""
-    event = mg.WEBHOOK_TO_EVENT.get(event_id)
-    if event is None:
+def _mailgun_hook(doc: _Doc, pid: str, target: str, where: str, hook: Resource) -> _Hook | None:
+    """One item for a live webhook URL (domain or account level), or None (left unmanaged)."""
+    key = hook.duplicate_of if hook.duplicate_of is not None else hook.key
+    shown = key.removeprefix(f"{hook.parent} ") if hook.parent else key
+    if hook.duplicate_of is not None:
         doc.warn(
             pid,
-            f"domain {domain!r}: webhook event {event_id!r} has no espctl event name; not imported",
+            f"{where}: a second webhook URL {_shown_url(shown)} with other credentials "
+            "not imported (one URL per target); plan lists it as a copy to remove",
         )
         return None
-    auth: Mapping[str, Mapping[str, Any]] = hook.fields.get("basic_auth") or {}
-    real: Mapping[str, Any] = hook.fields.get("secret_urls") or {}
-    items = []
-    for shown in hook.fields.get("urls") or []:
-        creds = auth.get(shown) or {}
-        hidden = real.get(shown)
-        url = hidden.reveal() if isinstance(hidden, Secret) else shown
-        username = creds.get("username")
-        problem = _url_problem(str(url))
-        if problem is None and isinstance(username, str) and _has_ref(username):
-            problem = "its basic-auth user name contains '${'"
-        if problem is not None:
-            doc.warn(
-                pid,
-                f"domain {domain!r}: {event_id} webhook not imported ({_shown_url(str(url))}: "
-                f"{problem}); its URLs are left unmanaged together",
-            )
-            return None
-        password = creds.get("password")
-        items.append(
-            _Hook(
-                target=f"{pid}/{domain}",
-                url=str(url),
-                events=frozenset({event}),
-                username=str(username) if username else None,
-                password=password if isinstance(password, Secret) and username else None,
-            )
+    events = [mg.WEBHOOK_TO_EVENT.get(e) for e in mg.events_of(hook)]
+    unknown = sorted(e for e in mg.events_of(hook) if e not in mg.WEBHOOK_TO_EVENT)
+    if unknown:
+        doc.warn(
+            pid,
+            f"{where}: webhook event {unknown[0]!r} has no espctl event name; "
+            f"{_shown_url(shown)} not imported",
         )
-    return items
+        return None
+    real = hook.fields.get("url")
+    url = real.reveal() if isinstance(real, Secret) else shown
+    username = hook.fields.get("basic_auth_username")
+    problem = _url_problem(str(url))
+    if problem is None and isinstance(username, str) and _has_ref(username):
+        problem = "its basic-auth user name contains '${'"
+    if problem is not None:
+        doc.warn(
+            pid, f"{where}: webhook {_shown_url(str(url))} not imported ({problem}); left unmanaged"
+        )
+        return None
+    password = hook.fields.get("basic_auth_password")
+    return _Hook(
+        target=target,
+        url=str(url),
+        events=frozenset(e for e in events if e is not None),
+        username=str(username) if username else None,
+        password=password if isinstance(password, Secret) and username else None,
+    )

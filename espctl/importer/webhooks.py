@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
@@ -49,20 +49,6 @@ class _Entry:
             self.first_open_only,
             self.include_content,
         )
-
-
-def _merge_items(hooks: Sequence[_Hook]) -> list[_Hook]:
-    """Per (target, URL, credentials, options): one item with the union of events.
-
-    Mailgun items arrive one per (domain, event, URL); this turns them into one per
-    (domain, URL, credentials). Postmark items are unique per (stream, URL) already.
-    """
-    merged: dict[tuple[Any, ...], _Hook] = {}
-    for hook in hooks:
-        key = (hook.target, *hook.group_key()[:-1])
-        old = merged.get(key)
-        merged[key] = hook if old is None else replace(old, events=old.events | hook.events)
-    return list(merged.values())
 
 
 # -- webhook entries, names and passwords ------------------------------------------------
@@ -152,7 +138,8 @@ def _match_known(doc: _Doc, entries: Sequence[_Entry]) -> dict[int, KnownWebhook
 
 def _entries(doc: _Doc) -> list[_Entry]:
     """Group items into config entries: equal but for the target -> one entry."""
-    hooks = _merge_items(doc.hooks)
+    # one item per (target, URL) already: a Postmark webhook, a Mailgun URL and its events
+    hooks = doc.hooks
     groups: dict[tuple[Any, ...], list[_Hook]] = {}
     for hook in hooks:
         groups.setdefault(hook.group_key(), []).append(hook)

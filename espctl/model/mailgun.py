@@ -15,7 +15,11 @@ from espctl.model.urls import url_identity
 
 KIND_DOMAIN = "mailgun.domain"
 KIND_TRACKING = "mailgun.tracking"
+#: one URL of a domain's webhooks: key (domain, URL without credentials), field ``events``
 KIND_WEBHOOK = "mailgun.webhook"
+#: one account-level webhook (every domain of the region): key URL without credentials
+KIND_ACCOUNT_WEBHOOK = "mailgun.account_webhook"
+WEBHOOK_KINDS = frozenset({KIND_WEBHOOK, KIND_ACCOUNT_WEBHOOK})
 
 #: normalized event -> Mailgun webhook event id (DESIGN.md "Normalized events")
 EVENT_TO_WEBHOOK: dict[Event, str] = {
@@ -29,7 +33,10 @@ EVENT_TO_WEBHOOK: dict[Event, str] = {
     Event.unsubscribed: "unsubscribed",
 }
 WEBHOOK_TO_EVENT: dict[str, Event] = {v: k for k, v in EVENT_TO_WEBHOOK.items()}
-MAX_URLS_PER_EVENT = 3  # ESP-API.md 2.6
+MAX_URLS_PER_EVENT = 3  # ESP-API.md 2.6; account level: "3 unique URLs per event type"
+#: the ``description`` espctl gives the account-level webhooks it creates (not managed:
+#: an update sends the live description back unchanged)
+ACCOUNT_WEBHOOK_DESCRIPTION = "managed by espctl"
 _T = TypeVar("_T")
 
 REGION_HOSTS = {"us": "https://api.mailgun.net", "eu": "https://api.eu.mailgun.net"}
@@ -161,68 +168,155 @@ def tracking_fields(tracking: MailgunTracking) -> dict[str, object]:
     return fields
 
 
-def webhook_key(domain: str, event_id: str) -> str:
-    return f"{domain} {event_id}"
+def webhook_key(domain: str, identity: str) -> str:
+    """Natural key of a domain webhook URL: (domain, URL without credentials)."""
+    return f"{domain} {identity}"
 
 
-def webhook_label(key: str) -> str:
-    """A webhook key as people read it: the normalized event first, Mailgun's name after.
+def _webhook_fields(url: MailgunWebhookUrl, event_ids: Iterable[str]) -> dict[str, object]:
+    auth = url.basic_auth
+    fields: dict[str, object] = {
+        "events": sorted(set(event_ids)),
+        "basic_auth_username": auth.username if auth else None,
+        "basic_auth_password": auth.password if auth else None,
+    }
+    if url.shown != url.url:
+        fields["url"] = Secret(str(url.url))  # the real URL, where the key masks a part
+    return fields
 
-    >>> webhook_label("mg.acme-mail.com permanent_fail")
-    'mg.acme-mail.com bounced (permanent_fail)'
-    >>> webhook_label("mg.acme-mail.com opened")
-    'mg.acme-mail.com opened'
+
+def _live_fields(fields: dict[str, object], stored: str | None) -> dict[str, object]:
+    """``stored_url``: the URL exactly as Mailgun holds it (userinfo included), when it is
+    not the key's URL. Live only, never compared: the v4 API names a URL by that text."""
+    if stored is not None:
+        fields["stored_url"] = Secret(stored)
+    return fields
+
+
+def event_labels(event_ids: object) -> object:
+    """Mailgun event ids as people read them: the normalized name first, Mailgun's after.
+
+    >>> event_labels(["opened", "permanent_fail"])
+    ['opened', 'bounced (permanent_fail)']
+
+    For renderings only (the plan's JSON keeps Mailgun's ids); anything but a list of
+    strings (a redacted value) is returned as it is.
     """
-    domain, _, event_id = key.rpartition(" ")
-    event = WEBHOOK_TO_EVENT.get(event_id)
-    if not domain or event is None or event.value == event_id:
-        return key
-    return f"{domain} {event.value} ({event_id})"
+    if not isinstance(event_ids, list) or not all(isinstance(e, str) for e in event_ids):
+        return event_ids
+    labels = []
+    for event_id in event_ids:
+        event = WEBHOOK_TO_EVENT.get(event_id)
+        if event is None or event.value == event_id:
+            labels.append(event_id)
+        else:
+            labels.append(f"{event.value} ({event_id})")
+    return labels
 
 
 def webhook_resource(
-    provider: str, domain: str, event_id: str, urls: Iterable[MailgunWebhookUrl]
+    provider: str,
+    domain: str,
+    url: MailgunWebhookUrl,
+    event_ids: Iterable[str],
+    *,
+    stored: str | None = None,
+    copy: int = 0,
 ) -> Resource:
-    """A (domain, event) webhook: its URL set, and basic auth per URL kept apart.
+    """One URL of ``domain``'s webhooks and the Mailgun events it receives, config or live.
 
-    ``urls`` lists identity URLs (credentials masked); a URL whose identity differs
-    from it is kept whole in the sensitive ``secret_urls`` (identity -> Secret).
+    The key holds the URL without credentials (its identity); basic auth, which Mailgun
+    carries as URL userinfo, is two fields, the password sensitive; a URL whose identity
+    masks a part keeps the real URL in the sensitive ``url`` field, so a rotated token or
+    password is an update, never a second URL. ``stored`` is the live URL's exact text;
+    ``copy`` numbers the further live URLs with the same key (other credentials), which
+    are duplicates of the first.
     """
-    listed = sorted(urls, key=lambda u: u.shown)
-    auth = {
-        u.shown: {"username": u.basic_auth.username, "password": u.basic_auth.password}
-        for u in listed
-        if u.basic_auth is not None
-    }
-    fields: dict[str, object] = {"urls": sorted({u.shown for u in listed}), "basic_auth": auth}
-    hidden = {u.shown: Secret(str(u.url)) for u in listed if u.shown != u.url}
-    if hidden:
-        fields["secret_urls"] = hidden
+    key = webhook_key(domain, url.shown)
+    duplicate_of = None
+    if copy:
+        key, duplicate_of = f"{key} (copy {copy})", key
     return Resource(
         provider,
         KIND_WEBHOOK,
-        webhook_key(domain, event_id),
-        fields,
-        sensitive=frozenset({"basic_auth", "secret_urls"}),
+        key,
+        _live_fields(_webhook_fields(url, event_ids), stored),
+        sensitive=frozenset({"basic_auth_password"}),
         parent=domain,
+        duplicate_of=duplicate_of,
     )
 
 
+def account_webhook_resource(
+    provider: str,
+    url: MailgunWebhookUrl,
+    event_ids: Iterable[str],
+    *,
+    ref: str | None = None,
+    stored: str | None = None,
+    description: str | None = None,
+    copy: bool = False,
+) -> Resource:
+    """An account-level webhook (it fires for every domain of the region), config or live.
+
+    Keyed by its URL without credentials; fields as :func:`webhook_resource`. ``ref`` is
+    Mailgun's ``webhook_id``; ``description`` (live only, not managed) is kept so that
+    an update, which replaces the whole webhook, sends it back unchanged. A ``copy`` (a
+    later webhook with the same key) is keyed by its id and is a duplicate of the first.
+    """
+    fields = _live_fields(_webhook_fields(url, event_ids), stored)
+    if description is not None:
+        fields["description"] = description
+    key, duplicate_of = url.shown, None
+    if copy:
+        key, duplicate_of = f"{url.shown} (copy {ref})", url.shown
+    return Resource(
+        provider,
+        KIND_ACCOUNT_WEBHOOK,
+        key,
+        fields,
+        sensitive=frozenset({"basic_auth_password"}),
+        ref=ref,
+        duplicate_of=duplicate_of,
+    )
+
+
+def events_of(resource: Resource | None) -> frozenset[str]:
+    """The Mailgun event ids a webhook resource receives (none for None)."""
+    if resource is None:
+        return frozenset()
+    return frozenset(str(e) for e in resource.fields.get("events") or ())
+
+
+@dataclass(frozen=True)
+class WebhookBinding:
+    """One config webhook URL for one Mailgun target: a domain, or None (account level)."""
+
+    domain: str | None
+    event: Event
+    url: MailgunWebhookUrl
+
+
 def desired_resources(
-    provider_id: str,
-    block: MailgunProvider,
-    webhooks: Iterable[tuple[str, Event, MailgunWebhookUrl]],
+    provider_id: str, block: MailgunProvider, webhooks: Iterable[WebhookBinding]
 ) -> list[Resource]:
-    """The resources a Mailgun block declares; ``webhooks`` are (domain, event, url)."""
+    """The resources a Mailgun block declares, one webhook resource per (target, URL)."""
     out: list[Resource] = []
     for domain in block.domains:
         out.append(Resource(provider_id, KIND_DOMAIN, domain, {}))
         fields = tracking_fields(merged_tracking(block, domain))
         if fields:
             out.append(Resource(provider_id, KIND_TRACKING, domain, fields, parent=domain))
-    grouped: dict[tuple[str, str], list[MailgunWebhookUrl]] = {}
-    for domain, event, url in webhooks:
-        grouped.setdefault((domain, EVENT_TO_WEBHOOK[event]), []).append(url)
-    for (domain, event_id), urls in sorted(grouped.items()):
-        out.append(webhook_resource(provider_id, domain, event_id, urls))
+    grouped: dict[tuple[str, str], tuple[MailgunWebhookUrl, set[str]]] = {}
+    for hook in webhooks:
+        # the same URL twice for one target is one URL at Mailgun (validate refuses two
+        # entries that disagree on its credentials): the first entry's URL, every event
+        scope = hook.domain or ""
+        url, events = grouped.setdefault((scope, hook.url.shown), (hook.url, set()))
+        events.add(EVENT_TO_WEBHOOK[hook.event])
+    for (scope, _), (url, events) in sorted(grouped.items()):
+        if scope:
+            out.append(webhook_resource(provider_id, scope, url, events))
+        else:
+            out.append(account_webhook_resource(provider_id, url, events))
     return out

@@ -9,11 +9,11 @@ protocol, one sandbox module and one line in :mod:`espctl.providers.registry`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from espctl.model.resources import LiveState, Resource
+from espctl.model.resources import Check, LiveState, Resource
 from espctl.model.traffic import TrafficData, TrafficQuery
 
 Action = Literal["create", "update", "delete"]
@@ -30,6 +30,13 @@ class Capabilities:
     resources the provider itself put there and espctl never deletes, with why (a
     Postmark server's default streams): unmanaged, they are listed as kept even under
     ``policy.unmanaged: prune``.
+
+    ``limits`` checks provider limits that count resources the config does not own
+    (Mailgun's 3 URLs per event): called with the declared resources, the live ones the
+    plan keeps and the live state of the declared ones, it returns failed checks (errors
+    that block the declared resources taking the places that are lacking). ``releases`` says
+    whether a change only frees room under such a limit (a delete, an update dropping
+    events); apply runs those before the changes of those kinds that take room.
     """
 
     creatable: frozenset[str]
@@ -37,6 +44,12 @@ class Capabilities:
     unmanaged: frozenset[str]
     immutable: dict[str, frozenset[str]]
     permanent: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    limits: (
+        Callable[[Sequence[Resource], Sequence[Resource], Sequence[Resource]], list[Check]] | None
+    ) = None
+    #: kinds under a shared limit, and which of their changes only free room
+    limited: frozenset[str] = frozenset()
+    releases: Callable[[ChangeRequest], bool] | None = None
 
 
 @dataclass(frozen=True)

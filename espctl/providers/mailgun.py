@@ -1,9 +1,10 @@
 """Mailgun: read domains, tracking and webhooks for the configured domains; apply changes.
 
 Wire facts follow ESP-API.md Part 2: Basic auth ``api:KEY``, versioned paths, form
-bodies for writes (repeated ``url`` keys), tracking ``active`` values that come back as
+bodies for writes (repeated keys), tracking ``active`` values that come back as
 booleans or ``"yes"``/``"no"``/``"htmlonly"`` strings, webhook credentials carried as
 URL userinfo, and error bodies as ``message``/``Reason``/``Description`` or plain text.
+Webhooks (domain and account level) are read and written by :mod:`.mailgun_webhooks`.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
 from espctl.errors import ProviderError
 from espctl.model import mailgun as mg
-from espctl.model.common import BasicAuth, Secret
-from espctl.model.mailgun import MailgunProvider, MailgunWebhookUrl
+from espctl.model import mailgun_limits as mgl
+from espctl.model.mailgun import MailgunProvider
 from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
-from espctl.model.urls import split_userinfo as model_split_userinfo
+from espctl.providers import mailgun_webhooks as hooks
 from espctl.providers import responses_mailgun as wire
 from espctl.providers.base import Capabilities, ChangeRequest, ProbeResult
 from espctl.providers.concurrency import settle
@@ -53,37 +53,22 @@ def _on_off(value: Any) -> bool:
     return bool(value)
 
 
-def _clicks(value: Any) -> bool | str:
+def click_setting(value: Any, desired: object) -> bool | str:
+    """The live click setting, read tolerantly: the one place the two shapes meet.
+
+    ``"htmlonly"`` is HTML-only and ``"yes"``/``"true"``/``"no"``/``"false"`` strings are
+    exact (older answers, ESP-API.md 2.5). A *boolean* ``true`` is ambiguous: the spec
+    types GET ``click.active`` as a boolean while PUT takes ``htmlonly``, so an account
+    set to HTML-only may answer ``true`` (UNCONFIRMED which accounts do). espctl cannot
+    tell the two apart from that answer; when the config wants ``html_only`` it reads
+    ``true`` as matching it (safer than a permanent diff: re-sending ``htmlonly`` on every
+    apply could never be confirmed) and the plan says so in a check.
+    """
     if isinstance(value, str) and value.strip().lower() == "htmlonly":
         return "html_only"
+    if value is True and desired == "html_only":
+        return "html_only"
     return _on_off(value)
-
-
-def split_userinfo(url: str, aliases: Mapping[str, str] | None = None) -> MailgunWebhookUrl:
-    """A live webhook URL with its userinfo moved into basic auth (kept as a Secret).
-
-    ``aliases`` maps real URLs of the config to their identity (environment values
-    masked), so that a live URL equal to one gets the same identity.
-    """
-    split = model_split_userinfo(url)
-    identity = (aliases or {}).get(split.url)
-    if not split.username:
-        return MailgunWebhookUrl(url=split.url, identity=identity)
-    return MailgunWebhookUrl(
-        url=split.url,
-        basic_auth=BasicAuth(username=split.username, password=Secret(split.password or "")),
-        identity=identity,
-    )
-
-
-def join_userinfo(url: str, username: str | None, password: Secret | None) -> str:
-    """The URL Mailgun must call: basic-auth credentials as percent-encoded userinfo."""
-    if not username:
-        return url
-    parts = urlsplit(url)
-    secret = password.reveal() if password is not None else ""
-    netloc = f"{quote(username, safe='')}:{quote(secret, safe='')}@{parts.netloc}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 class MailgunApi:
@@ -91,10 +76,13 @@ class MailgunApi:
 
     type = "mailgun"
     capabilities = Capabilities(
-        creatable=frozenset({mg.KIND_WEBHOOK}),
-        deletable=frozenset({mg.KIND_WEBHOOK}),
-        unmanaged=frozenset({mg.KIND_DOMAIN, mg.KIND_WEBHOOK}),
+        creatable=mg.WEBHOOK_KINDS,
+        deletable=mg.WEBHOOK_KINDS,
+        unmanaged=frozenset({mg.KIND_DOMAIN, *mg.WEBHOOK_KINDS}),
         immutable={},
+        limits=mgl.url_limit_checks,
+        limited=mg.WEBHOOK_KINDS,
+        releases=lambda c: mgl.releases_room(c.action, c.before, c.after),
     )
 
     def __init__(
@@ -137,15 +125,13 @@ class MailgunApi:
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:
         names = sorted({r.key for r in desired if r.kind == mg.KIND_DOMAIN})
-        aliases = {
-            secret.reveal(): identity
-            for r in desired
-            if r.kind == mg.KIND_WEBHOOK
-            for identity, secret in dict(r.fields.get("secret_urls") or {}).items()
-            if isinstance(secret, Secret)
-        }
-        listing, *per_domain = await settle(
-            self._all_domains(), *(self._read_domain(name, aliases) for name in names)
+        aliases = hooks.url_aliases(desired)
+        tracking = {r.key: r for r in desired if r.kind == mg.KIND_TRACKING}
+        declares_account = any(r.kind == mg.KIND_ACCOUNT_WEBHOOK for r in desired)
+        listing, (account, account_checks), *per_domain = await settle(
+            self._all_domains(),
+            self._account_webhooks(aliases, declares_account),
+            *(self._read_domain(name, aliases, tracking.get(name)) for name in names),
         )
         resources: list[Resource] = []
         checks: list[Check] = []
@@ -156,12 +142,13 @@ class MailgunApi:
                     Resource(self.id, mg.KIND_DOMAIN, item.name, {"state": item.state})
                 )
         domain_facts: dict[str, dict[str, Any]] = {}
-        for name, (found, more, check, facts) in zip(names, per_domain, strict=True):
+        for name, (found, found_checks, facts) in zip(names, per_domain, strict=True):
             resources.extend(found)
-            checks.append(check)
-            if more:
-                resources.extend(more)
+            checks.extend(found_checks)
             domain_facts[name] = facts
+        resources.extend(account)
+        checks.extend(account_checks)
+        checks.extend(self._url_checks(desired))
         return LiveState(
             self.id,
             tuple(resources),
@@ -172,6 +159,53 @@ class MailgunApi:
                 "all_domains": sorted(i.name for i in listing),
             },
         )
+
+    async def _account_webhooks(
+        self, aliases: Mapping[str, str], declared: bool
+    ) -> tuple[list[Resource], list[Check]]:
+        """The region's account-level webhooks. A key that may not read them (403) is a
+        failed check when the config declares none there, so the plan still runs."""
+        try:
+            found = await self.http.get("/v1/webhooks", wire.AccountWebhookList)
+        except ProviderError as exc:
+            if declared or exc.status != 403:
+                raise
+            return [], [
+                Check(
+                    self.id,
+                    "account webhooks",
+                    "account",
+                    False,
+                    f"account-level webhooks could not be read ({exc.detail}): receivers "
+                    "configured there fire for every domain and are not shown",
+                    # the declared settings still converge; what else fires is unknown
+                    severity="warning",
+                )
+            ]
+        return hooks.live_account_webhooks(self.id, found.webhooks, aliases), []
+
+    def _url_checks(self, desired: Sequence[Resource]) -> list[Check]:
+        """Declared URLs Mailgun refuses to save: a host that cannot resolve publicly."""
+        checks = []
+        for r in desired:
+            if r.kind not in mg.WEBHOOK_KINDS:
+                continue
+            reason = mgl.refused_host(hooks.shown_url(r))
+            if reason is not None:
+                checks.append(
+                    Check(
+                        self.id,
+                        "webhook url",
+                        r.key,
+                        False,
+                        f"Mailgun refuses webhook URLs whose host does not resolve publicly "
+                        f"(HTTP 400 'host not found'): {reason}",
+                        # Mailgun would refuse the write: never planned, shown as blocked
+                        severity="error",
+                        blocks=(r.key,),
+                    )
+                )
+        return checks
 
     async def _all_domains(self) -> list[wire.Domain]:
         async def page(skip: int) -> Page[wire.Domain]:
@@ -189,33 +223,29 @@ class MailgunApi:
         )
 
     async def _read_domain(
-        self, name: str, aliases: Mapping[str, str]
-    ) -> tuple[list[Resource], list[Resource], Check, dict[str, Any]]:
+        self, name: str, aliases: Mapping[str, str], desired: Resource | None
+    ) -> tuple[list[Resource], list[Check], dict[str, Any]]:
         try:
             detail = await self.http.get(f"/v4/domains/{name}", wire.DomainDetail)
         except ProviderError as exc:
             if exc.status == 404:
                 region = self.block.region.value
-                return (
-                    [],
-                    [],
-                    # espctl cannot create domains: nothing under it can converge, so
-                    # the check blocks the domain (its tracking and webhooks are shown
-                    # as blocked, never planned)
-                    Check(
-                        self.id,
-                        "domain",
-                        name,
-                        False,
-                        f"domain {name} does not exist in Mailgun's {region.upper()} region "
-                        "(create and verify it at Mailgun, or check `region`)",
-                        severity="error",
-                        blocks=(name,),
-                    ),
-                    {"exists": False},
+                # espctl cannot create domains: nothing under it can converge, so the
+                # check blocks the domain (its tracking and webhooks are shown as
+                # blocked, never planned)
+                missing = Check(
+                    self.id,
+                    "domain",
+                    name,
+                    False,
+                    f"domain {name} does not exist in Mailgun's {region.upper()} region "
+                    "(create and verify it at Mailgun, or check `region`)",
+                    severity="error",
+                    blocks=(name,),
                 )
+                return [], [missing], {"exists": False}
             raise
-        tracking, hooks = await settle(
+        tracking, listing = await settle(
             self.http.get(f"/v3/domains/{name}/tracking", wire.TrackingResponse),
             self.http.get(f"/v3/domains/{name}/webhooks", wire.WebhookList),
         )
@@ -230,10 +260,12 @@ class MailgunApi:
             + (f"; DNS records not valid: {', '.join(invalid)}" if invalid else "")
         )
         # unverified or disabled: the settings converge, the mail will not go out well
-        check = Check(self.id, "domain", name, verified, message, severity="warning")
-        resources = [Resource(self.id, mg.KIND_DOMAIN, name, {"state": state})]
-        resources.append(self._tracking_resource(name, tracking.tracking))
-        resources.extend(self._webhook_resources(name, hooks.webhooks, aliases))
+        checks = [Check(self.id, "domain", name, verified, message, severity="warning")]
+        track, note = self._tracking_resource(name, tracking.tracking, desired)
+        if note is not None:
+            checks.append(note)
+        resources = [Resource(self.id, mg.KIND_DOMAIN, name, {"state": state}), track]
+        resources.extend(hooks.live_domain_webhooks(self.id, name, listing.webhooks, aliases))
         facts = {
             "exists": True,
             "state": state,
@@ -241,31 +273,34 @@ class MailgunApi:
             "dns": [{"type": r.record_type, "name": r.name, "valid": r.valid} for r in records],
             "web_scheme": detail.domain.web_scheme,
         }
-        return resources, [], check, facts
+        return resources, checks, facts
 
-    def _tracking_resource(self, name: str, tracking: wire.Tracking) -> Resource:
+    def _tracking_resource(
+        self, name: str, tracking: wire.Tracking, desired: Resource | None
+    ) -> tuple[Resource, Check | None]:
         unsub = tracking.unsubscribe
+        wanted = desired.fields.get("clicks") if desired is not None else None
+        clicks = click_setting(tracking.click.active, wanted)
         fields: dict[str, object] = {
             "opens": _on_off(tracking.open.active),
-            "clicks": _clicks(tracking.click.active),
+            "clicks": clicks,
             "unsubscribe": _on_off(unsub.active),
             "unsubscribe_html_footer": unsub.html_footer,
             "unsubscribe_text_footer": unsub.text_footer,
         }
-        return Resource(self.id, mg.KIND_TRACKING, name, fields, parent=name)
-
-    def _webhook_resources(
-        self, name: str, hooks: dict[str, wire.WebhookUrls | None], aliases: Mapping[str, str]
-    ) -> list[Resource]:
-        out = []
-        for event_id, entry in sorted(hooks.items()):
-            if entry is None:
-                continue  # absent and null alike: no webhook (ESP-API.md 2.6)
-            # very old webhooks: one "url" string, read as a one-item list
-            parsed = [split_userinfo(u, aliases) for u in entry.all()]
-            if parsed:
-                out.append(mg.webhook_resource(self.id, name, event_id, parsed))
-        return out
+        note = None
+        if tracking.click.active is True and wanted in (True, "html_only"):
+            # either reading is as likely: say which one the plan took
+            taken = "html_only" if wanted == "html_only" else "true (all links)"
+            note = Check(
+                self.id,
+                "tracking",
+                name,
+                True,
+                f"click tracking on {name} reads back as true, which Mailgun may also answer "
+                f"for HTML-only (the API types it as a boolean): taken as {taken}, as configured",
+            )
+        return Resource(self.id, mg.KIND_TRACKING, name, fields, parent=name), note
 
     async def read_tracking_settings(self, name: str) -> dict[str, Any]:
         """Raw ``GET /v3/domains/{name}/tracking`` object, read-only, for ``espctl import``.
@@ -283,7 +318,9 @@ class MailgunApi:
                 assert change.after is not None
                 await self._put_tracking(change)
             case mg.KIND_WEBHOOK:
-                await self._apply_webhook(change)
+                await hooks.apply_domain_webhook(self, change)
+            case mg.KIND_ACCOUNT_WEBHOOK:
+                await hooks.apply_account_webhook(self, change)
             case _:
                 raise ProviderError(self.id, "-", change.kind, None, "unsupported resource kind")
 
@@ -319,69 +356,6 @@ class MailgunApi:
             if "unsubscribe_text_footer" in after:
                 form.append(("text_footer", str(plain(after["unsubscribe_text_footer"]))))
             await self.http.send("PUT", f"{base}/unsubscribe", wire.TrackingWritten, form=form)
-
-    def _url_form(self, after: Resource) -> list[tuple[str, str]]:
-        """One ``url`` per URL: the real URL (not its masked identity) with userinfo."""
-        auth = after.fields.get("basic_auth") or {}
-        real = dict(after.fields.get("secret_urls") or {})
-        form = []
-        for shown in after.fields["urls"]:
-            url = str(plain(real.get(shown, shown)))
-            creds = auth.get(shown) or {}
-            username = plain(creds.get("username"))
-            password = creds.get("password")
-            form.append(("url", join_userinfo(url, username, password)))
-        return form
-
-    async def _current_urls(self, domain: str, event_id: str) -> list[str] | None:
-        try:
-            found = await self.http.get(
-                f"/v3/domains/{domain}/webhooks/{event_id}", wire.WebhookResponse
-            )
-        except ProviderError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return found.webhook.all() or None
-
-    async def _apply_webhook(self, change: ChangeRequest) -> None:
-        domain, _, event_id = change.key.partition(" ")
-        base = f"/v3/domains/{domain}/webhooks"
-        match change.action:
-            case "delete":
-                try:
-                    await self.http.send("DELETE", f"{base}/{event_id}", wire.WebhookWritten)
-                except ProviderError as exc:
-                    if exc.status != 404:
-                        raise
-            case "update":
-                assert change.after is not None
-                # PUT replaces the whole URL list at once, so the 3-URL limit cannot be
-                # crossed in between (no add-before-remove window)
-                await self.http.send(
-                    "PUT",
-                    f"{base}/{event_id}",
-                    wire.WebhookWritten,
-                    form=self._url_form(change.after),
-                )
-            case "create":
-                assert change.after is not None
-                form = [("id", event_id), *self._url_form(change.after)]
-                try:
-                    await self.http.send("POST", base, wire.WebhookWritten, form=form)
-                except ProviderError as exc:
-                    if exc.status is not None and exc.status < 500 and exc.status != 429:
-                        # e.g. the event already has URLs (made since the plan): replace
-                        if await self._current_urls(domain, event_id) is None:
-                            raise
-                    elif await self._current_urls(domain, event_id) is None:
-                        raise  # not applied: report the failure, a re-run retries it
-                    await self.http.send(
-                        "PUT",
-                        f"{base}/{event_id}",
-                        wire.WebhookWritten,
-                        form=self._url_form(change.after),
-                    )
 
     # -- report ----------------------------------------------------------------------
     async def read_traffic(self, query: TrafficQuery) -> TrafficData:

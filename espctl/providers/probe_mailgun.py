@@ -2,7 +2,8 @@
 
 Functions of a :class:`~espctl.providers.mailgun.MailgunApi`, which keeps a thin
 ``probe()`` that calls :func:`probe_mailgun`: the API key and region, then each
-configured domain's state, sending DNS verification and webhook count. A
+configured domain's state, sending DNS verification and webhook count, and the
+account-level webhooks (every receiver an event goes to). A
 :class:`~espctl.errors.ProviderError` becomes a failed probe with the documented cause
 (a wrong key, the other region's host, a domain that lives in the other region).
 """
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from espctl.errors import ProviderBadResponse, ProviderError
 from espctl.model.text import plural
+from espctl.model.urls import split_userinfo as model_split_userinfo
+from espctl.model.urls import url_identity
 from espctl.providers import responses_mailgun as wire
 from espctl.providers.base import ProbeResult
 
@@ -27,13 +30,49 @@ DOMAIN_LIST_PAGE = 1000  # v4 domains list maximum (the probe reads the first pa
 async def probe_mailgun(api: MailgunApi) -> list[ProbeResult]:
     """Read-only probes, run concurrently and timed one by one.
 
-    ``GET /v4/domains`` (the API key and region), then per configured domain
+    ``GET /v4/domains`` (the API key and region), ``GET /v1/webhooks`` (the account-level
+    webhooks, listed), then per configured domain
     ``GET /v4/domains/{name}`` (state, SPF/DKIM/tracking DNS verification) with
     ``GET /v3/domains/{name}/webhooks`` (webhook count).
     """
     names = sorted(api.block.domains)
     return list(
-        await asyncio.gather(_probe_key(api), *(_probe_domain(api, name) for name in names))
+        await asyncio.gather(
+            _probe_key(api),
+            _probe_account_webhooks(api),
+            *(_probe_domain(api, name) for name in names),
+        )
+    )
+
+
+async def _probe_account_webhooks(api: MailgunApi) -> ProbeResult:
+    """``GET /v1/webhooks``: the account-level receivers, which fire for every domain.
+
+    Listed whether the config declares them or not, so that the test shows every receiver
+    an event goes to (URLs without credentials; a 403 fails only this probe)."""
+    start = time.perf_counter()
+    try:
+        found = await api.http.get("/v1/webhooks", wire.AccountWebhookList)
+    except ProviderError as exc:
+        return ProbeResult(
+            "account webhooks",
+            False,
+            str(exc),
+            time.perf_counter() - start,
+            _cause(api, exc, None),
+        )
+    hooks = sorted(
+        (url_identity(model_split_userinfo(h.url).url), sorted(h.event_types))
+        for h in found.webhooks
+    )
+    listed = "; ".join(f"{url} ({', '.join(events)})" for url, events in hooks)
+    detail = f"{plural(len(hooks), 'account-level webhook')} (every {_region(api)} domain)"
+    return ProbeResult(
+        "account webhooks",
+        True,
+        f"{detail}: {listed}" if hooks else f"none (every {_region(api)} domain)",
+        time.perf_counter() - start,
+        facts={"webhooks": [{"url": url, "events": events} for url, events in hooks]},
     )
 
 

@@ -10,13 +10,20 @@ the spec or ESP-API.md says may be absent or null (``web_scheme`` inside ``track
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from espctl.providers.shapes import WireModel
 
-#: ``true``/``false``, ``"yes"``/``"no"``/``"true"``/``"false"``, or ``"htmlonly"``
-#: for clicks: GET answers in either shape (ESP-API.md 2.5)
-Active = bool | str
+#: open/unsubscribe ``active``: a boolean (the spec), or the ``"yes"``/``"no"`` and
+#: ``"true"``/``"false"`` strings of older answers (ESP-API.md 2.5). Anything else is not
+#: a tracking answer: strict, so that a garbled body is an error, not "tracking off".
+Active = bool | Literal["yes", "no", "true", "false"]
+#: click ``active``, tolerant exactly here: the spec types it boolean in GET while PUT
+#: takes ``htmlonly``, and clients parse ``"htmlonly"`` back (mg-php); either shape is
+#: read, see ``providers.mailgun.click_setting`` for what a boolean ``true`` means
+ClickActive = bool | Literal["htmlonly", "yes", "no", "true", "false"]
 
 
 class Domain(WireModel):
@@ -60,7 +67,7 @@ class OpenTracking(WireModel):
 class ClickTracking(WireModel):
     """click tracking settings"""
 
-    active: Active
+    active: ClickActive
 
 
 class UnsubscribeTracking(WireModel):
@@ -104,6 +111,34 @@ class WebhookList(WireModel):
 
     # events without webhooks are omitted or null (ESP-API.md 2.6)
     webhooks: dict[str, WebhookUrls | None]
+
+
+class WebhookMap(WireModel):
+    """the v4 webhook answer: the domain's whole (event -> URLs) map after the write"""
+
+    webhooks: dict[str, WebhookUrls | None]
+
+
+class AccountWebhook(WireModel):
+    """an account-level webhook (``/v1/webhooks``, MG-docs; not in the saved spec)"""
+
+    webhook_id: str
+    url: str
+    event_types: list[str]
+    description: str = ""  # required in the docs; absent is read as none
+    created_at: str = ""  # RFC 3339
+
+
+class AccountWebhookList(WireModel):
+    """the account-level webhooks of one region"""
+
+    webhooks: list[AccountWebhook]
+
+
+class AccountWebhookCreated(WireModel):
+    """Mailgun's answer to creating an account-level webhook"""
+
+    webhook_id: str
 
 
 class WebhookResponse(WireModel):

@@ -359,6 +359,9 @@ class WebhookInfo:
     scope: str  # e.g. "server Acme / stream outbound", "domain mg.example.com"
     auth: str  # e.g. "basic auth", "custom header", "signing key", "none"
     triggers: tuple[WebhookTrigger, ...] = ()
+    #: the provider sends an event once per URL however many of its scopes list that URL
+    #: (Mailgun de-duplicates across account and domain level), so it never fires twice
+    deduplicated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,7 +190,12 @@ def mailgun_provider() -> ProviderReport:
         pending_changes=2,
         drift=(
             DriftRow("mailgun.tracking[news.acme-mail.com]", "click", "html_only", "true"),
-            DriftRow("mailgun.webhook[mg.acme-mail.com/delivered]", "urls", "1 url", "(none)"),
+            DriftRow(
+                "mailgun.webhook[mg.acme-mail.com https://hooks.acme-mail.com/esp/events]",
+                "events",
+                "4 events",
+                "6 events",
+            ),
         ),
         daily=daily,
         tags=(TagCounts("newsletter", Counters(sent=350, delivered=336)),),

@@ -129,22 +129,25 @@ def duplicate_deliveries(data: ReportData) -> list[View]:
     """URLs that receive one event twice for the same messages (same provider and scope).
 
     A provider-wide (``account``) webhook covers every scope of its provider, so it
-    duplicates a per-stream or per-domain webhook with the same URL and event.
+    duplicates a per-stream or per-domain webhook with the same URL and event, unless the
+    provider itself sends each URL once (``deduplicated``: the same URL, credentials
+    included, counts once; other credentials still make a second delivery).
     """
-    seen: dict[tuple[str, str, str, str], list[str]] = {}
+    seen: dict[tuple[str, str, str, str], set[tuple[str, object]]] = {}
     scopes: dict[str, set[str]] = {}
     for w in data.webhooks:
         scopes.setdefault(w.provider, set()).add(w.scope)
-    for w in data.webhooks:
+    for i, w in enumerate(data.webhooks):
         covered = (
             sorted(s for s in scopes[w.provider] if not s.startswith("account"))
             if w.scope.startswith("account")
             else [w.scope]
         ) or [w.scope]
+        delivery: tuple[str, object] = ("url", w.url) if w.deduplicated else ("hook", i)
         for scope in covered:
             for t in w.triggers:
                 key = (w.provider, scope, bare_url(w.url), t.event)
-                seen.setdefault(key, []).append(w.scope)
+                seen.setdefault(key, set()).add(delivery)
     grouped: dict[tuple[str, str, str], list[str]] = {}
     for (provider, scope, url, event), sources in seen.items():
         if len(sources) > 1:

@@ -1,4 +1,4 @@
-"""Mailgun settings endpoints: v4 domains, v3 tracking, v3 domain webhooks.
+"""Mailgun settings endpoints: v4 domains and v3 tracking (webhooks: :mod:`.mghooks`).
 
 Writes accept urlencoded and multipart bodies alike, with repeated keys.
 """
@@ -6,8 +6,8 @@ Writes accept urlencoded and multipart bodies alike, with repeated keys.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
+from . import mghooks
 from .http import Handler, Request, Response, Router
 from .mgwire import (
     MgAbort,
@@ -17,11 +17,9 @@ from .mgwire import (
     domain_or_404,
     form_fields,
     mg_error,
-    mg_reason,
 )
-from .state import MAILGUN_WEBHOOK_EVENTS, MgDomain
+from .state import MgDomain
 
-MAX_WEBHOOK_URLS = 3
 _TRACKING_UPDATED = "Domain tracking settings have been updated"
 
 
@@ -101,6 +99,8 @@ def _tracking_block(domain: MgDomain, kind: str) -> dict[str, Any]:
         return {"active": t.open_active, "place_at_the_top": t.open_place_at_the_top}
     if kind == "click":
         click: bool | str = {"true": True, "false": False}.get(t.click_active, t.click_active)
+        if t.click_reads_as_boolean:
+            click = t.click_active != "false"  # the spec's type: htmlonly reads as true
         return {"active": click}
     return {
         "active": t.unsubscribe_active,
@@ -160,89 +160,6 @@ def put_tracking(ctx: MgContext, request: Request, params: dict[str, str]) -> Re
     return Response.json(200, {"message": _TRACKING_UPDATED, kind: _tracking_block(domain, kind)})
 
 
-# --- v3 domain webhooks -----------------------------------------------------------
-
-
-def _urls(request: Request) -> list[str]:
-    urls = [v for k, v in form_fields(request) if k == "url"]
-    if not urls:
-        raise MgAbort(mg_reason(400, "url is required"))
-    if len(urls) > MAX_WEBHOOK_URLS:
-        raise MgAbort(mg_reason(400, f"at most {MAX_WEBHOOK_URLS} urls are allowed per webhook"))
-    for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise MgAbort(mg_reason(400, f"{url} is not a valid url"))
-    return urls
-
-
-def _event_id(name: str, *, for_write: bool) -> str:
-    if name not in MAILGUN_WEBHOOK_EVENTS:
-        if for_write:
-            raise MgAbort(mg_reason(400, f"Invalid webhook id: {name}"))
-        raise MgAbort(mg_error(404, "Webhook not found"))
-    return name
-
-
-def list_webhooks(ctx: MgContext, request: Request, params: dict[str, str]) -> Response:
-    domain = domain_or_404(ctx, params["domain"])
-    # Events without webhooks are omitted (legacy docs); the spec allows null too.
-    hooks = {
-        event: {"urls": list(domain.webhooks[event])}
-        for event in MAILGUN_WEBHOOK_EVENTS
-        if domain.webhooks.get(event)
-    }
-    return Response.json(200, {"webhooks": hooks})
-
-
-def get_webhook(ctx: MgContext, request: Request, params: dict[str, str]) -> Response:
-    domain = domain_or_404(ctx, params["domain"])
-    event = _event_id(params["event"], for_write=False)
-    urls = domain.webhooks.get(event)
-    if not urls:
-        return mg_error(404, "Webhook not found")
-    return Response.json(200, {"webhook": {"urls": list(urls)}})
-
-
-def create_webhook(ctx: MgContext, request: Request, params: dict[str, str]) -> Response:
-    domain = domain_or_404(ctx, params["domain"])
-    fields = form_fields(request)
-    event_ids = [v for k, v in fields if k == "id"]
-    if not event_ids:
-        return mg_reason(400, "id is required")
-    event = _event_id(event_ids[-1], for_write=True)
-    urls = _urls(request)
-    if domain.webhooks.get(event):
-        # UNCONFIRMED which error the real API gives; an error is the safer reading
-        # (espctl must use PUT to change an existing event's URLs).
-        return mg_reason(400, f"Webhook with this id already exists: {event}")
-    domain.webhooks[event] = urls
-    return Response.json(200, {"message": "Webhook has been created", "webhook": {"urls": urls}})
-
-
-def update_webhook(ctx: MgContext, request: Request, params: dict[str, str]) -> Response:
-    domain = domain_or_404(ctx, params["domain"])
-    event = _event_id(params["event"], for_write=True)
-    urls = _urls(request)
-    if not domain.webhooks.get(event):
-        # UNCONFIRMED: PUT on an event without URLs; 404 keeps create and update distinct.
-        return mg_error(404, "Webhook not found")
-    domain.webhooks[event] = urls
-    return Response.json(200, {"message": "Webhook has been updated", "webhook": {"urls": urls}})
-
-
-def delete_webhook(ctx: MgContext, request: Request, params: dict[str, str]) -> Response:
-    domain = domain_or_404(ctx, params["domain"])
-    event = _event_id(params["event"], for_write=False)
-    urls = domain.webhooks.pop(event, None)
-    if not urls:
-        return mg_error(404, "Webhook not found")
-    return Response.json(200, {"message": "Webhook has been deleted", "webhook": {"urls": urls}})
-
-
-_D = r"(?P<domain>[^/]+)"
-
-
 def register(router: Router[MgContext]) -> None:
     """Add the settings routes to ``router``."""
     add = router.add
@@ -258,8 +175,5 @@ def register(router: Router[MgContext]) -> None:
         r"/v3/domains/(?P<name>[^/]+)/tracking/(?P<kind>open|click|unsubscribe)",
         guarded(put_tracking),
     )
-    add("GET", rf"/v3/domains/{_D}/webhooks", guarded(list_webhooks))
-    add("POST", rf"/v3/domains/{_D}/webhooks", guarded(create_webhook))
-    add("GET", rf"/v3/domains/{_D}/webhooks/(?P<event>[^/]+)", guarded(get_webhook))
-    add("PUT", rf"/v3/domains/{_D}/webhooks/(?P<event>[^/]+)", guarded(update_webhook))
-    add("DELETE", rf"/v3/domains/{_D}/webhooks/(?P<event>[^/]+)", guarded(delete_webhook))
+    for method, pattern, handler in mghooks.ROUTES:
+        add(method, pattern, guarded(handler))

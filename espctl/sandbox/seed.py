@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from .state import (
     AccountState,
     MailgunAccount,
+    MgAccountWebhook,
     MgDomain,
     MgTracking,
     PmDomain,
@@ -32,6 +33,8 @@ LEGACY_PM_URL = "https://legacy-monitor.acme-mail.com/postmark/bounces"
 LEGACY_PM_USERINFO = "monitor:legacy-monitor-pw-2019"
 MG_OPENS_URL = "https://analytics.acme-mail.com/mailgun/opens"
 MG_CLICKS_LEGACY_URL = "https://hooks.acme-mail.com/esp/clicks-legacy"
+#: an account-level Mailgun webhook another team set up: it fires for every EU domain
+MG_ACCOUNT_URL = "https://ops-monitor.acme-mail.com/mailgun/failures"
 #: the streams of a new Postmark server (id, name, type): postmark.js's integration test
 #: counts three on a new server; the broadcast one's id and name are the UI's defaults
 #: (that the API gives exactly these is UNCONFIRMED)
@@ -75,7 +78,12 @@ def seed_account(seed: int = 0, now: datetime | None = None) -> AccountState:
     Mailgun: EU domains ``mg.acme-mail.com`` (active; clicks "htmlonly" where quickstart
     wants on), ``news.acme-mail.com`` (unverified, DNS "unknown"; unsubscribe on with the
     default text footer, which quickstart overrides), unmanaged ``alerts.acme-mail.com``
-    and ``legacy.acme-mail.com`` (disabled); one US sandbox domain.
+    and ``legacy.acme-mail.com`` (disabled); one US sandbox domain. Webhooks: the events
+    collector URL on four events of ``mg.acme-mail.com`` without its basic auth, next to
+    another integration's URL on ``opened`` (``MG_OPENS_URL``, which quickstart does not
+    declare); the engagement URL on two of the three events quickstart gives it on
+    ``news.acme-mail.com``, beside a legacy clicks URL; and one account-level EU webhook
+    set up by another team (``MG_ACCOUNT_URL``: failures and complaints of every domain).
     """
     rng = random.Random(f"espctl-sandbox-seed:{seed}")
     now = now or today_utc()
@@ -238,5 +246,15 @@ def seed_account(seed: int = 0, now: datetime | None = None) -> AccountState:
                 type="sandbox",
             ),
         ]
+    )
+    mailgun.account_webhooks.append(
+        MgAccountWebhook(
+            id=random_hex(rng, 24),
+            region="eu",
+            url=MG_ACCOUNT_URL,
+            event_types=["permanent_fail", "temporary_fail", "complained"],
+            description="Ops monitoring: failures on every domain",
+            created_at=now - timedelta(days=90),
+        )
     )
     return AccountState(seed=seed, now=now, postmark=postmark, mailgun=mailgun)

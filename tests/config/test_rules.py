@@ -313,3 +313,72 @@ webhooks:
     problem = find(check(tmp_path, extra), "already sends to this URL")
     assert (problem.line, problem.path) == (22, "webhooks.b.targets[0]")
     assert "pm-token" not in problem.message and "mg-key" not in problem.message
+
+
+def test_a_mailgun_provider_id_alone_is_its_account_level_webhooks(tmp_path: Path) -> None:
+    assert check(tmp_path, hook(targets="[mailgun, mailgun/mg.acme-mail.com]")) == []
+    loaded = load_config(
+        _write(tmp_path, BASE + hook(targets="[mailgun]", events="[deferred]")), env=ENV
+    )
+    assert loaded.config.webhooks["h"].targets == ["mailgun"]
+
+
+def test_a_provider_id_alone_must_be_a_mailgun_provider(tmp_path: Path) -> None:
+    typo = find(check(tmp_path, hook(targets="[mailgn]")), "unknown provider")
+    assert typo.message == (
+        "unknown provider 'mailgn' (did you mean 'mailgun'?) (providers: mailgun, postmark); "
+        "a target is provider/stream, provider/domain, or a Mailgun provider id alone for its "
+        "account-level webhooks"
+    )
+    assert (typo.line, typo.column, typo.path) == (18, 15, "webhooks.h.targets[0]")
+    postmark = find(check(tmp_path, hook(targets="[postmark]")), "not a Mailgun provider")
+    assert postmark.message == (
+        "postmark is not a Mailgun provider: its webhooks belong to a message stream "
+        "(e.g. postmark/news); only Mailgun has account-level webhooks"
+    )
+    assert check(tmp_path, hook(targets="[Mailgun]"))  # the schema's pattern refuses it
+
+
+def test_at_most_three_account_level_urls_per_event(tmp_path: Path) -> None:
+    hooks = "webhooks:\n" + "".join(
+        f"  h{i}:\n    url: https://h{i}.acme-mail.com/\n    events: [opened]\n"
+        "    targets: [mailgun]\n"
+        for i in range(4)
+    )
+    p = find(check(tmp_path, hooks), "at most 3")
+    assert p.message == (
+        "more than 3 webhook URLs for event 'opened' at mailgun's account level: Mailgun "
+        "allows at most 3"
+    )
+
+
+def test_two_entries_sending_to_one_mailgun_url_must_be_merged(tmp_path: Path) -> None:
+    extra = """\
+webhooks:
+  a:
+    url: https://hooks.acme-mail.com/in
+    events: [delivered]
+    targets: [mailgun/mg.acme-mail.com, mailgun]
+  b:
+    url: https://hooks.acme-mail.com/in
+    events: [opened]
+    targets: [mailgun]
+"""
+    problem = find(check(tmp_path, extra), "already sends to this URL")
+    assert problem.message == (
+        "webhook 'a' already sends to this URL from mailgun; merge the two (Mailgun keys "
+        "webhooks by domain (or account level) and URL without its credentials)"
+    )
+    assert problem.path == "webhooks.b.targets[0]"
+
+
+def test_protect_may_name_a_provider_alone(tmp_path: Path) -> None:
+    assert check(tmp_path, "policy: {protect: [mailgun, postmark/legacy]}\n") == []
+    p = find(check(tmp_path, "policy: {protect: [mailgn]}\n"), "unknown provider")
+    assert p.path == "policy.protect[0]"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "espctl.yaml"
+    path.write_text(text)
+    return path

@@ -80,6 +80,19 @@ def test_json_has_each_probe_with_latency(sandbox_url: str, write: Any) -> None:
     domain = mg["domain mg.acme-mail.com"]["facts"]
     assert domain["verified"] is True and domain["webhooks"] == 5
     assert {r["check"] for r in domain["dns"]} >= {"spf", "dkim"}
+    # the account-level receivers fire for every domain: listed, declared or not
+    account = mg["account webhooks"]
+    assert account["ok"] is True
+    assert account["facts"]["webhooks"] == [
+        {
+            "url": "https://ops-monitor.acme-mail.com/mailgun/failures",
+            "events": ["complained", "permanent_fail", "temporary_fail"],
+        }
+    ]
+    assert account["detail"] == (
+        "1 account-level webhook (every EU domain): https://ops-monitor.acme-mail.com/"
+        "mailgun/failures (complained, permanent_fail, temporary_fail)"
+    )
     (entry,) = [p for p in data["providers"] if p["provider"] == "mailgun"]
     assert entry["region"] == "eu" and entry["endpoint"] == sandbox_url + "/eu"
 
@@ -360,3 +373,20 @@ def test_unreachable_endpoint(write: Any, silent_url: str, sandbox_url: str) -> 
     assert result.exit_code == 1
     assert "FAIL postmark" in result.stdout
     assert "cause: no answer from the endpoint: check `endpoint`" in result.stdout
+
+
+def test_an_account_level_webhook_gets_a_mailgun_sample(
+    sandbox_url: str, write: Any, receiver: Any
+) -> None:
+    """A target that is the provider id alone (account level) is tested like a domain's:
+    the sample names the provider's first domain, as an event of any domain would."""
+    ok = receiver(200)
+    hooks = (
+        "webhooks:\n  everywhere:\n"
+        f"    url: {ok.url}\n    events: [complained]\n    targets: [mailgun]\n"
+    )
+    path = write(config_text(sandbox_url, sandbox_url + "/eu", webhooks=hooks))
+    result = invoke("-c", path, "--webhooks", "--allow-private-receivers", "--webhook-timeout", "3")
+    assert f"PASS webhook everywhere (mailgun complained) {ok.url}: HTTP 200 in " in result.stdout
+    (request,) = ok.requests
+    assert request["json"]["event-data"]["envelope"]["sender"] == "espctl@mg.acme-mail.com"

@@ -19,16 +19,18 @@ def _assert_no_duplicates(served: Served) -> None:
     for domain in served.app.state.mailgun.domains:
         for event, urls in domain.webhooks.items():
             assert len(urls) == len(set(urls)) <= 3, (domain.name, event, urls)
+    account = [h.url for h in served.app.state.mailgun.account_webhooks]
+    assert len(account) == len(set(account)), account
 
 
 def test_apply_converges_and_second_plan_is_empty(served: Served) -> None:
     result = served.run("apply", "--auto-approve", "--force")
     assert result.exit_code == 0, result.output
-    assert "Apply: 17 applied, 0 failed, 0 skipped." in result.stdout
-    assert result.stderr.count(": applied (") == 17  # one progress line per change
+    assert "Apply: 12 applied, 0 failed, 0 skipped." in result.stdout
+    assert result.stderr.count(": applied (") == 12  # one progress line per change
     again = served.run("plan", "--detailed-exitcode")
     assert again.exit_code == 0, again.stdout
-    assert "No changes. 21 managed resources match the config." in again.stdout
+    assert "No changes. 14 managed resources match the config." in again.stdout
     state = served.app.state.postmark
     assert (state.server.track_opens, state.server.track_links) == (True, "HtmlAndText")
     assert {s.id: s.name for s in state.streams}["receipts"] == "Receipts"
@@ -39,8 +41,10 @@ def test_apply_converges_and_second_plan_is_empty(served: Served) -> None:
     )
     assert events_hook.auth_password == ENV["HOOK_PASSWORD"]
     mg = {d.name: d for d in served.app.state.mailgun.domains}
+    # the declared URL gained its credentials in place; the other integration's stayed
     assert mg["mg.acme-mail.com"].webhooks["opened"] == [
-        f"https://esp:{ENV['HOOK_PASSWORD']}@hooks.acme-mail.com/esp/events"
+        f"https://esp:{ENV['HOOK_PASSWORD']}@hooks.acme-mail.com/esp/events",
+        "https://analytics.acme-mail.com/mailgun/opens",
     ]
     _assert_no_duplicates(served)
     assert_no_canary(result.stdout, result.stderr, again.stdout, again.stderr)
@@ -106,30 +110,46 @@ def test_prune_archives_and_deletes_but_never_protected(served: Served) -> None:
     assert deletes == {
         ("postmark.message_stream", "legacy-alerts"),
         ("postmark.webhook", "legacy-alerts https://legacy-monitor.acme-mail.com/postmark/bounces"),
+        ("mailgun.webhook", "mg.acme-mail.com https://analytics.acme-mail.com/mailgun/opens"),
+        ("mailgun.webhook", "news.acme-mail.com https://hooks.acme-mail.com/esp/clicks-legacy"),
+        ("mailgun.account_webhook", "https://ops-monitor.acme-mail.com/mailgun/failures"),
     }
-    result = served.run("apply", "--auto-approve")
+    result = served.run("apply", "--auto-approve", "--force")  # 17 changes, 14 managed
     assert result.exit_code == 0, result.output
     streams = {s.id: s for s in served.app.state.postmark.streams}
     assert streams["legacy-alerts"].archived_at is not None  # archived, not deleted
     assert streams["outbound"].archived_at is None
     assert all(h.message_stream != "legacy-alerts" for h in served.app.state.postmark.webhooks)
+    mg = {d.name: d for d in served.app.state.mailgun.domains}
+    assert mg["mg.acme-mail.com"].webhooks["opened"] == [
+        f"https://esp:{ENV['HOOK_PASSWORD']}@hooks.acme-mail.com/esp/events"
+    ]
+    assert served.app.state.mailgun.account_webhooks == []
     assert served.run("plan", "--detailed-exitcode").exit_code == 0
 
 
 def test_partial_failure_exits_3_and_a_rerun_finishes(served: Served) -> None:
-    # every attempt at one Mailgun webhook PUT fails: retries are exhausted
+    # every attempt at one Mailgun webhook PUT fails: retries are exhausted, after the
+    # URL's new credentials were swapped in on two of its events and not on the others
     served.app.faults.add(kind="503", method="PUT", path_regex=r"webhooks/opened$", times=None)
     first = served.run("apply", "--auto-approve", "--force")
     assert first.exit_code == 3, first.output
-    assert "Apply: 16 applied, 1 failed, 0 skipped." in first.stdout
+    assert "Apply: 11 applied, 1 failed, 0 skipped." in first.stdout
     assert (
-        "failed: mailgun mailgun.webhook mg.acme-mail.com opened: mailgun: PUT "
-        "/v3/domains/mg.acme-mail.com/webhooks/opened: HTTP 503" in first.stdout
+        "failed: mailgun mailgun.webhook mg.acme-mail.com https://hooks.acme-mail.com/esp/events:"
+        " mailgun: PUT /v3/domains/mg.acme-mail.com/webhooks/opened: HTTP 503" in first.stdout
     )
     served.app.faults.clear()
+    # the URL with the new credentials is the webhook now, the old one a copy: the copy
+    # is removed and the webhook gets its other events
+    replan = plan_json(served.run("plan", "--format", "json"))
+    assert {(c["action"], c["key"]) for c in replan["changes"]} == {
+        ("update", "mg.acme-mail.com https://hooks.acme-mail.com/esp/events"),
+        ("delete", "mg.acme-mail.com https://hooks.acme-mail.com/esp/events (copy 1)"),
+    }
     second = served.run("apply", "--auto-approve")
     assert second.exit_code == 0, second.output
-    assert "Apply: 1 applied, 0 failed, 0 skipped." in second.stdout
+    assert "Apply: 2 applied, 0 failed, 0 skipped." in second.stdout
     assert served.run("plan", "--detailed-exitcode").exit_code == 0
     _assert_no_duplicates(served)
 
@@ -196,16 +216,20 @@ def test_create_that_commits_then_times_out_is_not_duplicated(
 ) -> None:
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
+    # a new Mailgun URL and a new account-level webhook to create, besides Postmark's
+    served.config.write_text(
+        served.config.read_text().replace(
+            "\npolicy:",
+            "  mg-audit:\n"
+            "    url: https://audit.acme-mail.com/mailgun/failures\n"
+            "    events: [bounced]\n"
+            "    targets: [mailgun/mg.acme-mail.com, mailgun]\n"
+            "\npolicy:",
+        )
+    )
     served.app.faults.stall_s = 2.0
-    served.app.faults.add(
-        kind="timeout_after_commit", method="POST", path_regex=r"^/webhooks$", times=1
-    )
-    served.app.faults.add(
-        kind="timeout_after_commit",
-        method="POST",
-        path_regex=r"/v3/domains/mg.acme-mail.com/webhooks$",
-        times=1,
-    )
+    for path in (r"^/webhooks$", r"/v4/domains/mg.acme-mail.com/webhooks$", r"/v1/webhooks$"):
+        served.app.faults.add(kind="timeout_after_commit", method="POST", path_regex=path, times=1)
     options = api.RunOptions(
         config=str(served.config),
         http=HttpOptions(read_timeout=0.5, backoff_base=0.01),
@@ -215,7 +239,11 @@ def test_create_that_commits_then_times_out_is_not_duplicated(
     assert outcome.result.exit_code == 0, [o.message for o in outcome.result.outcomes]
     _assert_no_duplicates(served)
     kinds = [kind for _, _, kind in served.app.faults.history]
-    assert kinds.count("timeout_after_commit") == 2
+    assert kinds.count("timeout_after_commit") == 3
+    audit = "https://audit.acme-mail.com/mailgun/failures"
+    mg = {d.name: d for d in served.app.state.mailgun.domains}
+    assert mg["mg.acme-mail.com"].webhooks["permanent_fail"].count(audit) == 1
+    assert [h.url for h in served.app.state.mailgun.account_webhooks].count(audit) == 1
     again = api.plan(api.RunOptions(config=str(served.config)))
     assert not again.plan.has_changes
 

@@ -4,10 +4,11 @@ Canaries sit in the credentials (served sandbox tokens and key), in ordinary con
 fields through ``${env:...}`` (a stream name and description, a webhook URL query, a
 header value, a basic-auth password with characters that URL-encoding changes), and in
 the live account: Postmark URL userinfo, an ``Authorization`` header and a URL query
-token. Then validate, plan (three formats, saved), apply, plan again, import, report,
-test (also with --webhooks) and route run, over HTTP and with ``--sandbox``; their
-stdout, stderr and every file they write are searched for each canary in clear,
-base64, hex, URL-encoded and sha256/sha1/md5 form
+token; another integration's Mailgun URL with userinfo beside a declared one, and an
+account-level Mailgun webhook with a query token. Then validate, plan (three formats,
+saved), apply, plan again, import, report, test (also with --webhooks) and route run,
+over HTTP and with ``--sandbox``; their stdout, stderr and every file they write are
+searched for each canary in clear, base64, hex, URL-encoded and sha256/sha1/md5 form
 (:func:`tests.e2e.conftest.assert_no_canary`): zero hits.
 """
 
@@ -20,7 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from espctl.cli import main
-from espctl.sandbox.state import PmHeader, PmTriggers, PmWebhook
+from espctl.sandbox.state import AccountState, MgAccountWebhook, PmHeader, PmTriggers, PmWebhook
 from tests.conftest import QUICKSTART
 from tests.e2e.conftest import ENV, Served, assert_no_canary, endpoint_config
 
@@ -35,6 +36,8 @@ LIVE = {
     "userinfo": "canary-5ecret-9f3a-live/userinfo",
     "bearer": "Bearer canary-5ecret-9f3a-live-bearer",
     "token": "canary-5ecret-9f3a-live-token",
+    "mg_userinfo": "canary-5ecret-9f3a-mg-userinfo",
+    "mg_account": "canary-5ecret-9f3a-mg-account-token",
 }
 EVERY = [*PLANTED.values(), *LIVE.values(), *ENV.values()]
 
@@ -74,6 +77,21 @@ def plant_live(webhooks: list[PmWebhook], next_id: int) -> int:
         )
     )
     return next_id + 1
+
+
+def plant_live_mailgun(state: AccountState) -> None:
+    """Mailgun credentials other tools left: a URL's userinfo, an account-level token."""
+    domain = next(d for d in state.mailgun.domains if d.name == "mg.acme-mail.com")
+    domain.webhooks["opened"].append(f"https://seg:{LIVE['mg_userinfo']}@seg.acme-mail.com/mg")
+    state.mailgun.account_webhooks.append(
+        MgAccountWebhook(
+            id="canaryaccount0001",
+            region="eu",
+            url=f"https://all.acme-mail.com/mg?api_key={LIVE['mg_account']}",
+            event_types=["delivered"],
+            created_at=state.now,
+        )
+    )
 
 
 def outputs_of(results: list[Result], folder: Path) -> list[str]:
@@ -125,6 +143,7 @@ def run_every_command(invoke: object, sandbox: list[str]) -> list[Result]:
 def test_no_canary_over_http(served: Served) -> None:
     account = served.app.state.postmark
     account.next_webhook_id = plant_live(account.webhooks, account.next_webhook_id)
+    plant_live_mailgun(served.app.state)
     served.config.write_text(planted_config(endpoint_config(served.base_url)))
     runner = CliRunner(env={**ENV, **PLANTED})
 
@@ -156,6 +175,7 @@ def test_no_canary_with_the_embedded_sandbox(
     state.postmark.next_webhook_id = plant_live(
         state.postmark.webhooks, state.postmark.next_webhook_id
     )
+    plant_live_mailgun(state)
     save_state(state_file, state, EVERY)
     results = run_every_command(invoke, ["--sandbox"])
     texts = outputs_of(results, tmp_path)

@@ -31,13 +31,9 @@ EXPECTED = {
     ("update", "postmark.webhook", "newsletters https://hooks.acme-mail.com/esp/engagement"),
     ("update", "mailgun.tracking", "mg.acme-mail.com"),
     ("update", "mailgun.tracking", "news.acme-mail.com"),
-    ("update", "mailgun.webhook", "mg.acme-mail.com delivered"),
-    ("update", "mailgun.webhook", "mg.acme-mail.com permanent_fail"),
-    ("update", "mailgun.webhook", "mg.acme-mail.com complained"),
-    ("update", "mailgun.webhook", "mg.acme-mail.com opened"),
-    ("create", "mailgun.webhook", "mg.acme-mail.com clicked"),
-    ("create", "mailgun.webhook", "mg.acme-mail.com unsubscribed"),
-    ("update", "mailgun.webhook", "news.acme-mail.com clicked"),
+    # one change per declared URL: its events and credentials (other URLs: unmanaged)
+    ("update", "mailgun.webhook", "mg.acme-mail.com https://hooks.acme-mail.com/esp/events"),
+    ("update", "mailgun.webhook", "news.acme-mail.com https://hooks.acme-mail.com/esp/engagement"),
 }
 
 
@@ -48,14 +44,14 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
     assert plan["format"] == "espctl-plan/1"
     assert {(c["action"], c["kind"], c["key"]) for c in plan["changes"]} == EXPECTED
     assert plan["summary"] == {
-        "create": 5,
-        "update": 12,
+        "create": 3,
+        "update": 9,
         "delete": 0,
-        "unchanged": 4,
+        "unchanged": 2,
         "blocked": 0,
     }
     assert plan["blocked_changes"] == [] and plan["converges"] is True
-    assert plan["blocked"] is True  # 17 of 21 managed resources > 30 %
+    assert plan["blocked"] is True  # 12 of 14 managed resources > 30 %
     by_key = {c["key"]: c for c in plan["changes"]}
     server = {f["name"]: f for f in by_key["server"]["fields"]}
     assert (server["track_opens"]["before"], server["track_opens"]["after"]) == (False, True)
@@ -85,6 +81,18 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
         ),
         ("mailgun.domain", "alerts.acme-mail.com", "kept"),
         ("mailgun.domain", "legacy.acme-mail.com", "kept"),
+        # other integrations' URLs beside declared ones, and the account-level webhook
+        (
+            "mailgun.webhook",
+            "mg.acme-mail.com https://analytics.acme-mail.com/mailgun/opens",
+            "listed",
+        ),
+        (
+            "mailgun.webhook",
+            "news.acme-mail.com https://hooks.acme-mail.com/esp/clicks-legacy",
+            "listed",
+        ),
+        ("mailgun.account_webhook", "https://ops-monitor.acme-mail.com/mailgun/failures", "listed"),
     }
     failed = [c for c in plan["checks"] if not c["ok"]]
     assert [(c["provider"], c["name"], c["subject"], c["severity"]) for c in failed] == [
@@ -106,12 +114,12 @@ def test_plan_text_and_markdown(served: Served) -> None:
         "  ? postmark postmark.message_stream broadcast: not in config; Postmark's default "
         "broadcast stream, never archived: kept\n"
     ) in out
-    assert "Plan: 5 to create, 12 to update, 0 to delete, 4 unchanged." in out
-    assert "BLOCKED: 17 changes to 21 managed resources (81%)" in out
+    assert "Plan: 3 to create, 9 to update, 0 to delete, 2 unchanged." in out
+    assert "BLOCKED: 12 changes to 14 managed resources (86%)" in out
     assert "\x1b[" not in out  # no colour off a TTY
     md = served.run("plan", "--format", "markdown").stdout
     assert md.startswith("### espctl plan\n")
-    assert "| 5 | 12 | 0 | 4 | 0 | 5 | 0 | 2 |" in md  # no errors, 2 warnings
+    assert "| 3 | 9 | 0 | 2 | 0 | 8 | 0 | 2 |" in md  # no errors, 2 warnings
     assert "- :warning: warning **mailgun** domain: `news.acme-mail.com is unverified" in md
     assert "<details><summary><b>postmark</b>: 8 changes</summary>" in md
     assert "> **Blocked:**" in md
@@ -197,7 +205,7 @@ def test_plan_under_latency_and_rate_limits_still_succeeds(served: Served) -> No
     served.app.faults.add(kind="503", method="GET", path_regex="/tracking", times=1)
     result = served.run("plan", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert len(plan_json(result)["changes"]) == 17
+    assert len(plan_json(result)["changes"]) == 12
     kinds = [kind for _, _, kind in served.app.faults.history]
     assert kinds.count("429") == 2 and kinds.count("503") == 1
 
@@ -222,9 +230,31 @@ def test_mailguns_retry_seconds_body_is_waited_and_said_in_the_progress_line(
     assert result.exit_code == 0, result.output
     assert "mailgun is rate limited: waiting 2s (retry-seconds 2s)" in result.stderr
     assert [k for _, _, k in served.app.faults.history] == ["429_body"]
-    assert len(plan_json(result)["changes"]) == 17
+    assert len(plan_json(result)["changes"]) == 12
 
 
 def test_fast_reads_show_no_progress_line(served: Served) -> None:
     result = served.run("plan", "--format", "json")
     assert "reading live state" not in result.stderr
+
+
+def test_click_tracking_answered_as_a_boolean_converges(served: Served) -> None:
+    """A sandbox domain answering GET ``click.active`` as the spec types it (a boolean):
+    news.acme-mail.com is HTML-only as declared, and apply then plan is empty."""
+    for domain in served.app.state.mailgun.domains:
+        domain.tracking.click_reads_as_boolean = True
+    plan = plan_json(served.run("plan", "--format", "json"))
+    fields = {
+        (c["key"], f["name"])
+        for c in plan["changes"]
+        if c["kind"] == "mailgun.tracking"
+        for f in c["fields"]
+    }
+    assert ("news.acme-mail.com", "clicks") not in fields
+    # mg.acme-mail.com is HTML-only too, but answers true: quickstart's true matches it,
+    # the price of an answer that cannot tell the two apart (the plan says so per domain)
+    assert ("mg.acme-mail.com", "clicks") not in fields
+    notes = {c["subject"] for c in plan["checks"] if c["name"] == "tracking"}
+    assert notes == {"news.acme-mail.com", "mg.acme-mail.com"}
+    assert served.run("apply", "--auto-approve", "--force").exit_code == 0
+    assert served.run("plan", "--detailed-exitcode").exit_code == 0

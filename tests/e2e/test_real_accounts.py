@@ -71,42 +71,44 @@ def test_a_missing_domain_blocks_only_what_depends_on_it(server: str, tmp_path: 
     plan = json.loads(planned.stdout)
     blocked = {
         ("create", "mailgun.tracking", TYPO),
-        ("create", "mailgun.webhook", f"{TYPO} delivered"),
-        ("create", "mailgun.webhook", f"{TYPO} permanent_fail"),
+        ("create", "mailgun.webhook", f"{TYPO} https://hooks.acme-mail.com/esp/typo"),
     }
     assert keys(plan["blocked_changes"]) == blocked
     assert all(TYPO not in c["key"] for c in plan["changes"])
-    assert len(plan["changes"]) == 17  # the seeded drift, still planned
+    assert len(plan["changes"]) == 12  # the seeded drift, still planned
     assert all(
         b["blocked_by"] == [{"provider": "mailgun", "name": "domain", "subject": TYPO}]
         for b in plan["blocked_changes"]
     )
     (check,) = [c for c in plan["checks"] if c["subject"] == TYPO]
     assert (check["ok"], check["severity"], check["blocks"]) == (False, "error", [TYPO])
-    assert plan["summary"]["blocked"] == 3 and plan["converges"] is False
+    assert plan["summary"]["blocked"] == 2 and plan["converges"] is False
 
     detailed = espctl(tmp_path, "plan", "--detailed-exitcode", "--out", "plans/p.json")
     assert detailed.returncode == 1  # cannot converge, though changes are pending
     # ...and the plan is still saved, so CI can post it saying why (action.yml, GitLab)
     shown = espctl(tmp_path, "show", "plans/p.json", "--format", "markdown")
     assert shown.returncode == 0 and "**Blocked by failed checks**" in shown.stdout
-    assert f"  ! mailgun mailgun.webhook {TYPO} delivered\n" in detailed.stdout
+    assert f"  ! mailgun mailgun.webhook {TYPO} https://hooks.acme-mail.com/esp/typo\n" in (
+        detailed.stdout
+    )
     assert f"      blocked by: mailgun domain {TYPO}\n" in detailed.stdout
     assert f"  [error] mailgun domain: domain {TYPO} does not exist" in detailed.stdout
     assert "error: the config cannot converge: 1 check failed with severity error" in (
         detailed.stderr
     )
     markdown = espctl(tmp_path, "plan", "--format", "markdown").stdout
-    assert "**Blocked by failed checks** (3 changes, not applied):" in markdown
+    assert "**Blocked by failed checks** (2 changes, not applied):" in markdown
     assert f"      blocked by: mailgun domain {TYPO}\n" in markdown
 
     hooks_before = pm_get(server, "/webhooks")["Webhooks"]
     applied = espctl(tmp_path, "apply", "--auto-approve", "--force")
     assert applied.returncode == 3, applied.stdout + applied.stderr  # not converged
-    assert "Apply: 17 applied, 0 failed, 0 skipped, 3 blocked (not attempted)." in applied.stdout
+    assert "Apply: 12 applied, 0 failed, 0 skipped, 2 blocked (not attempted)." in applied.stdout
     assert "failed:" not in applied.stdout and "Domain not found" not in applied.stdout
     assert (
-        f"  blocked: mailgun mailgun.webhook {TYPO} delivered: not attempted, blocked by "
+        f"  blocked: mailgun mailgun.webhook {TYPO} https://hooks.acme-mail.com/esp/typo: not "
+        "attempted, blocked by "
         f"mailgun domain {TYPO}: domain {TYPO} does not exist in Mailgun's EU region"
     ) in applied.stdout
     assert "not attempted: the config cannot converge" in applied.stderr
@@ -126,7 +128,7 @@ def test_a_missing_domain_blocks_only_what_depends_on_it(server: str, tmp_path: 
     assert replan["changes"] == [] and keys(replan["blocked_changes"]) == blocked
     nothing = espctl(tmp_path, "apply", "--auto-approve")
     assert nothing.returncode == 1  # every change left is blocked: nothing applied
-    assert "Apply: 0 applied, 0 failed, 0 skipped, 3 blocked (not attempted)." in nothing.stdout
+    assert "Apply: 0 applied, 0 failed, 0 skipped, 2 blocked (not attempted)." in nothing.stdout
     assert_no_canary(planned.stdout, detailed.stdout, markdown, applied.stdout, applied.stderr)
 
 
@@ -238,7 +240,11 @@ def test_serve_from_config_makes_an_account_any_config_can_plan_against(
         assert ("create", "postmark.message_stream", "welcome") in changes  # not there yet
         assert ("update", "postmark.server", "server") in changes  # default tracking
         assert ("update", "mailgun.tracking", "news.globex-mail.com") in changes
-        assert ("create", "mailgun.webhook", "mg.globex-mail.com delivered") in changes
+        assert (
+            "create",
+            "mailgun.webhook",
+            "mg.globex-mail.com https://events.globex-mail.com/esp",
+        ) in changes
         assert all(action != "delete" for action, _, _ in changes)
         unmanaged = {(u["kind"], u["key"], u["action"]) for u in plan["unmanaged"]}
         assert unmanaged == {("postmark.message_stream", "broadcast", "kept")}  # no Acme

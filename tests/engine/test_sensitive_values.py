@@ -101,8 +101,8 @@ def live_state(stream_name: str, team: str, sig: str, tenant: str) -> dict[str, 
                 mg.webhook_resource(
                     "mg",
                     "mg.acme-mail.com",
-                    "delivered",
-                    [mg.MailgunWebhookUrl(url, auth, identity)],
+                    mg.MailgunWebhookUrl(url, auth, identity),
+                    ["delivered"],
                 ),
             ),
         ),
@@ -124,23 +124,22 @@ def test_environment_values_never_show_in_any_rendering() -> None:
     )
     changed = {(c.kind, c.key): c for c in plan.changes}
     # the webhook's identity masks its environment values: it is found, not re-created
-    assert sorted(c.action for c in plan.changes) == ["create", "update", "update", "update"]
+    assert sorted(c.action for c in plan.changes) == ["create", "create", "update", "update"]
     stream = changed[(pm.KIND_STREAM, "outbound")]
     assert {f.name: f.sensitive for f in stream.fields} == {"description": True, "name": True}
     text = render_text(plan)
     assert "      name:        (sensitive value changed)" in text
     for rendered in renderings(plan):
         assert "5ecret" not in rendered
-    # at another team the webhook is another URL: a new Postmark hook beside the old
-    # one; Mailgun's URL set changes, and today's user name under the old URL is hidden
-    assert (
-        changed[
-            (pm.KIND_WEBHOOK, f"outbound {HOOK_URL}".format(team="(sensitive)", sig="(sensitive)"))
-        ].action
-        == "create"
-    )
-    mailgun = changed[(mg.KIND_WEBHOOK, "mg.acme-mail.com delivered")]
-    assert "old-team" in json.dumps(mailgun.as_json())  # not a secret: shown
+    # at another team the webhook is another URL: a new hook beside the old one at both
+    # providers (the old one unmanaged), and today's user name under the old URL is hidden
+    masked = HOOK_URL.format(team="(sensitive)", sig="(sensitive)")
+    assert changed[(pm.KIND_WEBHOOK, f"outbound {masked}")].action == "create"
+    assert changed[(mg.KIND_WEBHOOK, f"mg.acme-mail.com {masked}")].action == "create"
+    old_url = HOOK_URL.format(team="old-team", sig="(sensitive)")
+    (listed,) = [u for u in plan.unmanaged if u.resource.kind == mg.KIND_WEBHOOK]
+    assert listed.resource.key == f"mg.acme-mail.com {old_url}"  # not a secret: shown
+    assert listed.resource.fields["basic_auth_username"] == Secret(ENV["HOOK_USER"])
 
 
 def test_current_values_are_in_sync_and_still_hidden() -> None:
@@ -155,7 +154,10 @@ def test_current_values_are_in_sync_and_still_hidden() -> None:
     assert updates == {
         (pm.KIND_WEBHOOK, hook_key): ["basic_auth_password"],
         (mg.KIND_TRACKING, "mg.acme-mail.com"): ["unsubscribe_text_footer"],
-        (mg.KIND_WEBHOOK, "mg.acme-mail.com delivered"): ["basic_auth"],
+        (
+            mg.KIND_WEBHOOK,
+            f"mg.acme-mail.com {HOOK_URL}".format(team="(sensitive)", sig="(sensitive)"),
+        ): ["basic_auth_password"],
     }
     for rendered in renderings(plan):
         assert "5ecret" not in rendered

@@ -66,8 +66,13 @@ def hook_env(text: str, state: AccountState) -> dict[str, str]:
 def _live_password(
     state: AccountState, url: str, username: str, target: str, events: list[str]
 ) -> str:
-    pid, sub = target.split("/", 1)
-    if pid.startswith("postmark"):
+    pid, _, sub = target.partition("/")
+    if not sub:  # a Mailgun account-level webhook
+        for hook in state.mailgun.account_webhooks:
+            bare, user, password = _split(hook.url)
+            if user == username and bare == url:
+                return password
+    elif pid.startswith("postmark"):
         for hook in state.postmark.webhooks:
             # basic auth is HttpAuth or, as Postmark's docs suggest, URL userinfo
             bare, user, password = _split(hook.url)

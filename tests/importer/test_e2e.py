@@ -36,7 +36,10 @@ def canary_account() -> AccountState:
             hook.url = re.sub(r"://[^/@]*@", f"://monitor:{CANARY}-pm-userinfo@", hook.url)
     mg = next(d for d in state.mailgun.domains if d.name == "mg.acme-mail.com")
     secret = quote(f"{CANARY}-mg:hook@/", safe="")
-    mg.webhooks["delivered"] = [f"https://esp:{secret}@hooks.acme-mail.com/esp/events"]
+    plain = "https://hooks.acme-mail.com/esp/events"
+    with_auth = f"https://esp:{secret}@hooks.acme-mail.com/esp/events"
+    for urls in mg.webhooks.values():  # one receiver, its credentials on every event
+        urls[:] = [with_auth if u == plain else u for u in urls]
     return state
 
 
@@ -192,7 +195,7 @@ def test_warnings_for_what_espctl_cannot_express(tmp_path: Path) -> None:
         "place_at_the_top",
         "web_scheme is http",
         "unsubscribe_text_footer contains '${'",
-        "clicked webhook not imported",
+        "domain 'mg.acme-mail.com': webhook http://insecure.example.com/b not imported",
     ):
         assert fragment in warnings, fragment
     assert all("\n" not in w for w in result.warnings)
@@ -202,4 +205,62 @@ def test_warnings_for_what_espctl_cannot_express(tmp_path: Path) -> None:
     assert not plan.has_changes, changes_text(plan)
     # what was not imported is left unmanaged (listed), never changed
     unmanaged = {u.resource.key for u in plan.unmanaged}
-    assert "mg.acme-mail.com clicked" in unmanaged
+    # per URL: the https one is declared, the plain-http one stays another integration's
+    assert "mg.acme-mail.com http://insecure.example.com/b" in unmanaged
+    assert "mg.acme-mail.com https://ok.example.com/a" not in unmanaged
+
+
+def test_account_level_and_other_integrations_webhooks_are_declared(tmp_path: Path) -> None:
+    """Every receiver is imported: the account-level webhook as a target that is the
+    provider id alone, another tool's URL beside a declared one as its own entry."""
+    state = canary_account()
+    state.mailgun.account_webhooks[0].url = f"https://ops:{CANARY}-acct@ops.acme-mail.com/mg"
+    state_path = write_state(tmp_path, state)
+    result = api_import(tmp_path, state_path, ("mailgun",), types=("mailgun",), region="eu")
+    assert_no_canary(result.text, *result.warnings)
+    hooks = yaml.safe_load(result.text)["webhooks"]
+    by_url = {h["url"]: h for h in hooks.values()}
+    account = by_url["https://ops.acme-mail.com/mg"]
+    assert account["targets"] == ["mailgun"]
+    assert account["events"] == ["deferred", "bounced", "complained"]
+    assert account["basic_auth"]["username"] == "ops"
+    assert by_url["https://analytics.acme-mail.com/mailgun/opens"]["targets"] == [
+        "mailgun/mg.acme-mail.com"
+    ]
+    out = tmp_path / "espctl.yaml"
+    out.write_text(result.text)
+    plan = api_plan(out, state_path, hook_env(result.text, load_state(state_path)))
+    assert not plan.has_changes, changes_text(plan)
+    assert plan.unmanaged == ()
+
+
+def test_one_receiver_under_two_credentials_imports_one_and_lists_the_copy(
+    tmp_path: Path,
+) -> None:
+    """Two URL texts for one receiver on one domain (other credentials) are one webhook to
+    espctl: the one on more events is imported, the other is a copy the plan removes."""
+    state = seed_account(seed=0)
+    domain = next(d for d in state.mailgun.domains if d.name == "mg.acme-mail.com")
+    other = f"https://esp:{CANARY}-other@hooks.acme-mail.com/esp/events"
+    domain.webhooks["clicked"] = [other]
+    state_path = write_state(tmp_path, state)
+    result = api_import(tmp_path, state_path, ("mailgun",), types=("mailgun",), region="eu")
+    assert any(
+        "a second webhook URL https://hooks.acme-mail.com/esp/events with other credentials "
+        "not imported" in w
+        for w in result.warnings
+    )
+    assert_no_canary(result.text, *result.warnings)
+    events = next(
+        h
+        for h in yaml.safe_load(result.text)["webhooks"].values()
+        if h["url"] == "https://hooks.acme-mail.com/esp/events"
+        and h["targets"] == ["mailgun/mg.acme-mail.com"]
+    )
+    assert "basic_auth" not in events  # the four-event URL without credentials
+    out = tmp_path / "espctl.yaml"
+    out.write_text(result.text)
+    plan = api_plan(out, state_path, hook_env(result.text, load_state(state_path)))
+    assert [(c.action, c.key) for c in plan.changes] == [
+        ("delete", "mg.acme-mail.com https://hooks.acme-mail.com/esp/events (copy 1)")
+    ]

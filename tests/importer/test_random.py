@@ -20,6 +20,7 @@ import pytest
 from espctl.sandbox import AccountState, load_state, seed_account
 from espctl.sandbox.state import (
     MAILGUN_WEBHOOK_EVENTS,
+    MgAccountWebhook,
     MgDomain,
     MgTracking,
     PmHeader,
@@ -143,11 +144,17 @@ def random_account(seed: int) -> AccountState:
             text_footer=rng.choice([MgTracking().text_footer] * 3 + FOOTERS),
         )
         webhooks: dict[str, list[str]] = {}
+        # one receiver URL has one set of credentials on a domain (a second set is a
+        # copy of it: tests/importer/test_e2e.py covers that)
+        with_auth: dict[str, str] = {}
         for event in rng.sample(MAILGUN_WEBHOOK_EVENTS, rng.randrange(0, 9)):
             urls = rng.sample(URLS, rng.randrange(1, 4))
-            if rng.random() < 0.3:
-                password = rng.choice([f"{CANARY}-mg", f"{CANARY}:p@ss/w?rd#%"])
-                urls[0] = _userinfo(urls[0], rng.choice(["esp", "mg user"]), password)
+            for j, url in enumerate(urls):
+                if url not in with_auth:
+                    password = rng.choice([f"{CANARY}-mg", f"{CANARY}:p@ss/w?rd#%"])
+                    user = rng.choice(["esp", "mg user"])
+                    with_auth[url] = _userinfo(url, user, password) if rng.random() < 0.2 else url
+                urls[j] = with_auth[url]
             webhooks[event] = urls
         state.mailgun.domains.append(
             MgDomain(
@@ -162,6 +169,21 @@ def random_account(seed: int) -> AccountState:
                 webhooks=webhooks,
             )
         )
+    # account-level webhooks in both regions, some with basic auth as userinfo; at most
+    # 3 URLs per event (the seeded account has one in the EU already)
+    for region, most in (("eu", 2), ("us", 3)):
+        for j, bare in enumerate(rng.sample(URLS, rng.randrange(0, most + 1))):
+            with_auth = rng.random() < 0.3
+            state.mailgun.account_webhooks.append(
+                MgAccountWebhook(
+                    id=f"{region}{seed:04d}{j:04d}",
+                    region=region,  # type: ignore[arg-type]
+                    url=_userinfo(bare, "acct", f"{CANARY}-acct") if with_auth else bare,
+                    event_types=rng.sample(MAILGUN_WEBHOOK_EVENTS, rng.randrange(1, 9)),  # type: ignore[arg-type]
+                    description=rng.choice(["", "Segment", "ops: failures"]),
+                    created_at=state.now,
+                )
+            )
     return state
 
 

@@ -50,3 +50,13 @@ def mailgun_block(**extra: Any) -> MailgunProvider:
     return MailgunProvider.model_validate(
         {"type": "mailgun", "api_key": Secret(API_KEY), "region": "eu", **extra}
     )
+
+
+def account_webhooks(*hooks: dict[str, Any], base: str = MG_EU) -> Any:
+    """``GET /v1/webhooks`` answering ``hooks`` (every Mailgun read lists them)."""
+    import httpx
+    import respx
+
+    return respx.get(f"{base}/v1/webhooks").mock(
+        return_value=httpx.Response(200, json={"webhooks": list(hooks)})
+    )

@@ -141,6 +141,8 @@ def test_other_errors_follow_the_read_order_not_the_arrival_order() -> None:
         path = request.url.path
         if path == "/v4/domains":
             return httpx.Response(200, json={"items": [], "total_count": 0})
+        if path == "/v1/webhooks":
+            return httpx.Response(200, json={"webhooks": []})
         if path.startswith("/v4/domains/"):
             name = path.rsplit("/", 1)[1]
             return httpx.Response(

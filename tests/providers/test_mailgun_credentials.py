@@ -17,7 +17,7 @@ from espctl.engine.render import render_markdown, render_text
 from espctl.model import mailgun as mg
 from espctl.providers.base import ChangeRequest
 from espctl.providers.mailgun import MailgunApi
-from tests.providers.helpers import FAST, MG_EU, Sleeps, run
+from tests.providers.helpers import FAST, MG_EU, Sleeps, account_webhooks, run
 
 DOMAIN = "mg.acme-mail.com"
 CONFIG = f"""
@@ -72,6 +72,7 @@ def mock_reads(urls: list[str], footer: str) -> None:
     respx.get(f"{BASE}/webhooks").mock(
         return_value=httpx.Response(200, json={"webhooks": {"delivered": {"urls": urls}}})
     )
+    account_webhooks()
 
 
 def plan_against(urls: list[str], footer: str) -> Any:
@@ -105,16 +106,20 @@ def test_the_config_url_read_back_is_the_same_url() -> None:
 
 @respx.mock
 def test_secrets_are_written_in_clear_to_mailgun_and_shown_nowhere() -> None:
-    api, plan = plan_against(
-        ["https://esp:canary-5ecret-old@hooks.acme-mail.com/in?token=canary-5ecret-old"],
-        "old footer",
-    )
+    old = "https://esp:canary-5ecret-old@hooks.acme-mail.com/in?token=canary-5ecret-old"
+    other = "https://other-tool.acme-mail.com/mailgun"
+    api, plan = plan_against([other, old], "old footer")
     changes = {c.kind: c for c in plan.changes}
     hook = changes[mg.KIND_WEBHOOK]
-    assert hook.key == f"{DOMAIN} delivered"
-    assert hook.after.fields["urls"] == ["https://hooks.acme-mail.com/in?token=(sensitive)"]
+    assert hook.key == f"{DOMAIN} https://hooks.acme-mail.com/in?token=(sensitive)"
+    assert hook.after is not None and hook.after.fields["events"] == ["delivered"]
     for text in (render_text(plan), render_markdown(plan), json.dumps(plan.as_json())):
         assert "5ecret" not in text
+    # a new password and token make a new URL at Mailgun: swapped in place on its event,
+    # the other integration's URL written back as read, in its place
+    respx.get(f"{BASE}/webhooks/delivered").mock(
+        return_value=httpx.Response(200, json={"webhook": {"urls": [other, old]}})
+    )
     put = respx.put(f"{BASE}/webhooks/delivered").mock(
         return_value=httpx.Response(
             200, json={"message": "Webhook has been updated", "webhook": {"urls": []}}
@@ -133,6 +138,7 @@ def test_secrets_are_written_in_clear_to_mailgun_and_shown_nowhere() -> None:
         )
     password = quote(ENV["HOOK_PASSWORD"], safe="")
     assert _form(put.calls[0].request) == [
-        ("url", f"https://esp:{password}@hooks.acme-mail.com/in?token={ENV['HOOK_TOKEN']}")
+        ("url", other),
+        ("url", f"https://esp:{password}@hooks.acme-mail.com/in?token={ENV['HOOK_TOKEN']}"),
     ]
     assert ("text_footer", ENV["FOOTER"]) in _form(unsub.calls[0].request)

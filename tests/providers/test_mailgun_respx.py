@@ -10,12 +10,20 @@ import respx
 
 from espctl.errors import ProviderAuthError
 from espctl.model import mailgun as mg
-from espctl.model.common import BasicAuth, Secret
-from espctl.model.mailgun import MailgunWebhookUrl
+from espctl.model.common import Secret
 from espctl.model.resources import Resource
 from espctl.providers.base import ChangeRequest
-from espctl.providers.mailgun import MailgunApi, join_userinfo, split_userinfo
-from tests.providers.helpers import API_KEY, FAST, MG_EU, Sleeps, mailgun_block, run
+from espctl.providers.mailgun import MailgunApi
+from espctl.providers.mailgun_webhooks import join_userinfo, split_userinfo
+from tests.providers.helpers import (
+    API_KEY,
+    FAST,
+    MG_EU,
+    Sleeps,
+    account_webhooks,
+    mailgun_block,
+    run,
+)
 
 DOMAIN = "mg.acme-mail.com"
 
@@ -116,7 +124,7 @@ def test_read_pages_domains_and_normalizes() -> None:
             200, json={"total_count": 1001, "items": [{"name": DOMAIN, "state": "active"}]}
         )
     )
-    routes = mock_domain(DOMAIN)
+    routes = [*mock_domain(DOMAIN), account_webhooks()]
     state = run(api().read(desired(DOMAIN)))
     assert page1.called and page2.called and all(r.called for r in routes)
     assert (
@@ -131,15 +139,17 @@ def test_read_pages_domains_and_normalizes() -> None:
         "unsubscribe_html_footer": "h",
         "unsubscribe_text_footer": "t",
     }
-    delivered = by_key[(mg.KIND_WEBHOOK, f"{DOMAIN} delivered")].fields
-    assert delivered["urls"] == ["https://hooks.acme-mail.com/mg"]
-    assert delivered["basic_auth"] == {
-        "https://hooks.acme-mail.com/mg": {"username": "esp", "password": Secret("p@ss")}
+    # one resource per URL, keyed without its credentials, with the events that list it
+    delivered = by_key[(mg.KIND_WEBHOOK, f"{DOMAIN} https://hooks.acme-mail.com/mg")].fields
+    assert delivered == {
+        "events": ["delivered"],
+        "basic_auth_username": "esp",
+        "basic_auth_password": Secret("p@ss"),
+        "stored_url": Secret("https://esp:p%40ss@hooks.acme-mail.com/mg"),
     }
-    assert by_key[(mg.KIND_WEBHOOK, f"{DOMAIN} clicked")].fields["urls"] == [
-        "https://old.acme-mail.com/click"
-    ]  # legacy single "url"
-    assert (mg.KIND_WEBHOOK, f"{DOMAIN} opened") not in by_key  # null = none
+    clicked = by_key[(mg.KIND_WEBHOOK, f"{DOMAIN} https://old.acme-mail.com/click")]
+    assert clicked.fields["events"] == ["clicked"]  # legacy single "url"; null "opened": none
+    assert len([k for k in by_key if k[0] == mg.KIND_WEBHOOK]) == 2
     unmanaged = [k for k in by_key if k[0] == mg.KIND_DOMAIN and k[1] != DOMAIN]
     assert len(unmanaged) == 1000
     (check,) = state.checks
@@ -158,6 +168,7 @@ def test_unverified_and_missing_domains_are_failed_checks() -> None:
         )
     )
     mock_domain("news.acme-mail.com", state="unverified", valid="unknown", hooks={})
+    account_webhooks()
     respx.get(f"{MG_EU}/v4/domains/gone.acme-mail.com").mock(
         return_value=httpx.Response(404, json={"message": "Domain not found"})
     )
@@ -192,6 +203,8 @@ def test_region_and_endpoint_choose_the_host() -> None:
     us = respx.get("https://api.mailgun.net/v4/domains").mock(
         return_value=httpx.Response(200, json={"total_count": 0, "items": []})
     )
+    account_webhooks(base="https://api.mailgun.net")
+    account_webhooks(base="http://127.0.0.1:8025/eu")
     run(MailgunApi("mg", mailgun_block(region="us"), options=FAST).read(()))
     assert us.called
     custom = respx.get("http://127.0.0.1:8025/eu/v4/domains").mock(
@@ -248,60 +261,6 @@ def test_tracking_writes_only_what_changed_as_forms() -> None:
     ]
 
 
-def _hook(urls: list[MailgunWebhookUrl]) -> Resource:
-    return mg.webhook_resource("mg", DOMAIN, "delivered", urls)
-
-
-@respx.mock
-def test_webhook_create_and_update_send_repeated_url_fields_with_userinfo() -> None:
-    base = f"{MG_EU}/v3/domains/{DOMAIN}/webhooks"
-    create = respx.post(base).mock(
-        return_value=written("Webhook has been created", webhook={"urls": ["https://x"]})
-    )
-    after = _hook(
-        [
-            MailgunWebhookUrl(
-                url="https://a.acme-mail.com/x",
-                basic_auth=BasicAuth(username="esp", password=Secret("p@ss/w")),
-            ),
-            MailgunWebhookUrl(url="https://b.acme-mail.com/y"),
-        ]
-    )
-    run(api().apply(ChangeRequest("create", mg.KIND_WEBHOOK, after.key, None, after)))
-    assert _form(create.calls[0].request) == [
-        ("id", "delivered"),
-        ("url", "https://esp:p%40ss%2Fw@a.acme-mail.com/x"),
-        ("url", "https://b.acme-mail.com/y"),
-    ]
-    update = respx.put(f"{base}/delivered").mock(
-        return_value=written("Webhook has been updated", webhook={"urls": ["https://x"]})
-    )
-    run(api().apply(ChangeRequest("update", mg.KIND_WEBHOOK, after.key, after, after)))
-    assert [v for k, v in _form(update.calls[0].request)] == [
-        "https://esp:p%40ss%2Fw@a.acme-mail.com/x",
-        "https://b.acme-mail.com/y",
-    ]
-
-
-@respx.mock
-def test_webhook_create_conflict_becomes_replace() -> None:
-    base = f"{MG_EU}/v3/domains/{DOMAIN}/webhooks"
-    respx.post(base).mock(
-        return_value=httpx.Response(400, json={"message": "Webhook already exists"})
-    )
-    respx.get(f"{base}/delivered").mock(
-        return_value=httpx.Response(
-            200, json={"webhook": {"urls": ["https://other.acme-mail.com"]}}
-        )
-    )
-    put = respx.put(f"{base}/delivered").mock(
-        return_value=written("Webhook has been updated", webhook={"urls": ["https://x"]})
-    )
-    after = _hook([MailgunWebhookUrl(url="https://a.acme-mail.com/x")])
-    run(api().apply(ChangeRequest("create", mg.KIND_WEBHOOK, after.key, None, after)))
-    assert put.called
-
-
 def test_userinfo_round_trip() -> None:
     parsed = split_userinfo("https://u%3Ax:p%40ss@h.acme-mail.com:8443/p?q=1")
     assert parsed.url == "https://h.acme-mail.com:8443/p?q=1"
@@ -310,3 +269,58 @@ def test_userinfo_round_trip() -> None:
     assert parsed.basic_auth.password.reveal() == "p@ss"
     rebuilt = join_userinfo(parsed.url, "u:x", Secret("p@ss"))
     assert split_userinfo(rebuilt) == parsed
+
+
+@pytest.mark.parametrize(
+    ("answer", "wanted", "live", "note"),
+    [
+        # the spec types GET click.active as a boolean: true may mean HTML-only
+        (True, "html_only", "html_only", True),
+        (True, True, True, True),
+        ("htmlonly", "html_only", "html_only", False),
+        ("htmlonly", True, "html_only", False),
+        # strings are exact: "yes" is all links, whatever the config wants
+        ("yes", "html_only", True, False),
+        (False, "html_only", False, False),
+    ],
+)
+@respx.mock
+def test_click_tracking_reads_either_shape_without_a_permanent_diff(
+    answer: object, wanted: object, live: object, note: bool
+) -> None:
+    from espctl.config.models import Policy
+    from espctl.engine.plan import make_plan
+
+    respx.get(f"{MG_EU}/v4/domains").mock(
+        return_value=httpx.Response(
+            200, json={"total_count": 1, "items": [{"name": DOMAIN, "state": "active"}]}
+        )
+    )
+    tracking = {
+        "open": {"active": True, "place_at_the_top": False},
+        "click": {"active": answer},
+        "unsubscribe": {"active": False, "html_footer": "h", "text_footer": "t"},
+    }
+    mock_domain(DOMAIN, tracking=tracking, hooks={})
+    account_webhooks()
+    declared = [
+        *desired(DOMAIN),
+        Resource("mg", mg.KIND_TRACKING, DOMAIN, {"clicks": wanted}, parent=DOMAIN),
+    ]
+    client = api()
+    state = run(client.read(declared))
+    plan = make_plan(
+        {"mg": declared}, {"mg": state}, {"mg": client.capabilities}, Policy(), config_text=""
+    )
+    fields = {(c.key, f.name): (f.before, f.after) for c in plan.changes for f in c.fields}
+    if live == wanted:
+        assert fields == {}  # converged: no PUT on every apply
+    else:
+        assert fields == {(DOMAIN, "clicks"): (live, wanted)}
+    notes = [c for c in state.checks if c.name == "tracking"]
+    assert [(c.ok, c.subject) for c in notes] == ([(True, DOMAIN)] if note else [])
+    if note and wanted == "html_only":
+        assert notes[0].message == (
+            f"click tracking on {DOMAIN} reads back as true, which Mailgun may also answer for "
+            "HTML-only (the API types it as a boolean): taken as html_only, as configured"
+        )

@@ -16,7 +16,16 @@ from espctl.providers.mailgun import MailgunApi
 from espctl.providers.paging import Listing, Page, read_offset_pages
 from espctl.providers.postmark import PostmarkApi
 from espctl.providers.traffic_mailgun import _metrics
-from tests.providers.helpers import FAST, MG_EU, PM, Sleeps, mailgun_block, postmark_block, run
+from tests.providers.helpers import (
+    FAST,
+    MG_EU,
+    PM,
+    Sleeps,
+    account_webhooks,
+    mailgun_block,
+    postmark_block,
+    run,
+)
 from tests.providers.test_mailgun_respx import DOMAIN, mock_domain
 from tests.providers.test_postmark_respx import SERVER, STREAMS, signature
 
@@ -64,6 +73,7 @@ def test_a_short_page_ends_the_listing_whatever_the_claimed_total() -> None:
         )
     )
     mock_domain(DOMAIN)
+    account_webhooks()
     state = run(MailgunApi("mg", mailgun_block(), options=FAST, sleep=Sleeps()).read(()))
     assert state.facts["all_domains"] == [DOMAIN]
 

@@ -16,7 +16,16 @@ from espctl.model.resources import Resource
 from espctl.providers.base import ChangeRequest
 from espctl.providers.mailgun import MailgunApi
 from espctl.providers.postmark import PostmarkApi
-from tests.providers.helpers import FAST, MG_EU, PM, Sleeps, mailgun_block, postmark_block, run
+from tests.providers.helpers import (
+    FAST,
+    MG_EU,
+    PM,
+    Sleeps,
+    account_webhooks,
+    mailgun_block,
+    postmark_block,
+    run,
+)
 from tests.providers.test_mailgun_respx import DOMAIN, desired, mock_domain
 from tests.providers.test_postmark_respx import HOOK, mock_reads
 
@@ -145,6 +154,27 @@ def test_postmark_read_of_the_wrong_shape_fails_the_provider(
             "domain with its DNS records: domain.state: missing; sending_dns_records: "
             "expected a list, got an object",
         ),
+        (
+            "/v1/webhooks",
+            {"webhooks": {}},
+            "mg: GET /v1/webhooks: HTTP 200: unexpected response, not the account-level "
+            "webhooks of one region: webhooks: expected a list, got an object",
+        ),
+        (
+            f"/v3/domains/{DOMAIN}/tracking",
+            {
+                "tracking": {
+                    "open": {"active": True},
+                    "click": {"active": "sometimes"},
+                    "unsubscribe": {"active": False, "html_footer": "", "text_footer": ""},
+                }
+            },
+            f"mg: GET /v3/domains/{DOMAIN}/tracking: HTTP 200: unexpected response, not a "
+            "Mailgun tracking settings object: tracking.click.active.bool: Input should be a "
+            "valid boolean, unable to interpret input (got a string); "
+            "tracking.click.active.literal['htmlonly','yes','no','true','false']: Input should "
+            "be 'htmlonly', 'yes', 'no', 'true' or 'false' (got a string)",
+        ),
     ],
 )
 def test_mailgun_read_of_the_wrong_shape_fails_the_provider(
@@ -154,6 +184,7 @@ def test_mailgun_read_of_the_wrong_shape_fails_the_provider(
         return_value=httpx.Response(200, json={"total_count": 0, "items": []})
     )
     mock_domain(DOMAIN)
+    account_webhooks()
     respx.get(f"{MG_EU}{path}").mock(return_value=answer(body))
     assert read_error(mailgun(), DOMAIN) == expected
 
@@ -165,6 +196,7 @@ def test_an_empty_webhook_map_is_an_empty_account_but_a_missing_one_is_not() -> 
         return_value=httpx.Response(200, json={"total_count": 0, "items": []})
     )
     mock_domain(DOMAIN, hooks={})
+    account_webhooks()
     state = run(mailgun().read(desired(DOMAIN)))
     assert not [r for r in state.resources if r.kind == "mailgun.webhook"]
     respx.get(f"{MG_EU}/v3/domains/{DOMAIN}/webhooks").mock(

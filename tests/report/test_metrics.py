@@ -242,6 +242,51 @@ def test_a_provider_wide_webhook_duplicates_a_scoped_one() -> None:
     ]
 
 
+def test_mailgun_sends_a_url_listed_at_account_and_domain_level_once() -> None:
+    """Mailgun de-duplicates URLs per event across account and domain level (its docs):
+    the adapter's rows say so, and the "fires twice" check believes it; the same URL
+    with other credentials is another URL there, and does fire twice."""
+    from espctl.model import mailgun as mg
+    from espctl.model.common import BasicAuth, Secret
+    from espctl.model.resources import LiveState
+    from espctl.report.adapters.mailgun import MailgunAdapter
+    from espctl.report.sample import sample_report_data
+    from espctl.report.view_routing import duplicate_deliveries
+
+    url = "https://hooks.example.com/mg"
+    auth = BasicAuth(username="u", password=Secret("p"))
+    live = LiveState(
+        "mg",
+        (
+            mg.webhook_resource("mg", "a.example.com", mg.MailgunWebhookUrl(url), ["delivered"]),
+            mg.webhook_resource("mg", "b.example.com", mg.MailgunWebhookUrl(url, auth), ["opened"]),
+            mg.account_webhook_resource(
+                "mg", mg.MailgunWebhookUrl(url), ["delivered", "opened"], ref="w1"
+            ),
+            mg.webhook_resource(  # a second URL text for one receiver: another URL there
+                "mg",
+                "b.example.com",
+                mg.MailgunWebhookUrl(url, BasicAuth(username="v", password=Secret("q"))),
+                ["clicked"],
+                stored="https://v:q@hooks.example.com/mg",
+                copy=1,
+            ),
+        ),
+        facts={"region": "eu"},
+    )
+    rows = MailgunAdapter().webhooks("mg", live)
+    assert [(w.scope, w.url, w.auth) for w in rows] == [
+        ("account (every EU domain)", url, "signing key"),
+        ("domain a.example.com", url, "signing key"),
+        ("domain b.example.com", "https://u:***@hooks.example.com/mg", "basic auth"),
+        ("domain b.example.com", "https://v:***@hooks.example.com/mg", "basic auth"),
+    ]
+    assert all(w.deduplicated for w in rows)
+    assert duplicate_deliveries(sample_report_data(webhooks=tuple(rows))) == [
+        {"provider": "mg", "scope": "domain b.example.com", "url": url, "events": ["opened"]},
+    ]
+
+
 def test_report_window_rules() -> None:
     from datetime import date
 

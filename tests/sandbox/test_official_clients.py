@@ -87,6 +87,76 @@ def test_mailgun_sdk_writes_land_in_the_account(served: tuple[SandboxApp, str]) 
     assert tracking["unsubscribe"]["text_footer"] == "\n\nBye <%unsubscribe_url%>\n"
 
 
+def test_mailgun_sdk_drives_v4_domain_webhooks(served: tuple[SandboxApp, str]) -> None:
+    """mg-py routes a webhook write with ``event_types`` to v4 (``handle_webhooks``), but
+    1.10's ``api_call`` takes ``data`` and ``filters`` before building the URL, so that
+    upgrade never fires (it POSTs v4 bodies to v3, which answers 400 "id is required", as
+    Mailgun would). Its own request machinery is driven here with the v4 base it builds."""
+    app, base = served
+    client = mg(base)
+    endpoint = client.domains_webhooks
+    v4 = {**endpoint._url, "base": endpoint._url["base"].replace("/v3/", "/v4/")}
+    url = "https://sdk.acme-mail.com/hook"
+
+    def call(method: str, **kwargs: Any) -> Any:
+        return endpoint.api_call(
+            endpoint._auth, method, v4, endpoint.headers, domain=DOMAIN, **kwargs
+        )
+
+    created = call("post", data={"url": url, "event_types": ["clicked", "opened"]})
+    assert created.status_code == 200
+    assert created.url == f"{base}/eu/v4/domains/{DOMAIN}/webhooks"
+    domain = next(d for d in app.state.mailgun.domains if d.name == DOMAIN)
+    assert domain.webhooks["clicked"] == [url]
+    assert domain.webhooks["opened"][-1] == url
+    assert call("put", data={"url": url, "event_types": ["delivered"]}).status_code == 200
+    assert "clicked" not in domain.webhooks and url in domain.webhooks["delivered"]
+    deleted = call("delete", filters={"url": url})
+    assert deleted.status_code == 200
+    assert all(url not in urls for urls in domain.webhooks.values())
+    # the SDK's own routing, as shipped: the v4 body reaches v3, which refuses it
+    refused = endpoint.create(domain=DOMAIN, data={"url": url, "event_types": ["clicked"]})
+    assert refused.status_code == 400 and refused.json() == {"Reason": "id is required"}
+
+
+def test_mailgun_sdk_drives_account_level_webhooks(served: tuple[SandboxApp, str]) -> None:
+    app, base = served
+    client = mg(base)
+    (seeded,) = client.account_webhooks.get().json()["webhooks"]
+    assert seeded["url"] == "https://ops-monitor.acme-mail.com/mailgun/failures"
+    created = client.account_webhooks.create(
+        data={
+            "url": "https://sdk.acme-mail.com/all",
+            "event_types": ["delivered", "opened"],
+            "description": "from the SDK",
+        }
+    )
+    assert created.status_code == 200
+    hook_id = created.json()["webhook_id"]
+    one = client.account_webhooks.get(webhook_id=hook_id).json()
+    assert (one["url"], one["event_types"], one["description"]) == (
+        "https://sdk.acme-mail.com/all",
+        ["delivered", "opened"],
+        "from the SDK",
+    )
+    replaced = client.account_webhooks.put(
+        webhook_id=hook_id,
+        data={"url": "https://sdk.acme-mail.com/all2", "event_types": ["clicked"]},
+    )
+    assert replaced.status_code == 204
+    stored = next(h for h in app.state.mailgun.account_webhooks if h.id == hook_id)
+    assert (stored.url, stored.event_types) == ("https://sdk.acme-mail.com/all2", ["clicked"])
+    assert client.account_webhooks.delete(webhook_id=hook_id).status_code == 204
+    assert client.account_webhooks.get(webhook_id=hook_id).status_code == 404
+    refused = client.account_webhooks.create(
+        data={"url": "https://hooks.acme.test/x", "event_types": ["delivered"]}
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "message": "https://hooks.acme.test/x is not a valid url: host not found"
+    }
+
+
 def test_mailgun_sdk_events_paging_and_metrics(served: tuple[SandboxApp, str]) -> None:
     _, base = served
     client = mg(base)

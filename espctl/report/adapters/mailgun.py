@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from espctl.model import mailgun as mg
-from espctl.model.resources import LiveState
+from espctl.model.resources import LiveState, Resource
 from espctl.model.text import plural
 from espctl.report.adapters.common import masked, resources
 from espctl.report.data import AccountInfo, DomainInfo, TrackingInfo, WebhookInfo, WebhookTrigger
@@ -47,24 +47,43 @@ class MailgunAdapter:
         return TrackingInfo(opens=any(opens), clicks=any(bool(c) for c in clicks), detail=detail)
 
     def webhooks(self, provider_id: str, live: LiveState) -> list[WebhookInfo]:
-        by_url: dict[tuple[str, str, str], list[WebhookTrigger]] = {}
+        """Every live receiver: each domain URL, then the account-level webhooks, which
+        fire for every domain of the region (Mailgun sends a URL listed at both levels
+        once per event)."""
+        region = str(live.facts.get("region", "")).upper()
+        found: list[tuple[str, str, str, list[WebhookTrigger]]] = []
         for r in resources(live, mg.KIND_WEBHOOK):
-            domain, _, event_id = r.key.partition(" ")
-            credentials = r.fields.get("basic_auth") or {}
-            for url in r.fields.get("urls", []):
-                user = (credentials.get(url) or {}).get("username")
-                event = mg.WEBHOOK_TO_EVENT.get(event_id)
-                if event is not None:
-                    by_url.setdefault((domain, url, str(user or "")), []).append(
-                        WebhookTrigger(event.value, event_id)
-                    )
+            shown = _url(r).removeprefix(f"{r.parent} ")
+            found.append((f"domain {r.parent}", shown, _user(r), _triggers(r)))
+        for r in resources(live, mg.KIND_ACCOUNT_WEBHOOK):
+            scope = f"account (every {region} domain)" if region else "account (every domain)"
+            found.append((scope, _url(r), _user(r), _triggers(r)))
         return [
             WebhookInfo(
                 provider_id,
                 masked(url, user),
-                f"domain {domain}",
+                scope,
                 "basic auth" if user else "signing key",
-                tuple(found),
+                tuple(triggers),
+                deduplicated=True,
             )
-            for (domain, url, user), found in sorted(by_url.items())
+            for scope, url, user, triggers in sorted(found, key=lambda f: f[:3])
+            if triggers
         ]
+
+
+def _url(resource: Resource) -> str:
+    """The key's URL part; a copy (same URL, other credentials) is keyed after its original."""
+    return resource.duplicate_of if resource.duplicate_of is not None else resource.key
+
+
+def _user(resource: Resource) -> str:
+    return str(resource.fields.get("basic_auth_username") or "")
+
+
+def _triggers(resource: Resource) -> list[WebhookTrigger]:
+    return [
+        WebhookTrigger(event.value, event_id)
+        for event_id in sorted(mg.events_of(resource))
+        if (event := mg.WEBHOOK_TO_EVENT.get(event_id)) is not None
+    ]
