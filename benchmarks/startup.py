@@ -8,11 +8,13 @@ change on a shared machine hits them alike), and the medians are compared:
 - a bare interpreter (``python -c pass``): ``espctl --version``, ``espctl --help``,
   ``espctl <command> --help``, ``espctl completion bash`` and a completion request
   (``_ESPCTL_COMPLETE``, what every Tab runs) should cost at most 2.5x of it. Their
-  ratio to ``python -c 'import click'`` is printed too: what espctl adds to the library
-  it parses with. A bare start includes the environment's ``.pth`` files: a
-  development install (``pip install -e``) adds an import hook that loads pathlib and
-  more into every start, ``python -c pass`` included, so ratios to it are lower there
-  than in a regular install, where importing click alone costs about 4x a bare start;
+  ratio to ``python -c 'import click'`` is printed too, what espctl adds to the library
+  it parses with, and ``--help`` of a click program of as many commands doing nothing
+  is timed beside them: the least a click command line costs. A bare start includes
+  the environment's ``.pth`` files: a development install (``pip install -e``) adds an
+  import hook that loads pathlib and more into every start, ``python -c pass``
+  included, so ratios to it are lower there than in a regular install, where importing
+  click alone costs about 4x a bare start;
 - the libraries ``validate`` cannot avoid: click (the command line), PyYAML (parsing)
   and pydantic (the config models), imported as validation uses them and nothing
   else. ``espctl validate`` of the quick-start config should cost at most 1.5x of that.
@@ -52,13 +54,28 @@ QUICKSTART = REPO / "examples" / "quickstart.yaml"
 BARE = "pass"
 CLICK = "import click"
 IMPORTS = "import yaml, pydantic, click"
+#: ``--help`` of a click group of 12 commands with two options each and no work at all
+CLICK_PROGRAM = (
+    "import click\n"
+    "@click.group()\n"
+    "@click.version_option('0')\n"
+    "def main():\n"
+    "    'A click program that does nothing.'\n"
+    "for name in 'abcdefghijkl':\n"
+    "    @main.command(name)\n"
+    "    @click.option('-c', '--config', multiple=True, type=click.Path(dir_okay=False))\n"
+    "    @click.option('--format', type=click.Choice(['text', 'json']))\n"
+    "    def command(config, format):\n"
+    "        'Do nothing with the config files, offline.'\n"
+    "main(['--help'])\n"
+)
 UNAVOIDABLE = (
     "import click, yaml\n"
     "from pydantic import BaseModel\n"
     "class Model(BaseModel):\n"
     "    value: int = 0\n"
 )
-BASELINES = 4  # the first rows of rows()
+BASELINES = 5  # the first rows of rows()
 #: every command of the CLI (its --help must start fast)
 COMMANDS = (
     "apply",
@@ -113,10 +130,11 @@ def rows() -> list[Row]:
     table = [
         Row("python -c pass", [python, "-c", BARE]),
         Row(f"python -c '{CLICK}'", [python, "-c", CLICK]),
+        Row("a 12-command click program --help", [python, "-c", CLICK_PROGRAM]),
         Row(f"python -c '{IMPORTS}'", [python, "-c", IMPORTS]),
         Row("click, PyYAML, one pydantic model", [python, "-c", UNAVOIDABLE]),
     ]
-    bare, libraries = table[0].label, table[3].label
+    bare, libraries = table[0].label, table[4].label
     table += [
         Row("espctl --version", [*espctl, "--version"], baseline=bare, target=2.5),
         Row("espctl --help", [*espctl, "--help"], baseline=bare, target=2.5),
@@ -166,6 +184,8 @@ def main() -> None:
     for row in table[:BASELINES]:
         print(f"baseline: {row.label:40s} {row.median * 1000:7.1f} ms")
     click = by_label[f"python -c '{CLICK}'"].median
+    program = by_label["a 12-command click program --help"].median
+    print(f"(the click program is {program / table[0].median:.2f}x the bare start)")
     within = 0
     for row in table[BASELINES:]:
         assert row.baseline is not None
