@@ -11,7 +11,7 @@ change on a shared machine hits them alike), and the medians are compared:
   ratio to ``python -c 'import click'`` is printed too, what espctl adds to the library
   it parses with, and ``--help`` of a click program of as many commands doing nothing
   is timed beside them: the least a click command line costs. A bare start includes
-  the environment's ``.pth`` files: a development install (``pip install -e``) adds an
+  the environment's ``.pth`` files: a development (editable) install adds an
   import hook that loads pathlib and more into every start, ``python -c pass``
   included, so ratios to it are lower there than in a regular install, where importing
   click alone costs about 4x a bare start;
