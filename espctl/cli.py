@@ -2,19 +2,24 @@
 
 Results go to stdout, progress and diagnostics to stderr. Exit codes follow
 DESIGN.md; an :class:`~espctl.errors.EspctlError` never shows a traceback.
+
+Arguments are parsed with only click and small espctl modules loaded: each command
+imports what it needs (the API, the renderers, the report) when it runs, and the
+sandbox's commands load when used (:class:`~espctl.commands.lazy.LazyGroup`). So
+``--help``, ``--version`` and completion start like a native tool, and ``validate``
+loads the config models only (README "Benchmarks"; tests/test_startup_imports.py).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shlex
 import sys
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 
-from espctl import __version__, api
+from espctl import __version__, defaults
 from espctl.commands.common import (
     colour,
     config_args,
@@ -33,25 +38,30 @@ from espctl.commands.common import (
 from espctl.commands.completion_cmd import completion
 from espctl.commands.demo_cmd import demo
 from espctl.commands.import_cmd import import_cmd
+from espctl.commands.lazy import LazyGroup
 from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
-from espctl.commands.sandbox_cmd import sandbox
 from espctl.commands.show_cmd import show
 from espctl.commands.test_cmd import test
-from espctl.config import schema_text
-from espctl.engine.plan import Plan
-from espctl.engine.render import (
-    convergence_reason,
-    render_markdown,
-    summary_line,
-    text_lines,
+
+if TYPE_CHECKING:
+    from espctl import api
+    from espctl.engine.plan import Plan
+
+#: commands whose modules are heavy to import: name -> (module:attribute, one-line help)
+LAZY_COMMANDS = {
+    "sandbox": (
+        "espctl.commands.sandbox_cmd:sandbox",
+        "Offline simulator of the Postmark and Mailgun APIs.",
+    ),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-from espctl.errors import ApplyRefused, PlanFileError
-from espctl.model.text import plural
-from espctl.report.window import WindowError, resolve_window
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="espctl")
 def main() -> None:
     """espctl: email delivery infrastructure as code.
@@ -76,6 +86,11 @@ def validate(files: tuple[str, ...], config: tuple[str, ...], fmt: str) -> None:
     message. --format json prints {"valid", "files": [{"file", "valid", "problems"}]}.
     Exit 0 when every file is valid, 1 otherwise.
     """
+    import json
+
+    from espctl import api
+    from espctl.model.text import plural
+
     results = [api.validate(path) for path in files] if files else [api.validate(config)]
     if fmt == "json":
         payload = {
@@ -97,6 +112,8 @@ def validate(files: tuple[str, ...], config: tuple[str, ...], fmt: str) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the config language."""
+    from espctl.config import schema_text
+
     echo(schema_text(), nl=False)
 
 
@@ -142,6 +159,12 @@ def plan(
     deliver well), and a plan over policy.max_change_ratio is marked BLOCKED (apply then
     needs --force).
     """
+    import json
+    import shlex
+
+    from espctl import api
+    from espctl.engine.render import convergence_reason, render_markdown, text_lines
+
     options = run_options(config, sandbox, parallelism)
     result = api.plan(options).plan
     if fmt == "json":
@@ -182,7 +205,7 @@ def plan(
 @click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
-    default=api.DEFAULT_LOCK_TIMEOUT,
+    default=defaults.LOCK_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
     help="How long to wait for another apply of the same config on this machine to finish.",
@@ -216,6 +239,13 @@ def apply(
     3 partial failure (some applied; re-run apply to finish failed ones, fix the config
     or the account for blocked ones).
     """
+    import json
+
+    from espctl import api
+    from espctl.engine.render import summary_line, text_lines
+    from espctl.errors import ApplyRefused, PlanFileError
+    from espctl.model.text import plural
+
     if plan_file and not config_given():
         recorded = api.plan_config(api.read_saved_plan(plan_file))
         missing = [f for f in recorded if not os.path.exists(f)]
@@ -324,6 +354,10 @@ def report(
     provider, domain or stream that cannot be read is named as failed; the rest is
     shown. Thresholds and the default window come from the config's `report:` section.
     """
+    from espctl import api
+    from espctl.model.text import plural
+    from espctl.report.window import WindowError, resolve_window
+
     first: date | None = None
     last: date | None = None
     if since or start or end:
@@ -353,5 +387,4 @@ main.add_command(demo)
 main.add_command(import_cmd)
 main.add_command(route)
 main.add_command(test)
-main.add_command(sandbox)
 main.add_command(show)

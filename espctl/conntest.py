@@ -33,7 +33,7 @@ from typing import Any, Literal, assert_never
 
 import httpx
 
-from espctl import __version__, api
+from espctl import __version__, api, defaults
 from espctl.config import LoadedConfig
 from espctl.config.models import WebhookSpec
 from espctl.config.receivers import (
@@ -52,7 +52,7 @@ from espctl.providers.postmark import DEFAULT_ENDPOINT as POSTMARK_ENDPOINT
 from espctl.providers.webhook_samples import MAILGUN_EVENT, mailgun_sample, postmark_sample
 
 PayloadFormat = Literal["postmark", "mailgun"]
-DEFAULT_WEBHOOK_TIMEOUT = 5.0
+DEFAULT_WEBHOOK_TIMEOUT = defaults.WEBHOOK_TIMEOUT
 RECEIVER_READ_LIMIT = 64 * 1024  # bytes of a receiver's answer read (only its status matters)
 
 

@@ -46,6 +46,10 @@ ALLOWED["conntest"] = ALLOWED["api"] | {"api"}
 ALLOWED["cli"] |= {"commands", "importer", "session", "conntest"}
 ALLOWED["commands"] = ALLOWED["cli"] | {"cli"}
 ALLOWED["importer"] = {"errors", "model", "config", "providers", "engine"}
+# defaults.py: plain numbers --help shows (no imports), beneath every layer but the sandbox
+ALLOWED["defaults"] = set()
+for _layer_name in ALLOWED.keys() - {"errors", "sandbox", "defaults", "__init__"}:
+    ALLOWED[_layer_name] |= {"defaults"}
 PURE = {"model", "engine"}
 IO_MODULES = {
     "os",

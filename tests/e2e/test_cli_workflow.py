@@ -354,7 +354,7 @@ def test_one_provider_is_said_in_the_singular(project: Path) -> None:
 # -- item 23: usage errors exit 2 -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
+@pytest.mark.parametrize("name", main.list_commands(click.Context(main)))
 def test_a_usage_error_exits_2_for_every_command(name: str) -> None:
     result = cli(name, "--no-such-option")
     assert result.exit_code == 2, (name, result.output)
