@@ -234,6 +234,7 @@ def apply(
     force: bool = False,
     confirm: Callable[[Plan], bool] | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    strict: bool = False,
 ) -> ApplyOutcome:
     """``espctl apply``: recompute the plan, check it against a saved one, apply it.
 
@@ -242,7 +243,8 @@ def apply(
     A blocked plan is refused unless ``force``. Changes that failed error checks block
     are never attempted (their outcomes say ``blocked``). Applies of one config file from one
     machine run one at a time (:func:`espctl.session.apply_lock`, waiting at most
-    ``lock_timeout`` seconds).
+    ``lock_timeout`` seconds). ``strict`` refuses (nothing applied) when any check
+    failed, warnings included.
     """
     from espctl.planfile import check_plan_config, read_saved_plan
     from espctl.session import apply_lock
@@ -251,7 +253,7 @@ def apply(
     if saved is not None and plan_file is not None:
         check_plan_config(saved, options.config, plan_file)
     with apply_lock(options.config, options.notify, lock_timeout):
-        return _apply_locked(options, saved, plan_file, force, confirm)
+        return _apply_locked(options, saved, plan_file, force, confirm, strict)
 
 
 def _apply_locked(
@@ -260,11 +262,13 @@ def _apply_locked(
     plan_file: str | None,
     force: bool,
     confirm: Callable[[Plan], bool] | None,
+    strict: bool = False,
 ) -> ApplyOutcome:
     import asyncio
 
     from espctl.engine.apply import apply_plan
     from espctl.engine.fingerprint import what_moved
+    from espctl.engine.render import strict_reason
     from espctl.session import close_all, load, providers_for
 
     loaded = load(options)
@@ -285,6 +289,8 @@ def _apply_locked(
                         f"refusing to apply a blocked plan: {current.blocked_reason}; "
                         "nothing was applied"
                     )
+                if strict and (reason := strict_reason(current)):
+                    raise ApplyRefused(f"{reason}; nothing was applied")
                 if not current.has_changes and not current.blocked_changes:
                     return ApplyOutcome(current, None)
                 if not current.has_changes:

@@ -139,6 +139,11 @@ def schema() -> None:
     help="Exit 0 when there are no changes, 2 when changes are pending, 1 on error or when "
     "the config cannot converge (a check of severity error failed).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any check failed, warnings (e.g. an unverified domain) included.",
+)
 @parallelism_option
 @limit_options()
 @sandbox_option
@@ -148,6 +153,7 @@ def plan(
     fmt: str,
     out: str | None,
     detailed_exitcode: bool,
+    strict: bool,
     parallelism: int,
     sandbox: bool,
 ) -> None:
@@ -163,7 +169,12 @@ def plan(
     import shlex
 
     from espctl import api
-    from espctl.engine.render import convergence_reason, render_markdown, text_lines
+    from espctl.engine.render import (
+        convergence_reason,
+        render_markdown,
+        strict_reason,
+        text_lines,
+    )
 
     options = run_options(config, sandbox, parallelism)
     result = api.plan(options).plan
@@ -183,6 +194,9 @@ def plan(
         notify(f"saved plan to {path} (apply it with: {again}{sandboxed})")
     if detailed_exitcode and not result.converges:
         notify(f"error: the config cannot converge: {convergence_reason(result)}")
+        sys.exit(1)
+    if strict and (reason := strict_reason(result)):
+        notify(f"error: {reason}")
         sys.exit(1)
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
@@ -210,6 +224,11 @@ def plan(
     metavar="SECONDS",
     help="How long to wait for another apply of the same config on this machine to finish.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Apply nothing (exit 1) when any check failed, warnings included.",
+)
 @parallelism_option
 @limit_options()
 @sandbox_option
@@ -221,6 +240,7 @@ def apply(
     force: bool,
     fmt: str,
     lock_timeout: float,
+    strict: bool,
     parallelism: int,
     sandbox: bool,
 ) -> None:
@@ -271,7 +291,12 @@ def apply(
         return True
 
     outcome = api.apply(
-        options, plan_file=plan_file, force=force, confirm=confirm, lock_timeout=lock_timeout
+        options,
+        plan_file=plan_file,
+        force=force,
+        confirm=confirm,
+        lock_timeout=lock_timeout,
+        strict=strict,
     )
     result = outcome.result
     if fmt == "json":
