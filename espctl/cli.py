@@ -43,6 +43,7 @@ from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
 from espctl.commands.show_cmd import show
 from espctl.commands.test_cmd import test
+from espctl.commands.verbose import log_from_environment, verbose_option
 
 if TYPE_CHECKING:
     from espctl import api
@@ -63,13 +64,16 @@ LAZY_COMMANDS = {
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="espctl")
-def main() -> None:
+@verbose_option
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """espctl: email delivery infrastructure as code.
 
     Keep Postmark and Mailgun settings (tracking, message streams, domains, webhooks)
     and email routing in one YAML file; plan and apply changes; report on
     deliverability across providers.
     """
+    log_from_environment(ctx)
 
 
 @main.command()

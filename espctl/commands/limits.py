@@ -14,6 +14,7 @@ import click
 
 from espctl import defaults
 from espctl.commands.common import notify, sandbox_from_config
+from espctl.commands.verbose import verbose_option
 from espctl.defaults import MIB
 
 if TYPE_CHECKING:  # imported where used: --help loads no HTTP stack
@@ -50,7 +51,8 @@ def _limit(name: str, kind: Any, default: Any, env: str, text: str) -> Any:
 def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
     """``--max-response-mb``, ``--max-listing-items``, ``--command-timeout`` and
     ``--request-timeout`` (each with an environment variable): what bounds a command
-    against slow, huge or endless answers (README "Limits").
+    against slow, huge or endless answers (README "Limits"); and ``-v/--verbose``, the
+    HTTP request log of every command that talks to providers.
 
     ``espctl test`` has its own ``--timeout`` and passes ``request_timeout=False``.
     """
@@ -88,6 +90,8 @@ def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
                 "Seconds one provider request may take, reading the answer included.",
             )
         )
+
+    options.append(verbose_option)
 
     def decorate(func: F) -> F:
         for option in options:
