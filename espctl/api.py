@@ -7,24 +7,16 @@ notices go to the ``notify`` callback (the CLI sends them to stderr).
 
 from __future__ import annotations
 
-import asyncio
+import importlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from espctl import __version__
+from espctl import __version__, defaults
 from espctl.config import LoadedConfig, load_config
 from espctl.config.load import config_files
-from espctl.engine.apply import ApplyResult, apply_plan
-from espctl.engine.desired import desired_state
-from espctl.engine.fingerprint import what_moved
-from espctl.engine.hiding import hide_live
-from espctl.engine.plan import Plan, make_plan
-from espctl.engine.refresh import read_all
-from espctl.engine.routing_checks import routing_checks
 from espctl.errors import (
     ApplyRefused,
     BlockedPlanError,
@@ -36,31 +28,34 @@ from espctl.errors import (
     StalePlanError,
     redact,
 )
-from espctl.files import write_atomic
-from espctl.model.resources import LiveState
 from espctl.model.text import plural
-from espctl.model.traffic import TrafficData, TrafficQuery
-from espctl.planfile import check_plan_config, plan_config, read_saved_plan, save_plan
-from espctl.providers import registry
-from espctl.providers.kit.protocol import Provider
-from espctl.report.collect import ProviderInput, build_report_data
-from espctl.report.data import ReportData
-from espctl.report.render import render_report
-from espctl.report.window import since_days
-from espctl.session import (
-    SANDBOX_HOOK_PASSWORD,
-    Notify,
-    RunOptions,
-    apply_lock,
-    close_all,
-    load,
-    providers_for,
-    quiet,
-    request_counter,
-    waiting_notes,
-)
 
-DEFAULT_LOCK_TIMEOUT = 300.0
+# What validate does not need is imported where it is used (or on first access of a
+# re-exported name, below): `espctl validate` then loads the config models and nothing
+# of the providers, the sandbox, the report or asyncio (README "Benchmarks").
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from espctl.engine.apply import ApplyResult
+    from espctl.engine.plan import Plan
+    from espctl.planfile import check_plan_config, plan_config, read_saved_plan, save_plan
+    from espctl.providers.kit.protocol import Provider
+    from espctl.report.data import ReportData
+    from espctl.session import SANDBOX_HOOK_PASSWORD, Notify, RunOptions, load, providers_for
+
+DEFAULT_LOCK_TIMEOUT = defaults.LOCK_TIMEOUT
+
+#: names this facade re-exports, by the module that defines them (imported on first use)
+_REEXPORTED = {
+    "SANDBOX_HOOK_PASSWORD": "espctl.session",
+    "RunOptions": "espctl.session",
+    "load": "espctl.session",
+    "providers_for": "espctl.session",
+    "check_plan_config": "espctl.planfile",
+    "plan_config": "espctl.planfile",
+    "read_saved_plan": "espctl.planfile",
+    "save_plan": "espctl.planfile",
+}
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -82,6 +77,17 @@ __all__ = [
     "save_plan",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A re-exported name (``api.RunOptions``, ``api.save_plan``...), imported when first
+    asked for (PEP 562)."""
+    module = _REEXPORTED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class ValidationResult:
         if self.loaded is None:
             return "not checked further until its variables are set"
         cfg = self.loaded.config
+        from espctl.providers import registry
+
         # every provider's targets (streams, domains...) counted, zero ones too
         targets = {s.targets.noun: 0 for s in registry.specs()}
         for block in cfg.providers.values():
@@ -153,9 +161,16 @@ def validate(path: str | Sequence[str], env: Mapping[str, str] | None = None) ->
 
 
 async def compute_plan(
-    loaded: LoadedConfig, providers: Mapping[str, Provider], notify: Notify = quiet
+    loaded: LoadedConfig, providers: Mapping[str, Provider], notify: Notify | None = None
 ) -> Plan:
-    """Read live state and diff it against the config."""
+    """Read live state and diff it against the config (``notify``: None says nothing)."""
+    from espctl.engine.desired import desired_state
+    from espctl.engine.plan import make_plan
+    from espctl.engine.refresh import read_all
+    from espctl.engine.routing_checks import routing_checks
+    from espctl.session import quiet, request_counter, waiting_notes
+
+    notify = notify or quiet
     desired = desired_state(loaded.config)
     live = await read_all(
         providers, desired, notify, request_counter(providers), waiting_notes(providers)
@@ -187,6 +202,10 @@ class PlanResult:
 
 def plan(options: RunOptions) -> PlanResult:
     """``espctl plan``: read every provider concurrently and compute the plan."""
+    import asyncio
+
+    from espctl.session import close_all, load, providers_for, request_counter
+
     loaded = load(options)
     with providers_for(loaded, options) as providers:
 
@@ -215,6 +234,7 @@ def apply(
     force: bool = False,
     confirm: Callable[[Plan], bool] | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    strict: bool = False,
 ) -> ApplyOutcome:
     """``espctl apply``: recompute the plan, check it against a saved one, apply it.
 
@@ -223,13 +243,17 @@ def apply(
     A blocked plan is refused unless ``force``. Changes that failed error checks block
     are never attempted (their outcomes say ``blocked``). Applies of one config file from one
     machine run one at a time (:func:`espctl.session.apply_lock`, waiting at most
-    ``lock_timeout`` seconds).
+    ``lock_timeout`` seconds). ``strict`` refuses (nothing applied) when any check
+    failed, warnings included.
     """
+    from espctl.planfile import check_plan_config, read_saved_plan
+    from espctl.session import apply_lock
+
     saved = read_saved_plan(plan_file) if plan_file else None
     if saved is not None and plan_file is not None:
         check_plan_config(saved, options.config, plan_file)
     with apply_lock(options.config, options.notify, lock_timeout):
-        return _apply_locked(options, saved, plan_file, force, confirm)
+        return _apply_locked(options, saved, plan_file, force, confirm, strict)
 
 
 def _apply_locked(
@@ -238,7 +262,15 @@ def _apply_locked(
     plan_file: str | None,
     force: bool,
     confirm: Callable[[Plan], bool] | None,
+    strict: bool = False,
 ) -> ApplyOutcome:
+    import asyncio
+
+    from espctl.engine.apply import apply_plan
+    from espctl.engine.fingerprint import what_moved
+    from espctl.engine.render import strict_reason
+    from espctl.session import close_all, load, providers_for
+
     loaded = load(options)
     with providers_for(loaded, options) as providers:
 
@@ -257,6 +289,8 @@ def _apply_locked(
                         f"refusing to apply a blocked plan: {current.blocked_reason}; "
                         "nothing was applied"
                     )
+                if strict and (reason := strict_reason(current)):
+                    raise ApplyRefused(f"{reason}; nothing was applied")
                 if not current.has_changes and not current.blocked_changes:
                     return ApplyOutcome(current, None)
                 if not current.has_changes:
@@ -301,6 +335,22 @@ def report(
     Settings and traffic are read separately, and traffic unit by unit (domain, stream,
     tag): whatever fails is named in the report and the rest is still shown.
     """
+    import asyncio
+    from pathlib import Path
+
+    from espctl.engine.desired import desired_state
+    from espctl.engine.hiding import hide_live
+    from espctl.engine.plan import make_plan
+    from espctl.engine.routing_checks import routing_checks
+    from espctl.files import write_atomic
+    from espctl.model.resources import LiveState
+    from espctl.model.traffic import TrafficData, TrafficQuery
+    from espctl.providers import registry
+    from espctl.report.collect import ProviderInput, build_report_data
+    from espctl.report.render import render_report
+    from espctl.report.window import since_days
+    from espctl.session import close_all, load, providers_for
+
     loaded = load(options)
     config = loaded.config
     generated = now or datetime.now(UTC)

@@ -2,19 +2,24 @@
 
 Results go to stdout, progress and diagnostics to stderr. Exit codes follow
 DESIGN.md; an :class:`~espctl.errors.EspctlError` never shows a traceback.
+
+Arguments are parsed with only click and small espctl modules loaded: each command
+imports what it needs (the API, the renderers, the report) when it runs, and the
+sandbox's commands load when used (:class:`~espctl.commands.lazy.LazyGroup`). So
+``--help``, ``--version`` and completion start like a native tool, and ``validate``
+loads the config models only (README "Benchmarks"; tests/test_startup_imports.py).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shlex
 import sys
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 
-from espctl import __version__, api
+from espctl import __version__, defaults
 from espctl.commands.common import (
     colour,
     config_args,
@@ -33,33 +38,42 @@ from espctl.commands.common import (
 from espctl.commands.completion_cmd import completion
 from espctl.commands.demo_cmd import demo
 from espctl.commands.import_cmd import import_cmd
+from espctl.commands.lazy import LazyGroup
 from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
-from espctl.commands.sandbox_cmd import sandbox
 from espctl.commands.show_cmd import show
 from espctl.commands.test_cmd import test
-from espctl.config import schema_text
-from espctl.engine.plan import Plan
-from espctl.engine.render import (
-    convergence_reason,
-    render_markdown,
-    summary_line,
-    text_lines,
+from espctl.commands.verbose import log_from_environment, verbose_option
+
+if TYPE_CHECKING:
+    from espctl import api
+    from espctl.engine.plan import Plan
+
+#: commands whose modules are heavy to import: name -> (module:attribute, one-line help)
+LAZY_COMMANDS = {
+    "sandbox": (
+        "espctl.commands.sandbox_cmd:sandbox",
+        "Offline simulator of the Postmark and Mailgun APIs.",
+    ),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-from espctl.errors import ApplyRefused, PlanFileError
-from espctl.model.text import plural
-from espctl.report.window import WindowError, resolve_window
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="espctl")
-def main() -> None:
+@verbose_option
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """espctl: email delivery infrastructure as code.
 
     Keep Postmark and Mailgun settings (tracking, message streams, domains, webhooks)
     and email routing in one YAML file; plan and apply changes; report on
     deliverability across providers.
     """
+    log_from_environment(ctx)
 
 
 @main.command()
@@ -76,6 +90,11 @@ def validate(files: tuple[str, ...], config: tuple[str, ...], fmt: str) -> None:
     message. --format json prints {"valid", "files": [{"file", "valid", "problems"}]}.
     Exit 0 when every file is valid, 1 otherwise.
     """
+    import json
+
+    from espctl import api
+    from espctl.model.text import plural
+
     results = [api.validate(path) for path in files] if files else [api.validate(config)]
     if fmt == "json":
         payload = {
@@ -97,6 +116,8 @@ def validate(files: tuple[str, ...], config: tuple[str, ...], fmt: str) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the config language."""
+    from espctl.config import schema_text
+
     echo(schema_text(), nl=False)
 
 
@@ -122,6 +143,11 @@ def schema() -> None:
     help="Exit 0 when there are no changes, 2 when changes are pending, 1 on error or when "
     "the config cannot converge (a check of severity error failed).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any check failed, warnings (e.g. an unverified domain) included.",
+)
 @parallelism_option
 @limit_options()
 @sandbox_option
@@ -131,6 +157,7 @@ def plan(
     fmt: str,
     out: str | None,
     detailed_exitcode: bool,
+    strict: bool,
     parallelism: int,
     sandbox: bool,
 ) -> None:
@@ -142,6 +169,17 @@ def plan(
     deliver well), and a plan over policy.max_change_ratio is marked BLOCKED (apply then
     needs --force).
     """
+    import json
+    import shlex
+
+    from espctl import api
+    from espctl.engine.render import (
+        convergence_reason,
+        render_markdown,
+        strict_reason,
+        text_lines,
+    )
+
     options = run_options(config, sandbox, parallelism)
     result = api.plan(options).plan
     if fmt == "json":
@@ -160,6 +198,9 @@ def plan(
         notify(f"saved plan to {path} (apply it with: {again}{sandboxed})")
     if detailed_exitcode and not result.converges:
         notify(f"error: the config cannot converge: {convergence_reason(result)}")
+        sys.exit(1)
+    if strict and (reason := strict_reason(result)):
+        notify(f"error: {reason}")
         sys.exit(1)
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
@@ -182,10 +223,15 @@ def plan(
 @click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
-    default=api.DEFAULT_LOCK_TIMEOUT,
+    default=defaults.LOCK_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
     help="How long to wait for another apply of the same config on this machine to finish.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Apply nothing (exit 1) when any check failed, warnings included.",
 )
 @parallelism_option
 @limit_options()
@@ -198,6 +244,7 @@ def apply(
     force: bool,
     fmt: str,
     lock_timeout: float,
+    strict: bool,
     parallelism: int,
     sandbox: bool,
 ) -> None:
@@ -216,6 +263,13 @@ def apply(
     3 partial failure (some applied; re-run apply to finish failed ones, fix the config
     or the account for blocked ones).
     """
+    import json
+
+    from espctl import api
+    from espctl.engine.render import summary_line, text_lines
+    from espctl.errors import ApplyRefused, PlanFileError
+    from espctl.model.text import plural
+
     if plan_file and not config_given():
         recorded = api.plan_config(api.read_saved_plan(plan_file))
         missing = [f for f in recorded if not os.path.exists(f)]
@@ -241,7 +295,12 @@ def apply(
         return True
 
     outcome = api.apply(
-        options, plan_file=plan_file, force=force, confirm=confirm, lock_timeout=lock_timeout
+        options,
+        plan_file=plan_file,
+        force=force,
+        confirm=confirm,
+        lock_timeout=lock_timeout,
+        strict=strict,
     )
     result = outcome.result
     if fmt == "json":
@@ -324,6 +383,10 @@ def report(
     provider, domain or stream that cannot be read is named as failed; the rest is
     shown. Thresholds and the default window come from the config's `report:` section.
     """
+    from espctl import api
+    from espctl.model.text import plural
+    from espctl.report.window import WindowError, resolve_window
+
     first: date | None = None
     last: date | None = None
     if since or start or end:
@@ -353,5 +416,4 @@ main.add_command(demo)
 main.add_command(import_cmd)
 main.add_command(route)
 main.add_command(test)
-main.add_command(sandbox)
 main.add_command(show)

@@ -33,7 +33,7 @@ from typing import Any, assert_never
 
 import httpx
 
-from espctl import __version__, api
+from espctl import __version__, api, defaults
 from espctl.config import LoadedConfig
 from espctl.config.models import WebhookSpec
 from espctl.errors import redact
@@ -50,7 +50,7 @@ from espctl.providers.kit.rules import (
 
 #: a webhook payload format: the provider type whose format it is
 PayloadFormat = str
-DEFAULT_WEBHOOK_TIMEOUT = 5.0
+DEFAULT_WEBHOOK_TIMEOUT = defaults.WEBHOOK_TIMEOUT
 RECEIVER_READ_LIMIT = 64 * 1024  # bytes of a receiver's answer read (only its status matters)
 
 

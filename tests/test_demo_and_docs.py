@@ -89,7 +89,7 @@ def _espctl_invocations(text: str) -> list[list[str]]:
 
 def _check_invocation(args: list[str]) -> None:
     name, *rest = args
-    command = main.commands.get(name)
+    command = main.get_command(click.Context(main), name)
     assert command is not None, f"no command {name!r}"
     try:
         command.make_context(name, rest)

@@ -177,6 +177,22 @@ def example_limits(tmp: Path) -> Iterator[str]:
         yield run(tmp, _command_and_shown("limits")[0], env)
 
 
+def example_verbose(tmp: Path) -> Iterator[str]:
+    """The HTTP log of a plan whose first Postmark request is rate limited (Retry-After 1)."""
+    credentials = SandboxCredentials()
+    app = SandboxApp(seed_account(seed=0), credentials=credentials)
+    app.faults.add(method="GET", path_regex="^/server$", kind="429", times=1, retry_after=1)
+    with running_server(app) as base_url:
+        (tmp / "espctl.yaml").write_text(endpoint_config(base_url))
+        env = {
+            "POSTMARK_SERVER_TOKEN": credentials.postmark_server_token,
+            "POSTMARK_ACCOUNT_TOKEN": credentials.postmark_account_token,
+            "MAILGUN_API_KEY": credentials.mailgun_api_key,
+            "HOOK_PASSWORD": "hook-password",
+        }
+        yield run(tmp, _command_and_shown("verbose")[0], env)
+
+
 EXAMPLES: dict[str, Callable[[Path], Iterator[str]]] = {
     "validate": example_validate,
     "plan": example_plan,
@@ -186,6 +202,7 @@ EXAMPLES: dict[str, Callable[[Path], Iterator[str]]] = {
     "test": example_test,
     "rejected": example_rejected,
     "limits": example_limits,
+    "verbose": example_verbose,
 }
 
 

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import functools
 import os
-import shlex
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import click
 
-from espctl.errors import EspctlError, error_lines, redact, sensitive_scope
-from espctl.model.text import escape_controls, paint
+from espctl import defaults
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,10 +30,14 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from espctl.errors import sensitive_scope
+
         with sensitive_scope():  # the command's secrets, masked in all it says
             return _run(*args, **kwargs)
 
     def _run(*args: Any, **kwargs: Any) -> Any:
+        from espctl.errors import EspctlError, error_lines, redact
+
         try:
             return func(*args, **kwargs)
         except EspctlError as exc:
@@ -91,6 +93,8 @@ def config_given(name: str = "config") -> bool:
 
 def config_args(config: Sequence[str]) -> str:
     """`` -c FILE`` for each file, shell-quoted ("" for the default config)."""
+    import shlex
+
     if tuple(config) == (DEFAULT_CONFIG,):
         return ""
     return "".join(f" -c {shlex.quote(f)}" for f in config)
@@ -149,7 +153,7 @@ def parallelism_option(func: F) -> F:
     return click.option(
         "--parallelism",
         type=click.IntRange(1, 64),
-        default=8,
+        default=defaults.PARALLELISM,
         show_default=True,
         help="Concurrent API requests per provider.",
     )(func)
@@ -157,12 +161,16 @@ def parallelism_option(func: F) -> F:
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
     """Print text espctl composed (lines separated by ``\\n``), control characters escaped."""
+    from espctl.model.text import escape_controls
+
     click.echo(escape_controls(text, keep_newlines=True), err=err, nl=nl)
 
 
 def echo_lines(lines: Iterable[str], *, err: bool = False) -> None:
     """Print one line per item; a line break inside an item is shown as ``\\n``, so a
     provider-sourced value cannot add lines of its own."""
+    from espctl.model.text import escape_controls
+
     for line in lines:
         click.echo(escape_controls(line), err=err)
 
@@ -171,6 +179,8 @@ def echo_styled(
     lines: Iterable[tuple[str, str | None]], *, colour: bool, err: bool = False
 ) -> None:
     """Print ``(line, SGR style)`` pairs: each line escaped, then coloured if ``colour``."""
+    from espctl.model.text import paint
+
     for line, style in lines:
         click.echo(paint(line, style, colour and not err), err=err)
 
@@ -178,6 +188,9 @@ def echo_styled(
 def notify(message: str) -> None:
     """Progress and notices, one line each: stderr, so stdout stays the result (secrets
     masked, control characters escaped)."""
+    from espctl.errors import redact
+    from espctl.model.text import escape_controls
+
     click.echo(escape_controls(redact(message)), err=True)
 
 

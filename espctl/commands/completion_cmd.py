@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from click.shell_completion import get_completion_class
 
 from espctl.commands.common import echo
 
@@ -23,6 +22,8 @@ def completion(ctx: click.Context, shell: str) -> None:
     fish:  espctl completion fish > ~/.config/fish/completions/espctl.fish
     or, for the current shell only:  eval "$(espctl completion bash)"
     """
+    from click.shell_completion import get_completion_class
+
     root = ctx.find_root().command
     cls = get_completion_class(shell)
     assert cls is not None  # every name in SHELLS is one click ships

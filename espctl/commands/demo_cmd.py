@@ -8,12 +8,11 @@ no network: the sandbox is in-process and its state lives in the demo folder.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from importlib.resources import files
 from pathlib import Path
 
 import click
 
-from espctl import __version__, api
+from espctl import __version__
 from espctl.commands.common import (
     colour,
     echo,
@@ -22,28 +21,31 @@ from espctl.commands.common import (
     handle_errors,
     notify,
 )
-from espctl.config import schema_text
-from espctl.engine.render import summary_line, text_lines
-from espctl.errors import EspctlError
-from espctl.model.text import plural
-from espctl.sandbox import (
-    DEFAULT_MAILGUN_API_KEY,
-    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    DEFAULT_POSTMARK_SERVER_TOKEN,
-)
 
-DEMO_ENV = {
-    "POSTMARK_SERVER_TOKEN": DEFAULT_POSTMARK_SERVER_TOKEN,
-    "POSTMARK_ACCOUNT_TOKEN": DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    "MAILGUN_API_KEY": DEFAULT_MAILGUN_API_KEY,
-    # what --sandbox resolves an unset variable to, so that `espctl plan --sandbox` run
-    # by hand in the demo folder afterwards is empty too
-    "HOOK_PASSWORD": api.SANDBOX_HOOK_PASSWORD,
-}
+
+def demo_env() -> dict[str, str]:
+    """The environment of the demo's config: the sandbox's own credentials."""
+    from espctl import api
+    from espctl.sandbox import (
+        DEFAULT_MAILGUN_API_KEY,
+        DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+        DEFAULT_POSTMARK_SERVER_TOKEN,
+    )
+
+    return {
+        "POSTMARK_SERVER_TOKEN": DEFAULT_POSTMARK_SERVER_TOKEN,
+        "POSTMARK_ACCOUNT_TOKEN": DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+        "MAILGUN_API_KEY": DEFAULT_MAILGUN_API_KEY,
+        # what --sandbox resolves an unset variable to, so that `espctl plan --sandbox`
+        # run by hand in the demo folder afterwards is empty too
+        "HOOK_PASSWORD": api.SANDBOX_HOOK_PASSWORD,
+    }
 
 
 def quickstart_text() -> str:
     """The quick-start config shipped with the package (identical to examples/)."""
+    from importlib.resources import files
+
     return (files("espctl") / "data" / "quickstart.yaml").read_text(encoding="utf-8")
 
 
@@ -68,6 +70,13 @@ def demo(out: str) -> None:
     plan again (no changes) and report against the embedded sandbox. Needs no
     credentials and no network. Open the report it writes in a browser.
     """
+    from espctl import api
+    from espctl.config import schema_text
+    from espctl.engine.render import summary_line, text_lines
+    from espctl.errors import EspctlError
+    from espctl.model.text import plural
+
+    env = demo_env()
     folder = Path(out)
     state = folder / ".espctl" / "sandbox.json"
     config = folder / "espctl.yaml"
@@ -82,7 +91,7 @@ def demo(out: str) -> None:
     except OSError as exc:
         raise EspctlError(f"cannot prepare the demo folder {folder}: {exc.strerror}") from exc
     options = api.RunOptions(
-        config=str(config), sandbox=True, sandbox_state=str(state), env=DEMO_ENV, notify=notify
+        config=str(config), sandbox=True, sandbox_state=str(state), env=env, notify=notify
     )
     echo(
         f"espctl {__version__} demo in {folder}/: a fresh sandbox account (seeded, "
@@ -90,7 +99,7 @@ def demo(out: str) -> None:
     )
 
     _step(1, f"validate {config}")
-    result = api.validate(str(config), env=DEMO_ENV)
+    result = api.validate(str(config), env=env)
     echo_lines(problem.render() for problem in result.problems)
     if not result.valid:
         raise EspctlError("the quick-start config did not validate")

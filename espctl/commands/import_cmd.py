@@ -10,16 +10,14 @@ the library-level entry point (the one an ``api.import_`` would be).
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from espctl import __version__, api
+from espctl import __version__
 from espctl.commands.common import (
     config_option,
     echo,
@@ -29,20 +27,12 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import limit_options, run_options
-from espctl.config.load import config_files
-from espctl.files import write_atomic
-from espctl.importer import (
-    SCHEMA_REF,
-    ImportFailed,
-    ImportResult,
-    default_env_name,
-    import_providers,
-    known_webhooks,
-    provider_source,
-)
-from espctl.model.text import plural
 from espctl.providers import registry
-from espctl.providers.kit.protocol import Provider
+
+if TYPE_CHECKING:  # the importer (asyncio, the providers) is imported when import runs
+    from espctl import api
+    from espctl.importer import ImportResult
+    from espctl.providers.kit.protocol import Provider
 
 PROVIDER_TYPES = registry.TYPES
 SCHEMA_FILES = (Path("espctl.schema.json"), Path("schemas") / "espctl.schema.json")
@@ -59,6 +49,8 @@ def _per_provider(
     option: str, provider_ids: Sequence[str], values: Sequence[str]
 ) -> dict[str, str] | None:
     """An option given once for all providers, or once per provider in order."""
+    from espctl.importer import ImportFailed
+
     if not values:
         return None
     if len(values) == 1:
@@ -81,6 +73,8 @@ def type_env_name(types: Mapping[str, str], provider_id: str, key: str) -> str:
     (``POSTMARK_SERVER_TOKEN``, ``POSTMARK_ACCOUNT_TOKEN``, ``MAILGUN_API_KEY``) when the
     import has one provider of that type, else prefixed by the provider id
     (``MG_EU_MAILGUN_API_KEY``), so that two accounts of one type can be told apart."""
+    from espctl.importer import default_env_name
+
     ptype = types[provider_id]
     if sum(1 for t in types.values() if t == ptype) == 1:
         return f"{ptype}_{key}".upper()
@@ -99,6 +93,8 @@ def synthetic_config(
     it is set: an optional credential); ``region`` for a type that has regions;
     ``endpoints`` per provider id, if any.
     """
+    import json
+
     lines = ["version: 1", "providers:"]
     for pid, ptype in types.items():
         lines += [f"  {pid}:", f"    type: {ptype}"]
@@ -117,6 +113,8 @@ def synthetic_config(
 
 def _check_type_env(types: Mapping[str, str], env: Mapping[str, str]) -> None:
     """Every credential ``import --type`` needs is set, or one error naming them all."""
+    from espctl.importer import ImportFailed
+
     problems = []
     for pid, ptype in types.items():
         for key in (c.key for c in registry.spec(ptype).credentials if c.required):
@@ -152,7 +150,7 @@ def import_live(
     *,
     types: Sequence[str] = (),
     region: str = "us",
-    schema_ref: str = SCHEMA_REF,
+    schema_ref: str | None = None,
     endpoints: Sequence[str] = (),
 ) -> ImportResult:
     """Import the named providers' live settings (see :mod:`espctl.importer`).
@@ -162,8 +160,15 @@ def import_live(
     variables are kept). With ``types`` (or when the config file does not exist and the
     ids are ``postmark``/``mailgun``) the providers are described by
     :func:`synthetic_config` (credentials from the documented variables, ``endpoints``
-    per provider) and no config file is read.
+    per provider) and no config file is read. ``schema_ref``: the schema the output's
+    modeline names (default ``./schemas/espctl.schema.json``).
     """
+    from dataclasses import replace
+
+    from espctl.config.load import config_files
+    from espctl.importer import SCHEMA_REF, ImportFailed
+
+    schema_ref = SCHEMA_REF if schema_ref is None else schema_ref
     ids = list(dict.fromkeys(provider_ids))
     if not ids:
         raise ImportFailed("name at least one provider to import (--provider ID)")
@@ -197,6 +202,11 @@ def import_live(
 def _import_with(
     options: api.RunOptions, ids: Sequence[str], schema_ref: str, *, existing: bool = True
 ) -> ImportResult:
+    import asyncio
+
+    from espctl import api
+    from espctl.importer import ImportFailed, import_providers, known_webhooks, provider_source
+
     loaded = api.load(options)
     declared = loaded.config.providers
     missing = [pid for pid in ids if pid not in declared]
@@ -227,6 +237,8 @@ def _import_with(
 
 
 async def _close(providers: Mapping[str, Provider]) -> None:
+    import asyncio
+
     await asyncio.gather(*(p.aclose() for p in providers.values()))
 
 
@@ -236,6 +248,9 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     :func:`espctl.files.write_atomic` does the writing: a symbolic link at ``out`` is
     refused even with ``force``.
     """
+    from espctl.files import write_atomic
+    from espctl.importer import ImportFailed
+
     path = Path(out)
     if os.path.lexists(path) and not force:
         raise ImportFailed(f"{path} exists; pass --force to overwrite it")
@@ -330,6 +345,11 @@ def import_cmd(
     different value shows as a (sensitive) change. Settings espctl cannot express are
     listed on stderr as warnings. Exit 0 on success, 1 on error (nothing written).
     """
+    import json
+
+    from espctl.importer import ImportFailed
+    from espctl.model.text import plural
+
     if out and os.path.lexists(out) and not force:
         raise ImportFailed(f"{out} exists; pass --force to overwrite it")
     options = run_options(config, sandbox, parallelism)

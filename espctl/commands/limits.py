@@ -8,19 +8,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from espctl import api
+from espctl import defaults
 from espctl.commands.common import notify, sandbox_from_config
-from espctl.providers.kit.http import HttpOptions
-from espctl.providers.kit.limits import MIB
+from espctl.commands.verbose import verbose_option
+from espctl.defaults import MIB
+
+if TYPE_CHECKING:  # imported where used: --help loads no HTTP stack
+    from espctl import api
+    from espctl.providers.kit.http import HttpOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _LIMITS_KEY = "espctl.limits"
-DEFAULTS = HttpOptions()
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -48,7 +51,8 @@ def _limit(name: str, kind: Any, default: Any, env: str, text: str) -> Any:
 def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
     """``--max-response-mb``, ``--max-listing-items``, ``--command-timeout`` and
     ``--request-timeout`` (each with an environment variable): what bounds a command
-    against slow, huge or endless answers (README "Limits").
+    against slow, huge or endless answers (README "Limits"); and ``-v/--verbose``, the
+    HTTP request log of every command that talks to providers.
 
     ``espctl test`` has its own ``--timeout`` and passes ``request_timeout=False``.
     """
@@ -56,21 +60,21 @@ def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
         _limit(
             "--max-response-mb",
             click.IntRange(1, 4096),
-            DEFAULTS.max_response_bytes // MIB,
+            defaults.MAX_RESPONSE_BYTES // MIB,
             "ESPCTL_MAX_RESPONSE_MB",
             "Refuse a provider response larger than this many MiB.",
         ),
         _limit(
             "--max-listing-items",
             click.IntRange(100, 10_000_000),
-            DEFAULTS.max_listing_items,
+            defaults.MAX_LISTING_ITEMS,
             "ESPCTL_MAX_LISTING_ITEMS",
             "Refuse a paged provider listing (domains, senders, metrics) longer than this.",
         ),
         _limit(
             "--command-timeout",
             click.FloatRange(1, 86400),
-            DEFAULTS.command_timeout,
+            defaults.COMMAND_TIMEOUT,
             "ESPCTL_COMMAND_TIMEOUT",
             "Seconds the command may spend on provider requests, retries and rate-limit "
             "waits included.",
@@ -81,11 +85,13 @@ def limit_options(*, request_timeout: bool = True) -> Callable[[F], F]:
             _limit(
                 "--request-timeout",
                 click.FloatRange(0.1, 3600),
-                DEFAULTS.request_timeout,
+                defaults.REQUEST_TIMEOUT,
                 "ESPCTL_REQUEST_TIMEOUT",
                 "Seconds one provider request may take, reading the answer included.",
             )
         )
+
+    options.append(verbose_option)
 
     def decorate(func: F) -> F:
         for option in options:
@@ -100,6 +106,8 @@ def run_options(
 ) -> api.RunOptions:
     """The RunOptions of a command that reads providers: its limits, progress on stderr
     (``extra``: further RunOptions fields, e.g. ``progress_every``)."""
+    from espctl import api
+
     return api.RunOptions(
         config=config,
         sandbox=sandbox,
@@ -111,8 +119,10 @@ def run_options(
     )
 
 
-def http_options(parallelism: int = DEFAULTS.parallelism, **overrides: Any) -> HttpOptions:
+def http_options(parallelism: int = defaults.PARALLELISM, **overrides: Any) -> HttpOptions:
     """The HttpOptions of the running command: its limit options, then ``overrides``."""
+    from espctl.providers.kit.http import HttpOptions
+
     chosen = click.get_current_context().meta.get(_LIMITS_KEY, {})
     values: dict[str, Any] = {"parallelism": parallelism}
     if "max_response_mb" in chosen:

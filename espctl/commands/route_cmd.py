@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from typing import TYPE_CHECKING
 
 import click
 
 from espctl.commands.common import config_option, echo, echo_lines, format_option, handle_errors
-from espctl.routing import Route, Router
+
+if TYPE_CHECKING:  # the router (the config models) is imported when route runs
+    from espctl.routing import Route, Router
 
 
 def render_route(route: Route) -> list[str]:
@@ -81,6 +83,10 @@ def route(
     `--all --format json` prints the whole table for programs. Exit 1 when there is no
     route.
     """
+    import json
+
+    from espctl.routing import Router
+
     if show_all == (email_type is not None):
         raise click.UsageError("give either EMAIL_TYPE or --all")
     router = Router.from_config(config)

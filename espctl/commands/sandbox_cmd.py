@@ -11,11 +11,11 @@ import contextlib
 import os
 import signal
 import threading
+from typing import TYPE_CHECKING
 
 import click
 
 from espctl.commands.common import handle_errors, notify
-from espctl.config import load_config
 from espctl.sandbox.app import (
     DEFAULT_MAILGUN_API_KEY,
     DEFAULT_POSTMARK_ACCOUNT_TOKEN,
@@ -27,8 +27,9 @@ from espctl.sandbox.blank import account_for
 from espctl.sandbox.faults import FaultPlan
 from espctl.sandbox.seed import seed_account
 from espctl.sandbox.server import ALLOWED_HOSTS, SandboxHTTPServer
-from espctl.sandbox.state import AccountState
-from espctl.session import sandbox_spec
+
+if TYPE_CHECKING:  # the config loader and the session are imported by --from-config only
+    from espctl.sandbox.state import AccountState
 
 
 @click.group(name="sandbox")
@@ -157,6 +158,9 @@ def _account(from_config: str | None, seed: int) -> AccountState:
     """The demo's seeded account, or one made for the config at ``from_config``."""
     if from_config is None:
         return seed_account(seed)
+    from espctl.config import load_config
+    from espctl.session import sandbox_spec
+
     # a config error is one readable message per problem and exit 1 (handle_errors)
     loaded = load_config(from_config, env=os.environ, env_mode="lenient")
     spec = sandbox_spec(loaded.config)

@@ -7,15 +7,9 @@ output is exactly what ``plan`` printed in that format when it saved the file.
 
 from __future__ import annotations
 
-import json
-import shlex
-
 import click
 
-from espctl import api
 from espctl.commands.common import colour, echo, echo_styled, handle_errors, notify
-from espctl.engine.plan_json import plan_from_json
-from espctl.engine.render import render_markdown, text_lines
 
 
 @click.command()
@@ -37,6 +31,13 @@ def show(plan_file: str, fmt: str) -> None:
     (the plan holds no secret, so neither does this). Where it came from goes to
     stderr. Exit 0, or 1 when the file is not a readable espctl plan.
     """
+    import json
+    import shlex
+
+    from espctl import api
+    from espctl.engine.plan_json import plan_from_json
+    from espctl.engine.render import render_markdown, text_lines
+
     saved = api.read_saved_plan(plan_file)
     plan = plan_from_json(saved)
     if fmt == "json":

@@ -7,12 +7,12 @@ they arrive, then a summary (or the whole report as JSON with ``--format json``)
 
 from __future__ import annotations
 
-import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from espctl import api
+from espctl import defaults
 from espctl.commands.common import (
     config_option,
     echo,
@@ -24,16 +24,11 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import http_options, limit_options
-from espctl.conntest import (
-    DEFAULT_WEBHOOK_TIMEOUT,
-    ConnectionReport,
-    ProviderResult,
-    WebhookResult,
-    run_connection_test,
-)
-from espctl.model.text import plural
 
-__all__ = ["render_provider", "render_webhook", "run_connection_test", "summary", "test"]
+if TYPE_CHECKING:  # the connection test (httpx, the providers) is imported when test runs
+    from espctl.conntest import ConnectionReport, ProviderResult, WebhookResult
+
+__all__ = ["render_provider", "render_webhook", "summary", "test"]
 
 
 # -- rendering -------------------------------------------------------------------------
@@ -76,6 +71,8 @@ def render_webhook(result: WebhookResult) -> list[str]:
 def summary(report: ConnectionReport) -> str:
     """``N providers: a passed, b failed`` and the webhooks: ``4 of 5 answered (401)``
     counts every receiver that answered at all, and names the statuses that failed."""
+    from espctl.model.text import plural
+
     failed = sum(1 for p in report.providers if not p.ok)
     text = (
         f"{plural(len(report.providers), 'provider')}: "
@@ -108,7 +105,7 @@ def summary(report: ConnectionReport) -> str:
 @click.option(
     "--webhook-timeout",
     type=click.FloatRange(0.05, 60),
-    default=DEFAULT_WEBHOOK_TIMEOUT,
+    default=defaults.WEBHOOK_TIMEOUT,
     show_default=True,
     help="Seconds a webhook receiver may take to answer (wall clock; at most 64 KiB of "
     "its answer is read).",
@@ -144,6 +141,10 @@ def test(
 
     Exit 0 when everything passed, 1 otherwise.
     """
+    import json
+
+    from espctl import api
+    from espctl.conntest import run_connection_test
 
     options = api.RunOptions(
         config=config,

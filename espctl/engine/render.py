@@ -158,6 +158,18 @@ def convergence_reason(plan: Plan) -> str | None:
     )
 
 
+def strict_reason(plan: Plan) -> str | None:
+    """Why ``--strict`` fails this plan (any failed check, warnings too), or None."""
+    failed = plan.errors + plan.warnings
+    if not failed:
+        return None
+    names = ", ".join(f"{c.provider} {c.name} {c.subject}" for c in failed)
+    return (
+        f"--strict: {plural(len(failed), 'check')} failed "
+        f"({plural(len(plan.errors), 'error')}, {plural(len(plan.warnings), 'warning')}): {names}"
+    )
+
+
 def text_lines(plan: Plan) -> list[StyledLine]:
     """The plan for a terminal as (line, colour) pairs: changes, unmanaged resources,
     checks, summary. Lines are not escaped yet: print them with ``echo_styled`` (CLI) or

@@ -9,6 +9,7 @@ account-level Mailgun webhook with a query token. Then validate, plan (three for
 saved), apply, plan again, import, report, test (also with --webhooks) and route run,
 over HTTP and with ``--sandbox``; their stdout, stderr and every file they write are
 searched for each canary in clear, base64, hex, URL-encoded and sha256/sha1/md5 form
+(with ``ESPCTL_LOG=debug``, so the HTTP request log is searched too)
 (:func:`tests.e2e.conftest.assert_no_canary`): zero hits.
 """
 
@@ -40,6 +41,8 @@ LIVE = {
     "mg_account": "canary-5ecret-9f3a-mg-account-token",
 }
 EVERY = [*PLANTED.values(), *LIVE.values(), *ENV.values()]
+#: every command also logs each HTTP request (-v): that log is searched too
+VERBOSE = {"ESPCTL_LOG": "debug"}
 
 
 def planted_config(text: str) -> str:
@@ -145,13 +148,14 @@ def test_no_canary_over_http(served: Served) -> None:
     account.next_webhook_id = plant_live(account.webhooks, account.next_webhook_id)
     plant_live_mailgun(served.app.state)
     served.config.write_text(planted_config(endpoint_config(served.base_url)))
-    runner = CliRunner(env={**ENV, **PLANTED})
+    runner = CliRunner(env={**ENV, **PLANTED, **VERBOSE})
 
     def invoke(args: list[str]) -> Result:
         return runner.invoke(main, [*args, "-c", str(served.config)], catch_exceptions=False)
 
     results = run_every_command(invoke, [])
     assert "(sensitive)" in results[1].stdout
+    assert "http: postmark POST /message-streams -> 200" in results[4].stderr  # logged
     assert_no_canary(*outputs_of(results, served.tmp), values=EVERY)
 
 
@@ -161,7 +165,7 @@ def test_no_canary_with_the_embedded_sandbox(
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "espctl.yaml"
     config.write_text(planted_config(QUICKSTART.read_text().replace("../schemas/", "")))
-    runner = CliRunner(env={**ENV, **PLANTED})
+    runner = CliRunner(env={**ENV, **PLANTED, **VERBOSE})
 
     def invoke(args: list[str]) -> Result:
         return runner.invoke(main, args, catch_exceptions=False)
@@ -179,5 +183,6 @@ def test_no_canary_with_the_embedded_sandbox(
     save_state(state_file, state, EVERY)
     results = run_every_command(invoke, ["--sandbox"])
     texts = outputs_of(results, tmp_path)
+    assert "http: postmark POST /message-streams -> 200" in results[4].stderr  # logged
     assert any("espctl-sensitive-" in t for t in texts)  # the state file's sealed places
     assert_no_canary(*texts, values=EVERY)

@@ -354,7 +354,7 @@ def test_one_provider_is_said_in_the_singular(project: Path) -> None:
 # -- item 23: usage errors exit 2 -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
+@pytest.mark.parametrize("name", main.list_commands(click.Context(main)))
 def test_a_usage_error_exits_2_for_every_command(name: str) -> None:
     result = cli(name, "--no-such-option")
     assert result.exit_code == 2, (name, result.output)
@@ -366,3 +366,41 @@ def test_a_usage_error_exits_2_for_every_command(name: str) -> None:
 def test_the_since_help_says_where_the_window_ends() -> None:
     text = " ".join(cli("report", "--help").stdout.split())
     assert "ending yesterday (today, still in progress, is left out)" in text
+
+
+# -- item 12: --strict ------------------------------------------------------------------------
+
+
+def test_strict_fails_plan_and_refuses_apply_on_a_warning(project: Path) -> None:
+    """The seeded account's news.acme-mail.com is unverified: a warning, so plan exits 0 and
+    apply would converge; with --strict both fail and apply changes nothing."""
+    lenient = cli("plan", "--sandbox", "--format", "json")
+    assert lenient.exit_code == 0, lenient.output
+    plan = json.loads(lenient.stdout)
+    warnings = [c for c in plan["checks"] if c["status"] == "warning"]
+    assert [c["subject"] for c in warnings] == [
+        "news.acme-mail.com",
+        "mailgun/news.acme-mail.com",
+    ]
+    assert not [c for c in plan["checks"] if c["status"] == "error"]
+
+    strict = cli("plan", "--sandbox", "--strict")
+    assert strict.exit_code == 1
+    assert strict.stderr.endswith(
+        "error: --strict: 2 checks failed (0 errors, 2 warnings): mailgun domain "
+        "news.acme-mail.com, mailgun routing_target mailgun/news.acme-mail.com\n"
+    )
+    assert "Plan:" in strict.stdout  # the plan is still shown
+
+    state = (project / ".espctl" / "sandbox.json").read_bytes()
+    refused = cli("apply", "--sandbox", "--strict", "--auto-approve", "--force")
+    assert refused.exit_code == 1
+    assert (
+        "error: --strict: 2 checks failed (0 errors, 2 warnings): mailgun domain "
+        "news.acme-mail.com, mailgun routing_target mailgun/news.acme-mail.com; "
+        "nothing was applied\n"
+    ) in refused.stderr
+    assert (project / ".espctl" / "sandbox.json").read_bytes() == state  # nothing changed
+
+    applied = cli("apply", "--sandbox", "--auto-approve", "--force")
+    assert applied.exit_code == 0, applied.output  # without --strict the warning is shown only

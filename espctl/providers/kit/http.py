@@ -45,6 +45,7 @@ from espctl.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
+from espctl.providers.kit.http_log import log_attempt
 from espctl.providers.kit.http_options import Credential, HttpOptions, RequestStats
 from espctl.providers.kit.limits import (
     COMMAND_TIME_HINT,
@@ -72,6 +73,10 @@ def _looks_like_json(response: httpx.Response) -> bool:
     """A JSON content type with an undecodable body: corruption worth a second try
     (unlike Mailgun's plain-text 'Magnificent API' answer to an unknown path)."""
     return "json" in response.headers.get("Content-Type", "")
+
+
+def _retry_in(seconds: float, why: str = "backoff") -> str:
+    return f"retrying in {seconds:.2f}s ({why})"
 
 
 class _Overdue(Exception):
@@ -165,21 +170,32 @@ class HttpClient:
                         raise self.rejected
                     limit, by_budget = self._attempt_limit(method, shown, attempt)
                     self.stats.requests += 1
+                    started = time.monotonic()
                     response = await self._send_unless_rejected(
                         method, path, params=params, content=content, headers=headers, limit=limit
                     )
             except ResponseTooLarge as exc:
+                self._log(method, shown, "response too large", started, attempt)
                 # not transient: the same request would bring the same flood again
                 raise ProviderBadResponse(
                     self.provider, method, shown, exc.status, exc.detail()
                 ) from exc
             except (httpx.TransportError, _Overdue) as exc:  # timeouts included
+                failure = (
+                    "timed out"
+                    if isinstance(exc, (_Overdue, httpx.TimeoutException))
+                    else f"connection failed ({type(exc).__name__})"
+                )
                 if by_budget and isinstance(exc, _Overdue):
+                    self._log(method, shown, failure, started, attempt, then="out of time")
                     raise self._out_of_time(method, shown, attempt) from exc
                 if retry and attempt < self.options.max_attempts:
                     self.stats.retries += 1
-                    await self._pause(self._backoff(attempt), method, shown, attempt)
+                    seconds = self._backoff(attempt)
+                    self._log(method, shown, failure, started, attempt, then=_retry_in(seconds))
+                    await self._pause(seconds, method, shown, attempt)
                     continue
+                self._log(method, shown, failure, started, attempt)
                 if isinstance(exc, _Overdue):
                     what = f"timed out: no complete answer within {limit:g}s ({REQUEST_TIME_HINT})"
                 elif isinstance(exc, httpx.TimeoutException):
@@ -198,6 +214,7 @@ class HttpClient:
             status = response.status_code
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
             if status in ok:
+                self._log(method, shown, str(status), started, attempt)
                 return response
             # 429 was refused before any work was done, so even a POST may be repeated
             may_retry = (retry or status == 429) and status in RETRY_STATUSES
@@ -208,6 +225,7 @@ class HttpClient:
                     else None
                 )
                 if wait is not None and wait.seconds > self.options.max_retry_after:
+                    self._log(method, shown, str(status), started, attempt, then="wait too long")
                     raise ProviderRateLimited(
                         self.provider,
                         method,
@@ -217,13 +235,31 @@ class HttpClient:
                     )
                 self.stats.retries += 1
                 if wait is None:
-                    await self._pause(self._backoff(attempt), method, shown, attempt)
+                    seconds = self._backoff(attempt)
+                    self._log(method, shown, str(status), started, attempt, then=_retry_in(seconds))
+                    await self._pause(seconds, method, shown, attempt)
                 else:
+                    self._log(
+                        method,
+                        shown,
+                        str(status),
+                        started,
+                        attempt,
+                        then=_retry_in(wait.seconds, "as the provider asks"),
+                    )
                     await self._pause(
                         wait.seconds, method, shown, attempt, note=wait.note(self.provider)
                     )
                 continue
+            self._log(method, shown, str(status), started, attempt)
             raise self._error(method, shown, response, attempt)
+
+    def _log(
+        self, method: str, shown: str, outcome: str, started: float, attempt: int, *, then: str = ""
+    ) -> None:
+        log_attempt(
+            self.provider, method, shown, outcome, time.monotonic() - started, attempt, then=then
+        )
 
     def _attempt_limit(self, method: str, shown: str, attempt: int) -> tuple[float, bool]:
         """This attempt's wall-clock limit, and whether the command's budget is what sets it."""
@@ -362,7 +398,17 @@ class HttpClient:
                 if attempt == self.options.max_attempts or not _looks_like_json(response):
                     raise
                 self.stats.retries += 1
-                await self._pause(self._backoff(attempt), "GET", path.split("?", 1)[0], attempt)
+                seconds = self._backoff(attempt)
+                log_attempt(
+                    self.provider,
+                    "GET",
+                    path,
+                    "undecodable body",
+                    0.0,
+                    attempt,
+                    then=_retry_in(seconds),
+                )
+                await self._pause(seconds, "GET", path.split("?", 1)[0], attempt)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def get(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from espctl.providers.kit.limits import DEFAULT_MAX_RESPONSE_BYTES
+from espctl import defaults
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,15 @@ class HttpOptions:
 
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
-    request_timeout: float = 60.0
-    command_timeout: float | None = 1800.0
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    max_listing_items: int = 100_000  # per paged listing (see espctl.providers.kit.paging)
+    request_timeout: float = defaults.REQUEST_TIMEOUT
+    command_timeout: float | None = defaults.COMMAND_TIMEOUT
+    max_response_bytes: int = defaults.MAX_RESPONSE_BYTES
+    max_listing_items: int = defaults.MAX_LISTING_ITEMS  # per paged listing (.paging)
     max_attempts: int = 5
     backoff_base: float = 0.25
     backoff_cap: float = 8.0
     max_retry_after: float = 60.0  # a longer Retry-After is an error, not a silent hang
-    parallelism: int = 8
+    parallelism: int = defaults.PARALLELISM
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import httpx
 
-MIB = 1024 * 1024
-DEFAULT_MAX_RESPONSE_BYTES = 32 * MIB
+from espctl.defaults import MIB
+
 SIZE_HINT = "raise the cap with --max-response-mb or ESPCTL_MAX_RESPONSE_MB"
 REQUEST_TIME_HINT = "raise it with --request-timeout or ESPCTL_REQUEST_TIMEOUT"
 COMMAND_TIME_HINT = "raise it with --command-timeout or ESPCTL_COMMAND_TIMEOUT"

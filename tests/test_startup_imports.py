@@ -1,0 +1,194 @@
+"""Short commands import only what they need (issue 19; README "Benchmarks").
+
+The command line parses arguments with click and small espctl modules loaded; each
+command imports the rest when it runs. Checked on the modules a real process imports
+(``python -X importtime``), not on timings: ``benchmarks/startup.py`` measures those.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from espctl import cli
+from espctl.cli import main
+from espctl.providers.registry import TYPES
+from tests.conftest import QUICKSTART, REPO
+
+#: what no short command may load: the models (pydantic, PyYAML), the HTTP and async
+#: stack, the report's templates, and espctl's layers built on them
+HEAVY = (
+    "pydantic",
+    "pydantic_core",
+    "yaml",
+    "httpx",
+    "jinja2",
+    "asyncio",
+    "jsonschema",
+    "espctl.api",
+    "espctl.config",
+    "espctl.engine",
+    "espctl.session",
+    "espctl.importer",
+    "espctl.conntest",
+    "espctl.report",
+    "espctl.sandbox",
+    "espctl.providers",
+)
+#: the provider registry names the types (``import --type``'s choices) and imports a
+#: provider's package on first use: it and its package marker load nothing but espctl.errors
+REGISTRY = ("espctl.providers", "espctl.providers.registry")
+#: what validate does not need: it reads files and checks them offline, with no provider,
+#: no plan and no JSON Schema validator (jsonschema is for the tests of the schema file)
+NOT_FOR_VALIDATE = (
+    "httpx",
+    "jinja2",
+    "asyncio",
+    "jsonschema",
+    "espctl.engine",
+    "espctl.session",
+    "espctl.planfile",
+    "espctl.importer",
+    "espctl.conntest",
+    "espctl.report",
+    "espctl.sandbox",
+    # a provider's config block, events and rules are config models now (its spec), but
+    # nothing that talks to it: its HTTP client and what builds on it
+    "espctl.providers.kit.http",
+    "espctl.providers.kit.http_log",
+    "espctl.providers.kit.http_options",
+    "espctl.providers.kit.connection",
+    "espctl.providers.kit.concurrency",
+    "espctl.providers.kit.paging",
+    *(
+        f"espctl.providers.{name}.{part}"
+        for name in TYPES
+        for part in ("client", "probe", "traffic", "webhooks")
+    ),
+)
+
+
+def imported(args: list[str], env: dict[str, str] | None = None) -> dict[str, str]:
+    """Every module a fresh ``python -X importtime ARGS`` imports, with its importer chain
+    (``espctl.cli <- espctl.commands.limits <- httpx``) for the failure message."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    rows = []  # (depth, name) in the order printed: a module after everything it imported
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "cumulative" not in line:
+            field = line.rsplit("|", 1)[1]
+            name = field.strip()
+            rows.append(((len(field) - len(field.lstrip()) - 1) // 2, name))
+    chains: dict[str, str] = {}
+    for i, (depth, name) in enumerate(rows):
+        chain = [name]
+        for parent_depth, parent in rows[i + 1 :]:
+            if parent_depth < depth - len(chain) + 1:
+                chain.append(parent)
+        chains.setdefault(name, " <- ".join(chain))
+    return chains
+
+
+def assert_none_loaded(chains: dict[str, str], forbidden: tuple[str, ...]) -> None:
+    """No forbidden module (or submodule) among ``chains``; else each with its chain."""
+    found = sorted(
+        chain
+        for name, chain in chains.items()
+        if name not in REGISTRY and any(name == f or name.startswith(f + ".") for f in forbidden)
+    )
+    assert not found, f"{len(found)} modules loaded that should not be:\n" + "\n".join(found)
+
+
+def test_importing_the_command_line_loads_nothing_heavy() -> None:
+    chains = imported(["-c", "import espctl.cli"])
+    assert "click" in chains and "espctl.cli" in chains
+    assert_none_loaded(chains, HEAVY)
+
+
+SHORT_COMMANDS = [
+    ["--version"],
+    ["--help"],
+    *([name, "--help"] for name in main.list_commands(click.Context(main)) if name != "sandbox"),
+    ["completion", "bash"],
+]
+
+
+@pytest.mark.parametrize("args", SHORT_COMMANDS, ids=" ".join)
+def test_short_commands_load_nothing_heavy(args: list[str]) -> None:
+    assert_none_loaded(imported(["-m", "espctl", *args]), HEAVY)
+
+
+#: what the installed ``espctl`` script runs (its name selects _ESPCTL_COMPLETE)
+AS_INSTALLED = "from espctl.cli import main; main(prog_name='espctl')"
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("espctl s", "1", "sandbox"),  # a lazy command is listed with its help, not imported
+        ("espctl plan --par", "2", "--parallelism"),
+        ("espctl import --type ", "3", "mailgun"),
+    ],
+)
+def test_completion_loads_nothing_heavy(words: str, cword: str, expected: str) -> None:
+    env = {"_ESPCTL_COMPLETE": "zsh_complete", "COMP_WORDS": words, "COMP_CWORD": cword}
+    chains = imported(["-c", AS_INSTALLED], env)
+    assert_none_loaded(chains, HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", AS_INSTALLED],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, **env},
+        check=False,
+    )
+    assert expected in done.stdout.split("\n"), done.stdout
+    if expected == "sandbox":
+        assert "sandbox\nOffline simulator of the Postmark and" in done.stdout
+
+
+def test_validate_loads_the_config_models_and_nothing_of_the_rest() -> None:
+    chains = imported(["-m", "espctl", "validate", str(QUICKSTART)])
+    assert {"pydantic", "yaml", "espctl.config.models"} <= chains.keys()
+    assert_none_loaded(chains, NOT_FOR_VALIDATE)
+
+
+def test_a_lazy_command_is_listed_with_its_own_help() -> None:
+    lazy = cli.LAZY_COMMANDS
+    assert "sandbox" in lazy
+    listing = " ".join(CliRunner().invoke(main, ["--help"]).stdout.split())
+    for name, (_, declared) in lazy.items():
+        command = main.get_command(click.Context(main), name)
+        assert command is not None
+        assert declared == command.get_short_help_str(limit=500)
+        assert f"{name} {declared}" in listing
+
+
+def test_a_misspelt_lazy_command_is_suggested() -> None:
+    result = CliRunner().invoke(main, ["sandbx", "serve"])
+    assert result.exit_code == 2
+    assert "Did you mean 'sandbox'?" in result.stderr
+
+
+def test_the_facade_loads_what_validate_needs_and_the_rest_on_first_use() -> None:
+    chains = imported(["-c", "import espctl.api"])
+    assert_none_loaded(chains, NOT_FOR_VALIDATE)
+    from espctl import api, planfile, session
+
+    assert api.RunOptions is session.RunOptions
+    assert api.save_plan is planfile.save_plan
+    assert all(getattr(api, name) is not None for name in api.__all__)
+    assert not hasattr(api, "no_such_name")
