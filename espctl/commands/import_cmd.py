@@ -179,8 +179,8 @@ def import_live(
         if unknown:
             raise ImportFailed(
                 f"no config file {' + '.join(files)}: name the type of {', '.join(unknown)} "
-                "with --type postmark|mailgun (credentials then come from environment "
-                "variables)"
+                f"with --type {'|'.join(registry.TYPES)} (credentials then come from "
+                "environment variables)"
             )
         chosen = {pid: pid for pid in ids}
     if chosen is None:
@@ -214,7 +214,7 @@ def _import_with(
         raise ImportFailed(
             f"{', '.join(missing)} not declared in {loaded.path} (declared: "
             f"{', '.join(sorted(declared)) or 'none'}); to import an account the config does "
-            "not describe, pass --type postmark|mailgun"
+            f"not describe, pass --type {'|'.join(registry.TYPES)}"
         )
     sources = [provider_source(pid, declared[pid]) for pid in ids]
     with api.providers_for(loaded, options) as providers:

@@ -207,8 +207,8 @@ def test_shares_add_up_to_exactly_100_percent() -> None:
 
 def test_a_provider_wide_webhook_duplicates_a_scoped_one() -> None:
     from espctl.model.summary import WebhookInfo, WebhookTrigger
-    from espctl.report.sample import sample_report_data
     from espctl.report.view_routing import duplicate_deliveries
+    from tests.report.sample_data import sample_report_data
 
     hook = "https://hooks.example.com/mg"
     data = sample_report_data(
@@ -250,8 +250,8 @@ def test_mailgun_sends_a_url_listed_at_account_and_domain_level_once() -> None:
     from espctl.model.resources import LiveState
     from espctl.providers.mailgun import resources as mg
     from espctl.providers.mailgun.summary import MailgunAdapter
-    from espctl.report.sample import sample_report_data
     from espctl.report.view_routing import duplicate_deliveries
+    from tests.report.sample_data import sample_report_data
 
     url = "https://hooks.example.com/mg"
     auth = BasicAuth(username="u", password=Secret("p"))

@@ -28,7 +28,7 @@ from espctl.report.data import (
 )
 from espctl.report.metrics import METRICS, Band
 from espctl.report.render import CSP, embed_json, render_report
-from espctl.report.sample import mailgun_provider, postmark_provider, sample_report_data
+from tests.report.sample_data import mailgun_provider, postmark_provider, sample_report_data
 
 SECTION_ORDER = [
     "header",
