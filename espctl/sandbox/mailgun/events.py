@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from .events import MAILGUN_EVENT_DAYS, DayPlan, Message, iter_messages, recent_days
-from .http import Request, Response
-from .mgwire import MgAbort, MgContext, domain_or_404, mg_error, parse_when
-from .traffic import Traffic
+from ..events import MAILGUN_EVENT_DAYS, DayPlan, Message, iter_messages, recent_days
+from ..http import Request, Response
+from ..traffic import Traffic
+from .wire import MgAbort, MgContext, domain_or_404, mg_error, parse_when
 
 MAX_LIMIT = 300
 DEFAULT_LIMIT = 100  # UNCONFIRMED default; 100 is what the legacy docs suggest

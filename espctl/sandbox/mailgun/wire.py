@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .http import BadRequestBody, Request, Response
-from .state import AccountState, MgDomain, Region
-from .traffic import Traffic
+from ..http import BadRequestBody, Request, Response
+from ..state import AccountState, MgDomain, Region
+from ..traffic import Traffic
 
 
 @dataclass

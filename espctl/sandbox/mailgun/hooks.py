@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from .http import Handler, Request, Response
-from .mgwire import MgAbort, MgContext, domain_or_404, form_fields, mg_error, mg_reason
-from .state import MAILGUN_WEBHOOK_EVENTS, MgAccountWebhook, MgDomain, MgEvent
+from ..http import Handler, Request, Response
+from ..state import MAILGUN_WEBHOOK_EVENTS, MgAccountWebhook, MgDomain, MgEvent
+from .wire import MgAbort, MgContext, domain_or_404, form_fields, mg_error, mg_reason
 
 MAX_WEBHOOK_URLS = 3
 _NEVER_RESOLVES = (".invalid", ".test", ".localhost", ".local")
@@ -351,7 +351,7 @@ def delete_accounts(ctx: MgContext, request: Request, params: dict[str, str]) ->
 
 _E = r"/v3/domains/(?P<domain>[^/]+)/webhooks/(?P<event>[^/]+)"
 
-#: (method, path pattern, handler): registered by :func:`espctl.sandbox.mailgun.register`
+#: (method, path pattern, handler): registered by :func:`espctl.sandbox.mailgun.api.register`
 ROUTES: list[tuple[str, str, Handler[MgContext]]] = [
     ("GET", r"/v3/domains/(?P<domain>[^/]+)/webhooks", list_webhooks),
     ("POST", r"/v3/domains/(?P<domain>[^/]+)/webhooks", create_webhook),

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from .http import Request, Response, query_ci
-from .pmrequest import (
+from ..http import Request, Response, query_ci
+from ..state import PmHeader, PmTriggers, PmWebhook
+from .request import (
     NO_STREAM,
     Invalid,
     bool_field,
@@ -19,8 +20,7 @@ from .pmrequest import (
     json_body,
     str_field,
 )
-from .pmwire import PmContext, pm_error, pm_ok, webhook_json
-from .state import PmHeader, PmTriggers, PmWebhook
+from .wire import PmContext, pm_error, pm_ok, webhook_json
 
 # UNCONFIRMED whether the 10-webhook cap is per stream or per server; we enforce the
 # stricter reading (per server) so that a client that works here works there too.

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from . import mgevents
-from .http import BadRequestBody, Request, Response, Router
-from .mailgun import guarded
-from .mgwire import MgAbort, MgContext, domain_or_404, mg_error, parse_when, rfc2822
-from .traffic import DayCounts, TrafficSource
+from ..http import BadRequestBody, Request, Response, Router
+from ..traffic import DayCounts, TrafficSource
+from . import events
+from .api import guarded
+from .wire import MgAbort, MgContext, domain_or_404, mg_error, parse_when, rfc2822
 
 _HOURLY = (1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 8, 7, 7, 7, 7, 6, 5, 4, 3, 2, 2, 1, 1)
 
@@ -359,9 +359,9 @@ def register(router: Router[MgContext]) -> None:
     """Add the analytics and events routes to ``router``."""
     router.add("POST", r"/v1/analytics/metrics", guarded(metrics))
     router.add("GET", r"/v3/(?P<domain>[^/]+)/stats/total", guarded(stats_total))
-    router.add("GET", r"/v3/(?P<domain>[^/]+)/events", guarded(mgevents.list_events))
+    router.add("GET", r"/v3/(?P<domain>[^/]+)/events", guarded(events.list_events))
     router.add(
         "GET",
         r"/v3/(?P<domain>[^/]+)/events/(?P<token>[A-Za-z0-9_-]+)",
-        guarded(mgevents.events_page),
+        guarded(events.events_page),
     )

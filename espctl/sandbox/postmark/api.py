@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .http import Request, Response, Router, parse_bool, query_ci
-from .pmhooks import create_webhook, delete_webhook, edit_webhook, get_webhook, list_webhooks
-from .pmrequest import (
+from ..http import Request, Response, Router, parse_bool, query_ci
+from ..state import PmStream
+from .hooks import create_webhook, delete_webhook, edit_webhook, get_webhook, list_webhooks
+from .request import (
     Invalid,
     bool_field,
     field_error,
@@ -20,7 +21,7 @@ from .pmrequest import (
     json_body,
     str_field,
 )
-from .pmwire import (
+from .wire import (
     PmContext,
     domain_detail,
     domain_summary,
@@ -30,7 +31,6 @@ from .pmwire import (
     server_json,
     stream_json,
 )
-from .state import PmStream
 
 COLORS = ("purple", "blue", "turquoise", "green", "red", "yellow", "grey", "orange")
 TRACK_LINKS = ("None", "HtmlAndText", "HtmlOnly", "TextOnly")

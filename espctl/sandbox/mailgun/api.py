@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import mghooks
-from .http import Handler, Request, Response, Router
-from .mgwire import (
+from ..http import Handler, Request, Response, Router
+from ..state import MgDomain
+from . import hooks
+from .wire import (
     MgAbort,
     MgContext,
     dns_records,
@@ -18,7 +19,6 @@ from .mgwire import (
     form_fields,
     mg_error,
 )
-from .state import MgDomain
 
 _TRACKING_UPDATED = "Domain tracking settings have been updated"
 
@@ -175,5 +175,5 @@ def register(router: Router[MgContext]) -> None:
         r"/v3/domains/(?P<name>[^/]+)/tracking/(?P<kind>open|click|unsubscribe)",
         guarded(put_tracking),
     )
-    for method, pattern, handler in mghooks.ROUTES:
+    for method, pattern, handler in hooks.ROUTES:
         add(method, pattern, guarded(handler))

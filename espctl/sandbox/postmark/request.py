@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .http import BadRequestBody, Handler, Request, Response
-from .pmwire import PmContext, pm_error
-from .state import PmStream
+from ..http import BadRequestBody, Handler, Request, Response
+from ..state import PmStream
+from .wire import PmContext, pm_error
 
 NO_STREAM = "The 'MessageStream' provided does not exist on this server."
 

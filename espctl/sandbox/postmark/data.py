@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from .events import (
+from ..events import (
     POSTMARK_MESSAGE_DAYS,
     DayPlan,
     Message,
@@ -25,10 +25,10 @@ from .events import (
     plan_day,
     recent_days,
 )
-from .http import Handler, Request, Response, Router, parse_bool, query_ci
-from .pmrequest import NO_STREAM
-from .pmwire import EASTERN, PmContext, pm_date, pm_error
-from .traffic import DayCounts, Traffic
+from ..http import Handler, Request, Response, Router, parse_bool, query_ci
+from ..traffic import DayCounts, Traffic
+from .request import NO_STREAM
+from .wire import EASTERN, PmContext, pm_date, pm_error
 
 _BOUNCE_TYPES = {
     "HardBounce": (

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from .http import Response
-from .state import AccountState, PmDomain, PmSender, PmServer, PmStream, PmWebhook
-from .traffic import Traffic
+from ..http import Response
+from ..state import AccountState, PmDomain, PmSender, PmServer, PmStream, PmWebhook
+from ..traffic import Traffic
 
 try:
     from zoneinfo import ZoneInfo
