@@ -1,0 +1,128 @@
+"""The contract every provider keeps (issue 14), run for each provider alone and for all
+together (see :mod:`tests.contract.harness`): converge, idempotency, saved and stale
+plans, no canary credential in any output or file, connection probes, real webhook
+samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from espctl.model.common import Event
+from espctl.model.events import EventType
+from espctl.providers import registry
+from tests.contract.conftest import Contract, changes
+from tests.contract.harness import CANARY, HARNESSES
+from tests.e2e.conftest import canary_forms
+
+SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+
+
+def test_read_apply_read_converges_with_the_seeded_drift(contract: Contract) -> None:
+    code, plan = contract.planned()
+    assert code == 2
+    assert changes(plan) == contract.drift  # exactly the seeded drift, nothing else
+    applied = contract.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert f"Apply: {len(contract.drift)} applied, 0 failed" in applied.stdout
+    code, plan = contract.planned()
+    assert (code, plan["changes"]) == (0, [])
+
+
+def test_a_second_apply_changes_nothing(contract: Contract) -> None:
+    assert contract.run("apply", "--auto-approve").exit_code == 0
+    before = contract.app.state.model_dump_json()
+    again = contract.run("apply", "--auto-approve")
+    assert again.exit_code == 0, again.output
+    assert contract.app.state.model_dump_json() == before
+
+
+def test_a_saved_plan_applies_and_a_stale_one_is_refused(contract: Contract) -> None:
+    assert contract.run("plan", "--out", "reviewed.json").exit_code == 0
+    for harness in contract.harnesses:
+        harness.move(contract.app.state)  # someone clicked in the provider's UI
+    before = contract.app.state.model_dump_json()
+    refused = contract.run("apply", "reviewed.json", "--force")
+    assert refused.exit_code == 1
+    assert "is stale" in refused.stderr
+    assert contract.app.state.model_dump_json() == before  # nothing written
+
+    assert contract.run("plan", "--out", "fresh.json").exit_code == 0
+    applied = contract.run("apply", "fresh.json", "--force")
+    assert applied.exit_code == 0, applied.output
+    assert contract.planned()[0] == 0
+
+
+def test_no_canary_credential_in_any_output_or_file(contract: Contract, tmp_path: Path) -> None:
+    ran = [
+        contract.run("validate"),
+        contract.run("plan", "--format", "json", "--out", "p.json"),
+        contract.run("plan", "--format", "markdown"),
+        contract.run("apply", "--auto-approve"),
+        contract.run("test"),
+        contract.run("import", *(f"--provider={h.type}" for h in contract.harnesses)),
+        contract.run("report", "--out", "report.html"),
+        contract.run("test", env={k: "" for h in contract.harnesses for k in h.env}),
+    ]
+    # every command did its work (the last one fails: its credentials are unset)
+    assert [r.exit_code for r in ran] == [0, 0, 0, 0, 0, 0, 0, 1], [r.output for r in ran]
+    secrets = [v for h in contract.harnesses for v in h.env.values()]
+    assert all(v.startswith(CANARY) for v in secrets)
+    files = [p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) >= 3  # config, saved plan, report
+    for secret in secrets:
+        for form, leaked in canary_forms(secret).items():
+            for text in [*contract.outputs, *files]:
+                assert leaked not in text, f"canary ({form}) leaked"
+
+
+def test_connection_probes_ok_bad_credential_and_unreachable(contract: Contract) -> None:
+    ok = contract.run("test", "--format", "json")
+    assert ok.exit_code == 0, ok.output
+    results = json.loads(ok.stdout)["providers"]
+    assert sorted(r["provider"] for r in results) == sorted(h.type for h in contract.harnesses)
+    assert all(p["ok"] for r in results for p in r["probes"])
+
+    bad_env = {k: v for h in contract.harnesses for k, v in h.bad_env.items()}
+    bad = contract.run("test", "--format", "json", env=bad_env)
+    assert bad.exit_code == 1
+    for result in json.loads(bad.stdout)["providers"]:
+        failed = [p for p in result["probes"] if not p["ok"]]
+        assert failed and all(p["cause"] for p in failed), result
+
+    text = contract.config.read_text().replace(contract.base_url, "http://127.0.0.1:9")
+    contract.config.write_text(text)  # port 9 (discard): nothing listens
+    down = contract.run("test", "--format", "json")
+    assert down.exit_code == 1
+    for result in json.loads(down.stdout)["providers"]:
+        assert not result["ok"] and any(p["cause"] for p in result["probes"]), result
+
+
+#: the report's event type of a config event: the same name, but for ``accepted``
+EVENT_TYPE = {Event.accepted: EventType.queued}
+
+
+@pytest.mark.parametrize("provider_type", registry.TYPES)
+def test_every_real_webhook_sample_parses(provider_type: str) -> None:
+    """Each real payload of ../shared/samples/<type>/ parses into normalized records of
+    the provider, of types its vocabulary names; an inbound message is no delivery event."""
+    spec = registry.spec(provider_type)
+    vocabulary = {EVENT_TYPE.get(e) or EventType(e.value) for e in spec.events.native}
+    samples = sorted((SAMPLES / provider_type).glob("*.json"))
+    assert len(samples) >= 8, f"samples for {provider_type} missing from {SAMPLES}"
+    for path in samples:
+        events = spec.parse_webhook(json.loads(path.read_text()))
+        if "inbound" in path.name:
+            assert events == [], path.name
+            continue
+        assert events, path.name
+        for event in events:
+            assert event.provider == provider_type, path.name
+            assert event.event_type in vocabulary, (path.name, event.event_type)
+            assert event.provider_event_type and event.event_id, path.name
+
+
+def test_harnesses_are_those_of_the_registry() -> None:
+    assert set(HARNESSES) == set(registry.TYPES)
