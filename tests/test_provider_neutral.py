@@ -228,3 +228,17 @@ def test_no_import_cycles_inside_providers() -> None:
 def test_the_cycle_check_finds_a_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_adding_a_provider_names_files_that_exist() -> None:
+    """docs/adding-a-provider.md stays true to the code: every file or folder it names
+    exists (``<type>`` standing for each registered provider)."""
+    text = (REPO / "docs" / "adding-a-provider.md").read_text()
+    named = set(re.findall(r"`((?:espctl|tests)/[\w/<>.-]+)`", text))
+    assert len(named) >= 10
+    missing = []
+    for path in sorted(named):
+        for provider_type in TYPES:
+            if not (REPO / path.replace("<type>", provider_type)).exists():
+                missing.append(path.replace("<type>", provider_type))
+    assert missing == []

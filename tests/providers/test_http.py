@@ -153,3 +153,26 @@ def test_a_get_whose_json_arrives_truncated_is_fetched_again() -> None:
     )
     assert run(client(Sleeps()).get_json("/things")) == {"items": [1, 2, 3]}
     assert route.call_count == 2
+
+
+@respx.mock
+def test_per_request_headers_go_with_that_request_only_and_its_retries() -> None:
+    route = respx.post(f"{BASE}/things").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "1"}),
+            httpx.Response(200, json={}),
+            httpx.Response(200, json={}),
+        ]
+    )
+    http = client(Sleeps())
+    extra = {"on-behalf-of": "subuser-a"}
+    assert (
+        run(http.request("POST", "/things", json_body={"a": 1}, headers=extra)).status_code == 200
+    )
+    assert run(http.request("POST", "/things", json_body={"a": 2})).status_code == 200
+    first, retried, other = (call.request for call in route.calls)
+    for request in (first, retried):
+        assert request.headers["on-behalf-of"] == "subuser-a"
+        assert request.headers["X-Token"] == TOKEN  # the client's own stay
+        assert request.headers["Content-Type"] == "application/json"
+    assert "on-behalf-of" not in other.headers

@@ -145,8 +145,12 @@ class HttpClient:
         form: list[tuple[str, str]] | None = None,
         ok: frozenset[int] = frozenset({200}),
         retry: bool | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request; return the response when its status is in ``ok``.
+
+        ``headers`` are added to this request only (over the client's own): what one
+        call needs, e.g. the subuser a SendGrid request acts for (``on-behalf-of``).
 
         ``retry`` defaults to "method is idempotent": a POST is never repeated blindly.
         ``path`` may be absolute (Mailgun paging URLs); errors show it without query.
@@ -154,13 +158,13 @@ class HttpClient:
         retry = method in IDEMPOTENT if retry is None else retry
         shown = path.split("?", 1)[0]
         content: bytes | None = None
-        headers: dict[str, str] = {}
+        sent: dict[str, str] = dict(headers or {})
         if json_body is not None:
             content = json.dumps(json_body).encode()
-            headers["Content-Type"] = "application/json"
+            sent["Content-Type"] = "application/json"
         elif form is not None:
             content = urlencode(form).encode()  # repeated keys stay repeated (Mailgun url=)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
         attempt = 0
         while True:
             attempt += 1
@@ -172,7 +176,7 @@ class HttpClient:
                     self.stats.requests += 1
                     started = time.monotonic()
                     response = await self._send_unless_rejected(
-                        method, path, params=params, content=content, headers=headers, limit=limit
+                        method, path, params=params, content=content, headers=sent, limit=limit
                     )
             except ResponseTooLarge as exc:
                 self._log(method, shown, "response too large", started, attempt)
