@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from espctl.providers.kit.http_options import HttpOptions
 
@@ -21,6 +21,21 @@ if TYPE_CHECKING:
     import httpx
 
 Sleep = Callable[[float], Awaitable[None]]
+C_co = TypeVar("C_co", covariant=True)
+
+
+class ClientClass(Protocol[C_co]):
+    """A client class taking a provider id, a config block and the connection's parts."""
+
+    def __call__(
+        self,
+        provider_id: str,
+        block: Any,
+        *,
+        options: HttpOptions | None = ...,
+        transport: httpx.AsyncBaseTransport | None = ...,
+        sleep: Sleep = ...,
+    ) -> C_co: ...
 
 
 @dataclass(frozen=True)
@@ -30,3 +45,9 @@ class Connection:
     options: HttpOptions = field(default_factory=HttpOptions)
     transport: httpx.AsyncBaseTransport | None = None
     sleep: Sleep = asyncio.sleep
+
+    def make(self, client: ClientClass[C_co], provider_id: str, block: Any) -> C_co:
+        """A ``client`` for ``block`` reaching its API through this connection."""
+        return client(
+            provider_id, block, options=self.options, transport=self.transport, sleep=self.sleep
+        )

@@ -14,10 +14,11 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from espctl.errors import ProviderBadResponse, ProviderError
+from espctl.errors import ProviderError
 from espctl.model.text import plural
 from espctl.model.urls import split_userinfo as model_split_userinfo
 from espctl.model.urls import url_identity
+from espctl.providers.kit.probing import common_cause
 from espctl.providers.kit.protocol import ProbeResult
 from espctl.providers.mailgun import wire
 
@@ -156,15 +157,7 @@ def _cause(api: MailgunApi, exc: ProviderError, domain: str | None) -> str | Non
             f"domains live in one region and this config uses {region}: if {domain} "
             f"exists, it may live in the other region (set `region: {other}`)"
         )
-    if exc.status is None:
-        return "no answer from the endpoint: check `endpoint`/`region` and the network"
-    if exc.status == 429:
-        return "Mailgun rate limited the requests (HTTP 429); try again shortly"
-    if exc.status >= 500:
-        return "Mailgun is failing (HTTP 5xx); try again later"
-    if exc.detail.startswith("expected JSON") or isinstance(exc, ProviderBadResponse):
-        return "the endpoint does not answer like the Mailgun API: check `endpoint`"
-    return None
+    return common_cause(exc, "Mailgun", settings="`endpoint`/`region`")
 
 
 def _region(api: MailgunApi) -> str:

@@ -30,13 +30,7 @@ if TYPE_CHECKING:
 def _client(provider_id: str, block: MailgunProvider, connection: Connection) -> Provider:
     from espctl.providers.mailgun.client import MailgunApi
 
-    return MailgunApi(
-        provider_id,
-        block,
-        options=connection.options,
-        transport=connection.transport,
-        sleep=connection.sleep,
-    )
+    return connection.make(MailgunApi, provider_id, block)
 
 
 def _where(block: MailgunProvider) -> tuple[str, str | None]:

@@ -12,10 +12,11 @@ import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from espctl.errors import ProviderBadResponse, ProviderError
+from espctl.errors import ProviderError
 from espctl.model.common import parse_address
 from espctl.model.text import plural
 from espctl.providers.kit.concurrency import settle
+from espctl.providers.kit.probing import common_cause
 from espctl.providers.kit.protocol import ProbeResult
 from espctl.providers.postmark import wire
 
@@ -200,19 +201,9 @@ async def _timed(name: str, call: Awaitable[ProbeAnswer]) -> ProbeResult:
 
 
 def _common_cause(exc: ProviderError) -> str | None:
-    if exc.status is None:
-        return "no answer from the endpoint: check `endpoint` and the network"
-    if exc.status == 429:
-        return "Postmark rate limited the requests (HTTP 429); try again shortly"
-    if exc.status >= 500:
-        return "Postmark is failing or in maintenance (HTTP 5xx); try again later"
-    if (
-        exc.status in (404, 415)
-        or exc.detail.startswith("expected JSON")
-        or isinstance(exc, ProviderBadResponse)
-    ):
-        return "the endpoint does not answer like the Postmark API: check `endpoint`"
-    return None
+    return common_cause(
+        exc, "Postmark", failing="is failing or in maintenance", not_the_api=(404, 415)
+    )
 
 
 def _server_cause(exc: ProviderError) -> str | None:

@@ -38,13 +38,7 @@ if TYPE_CHECKING:
 def _client(provider_id: str, block: PostmarkProvider, connection: Connection) -> Provider:
     from espctl.providers.postmark.client import PostmarkApi
 
-    return PostmarkApi(
-        provider_id,
-        block,
-        options=connection.options,
-        transport=connection.transport,
-        sleep=connection.sleep,
-    )
+    return connection.make(PostmarkApi, provider_id, block)
 
 
 def _where(block: PostmarkProvider) -> tuple[str, str | None]:
