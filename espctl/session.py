@@ -25,6 +25,7 @@ from espctl.errors import ApplyRefused
 from espctl.model.common import parse_address
 from espctl.model.mailgun import MailgunProvider
 from espctl.model.postmark import PostmarkProvider
+from espctl.model.targets import Targets
 from espctl.providers.base import Provider
 from espctl.providers.http import HttpOptions
 from espctl.providers.registry import create_provider
@@ -71,6 +72,8 @@ class RunOptions:
     #: apply: say how far it got at least this often (seconds) while changes are in
     #: flight (the CLI sets 1 on a terminal); None: only as each change finishes
     progress_every: float | None = None
+    #: ``--provider`` / ``--target``: only these are read and changed (default: all)
+    targets: Targets = field(default_factory=Targets)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -153,9 +156,11 @@ def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[st
     http = options.http or HttpOptions(parallelism=options.parallelism)
 
     def build(transport: httpx.AsyncBaseTransport | None) -> dict[str, Provider]:
+        targeted = set(options.targets.provider_ids(loaded.config.providers))
         return {
             pid: create_provider(pid, block, options=http, transport=transport)
             for pid, block in sorted(loaded.config.providers.items())
+            if pid in targeted
         }
 
     if not (options.sandbox or options.sandbox_from_config):
