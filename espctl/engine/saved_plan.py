@@ -86,8 +86,6 @@ class SavedPlan(_Saved):
     targets: SavedTargets | None = None  # absent in plans written before --target
 
 
-
-
 def check_saved_plan(payload: object, path: str) -> dict[str, Any]:
     """``payload`` (a decoded plan file) when it has the saved plan's shape.
 

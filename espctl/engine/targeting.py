@@ -26,8 +26,7 @@ def desired_for(
 ) -> dict[str, list[Resource]]:
     """The desired resources of the targeted providers, only the targeted ones."""
     return {
-        pid: [r for r in desired[pid] if targets.covers(r)]
-        for pid in targets.provider_ids(desired)
+        pid: [r for r in desired[pid] if targets.covers(r)] for pid in targets.provider_ids(desired)
     }
 
 
@@ -63,8 +62,6 @@ def narrow(plan: Plan, targets: Targets, max_change_ratio: float) -> Plan:
         digests=digests,
         blocked=reason is not None,
         blocked_reason=reason,
-        fingerprint=digest(
-            {"config": plan.config_digest, **digests, "targets": targets.as_json()}
-        ),
+        fingerprint=digest({"config": plan.config_digest, **digests, "targets": targets.as_json()}),
         targets=targets,
     )
