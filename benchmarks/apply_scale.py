@@ -23,9 +23,10 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.served import sandbox_in_child
 from espctl import api
 from espctl.engine.apply import apply_plan
-from espctl.sandbox import FaultPlan, SandboxApp, SandboxCredentials, running_server, seed_account
+from espctl.sandbox import FaultPlan, SandboxApp, SandboxCredentials, seed_account
 from espctl.sandbox.state import AccountState
 from espctl.session import close_all, providers_for
 
@@ -79,12 +80,16 @@ def main() -> None:
     parser.add_argument("--parallelism", type=int, default=8)
     args = parser.parse_args()
     latency = args.latency_ms / 1000
-    app = SandboxApp(
-        build_state(args.domains),
-        credentials=SandboxCredentials(mailgun_api_key=KEY),
-        faults=FaultPlan(latency_ms=args.latency_ms),
-    )
-    with running_server(app) as base_url, tempfile.TemporaryDirectory() as tmp:
+
+    def make_app() -> SandboxApp:
+        return SandboxApp(
+            build_state(args.domains),
+            credentials=SandboxCredentials(mailgun_api_key=KEY),
+            faults=FaultPlan(latency_ms=args.latency_ms),
+        )
+
+    # served from a child process: the server's CPU is not counted as espctl's
+    with sandbox_in_child(make_app) as base_url, tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "espctl.yaml"
         write_config(config, base_url, args.domains)
         options = api.RunOptions(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from espctl.errors import (
     PlanError,
     Problem,
     StalePlanError,
+    TargetError,
     redact,
 )
 from espctl.model.text import plural
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
     from espctl.engine.apply import ApplyResult
     from espctl.engine.plan import Plan
+    from espctl.model.targets import Targets
     from espctl.planfile import check_plan_config, plan_config, read_saved_plan, save_plan
     from espctl.providers.kit.protocol import Provider
     from espctl.report.data import ReportData
@@ -161,17 +163,32 @@ def validate(path: str | Sequence[str], env: Mapping[str, str] | None = None) ->
 
 
 async def compute_plan(
-    loaded: LoadedConfig, providers: Mapping[str, Provider], notify: Notify | None = None
+    loaded: LoadedConfig,
+    providers: Mapping[str, Provider],
+    notify: Notify | None = None,
+    targets: Targets | None = None,
 ) -> Plan:
-    """Read live state and diff it against the config (``notify``: None says nothing)."""
+    """Read live state and diff it against the config (``notify``: None says nothing).
+
+    With ``targets`` (``--provider``, ``--target``), only the targeted resources are read
+    and compared (:mod:`espctl.engine.targeting`); ``providers`` holds the targeted ones.
+    """
     from espctl.engine.desired import desired_state
     from espctl.engine.plan import make_plan
     from espctl.engine.refresh import read_all
     from espctl.engine.routing_checks import routing_checks
+    from espctl.engine.targeting import desired_for, narrow
+    from espctl.model.targets import Targets
     from espctl.session import quiet, request_counter, waiting_notes
 
     notify = notify or quiet
-    desired = desired_state(loaded.config)
+    targets = targets or Targets()
+    declared = list(loaded.config.providers)
+    everything = desired_state(loaded.config)
+    unknown = targets.unknown(declared, everything)
+    if unknown:
+        raise TargetError("; ".join(unknown))
+    desired = desired_for(everything, targets)
     live = await read_all(
         providers, desired, notify, request_counter(providers), waiting_notes(providers)
     )
@@ -179,7 +196,7 @@ async def compute_plan(
     for pid in sorted(live):
         for warning in live[pid].warnings:
             notify(f"warning: {warning}")
-    return make_plan(
+    plan_ = make_plan(
         desired,
         live,
         capabilities,
@@ -190,6 +207,7 @@ async def compute_plan(
         extra_checks=routing_checks(loaded.config, live, desired, capabilities),
         secrets=loaded.sensitive_values,
     )
+    return narrow(plan_, targets, loaded.config.policy.max_change_ratio)
 
 
 @dataclass(frozen=True)
@@ -211,7 +229,7 @@ def plan(options: RunOptions) -> PlanResult:
 
         async def run() -> PlanResult:
             try:
-                result = await compute_plan(loaded, providers, options.notify)
+                result = await compute_plan(loaded, providers, options.notify, options.targets)
                 return PlanResult(result, request_counter(providers)())
             finally:
                 await close_all(providers)
@@ -246,12 +264,13 @@ def apply(
     ``lock_timeout`` seconds). ``strict`` refuses (nothing applied) when any check
     failed, warnings included.
     """
-    from espctl.planfile import check_plan_config, read_saved_plan
+    from espctl.planfile import check_plan_config, plan_targets, read_saved_plan
     from espctl.session import apply_lock
 
     saved = read_saved_plan(plan_file) if plan_file else None
     if saved is not None and plan_file is not None:
         check_plan_config(saved, options.config, plan_file)
+        options = replace(options, targets=plan_targets(saved, options.targets, plan_file))
     with apply_lock(options.config, options.notify, lock_timeout):
         return _apply_locked(options, saved, plan_file, force, confirm, strict)
 
@@ -276,7 +295,7 @@ def _apply_locked(
 
         async def run() -> ApplyOutcome:
             try:
-                current = await compute_plan(loaded, providers, options.notify)
+                current = await compute_plan(loaded, providers, options.notify, options.targets)
                 if saved is not None and saved.get("fingerprint") != current.fingerprint:
                     moved = what_moved(saved, current) or ["the plan's fingerprint differs"]
                     raise StalePlanError(

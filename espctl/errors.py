@@ -198,6 +198,11 @@ class ApplyRefused(EspctlError):
     """Apply did not start: no confirmation possible or the user declined."""
 
 
+class TargetError(EspctlError):
+    """``--provider`` or ``--target`` names what the config does not declare, or a
+    saved plan is applied with other targets than it was made for."""
+
+
 class RoutingError(EspctlError):
     """No route exists for an email type."""
 

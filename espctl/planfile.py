@@ -17,8 +17,9 @@ from typing import Any
 from espctl.config.load import config_files
 from espctl.engine.plan import Plan
 from espctl.engine.saved_plan import check_saved_plan
-from espctl.errors import FileRefused, PlanFileError
+from espctl.errors import FileRefused, PlanFileError, TargetError
 from espctl.files import read_input, write_atomic
+from espctl.model.targets import Targets
 from espctl.session import Notify, quiet
 
 
@@ -88,4 +89,17 @@ def check_plan_config(
         f"{plan_file} was made from the config {' + '.join(recorded)}, not "
         f"{' + '.join(given)}: apply it with {args} (or without -c, which uses the plan's); "
         "nothing was applied"
+    )
+
+
+def plan_targets(saved: Mapping[str, Any], given: Targets, plan_file: str) -> Targets:
+    """The targets to apply a saved plan with: the ones it was made for. Options naming
+    other targets are refused (apply keeps to what was reviewed)."""
+    recorded = Targets.from_json(saved.get("targets"))
+    if given.everything or given == recorded:
+        return recorded
+    made = recorded.describe() or "no --provider or --target (the whole config)"
+    raise TargetError(
+        f"{plan_file} was made for {made}, not {given.describe()}: apply it without "
+        "--provider/--target (it keeps to its own), or make a new plan; nothing was applied"
     )

@@ -23,6 +23,7 @@ from espctl.config.load import config_files
 from espctl.config.models import Config
 from espctl.errors import ApplyRefused
 from espctl.model.common import Secret
+from espctl.model.targets import Targets
 from espctl.providers import registry
 from espctl.providers.kit.http import HttpOptions
 from espctl.providers.kit.protocol import Provider
@@ -67,6 +68,8 @@ class RunOptions:
     #: apply: say how far it got at least this often (seconds) while changes are in
     #: flight (the CLI sets 1 on a terminal); None: only as each change finishes
     progress_every: float | None = None
+    #: ``--provider`` / ``--target``: only these are read and changed (default: all)
+    targets: Targets = field(default_factory=Targets)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -152,9 +155,11 @@ def providers_for(loaded: LoadedConfig, options: RunOptions) -> Iterator[dict[st
     http = options.http or HttpOptions(parallelism=options.parallelism)
 
     def build(transport: httpx.AsyncBaseTransport | None) -> dict[str, Provider]:
+        targeted = set(options.targets.provider_ids(loaded.config.providers))
         return {
             pid: create_provider(pid, block, options=http, transport=transport)
             for pid, block in sorted(loaded.config.providers.items())
+            if pid in targeted
         }
 
     if not (options.sandbox or options.sandbox_from_config):

@@ -33,14 +33,19 @@ OWN = (
     "sandbox/",
     "providers/registry.py",
 )
-#: help texts shown by --help, which must not load the provider packages; each entry is
-#: (file, start of the string)
+#: help texts shown by --help, which must not load the provider packages, and examples in
+#: messages made where no spec is reachable; each entry is (file, start of the string)
 HELP_TEXTS = {
     ("cli.py", "Offline simulator of the Postmark and Mailgun APIs."),
     ("commands/common.py", "Run against an embedded sandbox account made for this config"),
     ("commands/import_cmd.py", "Import an account the config does not describe"),
     ("commands/import_cmd.py", "Mailgun region, with --type mailgun."),
     ("commands/import_cmd.py", "API base URL, with --type"),
+    # --target's help and the examples of its parse errors (click parses before any
+    # command runs; the model layer reaches no provider spec)
+    ("commands/targeting.py", "Only this resource and what it holds"),
+    ("commands/targeting.py", " is not PROVIDER_ID/KEY, e.g."),
+    ("model/targets.py", ": expected PROVIDER_ID/KEY, e.g."),
 }
 #: the sandbox's own command line: its options name the credentials each simulated API
 #: accepts (``--postmark-server-token``), as the sandbox does

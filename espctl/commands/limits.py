@@ -107,6 +107,7 @@ def run_options(
     """The RunOptions of a command that reads providers: its limits, progress on stderr
     (``extra``: further RunOptions fields, e.g. ``progress_every``)."""
     from espctl import api
+    from espctl.commands.targeting import current_targets
 
     return api.RunOptions(
         config=config,
@@ -115,6 +116,7 @@ def run_options(
         parallelism=parallelism,
         notify=notify,
         http=http_options(parallelism),
+        targets=current_targets(),
         **extra,
     )
 

@@ -24,6 +24,7 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import http_options, limit_options
+from espctl.commands.targeting import current_targets, provider_option
 
 if TYPE_CHECKING:  # the connection test (httpx, the providers) is imported when test runs
     from espctl.conntest import ConnectionReport, ProviderResult, WebhookResult
@@ -118,6 +119,7 @@ def summary(report: ConnectionReport) -> str:
     help="Seconds each provider API request may take, reading the answer included "
     "(at most 2 attempts).",
 )
+@provider_option
 @limit_options(request_timeout=False)
 @handle_errors
 def test(
@@ -157,6 +159,7 @@ def test(
             request_timeout=timeout,
             max_attempts=2,
         ),
+        targets=current_targets(),
     )
     text = fmt == "text"
 

@@ -27,6 +27,7 @@ from espctl.engine.redaction import SENSITIVE, redact
 from espctl.errors import PlanError
 from espctl.model.common import split_target
 from espctl.model.resources import Check, LiveState, Resource, same
+from espctl.model.targets import Targets
 from espctl.providers.kit.protocol import Action, Capabilities
 
 PLAN_FORMAT = "espctl-plan/1"
@@ -146,6 +147,8 @@ class Plan:
     blocked_changes: tuple[BlockedChange, ...] = ()
     #: the config files the plan was made from, in merge order (``apply PLAN`` uses them)
     config_files: tuple[str, ...] = ()
+    #: what the plan was made for (``--provider``, ``--target``); ``apply PLAN`` keeps to it
+    targets: Targets = field(default_factory=Targets)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -203,7 +206,18 @@ class Plan:
                 "digest": self.config_digest,
             },
             "digests": {k: dict(v) for k, v in self.digests.items()},
+            "targets": self.targets.as_json(),
         }
+
+
+def ratio_block(touched: int, managed: int, max_ratio: float) -> str | None:
+    """Why the plan is blocked by ``policy.max_change_ratio``, or None."""
+    if managed < MIN_MANAGED_FOR_BLOCK or touched / managed <= max_ratio:
+        return None
+    return (
+        f"{touched} changes to {managed} managed resources ({touched / managed:.0%}) exceed "
+        f"policy.max_change_ratio {max_ratio:.0%}; review and apply with --force"
+    )
 
 
 def _kind_rank(resource: Resource) -> int:
@@ -378,14 +392,8 @@ def make_plan(
     checks.extend(limit_checks)
     changes.sort(key=_change_order)
     held.sort(key=lambda b: _change_order(b.change))
-    touched = len(changes)
-    blocked = managed >= MIN_MANAGED_FOR_BLOCK and touched / managed > policy.max_change_ratio
-    reason = (
-        f"{touched} changes to {managed} managed resources ({touched / managed:.0%}) exceed "
-        f"policy.max_change_ratio {policy.max_change_ratio:.0%}; review and apply with --force"
-        if blocked
-        else None
-    )
+    reason = ratio_block(len(changes), managed, policy.max_change_ratio)
+    blocked = reason is not None
     if config_digest is None:
         config_digest = hashlib.sha256(config_text.encode()).hexdigest()
     digests = {"live": live_digests, "desired": desired_digests}

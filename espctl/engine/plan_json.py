@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from espctl.engine.plan import BlockedChange, Change, FieldDiff, Plan, Unmanaged, UnmanagedAction
 from espctl.model.resources import Check, Resource, Severity
+from espctl.model.targets import Targets
 from espctl.providers.kit.protocol import Action
 
 
@@ -106,4 +107,5 @@ def plan_from_json(payload: Mapping[str, Any]) -> Plan:
         digests={str(k): dict(v) for k, v in digests.items() if isinstance(v, Mapping)},
         config_path=str(config.get("path", "")),
         config_files=tuple(str(f) for f in files) if isinstance(files, list) else (),
+        targets=Targets.from_json(payload.get("targets")),
     )

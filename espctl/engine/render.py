@@ -147,6 +147,16 @@ def summary_line(plan: Plan) -> str:
     return text
 
 
+def targeted_note(plan: Plan) -> str | None:
+    """What a targeted plan leaves out (Terraform says the same of ``-target``), or None."""
+    if plan.targets.everything:
+        return None
+    return (
+        f"Targeted ({plan.targets.describe()}): only that part of the config was read and "
+        "compared; plan without targets to see everything"
+    )
+
+
 def convergence_reason(plan: Plan) -> str | None:
     """Why the config cannot converge, or None when it can (espctl's words only)."""
     n = len(plan.errors)
@@ -205,6 +215,9 @@ def text_lines(plan: Plan) -> list[StyledLine]:
             out.append((line, _CHECK_COLOUR[check.status]))
         out.append(("", None))
     out.append((summary_line(plan), None))
+    targeted = targeted_note(plan)
+    if targeted:
+        out.append((f"{targeted}.", "33"))
     reason = convergence_reason(plan)
     if reason:
         out.append((f"The config cannot converge: {reason}.", "31;1"))
@@ -265,6 +278,12 @@ def render_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     ]
     if plan.blocked:
         head += [f"> **Blocked:** {plan.blocked_reason}", ""]  # espctl's words only
+    if not plan.targets.everything:
+        head += [
+            f"> **Targeted:** {code(plan.targets.describe())}: only that part of the config "
+            "was read and compared.",
+            "",
+        ]
     reason = convergence_reason(plan)
     if reason:
         head += [f"> **Cannot converge:** {reason}.", ""]

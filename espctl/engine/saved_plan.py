@@ -55,6 +55,20 @@ class SavedConfig(_Saved):
     files: list[str] | None = None  # in merge order (espctl 0.1.0 wrote only path)
 
 
+class SavedTarget(_Saved):
+    """One ``--target``: a provider id and a key."""
+
+    provider: str
+    key: str
+
+
+class SavedTargets(_Saved):
+    """What a plan was made for (``--provider``, ``--target``); empty: everything."""
+
+    providers: list[str] = []
+    resources: list[SavedTarget] = []
+
+
 class SavedPlan(_Saved):
     """A saved plan (``{"format": "espctl-plan/1", ...}``, DESIGN.md's JSON plan)."""
 
@@ -69,6 +83,7 @@ class SavedPlan(_Saved):
     checks: list[dict[str, Any]]
     config: SavedConfig
     digests: dict[str, dict[str, str]]
+    targets: SavedTargets | None = None  # absent in plans written before --target
 
 
 def check_saved_plan(payload: object, path: str) -> dict[str, Any]:

@@ -140,7 +140,8 @@ def test_other_errors_follow_the_read_order_not_the_arrival_order() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if path == "/v4/domains":
-            return httpx.Response(200, json={"items": [], "total_count": 0})
+            listed = [{"name": d, "state": "active"} for d in ("a.com", "b.com")]
+            return httpx.Response(200, json={"items": listed, "total_count": 2})
         if path == "/v1/webhooks":
             return httpx.Response(200, json={"webhooks": []})
         if path.startswith("/v4/domains/"):

@@ -124,9 +124,10 @@ def test_read_pages_domains_and_normalizes() -> None:
             200, json={"total_count": 1001, "items": [{"name": DOMAIN, "state": "active"}]}
         )
     )
-    routes = [*mock_domain(DOMAIN), account_webhooks()]
+    detail, *routes = [*mock_domain(DOMAIN), account_webhooks()]
     state = run(api().read(desired(DOMAIN)))
     assert page1.called and page2.called and all(r.called for r in routes)
+    assert not detail.called  # listed as active: no detail read (2 GETs per domain)
     assert (
         page1.calls[0].request.headers["Authorization"]
         == httpx.BasicAuth("api", API_KEY)._auth_header
@@ -169,10 +170,11 @@ def test_unverified_and_missing_domains_are_failed_checks() -> None:
     )
     mock_domain("news.acme-mail.com", state="unverified", valid="unknown", hooks={})
     account_webhooks()
-    respx.get(f"{MG_EU}/v4/domains/gone.acme-mail.com").mock(
-        return_value=httpx.Response(404, json={"message": "Domain not found"})
-    )
+    # gone.acme-mail.com is not in the listing: it does not exist, and no request names it
+    # (respx refuses any request no route declares)
     state = run(api().read(desired("news.acme-mail.com", "gone.acme-mail.com")))
+    assert respx.calls.call_count == 5  # listing, account webhooks, news: detail (unverified),
+    # tracking, webhooks
     checks = {c.subject: c for c in state.checks}
     assert not checks["news.acme-mail.com"].ok
     assert checks["news.acme-mail.com"].message == (

@@ -180,8 +180,10 @@ def test_postmark_read_of_the_wrong_shape_fails_the_provider(
 def test_mailgun_read_of_the_wrong_shape_fails_the_provider(
     path: str, body: object, expected: str
 ) -> None:
+    # listed as unverified: the plan reads the domain's detail too (an active one's not)
+    listed = [{"name": DOMAIN, "state": "unverified"}]
     respx.get(f"{MG_EU}/v4/domains").mock(
-        return_value=httpx.Response(200, json={"total_count": 0, "items": []})
+        return_value=httpx.Response(200, json={"total_count": 1, "items": listed})
     )
     mock_domain(DOMAIN)
     account_webhooks()
@@ -192,8 +194,9 @@ def test_mailgun_read_of_the_wrong_shape_fails_the_provider(
 @respx.mock
 def test_an_empty_webhook_map_is_an_empty_account_but_a_missing_one_is_not() -> None:
     """``{"webhooks": {}}`` is Mailgun saying "none"; ``{}`` says nothing at all."""
+    listed = [{"name": DOMAIN, "state": "active"}]
     respx.get(f"{MG_EU}/v4/domains").mock(
-        return_value=httpx.Response(200, json={"total_count": 0, "items": []})
+        return_value=httpx.Response(200, json={"total_count": 1, "items": listed})
     )
     mock_domain(DOMAIN, hooks={})
     account_webhooks()

@@ -32,6 +32,8 @@ from espctl.providers.mailgun.probe import probe_mailgun
 from espctl.providers.mailgun.traffic import read_mailgun_traffic
 
 DOMAIN_PAGE = 1000  # v4 domains list maximum
+#: what reading one declared domain gives: its resources, checks and facts
+DomainRead = tuple[list[Resource], list[Check], dict[str, Any]]
 
 
 def error_detail(response: httpx.Response) -> str:
@@ -123,10 +125,22 @@ class MailgunApi:
         aliases = hooks.url_aliases(desired)
         tracking = {r.key: r for r in desired if r.kind == mg.KIND_TRACKING}
         declares_account = any(r.kind == mg.KIND_ACCOUNT_WEBHOOK for r in desired)
-        listing, (account, account_checks), *per_domain = await settle(
-            self._all_domains(),
-            self._account_webhooks(aliases, declares_account),
-            *(self._read_domain(name, aliases, tracking.get(name)) for name in names),
+
+        async def domains() -> tuple[list[wire.Domain], list[DomainRead]]:
+            # the listing first: it says which declared domains exist and which are active
+            # (those need no detail read), so a domain costs 2 GETs, not 3 (issue 19)
+            listing = await self._all_domains()
+            listed = {item.name: item for item in listing}
+            per_domain = await settle(
+                *(
+                    self._read_domain(name, aliases, tracking.get(name), listed.get(name))
+                    for name in names
+                )
+            )
+            return listing, per_domain
+
+        (listing, per_domain), (account, account_checks) = await settle(
+            domains(), self._account_webhooks(aliases, declares_account)
         )
         resources: list[Resource] = []
         checks: list[Check] = []
@@ -217,39 +231,64 @@ class MailgunApi:
             ceiling=self.http.options.max_listing_items,
         )
 
-    async def _read_domain(
-        self, name: str, aliases: Mapping[str, str], desired: Resource | None
-    ) -> tuple[list[Resource], list[Check], dict[str, Any]]:
-        try:
-            detail = await self.http.get(f"/v4/domains/{name}", wire.DomainDetail)
-        except ProviderError as exc:
-            if exc.status == 404:
-                region = self.block.region.value
-                # espctl cannot create domains: nothing under it can converge, so the
-                # check blocks the domain (its tracking and webhooks are shown as
-                # blocked, never planned)
-                missing = Check(
-                    self.id,
-                    "domain",
-                    name,
-                    False,
-                    f"domain {name} does not exist in Mailgun's {region.upper()} region "
-                    "(create and verify it at Mailgun, or check `region`)",
-                    severity="error",
-                    blocks=(name,),
-                )
-                return [], [missing], {"exists": False}
-            raise
-        tracking, listing = await settle(
-            self.http.get(f"/v3/domains/{name}/tracking", wire.TrackingResponse),
-            self.http.get(f"/v3/domains/{name}/webhooks", wire.WebhookList),
+    def _missing(self, name: str) -> DomainRead:
+        region = self.block.region.value
+        # espctl cannot create domains: nothing under it can converge, so the check
+        # blocks the domain (its tracking and webhooks are shown as blocked, never planned)
+        missing = Check(
+            self.id,
+            "domain",
+            name,
+            False,
+            f"domain {name} does not exist in Mailgun's {region.upper()} region "
+            "(create and verify it at Mailgun, or check `region`)",
+            severity="error",
+            blocks=(name,),
         )
-        state = detail.domain.state
-        records = detail.sending_dns_records
+        return [], [missing], {"exists": False}
+
+    async def _read_domain(
+        self,
+        name: str,
+        aliases: Mapping[str, str],
+        desired: Resource | None,
+        listed: wire.Domain | None,
+    ) -> DomainRead:
+        """One declared domain: its tracking and webhooks, and its detail (DNS records)
+        only when the listing does not say it is active.
+
+        Not in the (complete) listing: it does not exist, and nothing is read. Active:
+        Mailgun activates a domain only once its sending DNS records verify, and marks it
+        unverified again when its re-checks fail (UNCONFIRMED how soon: the safer reading
+        would re-read the records, at one more GET per domain; `espctl test` does, and
+        so does the plan for every domain that is not active).
+        """
+        if listed is None:
+            return self._missing(name)
+        if listed.state == "active":
+            tracking, listing = await settle(
+                self.http.get(f"/v3/domains/{name}/tracking", wire.TrackingResponse),
+                self.http.get(f"/v3/domains/{name}/webhooks", wire.WebhookList),
+            )
+            state, records, web_scheme = listed.state, [], listed.web_scheme
+        else:
+            try:
+                detail, tracking, listing = await settle(
+                    self.http.get(f"/v4/domains/{name}", wire.DomainDetail),
+                    self.http.get(f"/v3/domains/{name}/tracking", wire.TrackingResponse),
+                    self.http.get(f"/v3/domains/{name}/webhooks", wire.WebhookList),
+                )
+            except ProviderError as exc:
+                if exc.status == 404:  # deleted since the listing was read
+                    return self._missing(name)
+                raise
+            state = detail.domain.state
+            records = detail.sending_dns_records
+            web_scheme = detail.domain.web_scheme
         invalid = [f"{r.record_type} {r.name}" for r in records if r.valid != "valid"]
         verified = state == "active" and not invalid
         message = (
-            f"{name} is active and its sending DNS records are valid"
+            f"{name} is active (Mailgun verified its sending DNS records)"
             if verified
             else f"{name} is {state}"
             + (f"; DNS records not valid: {', '.join(invalid)}" if invalid else "")
@@ -266,7 +305,7 @@ class MailgunApi:
             "state": state,
             "verified": verified,
             "dns": [{"type": r.record_type, "name": r.name, "valid": r.valid} for r in records],
-            "web_scheme": detail.domain.web_scheme,
+            "web_scheme": web_scheme,
         }
         return resources, checks, facts
 
