@@ -42,10 +42,14 @@ class Contract:
     def drift(self) -> frozenset[tuple[str, str, str]]:
         return frozenset().union(*(h.drift for h in self.harnesses))
 
-    def run(self, *args: str, env: dict[str, str] | None = None) -> Result:
-        """Run espctl with this config; every output is kept for the canary check."""
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, config: Path | None = None
+    ) -> Result:
+        """Run espctl with this config (or ``config``); every output is kept for the
+        canary check."""
         runner = CliRunner(env={**self.env, **(env or {})})
-        result = runner.invoke(main, [*args, "-c", str(self.config)], catch_exceptions=False)
+        chosen = str(config or self.config)
+        result = runner.invoke(main, [*args, "-c", chosen], catch_exceptions=False)
         self.outputs += [result.stdout, result.stderr]
         return result
 

@@ -16,6 +16,7 @@ from espctl.providers import registry
 from tests.contract.conftest import Contract, changes
 from tests.contract.harness import CANARY, HARNESSES
 from tests.e2e.conftest import canary_forms
+from tests.importer.conftest import hook_env
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 
@@ -126,3 +127,50 @@ def test_every_real_webhook_sample_parses(provider_type: str) -> None:
 
 def test_harnesses_are_those_of_the_registry() -> None:
     assert set(HARNESSES) == set(registry.TYPES)
+
+
+def test_import_round_trips_the_seeded_account(contract: Contract) -> None:
+    """What import writes of the live account plans no change against it."""
+    ids = [f"--provider={h.type}" for h in contract.harnesses]
+    imported = contract.run("import", *ids, "--out", "imported.yaml")
+    assert imported.exit_code == 0, imported.output
+    text = Path("imported.yaml").read_text()
+    assert all(f"type: {h.type}" in text for h in contract.harnesses)
+    env = hook_env(text, contract.app.state)  # the live passwords (never written)
+    planned = contract.run(
+        "plan", "--detailed-exitcode", "--format", "json", env=env, config=Path("imported.yaml")
+    )
+    assert planned.exit_code == 0, planned.output
+    assert json.loads(planned.stdout)["changes"] == []
+
+
+def _with_policy(contract: Contract, policy: str) -> None:
+    contract.config.write_text(contract.config.read_text() + f"policy:\n{policy}")
+
+
+def test_prune_deletes_only_what_the_spec_says_can_go(contract: Contract) -> None:
+    """Under prune, live resources the config does not declare are deleted when their
+    kind is deletable and their key is not one the provider keeps; the rest are kept."""
+    _with_policy(contract, "  unmanaged: prune\n  max_change_ratio: 1\n")
+    code, plan = contract.planned()
+    assert code == 2
+    deletes = [c for c in plan["changes"] if c["action"] == "delete"]
+    assert deletes, "the seeded account has unmanaged resources to prune"
+    for change in deletes:
+        kind = registry.resource_kind(change["kind"])
+        assert kind is not None and kind.delete and kind.unmanaged, change["kind"]
+        assert change["key"] not in kind.permanent, change["key"]
+    for item in plan["unmanaged"]:
+        kind = registry.resource_kind(item["kind"])
+        assert kind is not None and kind.unmanaged, item["kind"]
+    applied = contract.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert contract.planned()[0] == 0
+
+
+def test_protect_keeps_every_resource_of_a_protected_provider(contract: Contract) -> None:
+    ids = "".join(f"    - {h.type}\n" for h in contract.harnesses)
+    _with_policy(contract, f"  unmanaged: prune\n  max_change_ratio: 1\n  protect:\n{ids}")
+    _, plan = contract.planned()
+    assert [c for c in plan["changes"] if c["action"] == "delete"] == []
+    assert changes(plan) == contract.drift  # the declared changes still go ahead
