@@ -30,7 +30,8 @@ class Harness:
     id ``type``), ``webhook`` one webhook entry's YAML lines; ``drift`` the changes
     ``(action, kind, key)`` the two plan against the seeded sandbox account; ``move``
     changes something live that the plan reads (a saved plan is then stale); ``env`` the
-    variables holding the (canary) credentials, ``bad_env`` the same with a wrong one.
+    variables holding the (canary) credentials, ``bad_env`` the same with a wrong one;
+    ``duplicates`` names what the live account holds twice (a webhook created again).
     """
 
     type: str
@@ -40,6 +41,7 @@ class Harness:
     move: Callable[[AccountState], None]
     env: dict[str, str]
     bad_env: dict[str, str]
+    duplicates: Callable[[AccountState], list[str]]
 
     def config(self, base_url: str) -> str:
         return f"version: 1\nproviders:\n{self.block(base_url)}webhooks:\n{self.webhook}"
@@ -59,6 +61,24 @@ def _postmark_block(base: str) -> str:
 
 def _postmark_move(state: AccountState) -> None:
     state.postmark.server.track_opens = not state.postmark.server.track_opens
+
+
+def _postmark_duplicates(state: AccountState) -> list[str]:
+    seen = [(h.message_stream, h.url) for h in state.postmark.webhooks]
+    return sorted({f"{s} {u}" for s, u in seen if seen.count((s, u)) > 1})
+
+
+def _mailgun_duplicates(state: AccountState) -> list[str]:
+    found = [
+        f"{d.name} {event} {url}"
+        for d in state.mailgun.domains
+        for event, urls in d.webhooks.items()
+        for url in urls
+        if urls.count(url) > 1
+    ]
+    account = [(h.region, h.url) for h in state.mailgun.account_webhooks]
+    found += [f"{r} account {u}" for r, u in account if account.count((r, u)) > 1]
+    return sorted(set(found))
 
 
 def _mailgun_block(base: str) -> str:
@@ -100,6 +120,7 @@ HARNESSES: dict[str, Harness] = {
         move=_postmark_move,
         env={"POSTMARK_SERVER_TOKEN": CREDENTIALS.postmark_server_token},
         bad_env={"POSTMARK_SERVER_TOKEN": "wrong-token"},
+        duplicates=_postmark_duplicates,
     ),
     "mailgun": Harness(
         type="mailgun",
@@ -119,5 +140,6 @@ HARNESSES: dict[str, Harness] = {
         move=_mailgun_move,
         env={"MAILGUN_API_KEY": CREDENTIALS.mailgun_api_key},
         bad_env={"MAILGUN_API_KEY": "wrong-key"},
+        duplicates=_mailgun_duplicates,
     ),
 }

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from espctl import api
 from espctl.model.common import Event
 from espctl.model.events import EventType
 from espctl.providers import registry
+from espctl.providers.kit.http import HttpOptions
+from espctl.sandbox import FaultKind
 from tests.contract.conftest import Contract, changes
 from tests.contract.harness import CANARY, HARNESSES
 from tests.e2e.conftest import canary_forms
@@ -174,3 +177,34 @@ def test_protect_keeps_every_resource_of_a_protected_provider(contract: Contract
     _, plan = contract.planned()
     assert [c for c in plan["changes"] if c["action"] == "delete"] == []
     assert changes(plan) == contract.drift  # the declared changes still go ahead
+
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "drop", "timeout_after_commit"])
+def test_faults_on_every_write_then_a_rerun_converges_without_duplicates(
+    contract: Contract, kind: FaultKind
+) -> None:
+    """Each write (every route, every method) fails once with ``kind``; re-running apply
+    converges, and nothing is created twice. A write that timed out after it committed
+    is found on the next read, not made again."""
+    faults = contract.app.faults
+    faults.stall_s = 2.0
+    for harness in contract.harnesses:
+        for method in WRITES:
+            faults.add(kind=kind, method=method, provider=harness.type, times=1)  # type: ignore[arg-type]
+    options = api.RunOptions(
+        config=str(contract.config),
+        env=contract.env,
+        http=HttpOptions(read_timeout=0.5, backoff_base=0.01),
+    )
+    for _ in range(3):  # the first run may fail part way; each later one finishes more
+        outcome = api.apply(options, force=True, confirm=lambda plan: True)
+        if outcome.result is not None and outcome.result.exit_code == 0:
+            break
+    assert [k for _, _, k in faults.history].count(kind) >= len(contract.harnesses)
+    again = api.plan(options)
+    assert not again.plan.has_changes, [c.address for c in again.plan.changes]
+    for harness in contract.harnesses:
+        assert harness.duplicates(contract.app.state) == []
