@@ -31,7 +31,8 @@ class Harness:
     ``(action, kind, key)`` the two plan against the seeded sandbox account; ``move``
     changes something live that the plan reads (a saved plan is then stale); ``env`` the
     variables holding the (canary) credentials, ``bad_env`` the same with a wrong one;
-    ``duplicates`` names what the live account holds twice (a webhook created again).
+    ``duplicates`` names what the live account holds twice (a webhook created again);
+    ``buckets`` the sandbox's traffic buckets the report reads (streams, domains).
     """
 
     type: str
@@ -42,6 +43,7 @@ class Harness:
     env: dict[str, str]
     bad_env: dict[str, str]
     duplicates: Callable[[AccountState], list[str]]
+    buckets: tuple[str, ...]
 
     def config(self, base_url: str) -> str:
         return f"version: 1\nproviders:\n{self.block(base_url)}webhooks:\n{self.webhook}"
@@ -121,6 +123,8 @@ HARNESSES: dict[str, Harness] = {
         env={"POSTMARK_SERVER_TOKEN": CREDENTIALS.postmark_server_token},
         bad_env={"POSTMARK_SERVER_TOKEN": "wrong-token"},
         duplicates=_postmark_duplicates,
+        # every live outbound stream of the seeded server (the report reads them all)
+        buckets=("outbound", "newsletters", "legacy-alerts"),
     ),
     "mailgun": Harness(
         type="mailgun",
@@ -141,5 +145,6 @@ HARNESSES: dict[str, Harness] = {
         env={"MAILGUN_API_KEY": CREDENTIALS.mailgun_api_key},
         bad_env={"MAILGUN_API_KEY": "wrong-key"},
         duplicates=_mailgun_duplicates,
+        buckets=("mg.acme-mail.com",),  # the config's domains
     ),
 }

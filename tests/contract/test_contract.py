@@ -6,6 +6,7 @@ samples."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from espctl.model.events import EventType
 from espctl.providers import registry
 from espctl.providers.kit.http import HttpOptions
 from espctl.sandbox import FaultKind
+from espctl.sandbox.traffic import sum_counts
 from tests.contract.conftest import Contract, changes
 from tests.contract.harness import CANARY, HARNESSES
 from tests.e2e.conftest import canary_forms
@@ -208,3 +210,27 @@ def test_faults_on_every_write_then_a_rerun_converges_without_duplicates(
     assert not again.plan.has_changes, [c.address for c in again.plan.changes]
     for harness in contract.harnesses:
         assert harness.duplicates(contract.app.state) == []
+
+
+def test_report_totals_equal_the_sandbox_truth(contract: Contract) -> None:
+    """The report reads each provider's traffic through its client; its totals are the
+    sandbox's known truth over the same days, to the message."""
+    end = contract.app.state.now.date()
+    start = end - timedelta(days=30)
+    result = api.report(
+        api.RunOptions(config=str(contract.config), env=contract.env),
+        start=start,
+        end=end,
+        out="report.html",
+    )
+    last = end - timedelta(days=1)
+    for harness in contract.harnesses:
+        found = next(p for p in result.data.providers if p.id == harness.type)
+        assert found.status == "connected", found.failures
+        truth = sum_counts(
+            contract.app.traffic.total(provider=harness.type, bucket=b, start=start, end=last)  # type: ignore[arg-type]
+            for b in harness.buckets
+        )
+        assert truth.sent > 0
+        for counter in ("sent", "delivered", "hard_bounced", "complained"):
+            assert getattr(found.totals, counter) == getattr(truth, counter), counter
