@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from espctl.engine.plan import Plan
     from espctl.model.targets import Targets
     from espctl.planfile import check_plan_config, plan_config, read_saved_plan, save_plan
-    from espctl.providers.base import Provider
+    from espctl.providers.kit.protocol import Provider
     from espctl.report.data import ReportData
     from espctl.session import SANDBOX_HOOK_PASSWORD, Notify, RunOptions, load, providers_for
 
@@ -119,18 +119,18 @@ class ValidationResult:
         if self.loaded is None:
             return "not checked further until its variables are set"
         cfg = self.loaded.config
-        streams = domains = 0
+        from espctl.providers import registry
+
+        # every provider's targets (streams, domains...) counted, zero ones too
+        targets = {s.targets.noun: 0 for s in registry.specs()}
         for block in cfg.providers.values():
-            if block.type == "postmark":
-                streams += len(block.message_streams)
-            else:
-                domains += len(block.domains)
+            form = registry.spec(block.type).targets
+            targets[form.noun] += len(form.names(block))
         rules = len(cfg.routing.rules) if cfg.routing else 0
         return ", ".join(
             (
                 plural(len(cfg.providers), "provider"),
-                plural(streams, "message stream"),
-                plural(domains, "domain"),
+                *(plural(count, noun) for noun, count in targets.items()),
                 plural(len(cfg.webhooks), "webhook"),
                 plural(rules, "routing rule"),
             )
@@ -362,9 +362,9 @@ def report(
     from espctl.engine.plan import make_plan
     from espctl.engine.routing_checks import routing_checks
     from espctl.files import write_atomic
-    from espctl.model.mailgun import MailgunProvider
     from espctl.model.resources import LiveState
     from espctl.model.traffic import TrafficData, TrafficQuery
+    from espctl.providers import registry
     from espctl.report.collect import ProviderInput, build_report_data
     from espctl.report.render import render_report
     from espctl.report.window import since_days
@@ -397,7 +397,7 @@ def report(
 
         async def one(pid: str, provider: Provider) -> ProviderInput:
             block = config.providers[pid]
-            buckets = tuple(sorted(block.domains)) if isinstance(block, MailgunProvider) else ()
+            buckets = registry.spec(block.type).report_buckets(block)
             query = TrafficQuery(start, end, history_start, buckets, tags)
             live, traffic = await asyncio.gather(
                 provider.read(desired[pid]),

@@ -3,12 +3,12 @@
 Each provider is probed concurrently (read-only requests: credentials, region or
 endpoint, message streams, domains and their DNS verification, webhook counts) and
 reported as soon as its probes finish. With ``webhooks`` a sample event in each
-provider's own payload format (:mod:`espctl.providers.webhook_samples`) is POSTed to
+provider's own payload format (each provider spec's ``sample``) is POSTed to
 every configured webhook URL (with its basic auth and, for Postmark, its custom
 headers) and the answer and latency are reported.
 
 Before a POST the receiver's name is resolved and every address checked
-(:mod:`espctl.config.receivers`): link-local and metadata addresses are never posted to;
+(:mod:`espctl.providers.kit.rules`): link-local and metadata addresses are never posted to;
 private and loopback ones only with ``allow_private_receivers``. The POST then goes to
 the address that was checked (the name kept for ``Host`` and TLS), so a name that
 resolves differently a moment later cannot redirect it.
@@ -29,29 +29,27 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, assert_never
+from typing import Any, assert_never
 
 import httpx
 
 from espctl import __version__, api, defaults
 from espctl.config import LoadedConfig
 from espctl.config.models import WebhookSpec
-from espctl.config.receivers import (
+from espctl.errors import redact
+from espctl.model.common import split_target
+from espctl.providers import registry
+from espctl.providers.kit.config import ProviderConfig
+from espctl.providers.kit.protocol import ProbeResult, Provider
+from espctl.providers.kit.rules import (
     IPAddress,
     classify_address,
     forbidden_host,
     literal_address,
 )
-from espctl.errors import redact
-from espctl.model import postmark as pm
-from espctl.model.common import split_target
-from espctl.model.mailgun import REGION_HOSTS, MailgunProvider
-from espctl.model.postmark import PostmarkProvider
-from espctl.providers.base import ProbeResult, Provider
-from espctl.providers.postmark import DEFAULT_ENDPOINT as POSTMARK_ENDPOINT
-from espctl.providers.webhook_samples import MAILGUN_EVENT, mailgun_sample, postmark_sample
 
-PayloadFormat = Literal["postmark", "mailgun"]
+#: a webhook payload format: the provider type whose format it is
+PayloadFormat = str
 DEFAULT_WEBHOOK_TIMEOUT = defaults.WEBHOOK_TIMEOUT
 RECEIVER_READ_LIMIT = 64 * 1024  # bytes of a receiver's answer read (only its status matters)
 
@@ -140,24 +138,11 @@ class ConnectionReport:
 
 
 # -- provider probes -------------------------------------------------------------------
-def _where(block: PostmarkProvider | MailgunProvider) -> tuple[str, str | None]:
-    match block:
-        case PostmarkProvider():
-            return redact(block.endpoint or POSTMARK_ENDPOINT), None
-        case MailgunProvider():
-            region = block.region.value
-            return redact(block.endpoint or REGION_HOSTS[region]), region
-        case _:
-            assert_never(block)
-
-
-async def probe_provider(
-    pid: str, provider: Provider, block: PostmarkProvider | MailgunProvider
-) -> ProviderResult:
+async def probe_provider(pid: str, provider: Provider, block: ProviderConfig) -> ProviderResult:
     """Run one provider's probes and time them."""
     start = time.perf_counter()
     probes = await provider.probe()
-    endpoint, region = _where(block)
+    endpoint, region = registry.spec(block.type).where(block)
     return ProviderResult(
         pid, provider.type, endpoint, region, tuple(probes), time.perf_counter() - start
     )
@@ -183,55 +168,46 @@ def webhook_posts(loaded: LoadedConfig, now: datetime | None = None) -> list[Web
     """One sample per (webhook, provider type among its targets), in config order.
 
     The event is the webhook's first event that the provider can deliver; the sample
-    names the first target's stream (Postmark) or domain (Mailgun).
+    names the first target's stream, domain... (the provider's spec makes it).
     """
     when = now or _now()
     posts: list[WebhookPost] = []
     config = loaded.config
-    for name, spec in config.webhooks.items():
+    for name, hook in config.webhooks.items():
         seen: set[str] = set()
-        for target in spec.targets:
+        for target in hook.targets:
             pid, sub = split_target(target)
             block = config.providers.get(pid)
             if block is None or block.type in seen:
                 continue
             seen.add(block.type)
-            match block:
-                case PostmarkProvider():
-                    events = [e for e in spec.events if e in pm.EVENT_TO_TRIGGER]
-                    if events:
-                        body = postmark_sample(events[0], sub, when)
-                        posts.append(WebhookPost(name, "postmark", body["RecordType"], spec, body))
-                case MailgunProvider():
-                    events = [e for e in spec.events if e in MAILGUN_EVENT]
-                    if events:
-                        # an account-level target (no domain) sends for every domain:
-                        # the sample names the provider's first one
-                        domain = sub or next(iter(sorted(block.domains)), "example.com")
-                        body = mailgun_sample(events[0], domain, when)
-                        record = str(body["event-data"]["event"])
-                        posts.append(WebhookPost(name, "mailgun", record, spec, body))
-                case _:
-                    assert_never(block)
+            spec = registry.spec(block.type)
+            events = [e for e in hook.events if e in spec.events.native]
+            if events:
+                sample = spec.sample(events[0], sub, block, when)
+                posts.append(WebhookPost(name, block.type, sample.record, hook, sample.payload))
     return posts
 
 
 def _status_cause(fmt: PayloadFormat, status: int) -> str:
+    receiver = registry.spec(fmt).receiver
     if status in (401, 403):
         return (
             "the receiver refused the request's basic auth: check webhooks.*.basic_auth "
-            "against the receiver"
-            + (" (a 403 makes Postmark stop retrying)" if fmt == "postmark" else "")
+            "against the receiver" + receiver.auth_note
         )
-    if fmt == "postmark":
-        return "Postmark retries any answer but 200 (1m, 5m, 10m ... 6h), then gives up"
-    return "Mailgun retries any answer but 200 and 406 for about 8 hours, then gives up"
+    return receiver.retries
 
 
-PRIVATE_CAUSE = (
-    "pass --allow-private-receivers to POST to this machine or a private network "
-    "(Postmark and Mailgun cannot reach such a receiver themselves)"
-)
+def private_cause() -> str:
+    """Why a private receiver is not POSTed to (the providers cannot reach it either)."""
+    labels = " and ".join(s.label for s in registry.specs())
+    return (
+        "pass --allow-private-receivers to POST to this machine or a private network "
+        f"({labels} cannot reach such a receiver themselves)"
+    )
+
+
 FORBIDDEN_CAUSE = (
     "a webhook URL must never reach link-local or cloud instance-metadata addresses; "
     "espctl does not POST there, with or without --allow-private-receivers"
@@ -273,7 +249,7 @@ async def receiver_address(url: httpx.URL, allow_private: bool) -> IPAddress | R
         if kind == "forbidden":
             return Refusal(f"refused: {via}{address}, {words}", FORBIDDEN_CAUSE)
         if kind == "private" and not allow_private:
-            return Refusal(f"not posted: {via}{address}, {words}", PRIVATE_CAUSE)
+            return Refusal(f"not posted: {via}{address}, {words}", private_cause())
     if not addresses:
         return Refusal(f"connection failed (no address for {host})", "check the URL and DNS")
     return addresses[0]
@@ -290,8 +266,8 @@ async def post_sample(
     spec = post.spec
     url = redact(spec.url)
     headers = {"Content-Type": "application/json", "User-Agent": f"espctl/{__version__} test"}
-    if post.format == "postmark":
-        headers.update(spec.headers)
+    if registry.spec(post.format).webhooks.max_headers is not None:
+        headers.update(spec.headers)  # only a provider that sends custom headers
     auth = (
         httpx.BasicAuth(spec.basic_auth.username, spec.basic_auth.password.reveal())
         if spec.basic_auth is not None
@@ -356,13 +332,9 @@ async def post_sample(
         )
     if 200 <= status < 300:
         return result(status, True, f"HTTP {status}")
-    if post.format == "mailgun" and status == 406:
-        return result(
-            status,
-            True,
-            "HTTP 406: reachable; it refused the unsigned test event (it verifies Mailgun "
-            "signatures, and espctl cannot sign without the account's signing key)",
-        )
+    accepted = registry.spec(post.format).receiver.accepted.get(status)
+    if accepted is not None:
+        return result(status, True, accepted)
     return result(status, False, f"HTTP {status}", _status_cause(post.format, status))
 
 
@@ -387,11 +359,9 @@ def _tls_words(error: ssl.SSLError, fmt: PayloadFormat) -> tuple[str, str]:
     if isinstance(error, ssl.SSLCertVerificationError):
         why = error.verify_message or error.reason or "verification failed"
         detail = f"TLS certificate does not verify ({why})"
-        if fmt == "mailgun":
-            return detail, (
-                "Mailgun requires a CA-signed certificate for https webhook URLs: it will "
-                f"refuse this receiver or fail to deliver to it; {fix}"
-            )
+        tls = registry.spec(fmt).receiver.tls
+        if tls is not None:
+            return detail, f"{tls}; {fix}"
         return detail, f"the provider cannot deliver to a receiver it cannot verify; {fix}"
     return f"TLS handshake failed ({error.reason or type(error).__name__})", (
         f"the receiver's TLS setup does not work with a standard client; {fix}"

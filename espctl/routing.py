@@ -6,7 +6,7 @@ email type?". :class:`Router` makes it usable from an application::
     router = Router.from_config("espctl.yaml")          # offline: no credentials needed
     route = router.resolve("password_reset")
     route.target       # "postmark/outbound"
-    route.stream       # "outbound" (Postmark) -- or route.domain for Mailgun
+    route.stream       # "outbound" -- or route.domain, as the provider's targets are
     route.tag          # "password_reset": put it on the message so the report can
                        # measure per email type
     route.fallbacks    # (RouteTarget("mailgun/mg.acme-mail.com", ...),)
@@ -27,13 +27,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, assert_never
+from typing import Any, Literal
 
 from espctl.config import Config, load_config
 from espctl.errors import RoutingError
 from espctl.model.common import split_target
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider
+from espctl.providers import registry
 
 ROUTES_FORMAT = "espctl-routes/1"
 DEFAULT_RULE = "default"
@@ -43,29 +42,45 @@ MatchedBy = Literal["rule", "default"]
 
 @dataclass(frozen=True)
 class RouteTarget:
-    """One place a message can be sent: a Postmark stream or a Mailgun domain.
+    """One place a message can be sent: a provider and its stream, domain...
 
-    ``stream`` is set for Postmark targets and ``domain`` for Mailgun ones; ``sender``
-    is the provider's ``default_sender`` (None when the config sets none).
+    ``sub`` is the part of the target after the slash (empty for a provider id alone) and
+    ``sub_key`` what the provider calls it (``stream``, ``domain``: the spec's target
+    form); ``sender`` is the provider's ``default_sender`` (None when the config sets none).
     """
 
     target: str
     provider: str
     provider_type: str
-    stream: str | None
-    domain: str | None
+    sub: str
+    sub_key: str
     sender: str | None
 
+    @property
+    def stream(self) -> str | None:
+        """The message stream, for a provider whose targets are streams (else None)."""
+        return self.sub if self.sub_key == "stream" and self.sub else None
+
+    @property
+    def domain(self) -> str | None:
+        """The sending domain, for a provider whose targets are domains (else None)."""
+        return self.sub if self.sub_key == "domain" and self.sub else None
+
     def as_json(self) -> dict[str, Any]:
-        """This target as a JSON object (the ``espctl route --format json`` contract)."""
-        return {
+        """This target as a JSON object (the ``espctl route --format json`` contract):
+        ``stream`` and ``domain`` always (null when not that kind of target), and the
+        provider's own name for the part after the slash when it is neither."""
+        out: dict[str, Any] = {
             "target": self.target,
             "provider": self.provider,
             "provider_type": self.provider_type,
             "stream": self.stream,
             "domain": self.domain,
-            "sender": self.sender,
         }
+        if self.sub_key not in out and self.sub:
+            out[self.sub_key] = self.sub
+        out["sender"] = self.sender
+        return out
 
 
 @dataclass(frozen=True)
@@ -97,17 +112,17 @@ class Route:
 
     @property
     def provider_type(self) -> str:
-        """``postmark`` or ``mailgun``."""
+        """The provider's type (its config ``type``)."""
         return self.primary.provider_type
 
     @property
     def stream(self) -> str | None:
-        """The Postmark message stream (None for Mailgun)."""
+        """The message stream (None when the provider's targets are not streams)."""
         return self.primary.stream
 
     @property
     def domain(self) -> str | None:
-        """The Mailgun sending domain (None for Postmark)."""
+        """The sending domain (None when the provider's targets are not domains)."""
         return self.primary.domain
 
     @property
@@ -147,13 +162,8 @@ def _route_target(config: Config, target: str) -> RouteTarget:
     block = config.providers.get(pid)
     if block is None:  # validate reports it; a Router built from a model may not have
         raise RoutingError(f"routing target {target} names unknown provider '{pid}'")
-    match block:
-        case PostmarkProvider():
-            return RouteTarget(target, pid, "postmark", sub, None, block.default_sender)
-        case MailgunProvider():
-            return RouteTarget(target, pid, "mailgun", None, sub, block.default_sender)
-        case _:
-            assert_never(block)
+    form = registry.spec(block.type).targets
+    return RouteTarget(target, pid, block.type, sub, form.key, block.default_sender)
 
 
 class Router:

@@ -22,17 +22,13 @@ from espctl.config import LoadedConfig, load_config, load_config_text
 from espctl.config.load import config_files
 from espctl.config.models import Config
 from espctl.errors import ApplyRefused
-from espctl.model.common import parse_address
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider
+from espctl.model.common import Secret
 from espctl.model.targets import Targets
-from espctl.providers.base import Provider
-from espctl.providers.http import HttpOptions
+from espctl.providers import registry
+from espctl.providers.kit.http import HttpOptions
+from espctl.providers.kit.protocol import Provider
 from espctl.providers.registry import create_provider
 from espctl.sandbox import (
-    DEFAULT_MAILGUN_API_KEY,
-    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    DEFAULT_POSTMARK_SERVER_TOKEN,
     DEFAULT_STATE_PATH,
     FROM_CONFIG_STATE_PATH,
     AccountSpec,
@@ -77,12 +73,23 @@ class RunOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_SANDBOX_DEFAULTS = {
-    "server_token": DEFAULT_POSTMARK_SERVER_TOKEN,
-    "account_token": DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    "api_key": DEFAULT_MAILGUN_API_KEY,
-    "password": SANDBOX_HOOK_PASSWORD,
-}
+def _sandbox_defaults() -> dict[str, str]:
+    """Credential key -> the value the sandbox accepts for it.
+
+    The sandbox names its credentials ``<type>_<key>`` (``postmark_server_token``), as the
+    specs' credential fields do. Keyed by the block's key because the loader reports a
+    missing variable by its place in the document (``providers.pm.server_token``), before
+    the block's type is known: two providers sharing a credential key would need the
+    sandbox to accept one value for both (a test of the specs keeps them apart).
+    """
+    accepted = SandboxCredentials()
+    out: dict[str, str] = {"password": SANDBOX_HOOK_PASSWORD}
+    for spec in registry.specs():
+        for credential in spec.credentials:
+            value = getattr(accepted, f"{spec.type}_{credential.key}", None)
+            if isinstance(value, str):
+                out.setdefault(credential.key, value)
+    return out
 
 
 def load(options: RunOptions) -> LoadedConfig:
@@ -95,7 +102,7 @@ def load(options: RunOptions) -> LoadedConfig:
     def missing(name: str, path: str) -> str | None:
         if not (options.sandbox or options.sandbox_from_config):
             return None
-        value = _SANDBOX_DEFAULTS.get(path.rsplit(".", 1)[-1])
+        value = _sandbox_defaults().get(path.rsplit(".", 1)[-1])
         if value is not None:
             state = "is empty" if env.get(name) == "" else "is not set"
             options.notify(f"notice: {name} {state}; --sandbox uses the sandbox's own value")
@@ -114,36 +121,28 @@ def load(options: RunOptions) -> LoadedConfig:
 
 
 def _sandbox_credentials(loaded: LoadedConfig) -> SandboxCredentials:
-    """The sandbox accepts exactly what the config resolved to."""
+    """The sandbox accepts exactly what the config resolved to (the first block of each
+    type: one sandbox account per type)."""
     values: dict[str, str] = {}
     for block in loaded.config.providers.values():
-        match block:
-            case PostmarkProvider():
-                values.setdefault("postmark_server_token", block.server_token.reveal())
-                if block.account_token is not None:
-                    values.setdefault("postmark_account_token", block.account_token.reveal())
-            case MailgunProvider():
-                values.setdefault("mailgun_api_key", block.api_key.reveal())
+        for credential in registry.spec(block.type).credentials:
+            secret = getattr(block, credential.key, None)
+            if isinstance(secret, Secret):
+                values.setdefault(f"{block.type}_{credential.key}", secret.reveal())
     return SandboxCredentials(**values)
 
 
 def sandbox_spec(config: Config) -> AccountSpec:
-    """What a sandbox account made for ``config`` holds: its Mailgun domains (in their
-    regions) and the domains of its Postmark default senders (see :mod:`espctl.sandbox.blank`).
+    """What a sandbox account made for ``config`` holds: what each provider's spec says an
+    account made for its block holds (``sandbox_account``: Mailgun domains in their
+    regions, the domains of Postmark default senders; see :mod:`espctl.sandbox.blank`).
 
     Built here, not in the sandbox: the sandbox never sees espctl's config types.
     """
-    mailgun: list[tuple[str, Any]] = []
-    postmark: list[str] = []
+    held: dict[str, list[Any]] = {}
     for block in config.providers.values():
-        match block:
-            case MailgunProvider():
-                mailgun.extend((name, block.region.value) for name in block.domains)
-            case PostmarkProvider():
-                address = parse_address(block.default_sender) if block.default_sender else None
-                if address is not None:
-                    postmark.append(address.rsplit("@", 1)[-1])
-    return AccountSpec(mailgun_domains=tuple(mailgun), postmark_domains=tuple(postmark))
+        held.setdefault(block.type, []).extend(registry.spec(block.type).sandbox_account(block))
+    return AccountSpec(**{f"{ptype}_domains": tuple(items) for ptype, items in held.items()})
 
 
 @contextmanager

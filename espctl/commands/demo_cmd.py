@@ -26,20 +26,21 @@ from espctl.commands.common import (
 def demo_env() -> dict[str, str]:
     """The environment of the demo's config: the sandbox's own credentials."""
     from espctl import api
-    from espctl.sandbox import (
-        DEFAULT_MAILGUN_API_KEY,
-        DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-        DEFAULT_POSTMARK_SERVER_TOKEN,
-    )
+    from espctl.providers import registry
+    from espctl.sandbox import SandboxCredentials
 
-    return {
-        "POSTMARK_SERVER_TOKEN": DEFAULT_POSTMARK_SERVER_TOKEN,
-        "POSTMARK_ACCOUNT_TOKEN": DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-        "MAILGUN_API_KEY": DEFAULT_MAILGUN_API_KEY,
-        # what --sandbox resolves an unset variable to, so that `espctl plan --sandbox`
-        # run by hand in the demo folder afterwards is empty too
-        "HOOK_PASSWORD": api.SANDBOX_HOOK_PASSWORD,
+    # each credential's documented variable (POSTMARK_SERVER_TOKEN...), set to the value
+    # the sandbox accepts for it (named <type>_<key> there)
+    accepted = SandboxCredentials()
+    env = {
+        spec.env_name(c.key): getattr(accepted, f"{spec.type}_{c.key}")
+        for spec in registry.specs()
+        for c in spec.credentials
     }
+    # what --sandbox resolves an unset variable to, so that `espctl plan --sandbox`
+    # run by hand in the demo folder afterwards is empty too
+    env["HOOK_PASSWORD"] = api.SANDBOX_HOOK_PASSWORD
+    return env
 
 
 def quickstart_text() -> str:

@@ -27,19 +27,19 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import limit_options, run_options
+from espctl.providers import registry
 
 if TYPE_CHECKING:  # the importer (asyncio, the providers) is imported when import runs
     from espctl import api
     from espctl.importer import ImportResult
-    from espctl.providers.base import Provider
+    from espctl.providers.kit.protocol import Provider
 
-PROVIDER_TYPES = ("postmark", "mailgun")
+PROVIDER_TYPES = registry.TYPES
 SCHEMA_FILES = (Path("espctl.schema.json"), Path("schemas") / "espctl.schema.json")
 #: the schema of this release, for an installed espctl with no schema file nearby
 SCHEMA_URL = (
     f"https://raw.githubusercontent.com/espctl/espctl/v{__version__}/schemas/espctl.schema.json"
 )
-_CREDENTIALS = {"postmark": ("server_token",), "mailgun": ("api_key",)}
 
 
 # -- library entry point -------------------------------------------------------------------
@@ -90,7 +90,8 @@ def synthetic_config(
     """A config declaring only credentials, for accounts no config file describes yet.
 
     Variables as :func:`type_env_name` names them (``POSTMARK_ACCOUNT_TOKEN`` only when
-    it is set); Mailgun with ``region``; ``endpoints`` per provider id, if any.
+    it is set: an optional credential); ``region`` for a type that has regions;
+    ``endpoints`` per provider id, if any.
     """
     import json
 
@@ -100,15 +101,13 @@ def synthetic_config(
         endpoint = (endpoints or {}).get(pid)
         if endpoint:
             lines.append(f"    endpoint: {json.dumps(endpoint)}")
-        if ptype == "postmark":
-            server = type_env_name(types, pid, "server_token")
-            account = type_env_name(types, pid, "account_token")
-            lines.append(f'    server_token: "${{env:{server}}}"')
-            if env.get(account):
-                lines.append(f'    account_token: "${{env:{account}}}"')
-        else:
-            key = type_env_name(types, pid, "api_key")
-            lines += [f'    api_key: "${{env:{key}}}"', f"    region: {region}"]
+        spec = registry.spec(ptype)
+        for credential in spec.credentials:
+            name = type_env_name(types, pid, credential.key)
+            if credential.required or env.get(name):
+                lines.append(f'    {credential.key}: "${{env:{name}}}"')
+        if spec.regions is not None:
+            lines.append(f"    region: {region}")
     return "\n".join(lines) + "\n"
 
 
@@ -118,7 +117,7 @@ def _check_type_env(types: Mapping[str, str], env: Mapping[str, str]) -> None:
 
     problems = []
     for pid, ptype in types.items():
-        for key in _CREDENTIALS[ptype]:
+        for key in (c.key for c in registry.spec(ptype).credentials if c.required):
             name = type_env_name(types, pid, key)
             value = env.get(name)
             if not value:
@@ -180,8 +179,8 @@ def import_live(
         if unknown:
             raise ImportFailed(
                 f"no config file {' + '.join(files)}: name the type of {', '.join(unknown)} "
-                "with --type postmark|mailgun (credentials then come from environment "
-                "variables)"
+                f"with --type {'|'.join(registry.TYPES)} (credentials then come from "
+                "environment variables)"
             )
         chosen = {pid: pid for pid in ids}
     if chosen is None:
@@ -206,7 +205,7 @@ def _import_with(
     import asyncio
 
     from espctl import api
-    from espctl.importer import ImportFailed, ProviderSource, import_providers, known_webhooks
+    from espctl.importer import ImportFailed, import_providers, known_webhooks, provider_source
 
     loaded = api.load(options)
     declared = loaded.config.providers
@@ -215,9 +214,9 @@ def _import_with(
         raise ImportFailed(
             f"{', '.join(missing)} not declared in {loaded.path} (declared: "
             f"{', '.join(sorted(declared)) or 'none'}); to import an account the config does "
-            "not describe, pass --type postmark|mailgun"
+            f"not describe, pass --type {'|'.join(registry.TYPES)}"
         )
-    sources = [ProviderSource.from_block(pid, declared[pid]) for pid in ids]
+    sources = [provider_source(pid, declared[pid]) for pid in ids]
     with api.providers_for(loaded, options) as providers:
 
         async def run() -> ImportResult:

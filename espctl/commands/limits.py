@@ -2,7 +2,7 @@
 
 ``--max-response-mb``, ``--max-listing-items``, ``--command-timeout`` and
 ``--request-timeout``, each with an environment variable, become the command's
-:class:`~espctl.providers.http.HttpOptions` through :func:`http_options`.
+:class:`~espctl.providers.kit.http.HttpOptions` through :func:`http_options`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from espctl.defaults import MIB
 
 if TYPE_CHECKING:  # imported where used: --help loads no HTTP stack
     from espctl import api
-    from espctl.providers.http import HttpOptions
+    from espctl.providers.kit.http import HttpOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -123,7 +123,7 @@ def run_options(
 
 def http_options(parallelism: int = defaults.PARALLELISM, **overrides: Any) -> HttpOptions:
     """The HttpOptions of the running command: its limit options, then ``overrides``."""
-    from espctl.providers.http import HttpOptions
+    from espctl.providers.kit.http import HttpOptions
 
     chosen = click.get_current_context().meta.get(_LIMITS_KEY, {})
     values: dict[str, Any] = {"parallelism": parallelism}

@@ -1,6 +1,6 @@
 """``-v/--verbose`` and ``ESPCTL_LOG=debug``: each HTTP request logged on stderr.
 
-The log itself is written by :mod:`espctl.providers.http_log` (one line per attempt:
+The log itself is written by :mod:`espctl.providers.kit.http_log` (one line per attempt:
 provider, method, path, status or failure, seconds, retries and waits, redacted). This
 module only turns it on for one command and off again when the command ends, so a
 process that runs several commands (tests, the demo) never logs one it was not asked to.

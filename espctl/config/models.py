@@ -1,52 +1,125 @@
 """The config document (version 1) as frozen pydantic models.
 
-Provider blocks come from the model layer (one module per provider); this module
-assembles the document around them. ``schemas/espctl.schema.json`` is generated from
-these models and a test keeps the two identical.
+Provider blocks come from the provider packages (each spec's ``config``, through
+:mod:`espctl.providers.registry`); this module assembles the document around them: the
+discriminated union of the blocks, a webhook entry with each provider's options block,
+and targets whose descriptions name what each provider's targets are.
+``schemas/espctl.schema.json`` is generated from these models and a test keeps the two
+identical.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, create_model
 
-from espctl.model.common import (
-    BasicAuth,
-    Event,
-    Frozen,
-    ProtectTarget,
-    ProviderId,
-    Target,
-    WebhookTarget,
-)
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider, PostmarkWebhookOptions
+from espctl.model.common import BasicAuth, Event, Frozen, ProviderId
+from espctl.providers import registry
+from espctl.providers.kit.config import ProviderConfig
 
-#: the provider registry of the model layer: add a provider's block here
-ProviderBlock = Annotated[PostmarkProvider | MailgunProvider, Field(discriminator="type")]
-PROVIDER_TYPES: tuple[str, ...] = ("postmark", "mailgun")
+_SPECS = registry.specs()
+#: the provider types a block's ``type`` may name, in registry order
+PROVIDER_TYPES: tuple[str, ...] = tuple(s.type for s in _SPECS)
+
+if TYPE_CHECKING:
+    ProviderBlock = ProviderConfig
+else:
+    _BLOCKS = tuple(s.config for s in _SPECS)
+    ProviderBlock = Annotated[
+        Union[_BLOCKS] if len(_BLOCKS) > 1 else _BLOCKS[0],  # noqa: UP007 - built at run time
+        Field(discriminator="type"),
+    ]
 
 
-class WebhookSpec(Frozen):
+def _examples() -> str:
+    return " or ".join(f"{s.type}/{s.targets.example}" for s in _SPECS)
+
+
+def _forms() -> str:
+    return " or ".join(f"{s.label} {s.targets.noun}" for s in _SPECS)
+
+
+def _account_webhooks() -> str:
+    return "; ".join(
+        f"a {s.label} provider id alone ({s.type}) is {s.targets.account}"
+        for s in _SPECS
+        if s.targets.account
+    )
+
+
+#: a routing target: ``<provider id>/<stream, domain...>``
+TARGET_PATTERN = r"^[a-z0-9][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+#: a webhook or protect target: also a provider id alone (validation says where allowed)
+WEBHOOK_TARGET_PATTERN = r"^[a-z0-9][a-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$"
+
+Target = Annotated[
+    str,
+    Field(
+        pattern=TARGET_PATTERN,
+        description=f"provider id / {_forms()}, e.g. {_examples()}",
+    ),
+]
+WebhookTarget = Annotated[
+    str,
+    Field(
+        pattern=WEBHOOK_TARGET_PATTERN,
+        description=f"provider id / {_forms()}, e.g. {_examples()}; {_account_webhooks()}",
+    ),
+]
+ProtectTarget = Annotated[
+    str,
+    Field(
+        pattern=WEBHOOK_TARGET_PATTERN,
+        description="provider id / stream or domain (that resource and what it holds), or a "
+        "provider id alone (everything at that provider)",
+    ),
+]
+
+
+def _headers_description() -> str:
+    senders = [s for s in _SPECS if s.webhooks.max_headers is not None]
+    limits = ", ".join(f"{s.label} only, max {s.webhooks.max_headers}" for s in senders)
+    return f"Extra HTTP headers ({limits or 'no provider sends them'})."
+
+
+class WebhookBase(Frozen):
     """One webhook URL receiving some events from some targets."""
 
     url: str = Field(description="https URL (http only for localhost); no credentials in it.")
     events: list[Event] = Field(min_length=1, description="Normalized events to send.")
     targets: list[WebhookTarget] = Field(
         min_length=1,
-        description="provider/stream or provider/domain targets; a Mailgun provider id alone "
-        "for its account-level webhooks (every domain of its region).",
+        description=" or ".join(f"provider/{s.targets.key}" for s in _SPECS)
+        + " targets; "
+        + _account_webhooks()
+        + ".",
     )
     basic_auth: BasicAuth | None = Field(
         default=None, description="Basic auth the provider uses to call the URL."
     )
-    headers: dict[str, str] = Field(
-        default_factory=dict, description="Extra HTTP headers (Postmark only, max 30)."
+    headers: dict[str, str] = Field(default_factory=dict, description=_headers_description())
+
+    def options(self, provider_type: str) -> Frozen | None:
+        """This entry's options block for ``provider_type`` (``webhooks.<name>.<type>``)."""
+        value = getattr(self, provider_type, None)
+        return value if isinstance(value, Frozen) else None
+
+
+_OPTIONS: dict[str, Any] = {
+    s.type: (
+        s.webhooks.options | None,
+        Field(default=None, description=s.webhooks.options_description),
     )
-    postmark: PostmarkWebhookOptions | None = Field(
-        default=None, description="Postmark-only trigger options."
+    for s in _SPECS
+    if s.webhooks.options is not None
+}
+if TYPE_CHECKING:
+    WebhookSpec = WebhookBase
+else:
+    WebhookSpec = create_model(
+        "WebhookSpec", __base__=WebhookBase, __doc__=WebhookBase.__doc__, **_OPTIONS
     )
 
 

@@ -1,29 +1,25 @@
 """Checks beyond the schema: references, provider capabilities and limits, formats.
 
 They read the raw document defensively (any value may have the wrong type: the schema
-reports that), so that schema and semantic problems are all reported in one run.
+reports that), so that schema and semantic problems are all reported in one run. What a
+provider allows (its targets, events, webhook limits, its own rules on its block) comes
+from its spec (:mod:`espctl.providers.registry`).
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections import Counter
-from typing import Any
+from typing import Any, assert_never
 from urllib.parse import urlsplit
 
-from espctl.config.receivers import forbidden_host, header_problem
 from espctl.config.yamlpos import PathKey, SourceDoc
 from espctl.errors import Problem
-from espctl.model import mailgun as mg
-from espctl.model import postmark as pm
 from espctl.model.common import Event, parse_address, split_target
 from espctl.model.urls import url_identity
-
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_STREAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_HTML = re.compile(r"<[A-Za-z/!][^>]*>")
-_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+from espctl.providers import registry
+from espctl.providers.kit.rules import forbidden_host, header_problem, url_faults
+from espctl.providers.kit.spec import ProviderSpec
 
 
 def _d(value: Any) -> dict[str, Any]:
@@ -41,6 +37,7 @@ class _Checker:
         data = doc.data
         self.providers = _d(data.get("providers"))
         self.types = {pid: _d(p).get("type") for pid, p in self.providers.items()}
+        self.specs = {s.type: s for s in registry.specs()}
         self._subs: dict[str, dict[str, str]] = {}
 
     def error(self, path: PathKey, message: str, *, key: bool = False) -> None:
@@ -51,25 +48,23 @@ class _Checker:
     def warn(self, path: PathKey, message: str) -> None:
         self.problems.append(self.doc.problem(path, message, severity="warning"))
 
+    def spec(self, pid: str) -> ProviderSpec[Any] | None:
+        """The spec of provider ``pid``'s type (None for an unknown type: the schema says so)."""
+        ptype = self.types.get(pid)
+        return self.specs.get(ptype) if isinstance(ptype, str) else None
+
     # -- targets ---------------------------------------------------------------------
     def sub_targets(self, pid: str) -> dict[str, str]:
-        """Valid sub-targets of a provider: stream id -> type, or domain -> 'domain'."""
+        """Valid sub-targets of a provider (streams, domains...), each with its sub-type."""
         if pid not in self._subs:
-            self._subs[pid] = self._sub_targets(pid)
+            spec = self.spec(pid)
+            block = _d(self.providers.get(pid))
+            self._subs[pid] = dict(spec.targets.declared(block)) if spec is not None else {}
         return self._subs[pid]
 
-    def _sub_targets(self, pid: str) -> dict[str, str]:
-        block = _d(self.providers.get(pid))
-        match self.types.get(pid):
-            case "postmark":
-                streams = _d(block.get("message_streams"))
-                return {sid: str(_d(spec).get("type", "")) for sid, spec in streams.items()}
-            case "mailgun":
-                return {name: "domain" for name in _d(block.get("domains"))}
-            case _:
-                return {}
-
     def check_target(self, path: PathKey, target: Any) -> tuple[str, str] | None:
+        """A ``<provider>/<stream, domain...>`` target (one without the slash: the
+        schema's pattern reports it)."""
         if not isinstance(target, str) or "/" not in target:
             return None  # the schema's pattern reports it
         pid, sub = split_target(target)
@@ -77,9 +72,10 @@ class _Checker:
             known = ", ".join(sorted(self.providers)) or "none"
             self.error(path, f"unknown provider '{pid}' (providers: {known})")
             return None
+        spec = self.spec(pid)
         subs = self.sub_targets(pid)
         if sub not in subs:
-            what = "message stream" if self.types.get(pid) == "postmark" else "domain"
+            what = spec.targets.noun if spec is not None else "target"
             listed = ", ".join(sorted(subs)) or "none declared"
             self.error(
                 path,
@@ -89,25 +85,33 @@ class _Checker:
         return pid, sub
 
     def check_account_target(self, path: PathKey, target: str) -> tuple[str, str] | None:
-        """A webhook target that is a provider id alone: Mailgun's account-level webhooks."""
+        """A webhook target that is a provider id alone: the provider's account-level
+        webhooks, where it has them."""
+        having = [s.label for s in self.specs.values() if s.targets.account]
         if target not in self.providers:
             known = sorted(self.providers)
             close = difflib.get_close_matches(target, known, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
+            forms = ", ".join(f"provider/{s.targets.key}" for s in self.specs.values())
             self.error(
                 path,
                 f"unknown provider '{target}'{hint} (providers: {', '.join(known) or 'none'}); "
-                "a target is provider/stream, provider/domain, or a Mailgun provider id alone "
+                f"a target is {forms}, or a {' or '.join(having)} provider id alone "
                 "for its account-level webhooks",
             )
             return None
-        if self.types.get(target) != "mailgun":
+        spec = self.spec(target)
+        if spec is None:
+            return None  # an unknown type: the schema says so
+        if not spec.targets.account:
             subs = sorted(self.sub_targets(target))
-            example = f"{target}/{subs[0]}" if subs else f"{target}/<stream>"
+            example = f"{target}/{subs[0]}" if subs else f"{target}/<{spec.targets.key}>"
+            verb = "has" if len(having) == 1 else "have"
             self.error(
                 path,
-                f"{target} is not a Mailgun provider: its webhooks belong to a message stream "
-                f"(e.g. {example}); only Mailgun has account-level webhooks",
+                f"{target} is not a {' or '.join(having)} provider: its webhooks belong to a "
+                f"{spec.targets.noun} (e.g. {example}); only {' and '.join(having)} {verb} "
+                "account-level webhooks",
             )
             return None
         return target, ""
@@ -139,44 +143,10 @@ class _Checker:
             self.sender((*base, "default_sender"), sender)
         endpoint = block.get("endpoint")
         if isinstance(endpoint, str):
-            self.url((*base, "endpoint"), endpoint, what="endpoint", allow_path=True)
-        match block.get("type"):
-            case "postmark":
-                streams = _d(block.get("message_streams"))
-                total = len(set(streams) | set(pm.DEFAULT_STREAMS))
-                if total > pm.MAX_STREAMS:
-                    self.error(
-                        (*base, "message_streams"),
-                        f"{total} streams including the defaults outbound and inbound; "
-                        f"Postmark allows at most {pm.MAX_STREAMS} per server",
-                    )
-                for sid, spec in streams.items():
-                    self.stream((*base, "message_streams", sid), sid, _d(spec))
-            case "mailgun":
-                for name in _d(block.get("domains")):
-                    if not _HOSTNAME.match(name):
-                        self.error(
-                            (*base, "domains", name),
-                            f"'{name}' is not a valid domain name (lower-case host name)",
-                            key=True,
-                        )
-            case _:
-                pass
-
-    def stream(self, path: PathKey, sid: str, spec: dict[str, Any]) -> None:
-        if not _STREAM_ID.match(sid):
-            self.error(path, f"stream id '{sid}' must match [a-z0-9-]+", key=True)
-        elif sid.startswith("pm-"):
-            self.error(path, f"stream id '{sid}' must not start with 'pm-' (Postmark)", key=True)
-        if sid in pm.DEFAULT_STREAMS and sid == "inbound":
-            self.error(
-                path, "'inbound' is Postmark's inbound stream; it cannot be managed", key=True
-            )
-        if sid == "outbound" and spec.get("type") not in (None, "transactional"):
-            self.error((*path, "type"), "the default stream 'outbound' is transactional")
-        description = spec.get("description")
-        if isinstance(description, str) and _HTML.search(description):
-            self.error((*path, "description"), "Postmark refuses HTML in stream descriptions")
+            self.url((*base, "endpoint"), endpoint, what="endpoint")
+        spec = self.spec(pid)
+        if spec is not None:
+            spec.rules(self, base, block)
 
     def sender(self, path: PathKey, sender: str) -> None:
         if parse_address(sender) is None:
@@ -186,24 +156,26 @@ class _Checker:
                 "or 'user@domain.com'",
             )
 
-    def url(self, path: PathKey, url: str, *, what: str, allow_path: bool = True) -> None:
-        try:
-            parts = urlsplit(url)
-            host = parts.hostname or ""
-        except ValueError:
-            self.error(path, f"{what} is not a valid URL")
-            return
-        if parts.scheme not in ("https", "http") or not host:
-            self.error(path, f"{what} must be an absolute https:// URL")
-            return
-        if parts.scheme == "http" and host not in _LOCAL_HOSTS:
-            self.error(path, f"{what} must use https (http only for localhost and 127.0.0.1)")
-        if parts.username is not None or parts.password is not None:
-            # never echo the URL: it carries a credential
-            self.error(path, f"{what} must not carry credentials; use basic_auth instead")
+    def url(self, path: PathKey, url: str, *, what: str) -> None:
+        for fault in url_faults(url):
+            match fault:
+                case "invalid":
+                    self.error(path, f"{what} is not a valid URL")
+                case "not_absolute":
+                    self.error(path, f"{what} must be an absolute https:// URL")
+                case "plain_http":
+                    self.error(
+                        path, f"{what} must use https (http only for localhost and 127.0.0.1)"
+                    )
+                case "credentials":
+                    # never echo the URL: it carries a credential
+                    self.error(path, f"{what} must not carry credentials; use basic_auth instead")
+                case _:
+                    assert_never(fault)
 
     def receiver(self, path: PathKey, url: str) -> None:
-        """A webhook URL must never reach cloud instance metadata (see receivers.py)."""
+        """A webhook URL must never reach cloud instance metadata (see
+        :mod:`espctl.providers.kit.rules`)."""
         try:
             host = urlsplit(url).hostname or ""
         except ValueError:
@@ -214,7 +186,8 @@ class _Checker:
 
     def webhooks(self) -> None:
         hooks = _d(self.doc.data.get("webhooks"))
-        mailgun_urls: Counter[tuple[str, str, str]] = Counter()
+        # (provider, stream/domain or "" for account level, event) -> URLs counted
+        urls: Counter[tuple[str, str, str]] = Counter()
         # (provider, stream/domain, URL without credentials) -> the entry that sends there
         url_keys: dict[tuple[str, str, str], str] = {}
         for name, raw in hooks.items():
@@ -233,6 +206,7 @@ class _Checker:
                 problem = header_problem(str(header), value)
                 if problem:
                     self.error((*base, "headers", header), problem, key=True)
+            senders: dict[str, ProviderSpec[Any]] = {}
             for i, target in enumerate(_l(hook.get("targets"))):
                 path = (*base, "targets", i)
                 if isinstance(target, str) and "/" not in target:
@@ -242,28 +216,37 @@ class _Checker:
                 if resolved is None:
                     continue
                 pid, sub = resolved
-                ptype = self.types.get(pid)
-                self.capability(path, pid, str(ptype), sub, events)
+                spec = self.spec(pid)
+                if spec is None:
+                    continue
+                self.capability(path, pid, spec, sub, events)
                 if isinstance(url, str):
                     self.same_url(path, name, url, (pid, sub), str(target), url_keys)
-                if ptype == "mailgun":
-                    if headers:
-                        self.warn(
-                            (*base, "headers"),
-                            f"headers are not sent by Mailgun (target {target})",
-                        )
+                traits = spec.webhooks
+                if traits.max_headers is None and headers:
+                    self.warn(
+                        (*base, "headers"),
+                        f"headers are not sent by {spec.label} (target {target})",
+                    )
+                elif traits.max_headers is not None:
+                    senders[spec.type] = spec
+                if traits.max_urls is not None:
                     for event in events:
-                        mailgun_urls[(pid, sub, event)] += 1
-                        if mailgun_urls[(pid, sub, event)] == mg.MAX_URLS_PER_EVENT + 1:
+                        urls[(pid, sub, event)] += 1
+                        if urls[(pid, sub, event)] == traits.max_urls + 1:
                             where = f"on {target}" if sub else f"at {pid}'s account level"
                             self.error(
                                 path,
-                                f"more than {mg.MAX_URLS_PER_EVENT} webhook URLs for event "
-                                f"'{event}' {where}: Mailgun allows at most "
-                                f"{mg.MAX_URLS_PER_EVENT}",
+                                f"more than {traits.max_urls} webhook URLs for event "
+                                f"'{event}' {where}: {spec.label} allows at most "
+                                f"{traits.max_urls}",
                             )
-            if len(headers) > 30:
-                self.error((*base, "headers"), "Postmark allows at most 30 custom headers")
+            for spec in senders.values():
+                most = spec.webhooks.max_headers
+                if most is not None and len(headers) > most:
+                    self.error(
+                        (*base, "headers"), f"{spec.label} allows at most {most} custom headers"
+                    )
 
     def same_url(
         self,
@@ -274,17 +257,18 @@ class _Checker:
         target: str,
         seen: dict[tuple[str, str, str], str],
     ) -> None:
-        """Two entries must not send to one URL from one target: both providers key a
-        webhook by its target and URL without credentials (env values, tokens masked)."""
+        """Two entries must not send to one URL from one target: providers key a webhook
+        by its target and URL without credentials (env values, tokens masked)."""
         env_values = [
             v for _, v in self.doc.substituted.get(("webhooks", name, "url"), ((), ""))[0]
         ]
         key = (*where, url_identity(url, env_values))
         if key in seen and seen[key] != name:
+            spec = self.spec(where[0])
             keyed = (
-                "Postmark keys webhooks by stream"
-                if self.types.get(where[0]) == "postmark"
-                else "Mailgun keys webhooks by domain (or account level)"
+                f"{spec.label} keys webhooks {spec.webhooks.keyed_by}"
+                if spec is not None
+                else "a webhook is keyed by its target"
             )
             self.error(
                 path,
@@ -293,30 +277,26 @@ class _Checker:
             )
         seen[key] = name
 
-    def capability(self, path: PathKey, pid: str, ptype: str, sub: str, events: list[str]) -> None:
-        match ptype:
-            case "postmark":
-                can = pm.EVENT_TO_TRIGGER
-                stream_type = self.sub_targets(pid).get(sub)
-                for event in events:
-                    if Event(event) not in can:
-                        self.error(
-                            path,
-                            f"postmark cannot deliver '{event}' webhooks "
-                            f"(it can: {', '.join(e.value for e in can)})",
-                        )
-                    elif stream_type == "broadcasts" and Event(event) in pm.BROADCAST_FORBIDDEN:
-                        self.error(
-                            path,
-                            f"'{event}' webhooks are not available on broadcast stream "
-                            f"'{sub}' (Postmark has no Bounce/SpamComplaint triggers there)",
-                        )
-            case "mailgun":
-                for event in events:
-                    if Event(event) not in mg.EVENT_TO_WEBHOOK:
-                        self.error(path, f"mailgun cannot deliver '{event}' webhooks")
-            case _:
-                pass
+    def capability(
+        self, path: PathKey, pid: str, spec: ProviderSpec[Any], sub: str, events: list[str]
+    ) -> None:
+        """Every event is one the target's provider delivers, there."""
+        can = spec.events.native
+        sub_type = self.sub_targets(pid).get(sub) if sub else None
+        restriction = spec.events.restricted.get(sub_type) if sub_type is not None else None
+        for event in events:
+            if Event(event) not in can:
+                self.error(
+                    path,
+                    f"{spec.type} cannot deliver '{event}' webhooks "
+                    f"(it can: {', '.join(e.value for e in can)})",
+                )
+            elif restriction is not None and Event(event) in restriction.events:
+                self.error(
+                    path,
+                    f"'{event}' webhooks are not available on {restriction.what} "
+                    f"'{sub}' ({restriction.why})",
+                )
 
     def routing(self) -> None:
         routing = _d(self.doc.data.get("routing"))

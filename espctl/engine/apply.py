@@ -19,7 +19,7 @@ from typing import Literal
 
 from espctl.engine.plan import BlockedChange, Change, Plan
 from espctl.errors import EspctlError
-from espctl.providers.base import ChangeRequest, Provider
+from espctl.providers.kit.protocol import ChangeRequest, Provider
 
 Status = Literal["applied", "failed", "skipped", "blocked"]
 Notify = Callable[[str], None]

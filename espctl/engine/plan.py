@@ -28,7 +28,7 @@ from espctl.errors import PlanError
 from espctl.model.common import split_target
 from espctl.model.resources import Check, LiveState, Resource, same
 from espctl.model.targets import Targets
-from espctl.providers.base import Action, Capabilities
+from espctl.providers.kit.protocol import Action, Capabilities
 
 PLAN_FORMAT = "espctl-plan/1"
 MIN_MANAGED_FOR_BLOCK = 10

@@ -15,7 +15,7 @@ from typing import Any, cast
 from espctl.engine.plan import BlockedChange, Change, FieldDiff, Plan, Unmanaged, UnmanagedAction
 from espctl.model.resources import Check, Resource, Severity
 from espctl.model.targets import Targets
-from espctl.providers.base import Action
+from espctl.providers.kit.protocol import Action
 
 
 def _resource(provider: str, kind: str, key: str, fields: Any) -> Resource:

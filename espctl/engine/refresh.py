@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from espctl.errors import EspctlError, ProvidersFailed
 from espctl.model.resources import LiveState, Resource
 from espctl.model.text import plural
-from espctl.providers.base import Provider
+from espctl.providers.kit.protocol import Provider
 
 Notify = Callable[[str], None]
 PROGRESS_AFTER = 1.0

@@ -10,16 +10,15 @@ string is a code span or sits inside a fenced block (see :mod:`espctl.engine.mar
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from espctl.engine.mdsafe import code, fence_for, fenced_lines
 from espctl.engine.plan import BlockedChange, Change, FieldDiff, Plan, Unmanaged
 from espctl.engine.redaction import SENSITIVE, SENSITIVE_CHANGED
-from espctl.model import mailgun as mg
 from espctl.model.resources import Check
 from espctl.model.text import paint, plural
+from espctl.providers.registry import resource_kind
 
 #: one line of the text plan and its SGR colour (None: uncoloured)
 StyledLine = tuple[str, str | None]
@@ -51,21 +50,21 @@ def check_label(check: Check) -> str:
     return f"{check.provider} {check.name} {check.subject}"
 
 
-#: how a field's values are shown, per (kind, field) (the JSON keeps the values): a
-#: Mailgun webhook's events by their normalized name first (``bounced (permanent_fail)``)
-_VALUE_LABELS: dict[tuple[str, str], Callable[[Any], Any]] = {
-    (mg.KIND_WEBHOOK, "events"): mg.event_labels,
-    (mg.KIND_ACCOUNT_WEBHOOK, "events"): mg.event_labels,
-}
-_ARCHIVED = "(archived: Postmark purges archived streams after 45 days)"
-
-
 def _value(value: Any, kind: str = "", name: str = "") -> str:
+    """A field's value as shown: as its kind labels it (a provider's event ids with their
+    normalized names first, ``bounced (permanent_fail)``); the JSON keeps the value."""
     if value == SENSITIVE:
         return SENSITIVE
-    label = _VALUE_LABELS.get((kind, name))
+    found = resource_kind(kind) if kind else None
+    label = found.labels.get(name) if found is not None else None
     shown = label(value) if label is not None else value
     return json.dumps(shown, ensure_ascii=False, sort_keys=True)
+
+
+def _delete_note(kind: str) -> list[str]:
+    """What a delete of ``kind`` really does, when it is not a delete (an archive)."""
+    found = resource_kind(kind)
+    return [f"      ({found.delete_note})"] if found is not None and found.delete_note else []
 
 
 def _label(provider: str, kind: str, key: str) -> str:
@@ -97,8 +96,8 @@ def change_lines(change: Change, symbol: str | None = None) -> list[str]:
             before, after = (_value(v, change.kind, f.name) for v in (f.before, f.after))
             body = f"{before} -> {after}"
         lines.append(f"      {name} {body}")
-    if change.action == "delete" and change.kind.endswith("message_stream"):
-        lines.append(f"      {_ARCHIVED}")
+    if change.action == "delete":
+        lines.extend(_delete_note(change.kind))
     return lines
 
 
@@ -122,8 +121,8 @@ def diff_lines(change: Change) -> list[str]:
         else:
             lines.append(f"-     {name} {_value(f.before, change.kind, f.name)}")
             lines.append(f"+     {name} {_value(f.after, change.kind, f.name)}")
-    if change.action == "delete" and change.kind.endswith("message_stream"):
-        lines.append(f"      {_ARCHIVED}")
+    if change.action == "delete":
+        lines.extend(_delete_note(change.kind))
     return lines
 
 

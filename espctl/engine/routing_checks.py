@@ -1,32 +1,29 @@
 """Plan checks for routing: every routing target must be able to send.
 
-A target must exist live or be created by the same plan (a new Postmark stream; one
-that a failed check blocks, e.g. over Postmark's stream limit, is not created): if not,
-the check fails with severity ``error`` (sends there will be refused). A Mailgun target
-domain must also be active with valid sending DNS records; if not, the check fails with
-severity ``warning`` (the settings converge, the mail does not go out). The checks are
-computed from the providers' live facts (Postmark ``facts["streams"]``, Mailgun
-``facts["domains"][name]``) and the desired resources the plan would create, and are
-passed to :func:`espctl.engine.plan.make_plan` as ``extra_checks``, so they show in every
-plan rendering and in the report. Pure: no I/O.
+A target must exist live or be created by the same plan (a new stream; one that a failed
+check blocks, e.g. over a provider's limit, is not created): if not, the check fails with
+severity ``error`` (sends there will be refused). A provider may also require more (a
+sending domain active with valid DNS records; if not, a ``warning``: the settings
+converge, the mail does not go out). Each provider's spec judges its own targets from its
+live facts (:attr:`~espctl.providers.kit.spec.ProviderSpec.route_check`); this module
+finds the targets, where the routing section uses them and whether the plan creates
+them. The checks are passed to :func:`espctl.engine.plan.make_plan` as ``extra_checks``,
+so they show in every plan rendering and in the report. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, assert_never
 
 from espctl.config.models import Config
 from espctl.engine.blocking import blocked_keys
-from espctl.model import mailgun as mg
-from espctl.model import postmark as pm
 from espctl.model.common import split_target
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider
 from espctl.model.resources import Check, LiveState, Resource
-from espctl.providers.base import Capabilities
+from espctl.providers import registry
+from espctl.providers.kit.protocol import Capabilities
+from espctl.providers.kit.spec import ROUTING_CHECK, RoutingTarget
 
-CHECK_NAME = "routing_target"
+CHECK_NAME = ROUTING_CHECK
 
 
 def _uses(config: Config) -> dict[str, list[str]]:
@@ -64,60 +61,6 @@ def _created(
     return wanted and not present
 
 
-def _postmark(
-    target: str, used: str, pid: str, stream: str, live: LiveState, created: bool
-) -> Check:
-    streams = {str(s) for s in live.facts.get("streams") or ()}
-    archived = {str(s) for s in live.facts.get("archived_streams") or ()}
-    if stream in streams:
-        return Check(pid, CHECK_NAME, target, True, f"{target} ({used}): stream exists")
-    if created:
-        how = "unarchives" if stream in archived else "creates"
-        return Check(pid, CHECK_NAME, target, True, f"{target} ({used}): this plan {how} it")
-    return Check(
-        pid,
-        CHECK_NAME,
-        target,
-        False,
-        f"{target} ({used}): Postmark has no message stream '{stream}' and this plan does "
-        "not create it: sends routed there will be refused (ErrorCode 1235)",
-    )
-
-
-def _mailgun(target: str, used: str, pid: str, domain: str, live: LiveState) -> Check:
-    domains: Mapping[str, Any] = live.facts.get("domains") or {}
-    facts: Mapping[str, Any] = domains.get(domain) or {}
-    region = str(live.facts.get("region") or "").upper()
-    if not facts.get("exists"):
-        return Check(
-            pid,
-            CHECK_NAME,
-            target,
-            False,
-            f"{target} ({used}): domain {domain} does not exist in Mailgun's {region} region "
-            "and espctl cannot create domains: create and verify it at Mailgun, or check "
-            "`region`",
-        )
-    state = str(facts.get("state") or "unknown")
-    if state != "active" or not facts.get("verified"):
-        invalid = [
-            f"{r.get('type')} {r.get('name')}"
-            for r in facts.get("dns") or ()
-            if isinstance(r, Mapping) and r.get("valid") != "valid"
-        ]
-        detail = f"; DNS records not valid: {', '.join(invalid)}" if invalid else ""
-        return Check(
-            pid,
-            CHECK_NAME,
-            target,
-            False,
-            f"{target} ({used}): domain {domain} is {state}{detail}: Mailgun will not send "
-            "routed mail from it until it is active and verified",
-            severity="warning",
-        )
-    return Check(pid, CHECK_NAME, target, True, f"{target} ({used}): domain active and verified")
-
-
 def routing_checks(
     config: Config,
     live: Mapping[str, LiveState],
@@ -141,17 +84,8 @@ def routing_checks(
                 Check(pid, CHECK_NAME, target, False, f"{target} ({used}): provider not read")
             )
             continue
-        match block:
-            case PostmarkProvider():
-                created = _created(pid, pm.KIND_STREAM, sub, state, desired, capabilities)
-                checks.append(_postmark(target, used, pid, sub, state, created))
-            case MailgunProvider():
-                if _created(pid, mg.KIND_DOMAIN, sub, state, desired, capabilities):
-                    checks.append(
-                        Check(pid, CHECK_NAME, target, True, f"{target} ({used}): plan creates it")
-                    )
-                else:
-                    checks.append(_mailgun(target, used, pid, sub, state))
-            case _:
-                assert_never(block)
+        spec = registry.spec(block.type)
+        kind = spec.targets.kind
+        created = kind is not None and _created(pid, kind, sub, state, desired, capabilities)
+        checks.append(spec.route_check(RoutingTarget(target, used, pid, sub, state, created)))
     return checks

@@ -33,7 +33,7 @@ Decisions (the issue left them to us):
 - **Mailgun tracking.** For each tracking key (opens, clicks, unsubscribe, html and text
   footers) the most common value across domains goes into ``defaults.tracking`` (ties:
   the value of the alphabetically first domain) and a domain lists only the keys that
-  differ, which :func:`espctl.model.mailgun.merged_tracking` merges back key by key. A
+  differ, which :func:`espctl.providers.mailgun.resources.merged_tracking` merges back key by key. A
   key that some domain cannot express (a footer holding ``${``, which the loader would
   read as a reference) is not lifted; that domain leaves it unmanaged, with a warning.
 - **Not expressible** (a warning each, one line, never a secret; the resource stays
@@ -46,12 +46,13 @@ Decisions (the issue left them to us):
   credentials) or a string containing ``${``. A Mailgun URL is imported with all its
   events or not at all; one left out stays another integration's (unmanaged, kept).
 
-The package, by concern: :mod:`.read_live` reads the providers; :mod:`.postmark` and
-:mod:`.mailgun` map their live state to provider blocks and webhook items (with
-:mod:`.mailgun_tracking` lifting Mailgun tracking into ``defaults``); :mod:`.webhooks`
-groups the items into named entries; :mod:`.yaml_writer` writes the text;
-:mod:`.round_trip` proves it; :mod:`.document` holds what they share. This module is
-the entry point, :func:`import_providers`, and re-exports the public names.
+The package, by concern: each provider's client reads everything live
+(``Provider.snapshot``) and each provider's importer
+(:attr:`~espctl.providers.kit.spec.ProviderSpec.importer`, in its package) maps it to a
+provider block and webhook items on the :class:`~espctl.providers.kit.importing.ImportDoc`;
+:mod:`.webhooks` groups the items into named entries; :mod:`.yaml_writer` writes the
+text; :mod:`.round_trip` proves it; :mod:`.document` holds what they share. This module
+is the entry point, :func:`import_providers`, and re-exports the public names.
 
 Layering: this package imports errors, model, config, providers and engine, never the
 sandbox; the ``--sandbox`` wiring is the command's (through :mod:`espctl.api`).
@@ -68,19 +69,13 @@ from espctl.engine.refresh import raise_in_order
 from espctl.importer.document import (
     MODELINE,
     SCHEMA_REF,
-    EnvVar,
     ImportFailed,
     ImportResult,
     Notify,
-    ProviderSource,
-    _Doc,
     _quiet,
-    default_env_name,
+    provider_source,
     with_references,
 )
-from espctl.importer.mailgun import _import_mailgun
-from espctl.importer.postmark import _import_postmark
-from espctl.importer.read_live import _read
 from espctl.importer.round_trip import verify
 from espctl.importer.webhooks import (
     KnownWebhook,
@@ -90,8 +85,9 @@ from espctl.importer.webhooks import (
     known_webhooks,
 )
 from espctl.importer.yaml_writer import _scalar, render
-from espctl.model.postmark import PostmarkProvider
-from espctl.providers.base import Provider
+from espctl.providers import registry
+from espctl.providers.kit.importing import EnvVar, ImportDoc, ProviderSource, default_env_name
+from espctl.providers.kit.protocol import Provider
 
 __all__ = [
     "MODELINE",
@@ -106,6 +102,7 @@ __all__ = [
     "default_env_name",
     "import_providers",
     "known_webhooks",
+    "provider_source",
     "render",
     "verify",
 ]
@@ -139,18 +136,16 @@ async def import_providers(
     ordered = sorted(sources, key=lambda s: s.provider_id)
     notify(f"reading live state from {', '.join(s.provider_id for s in ordered)}...")
     results = await asyncio.gather(
-        *(_read(s.provider_id, providers[s.provider_id], s.block) for s in ordered),
+        *(providers[s.provider_id].snapshot() for s in ordered),
         return_exceptions=True,
     )
     raise_in_order(results)  # one line per failing provider, in provider-id order
     snapshots = [r for r in results if not isinstance(r, BaseException)]
-    doc = _Doc(references=dict(references or {}), known=tuple(known))
+    doc = ImportDoc(references=dict(references or {}), known=tuple(known))
     blocks: dict[str, Any] = {}
     for source, snap in zip(ordered, snapshots, strict=True):
-        if isinstance(source.block, PostmarkProvider):
-            blocks[source.provider_id] = _import_postmark(doc, source, snap.live, snap.raw)
-        else:
-            blocks[source.provider_id] = _import_mailgun(doc, source, snap.live, snap.raw_tracking)
+        importer = registry.spec(source.block.type).importer
+        blocks[source.provider_id] = importer(doc, source, snap)
     entries = _entries(doc)
     data: dict[str, Any] = {"version": 1, "providers": blocks}
     if entries:
@@ -165,11 +160,11 @@ async def import_providers(
     return ImportResult(text, tuple(doc.warnings), env, dict(doc.counts), config)
 
 
-def _header(sources: Sequence[ProviderSource], doc: _Doc, schema_ref: str) -> list[str]:
+def _header(sources: Sequence[ProviderSource], doc: ImportDoc, schema_ref: str) -> list[str]:
     described = []
     for s in sources:
-        kind = "Postmark server" if isinstance(s.block, PostmarkProvider) else "Mailgun account"
-        described.append(f"{s.provider_id} ({kind})")
+        spec = registry.spec(s.block.type)
+        described.append(f"{s.provider_id} ({spec.label} {spec.account_noun})")
     lines = [
         f"{MODELINE}{schema_ref}",
         "#",

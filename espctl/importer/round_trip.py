@@ -13,13 +13,14 @@ from espctl.config import load_config_text
 from espctl.config.models import Config
 from espctl.engine.desired import desired_state
 from espctl.errors import ConfigError
-from espctl.importer.document import ImportFailed, _Doc
+from espctl.importer.document import ImportFailed
 from espctl.importer.webhooks import _Entry
 from espctl.model.resources import LiveState, same
+from espctl.providers.kit.importing import ImportDoc
 
 
 def verify(
-    text: str, doc: _Doc, entries: Sequence[_Entry], live: Mapping[str, LiveState]
+    text: str, doc: ImportDoc, entries: Sequence[_Entry], live: Mapping[str, LiveState]
 ) -> Config:
     """Load ``text`` with the real loader and check its desired state equals the live one.
 

@@ -16,10 +16,18 @@ from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
 from espctl.config.models import Config
-from espctl.importer.document import _SLUG, EVENT_ORDER, EnvVar, _Doc, _Hook, _ref
 from espctl.model.common import Event, Secret
 from espctl.model.resources import MIN_CONTAINED, plain
 from espctl.model.urls import credential_query, url_identity
+from espctl.providers.kit.importing import (
+    EVENT_ORDER,
+    SLUG,
+    EnvVar,
+    HookOptions,
+    ImportDoc,
+    ImportHook,
+    ref,
+)
 
 
 @dataclass
@@ -30,8 +38,7 @@ class _Entry:
     username: str | None
     password: Secret | None
     headers: tuple[tuple[str, str | Secret], ...]
-    first_open_only: bool
-    include_content: bool
+    options: HookOptions | None
     name: str = ""
     password_var: str | None = None
     #: credential query parameter -> variable; credential header -> variable
@@ -46,8 +53,7 @@ class _Entry:
             [EVENT_ORDER[e] for e in self.events],
             self.username or "",
             tuple((name, str(plain(value))) for name, value in self.headers),
-            self.first_open_only,
-            self.include_content,
+            self.options.values if self.options is not None else (),
         )
 
 
@@ -55,7 +61,7 @@ class _Entry:
 
 
 def _slug(text: str) -> str:
-    return _SLUG.sub("-", text.lower()).strip("-")
+    return SLUG.sub("-", text.lower()).strip("-")
 
 
 def _url_names(urls: Sequence[str], hidden: Collection[str] = ()) -> dict[str, str]:
@@ -113,7 +119,7 @@ def known_webhooks(config: Config) -> tuple[KnownWebhook, ...]:
     )
 
 
-def _match_known(doc: _Doc, entries: Sequence[_Entry]) -> dict[int, KnownWebhook]:
+def _match_known(doc: ImportDoc, entries: Sequence[_Entry]) -> dict[int, KnownWebhook]:
     """Each entry whose URL (credentials aside) an existing config's entry has -> that
     entry; each known entry is used once. Where one URL has several entries, the pairs
     that agree on having basic auth and share the most targets are matched first."""
@@ -136,11 +142,11 @@ def _match_known(doc: _Doc, entries: Sequence[_Entry]) -> dict[int, KnownWebhook
     return matched
 
 
-def _entries(doc: _Doc) -> list[_Entry]:
+def _entries(doc: ImportDoc) -> list[_Entry]:
     """Group items into config entries: equal but for the target -> one entry."""
     # one item per (target, URL) already: a Postmark webhook, a Mailgun URL and its events
     hooks = doc.hooks
-    groups: dict[tuple[Any, ...], list[_Hook]] = {}
+    groups: dict[tuple[Any, ...], list[ImportHook]] = {}
     for hook in hooks:
         groups.setdefault(hook.group_key(), []).append(hook)
     entries = []
@@ -154,8 +160,7 @@ def _entries(doc: _Doc) -> list[_Entry]:
                 username=first.username,
                 password=first.password,
                 headers=first.headers,
-                first_open_only=first.first_open_only,
-                include_content=first.include_content,
+                options=first.options,
             )
         )
     bases = _url_names(sorted({e.url for e in entries}), list(doc.references))
@@ -191,7 +196,7 @@ def _entries(doc: _Doc) -> list[_Entry]:
                         config_var, EnvVar(config_var, f"basic-auth password of webhook {name}")
                     )
                 if key not in passwords:
-                    var = "ESPCTL_HOOK_" + _SLUG.sub("_", name.lower()).strip("_").upper()
+                    var = "ESPCTL_HOOK_" + SLUG.sub("_", name.lower()).strip("_").upper()
                     var += "_PASSWORD"
                     while var in passwords.values():
                         var = var.removesuffix("_PASSWORD") + "_2_PASSWORD"
@@ -205,14 +210,14 @@ def _entries(doc: _Doc) -> list[_Entry]:
     return sorted(out, key=lambda e: e.name)
 
 
-def _credential_vars(doc: _Doc, entry: _Entry, known: dict[tuple[str, str, str], str]) -> None:
+def _credential_vars(doc: ImportDoc, entry: _Entry, known: dict[tuple[str, str, str], str]) -> None:
     """A variable per credential query value and credential header of an entry.
 
     Named ``ESPCTL_HOOK_<ENTRY>_<PARAMETER or HEADER>``; one variable per distinct
     (name, value), shared by entries that use the same one. A query variable holds the
     value exactly as it appears in the URL (percent-encoding included).
     """
-    base = "ESPCTL_HOOK_" + _SLUG.sub("_", entry.name.lower()).strip("_").upper()
+    base = "ESPCTL_HOOK_" + SLUG.sub("_", entry.name.lower()).strip("_").upper()
 
     def variable(label: str, value: str, purpose: str) -> str:
         key = (purpose, label, value)
@@ -220,7 +225,7 @@ def _credential_vars(doc: _Doc, entry: _Entry, known: dict[tuple[str, str, str],
             known[key] = doc.references[value]
             doc.env.setdefault(known[key], EnvVar(known[key], f"{purpose} of webhook {entry.name}"))
         if key not in known:
-            var = f"{base}_{_SLUG.sub('_', label.lower()).strip('_').upper() or 'SECRET'}"
+            var = f"{base}_{SLUG.sub('_', label.lower()).strip('_').upper() or 'SECRET'}"
             while var in doc.env:
                 var += "_2"
             known[key] = var
@@ -245,7 +250,7 @@ def _written_url(entry: _Entry) -> str:
     for part in query.split("&"):
         name, eq, value = part.partition("=")
         var = entry.query_vars.get(unquote_plus(name))
-        parts.append(f"{name}={_ref(var)}" if eq and value and var else part)
+        parts.append(f"{name}={ref(var)}" if eq and value and var else part)
     return f"{head}?{'&'.join(parts)}{hash_}{fragment}"
 
 
@@ -256,17 +261,12 @@ def _webhook_spec(entry: _Entry) -> dict[str, Any]:
         "targets": list(entry.targets),
     }
     if entry.username is not None and entry.password_var is not None:
-        spec["basic_auth"] = {"username": entry.username, "password": _ref(entry.password_var)}
+        spec["basic_auth"] = {"username": entry.username, "password": ref(entry.password_var)}
     if entry.headers:
         spec["headers"] = {
-            name: _ref(entry.header_vars[name]) if name in entry.header_vars else value
+            name: ref(entry.header_vars[name]) if name in entry.header_vars else value
             for name, value in entry.headers
         }
-    options: dict[str, Any] = {}
-    if entry.first_open_only:
-        options["first_open_only"] = True
-    if entry.include_content:
-        options["include_content"] = True
-    if options:
-        spec["postmark"] = options
+    if entry.options is not None and entry.options.written:
+        spec[entry.options.provider_type] = dict(entry.options.written)
     return spec

@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from espctl.importer.document import Path, _one_line
+from espctl.providers.kit.importing import DocPath as Path
+from espctl.providers.kit.importing import one_line as _one_line
 
 _ENV_REF = re.compile(r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$")
 

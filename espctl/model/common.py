@@ -131,39 +131,6 @@ ProviderId = Annotated[
     Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=63, description="A provider id."),
 ]
 
-TARGET_PATTERN = r"^[a-z0-9][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
-
-Target = Annotated[
-    str,
-    Field(
-        pattern=TARGET_PATTERN,
-        description="provider id / Postmark message stream id or Mailgun domain, "
-        "e.g. postmark/outbound or mailgun/mg.example.com",
-    ),
-]
-
-
-WEBHOOK_TARGET_PATTERN = r"^[a-z0-9][a-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$"
-
-WebhookTarget = Annotated[
-    str,
-    Field(
-        pattern=WEBHOOK_TARGET_PATTERN,
-        description="provider id / Postmark message stream id or Mailgun domain, e.g. "
-        "postmark/outbound or mailgun/mg.example.com; a Mailgun provider id alone (mailgun) "
-        "is its account-level webhooks, which fire for every domain of its region",
-    ),
-]
-
-ProtectTarget = Annotated[
-    str,
-    Field(
-        pattern=WEBHOOK_TARGET_PATTERN,
-        description="provider id / stream or domain (that resource and what it holds), or a "
-        "provider id alone (everything at that provider)",
-    ),
-]
-
 
 def split_target(target: str) -> tuple[str, str]:
     """``"postmark/outbound"`` -> ``("postmark", "outbound")``."""

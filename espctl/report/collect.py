@@ -21,11 +21,11 @@ from espctl.engine.plan import Plan
 from espctl.engine.redaction import SENSITIVE
 from espctl.model.events import NormalizedEvent, dedupe
 from espctl.model.resources import LiveState
+from espctl.model.summary import AccountInfo, WebhookInfo
 from espctl.model.text import plural
 from espctl.model.traffic import COUNTERS, TrafficData
-from espctl.report.adapters import adapter
+from espctl.providers import registry
 from espctl.report.data import (
-    AccountInfo,
     CheckInfo,
     Counters,
     Coverage,
@@ -40,7 +40,6 @@ from espctl.report.data import (
     SourceInfo,
     StreamSeries,
     TagCounts,
-    WebhookInfo,
 )
 from espctl.report.metrics import Thresholds
 
@@ -214,7 +213,7 @@ def _provider(
     status, message = _status(item)
     traffic = item.traffic
     live = item.live
-    reader = adapter(item.type)
+    reader = registry.spec(item.type).summary
     common = {
         "id": item.id,
         "type": item.type,
@@ -349,7 +348,7 @@ def build_report_data(
     notes: list[str] = []
     for item in providers:
         if item.live is not None:
-            webhooks.extend(adapter(item.type).webhooks(item.id, item.live))
+            webhooks.extend(registry.spec(item.type).summary.webhooks(item.id, item.live))
         if item.traffic is not None:
             events.extend(item.traffic.events)
             notes.extend(item.traffic.notes)

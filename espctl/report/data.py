@@ -14,7 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from espctl.model.events import NormalizedEvent
+from espctl.model.summary import AccountInfo, TrackingInfo, WebhookInfo
 from espctl.model.traffic import BounceReasonCount, ReasonSample, TrafficFailure
+from espctl.providers.registry import PLANNED
 from espctl.report.metrics import DEFAULT_THRESHOLDS, Thresholds, quantile_rule
 
 #: connected: everything read; partial: some units failed (named); failed: nothing read
@@ -115,48 +117,6 @@ class StreamSeries:
     def totals(self) -> Counters:
         """The window totals of this stream."""
         return Counters.total(d.counts for d in self.daily)
-
-
-@dataclass(frozen=True, slots=True)
-class StreamInfo:
-    """A Postmark message stream."""
-
-    id: str
-    name: str = ""
-    type: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DomainInfo:
-    """A sending domain and its verification state as the provider reports it."""
-
-    name: str
-    state: str = "unknown"  # e.g. "active", "unverified", "disabled"
-    verified: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AccountInfo:
-    """What one provider account looks like live."""
-
-    description: str = ""  # e.g. Postmark server name, Mailgun "EU region account"
-    servers: tuple[str, ...] = ()
-    streams: tuple[StreamInfo, ...] = ()
-    domains: tuple[DomainInfo, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class TrackingInfo:
-    """Open/click tracking as live at the provider. ``None`` = unknown."""
-
-    opens: bool | None = None
-    clicks: bool | None = None
-    detail: str = ""  # e.g. "links: html_and_text", "clicks: html_only on 1 domain"
-
-    @property
-    def any_on(self) -> bool:
-        """Whether open or click tracking is on."""
-        return bool(self.opens or self.clicks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +234,7 @@ class ProviderReport:
     """Everything the report shows about one configured provider."""
 
     id: str
-    type: str  # "postmark" | "mailgun"
+    type: str  # a provider type (the registry knows it)
     bucket_label: str = "stream"  # what ``streams`` are: "stream" or "domain"
     status: ProviderStatus = "connected"
     status_message: str = ""
@@ -343,28 +303,6 @@ class RoutingRuleInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class WebhookTrigger:
-    """One normalized event a webhook receives, with the provider-native name."""
-
-    event: str  # normalized, e.g. "bounced"
-    native: str  # e.g. Postmark "Bounce", Mailgun "permanent_fail"
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookInfo:
-    """One live webhook URL at one scope."""
-
-    provider: str
-    url: str  # credentials already masked
-    scope: str  # e.g. "server Acme / stream outbound", "domain mg.example.com"
-    auth: str  # e.g. "basic auth", "custom header", "signing key", "none"
-    triggers: tuple[WebhookTrigger, ...] = ()
-    #: the provider sends an event once per URL however many of its scopes list that URL
-    #: (Mailgun de-duplicates across account and domain level), so it never fires twice
-    deduplicated: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class ReportData:
     """The whole input of :func:`espctl.report.render.render_report`."""
 
@@ -379,7 +317,7 @@ class ReportData:
     routing_default: str | None = None
     webhooks: tuple[WebhookInfo, ...] = ()
     recent_events: tuple[NormalizedEvent, ...] = ()  # newest last; the report shows 50
-    coming_soon: tuple[str, ...] = ("SendGrid", "Amazon SES")
+    coming_soon: tuple[str, ...] = tuple(PLANNED.values())
     #: collector-written notes for the methodology (e.g. how Postmark's US-Eastern day
     #: buckets were re-bucketed or offset into UTC days)
     data_notes: tuple[str, ...] = ()

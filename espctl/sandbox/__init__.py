@@ -10,7 +10,9 @@ Public API::
     with SandboxStore(".espctl/sandbox.json").transaction() as app: ...
     app = SandboxApp(account_for(AccountSpec(mailgun_domains=(("mg.example.com", "eu"),))))
 
-It imports nothing from ``espctl.providers`` or ``espctl.config``.
+Each simulated provider is a package (``postmark/``, ``mailgun/``) listed in
+:mod:`.registry`; a served sandbox answers for it under ``/<type>/...`` and at the paths of
+before (see :mod:`.app`). It imports nothing from ``espctl.providers`` or ``espctl.config``.
 """
 
 from .app import (

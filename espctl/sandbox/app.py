@@ -1,11 +1,13 @@
 """The pure core: :class:`SandboxApp` maps a :class:`Request` to a :class:`Response`.
 
-Dispatch (decided in the design):
-- host ``api.postmarkapp.com`` -> Postmark; ``api.mailgun.net`` -> Mailgun US;
-  ``api.eu.mailgun.net`` -> Mailgun EU;
-- any other host (a served sandbox, or a config ``endpoint:`` pointing at one): paths
-  under ``/eu/v1``..``/eu/v5`` -> Mailgun EU (prefix ``/eu``), ``/v1``..``/v5`` -> Mailgun
-  US, everything else -> Postmark.
+Dispatch (:func:`route_target`; the providers are those of :mod:`.registry`):
+- a provider's real API host (``api.postmarkapp.com``, ``api.mailgun.net``,
+  ``api.eu.mailgun.net``) -> that provider (and region);
+- any other host (a served sandbox, or a config ``endpoint:`` pointing at one):
+  ``/<type>/...`` -> provider ``<type>`` (``/mailgun/eu/v3/...``: Mailgun EU), so that no
+  two providers collide on a path; the unprefixed paths of before stay as they were
+  (:data:`.registry.LEGACY`): ``/eu/v1``..``/eu/v5`` -> Mailgun EU (prefix ``/eu``),
+  ``/v1``..``/v5`` -> Mailgun US, everything else -> Postmark.
 
 Order per request: fault decision (delay + maybe a fault that short-circuits before any
 state is touched) -> routing -> credentials -> handler under the app lock ->
@@ -14,85 +16,50 @@ state is touched) -> routing -> credentials -> handler under the app lock ->
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 import threading
-import time
-from dataclasses import dataclass, replace
-from typing import Literal, assert_never
+from dataclasses import replace
+from typing import assert_never
 
-from . import mailgun, mailgun_data, postmark, postmark_data
 from .faults import FaultDecision, FaultPlan
-from .http import Request, Response, Router
-from .mgwire import MgContext, mg_error
-from .pmwire import PmContext, pm_error
+from .http import Request, Response
+from .provider import (
+    DEFAULT_MAILGUN_API_KEY,
+    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+    DEFAULT_POSTMARK_SERVER_TOKEN,
+    SandboxCredentials,
+    Target,
+)
+from .registry import LEGACY, PROVIDERS
 from .seed import seed_account
-from .state import AccountState, Region
+from .state import AccountState
 from .traffic import Traffic
 
-DEFAULT_POSTMARK_SERVER_TOKEN = "sandbox-postmark-server-token"
-DEFAULT_POSTMARK_ACCOUNT_TOKEN = "sandbox-postmark-account-token"
-DEFAULT_MAILGUN_API_KEY = "sandbox-mailgun-api-key"
-
-_MG_EU_PREFIX = re.compile(r"^/eu(/v[1-5]/.*)$", re.IGNORECASE)
-_MG_PATH = re.compile(r"^/v[1-5]/", re.IGNORECASE)
-
-Provider = Literal["postmark", "mailgun"]
-
-
-@dataclass(frozen=True)
-class SandboxCredentials:
-    """The only credentials the sandbox accepts; anything else gets the provider's 401."""
-
-    postmark_server_token: str = DEFAULT_POSTMARK_SERVER_TOKEN
-    postmark_account_token: str = DEFAULT_POSTMARK_ACCOUNT_TOKEN
-    mailgun_api_key: str = DEFAULT_MAILGUN_API_KEY
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a request goes: provider, Mailgun region, path prefix and inner path."""
-
-    provider: Provider
-    region: Region | None
-    prefix: str
-    path: str
+__all__ = [
+    "DEFAULT_MAILGUN_API_KEY",
+    "DEFAULT_POSTMARK_ACCOUNT_TOKEN",
+    "DEFAULT_POSTMARK_SERVER_TOKEN",
+    "SandboxApp",
+    "SandboxCredentials",
+    "Target",
+    "route_target",
+]
 
 
 def route_target(request: Request) -> Target:
     """Pick provider and region from host and path (see the module docstring)."""
     host = request.hostname
-    if host == "api.postmarkapp.com":
-        return Target("postmark", None, "", request.path)
-    if host == "api.mailgun.net":
-        return Target("mailgun", "us", "", request.path)
-    if host == "api.eu.mailgun.net":
-        return Target("mailgun", "eu", "", request.path)
-    eu = _MG_EU_PREFIX.match(request.path)
-    if eu:
-        return Target("mailgun", "eu", request.path[:3], eu.group(1))
-    if _MG_PATH.match(request.path):
-        return Target("mailgun", "us", "", request.path)
-    return Target("postmark", None, "", request.path)
-
-
-def _pm_router() -> Router[PmContext]:
-    router: Router[PmContext] = Router(case_insensitive=True)
-    postmark.register(router)
-    postmark_data.register(router)
-    return router
-
-
-def _mg_router() -> Router[MgContext]:
-    router: Router[MgContext] = Router()
-    mailgun.register(router)
-    mailgun_data.register(router)
-    return router
-
-
-_PM_ROUTER = _pm_router()
-_MG_ROUTER = _mg_router()
+    for provider in PROVIDERS.values():
+        if host in provider.hosts:
+            return Target(provider.type, provider.hosts[host], "", request.path)
+    first, _, rest = request.path.lstrip("/").partition("/")
+    prefixed = PROVIDERS.get(first.lower())
+    if prefixed is not None:
+        return prefixed.target(f"/{rest}", f"/{first}")
+    for provider in LEGACY:
+        found = provider.legacy_target(request.path)
+        if found is not None:
+            return found
+    raise AssertionError("the last legacy provider claims every path")
 
 
 class SandboxApp:
@@ -136,13 +103,7 @@ class SandboxApp:
         kind = decision.kind
         if kind is not None and kind not in ("timeout_after_commit", "malformed"):
             return self._fault(target, decision)
-        match target.provider:
-            case "postmark":
-                response = self._postmark(request, target)
-            case "mailgun":
-                response = self._mailgun(request, target)
-            case _:
-                assert_never(target.provider)
+        response = PROVIDERS[target.provider].handle(self, request, target)
         if kind == "timeout_after_commit":
             return replace(response, action="stall", stall_s=self.faults.stall_s)
         if kind == "malformed":
@@ -153,41 +114,13 @@ class SandboxApp:
 
     def _fault(self, target: Target, decision: FaultDecision) -> Response:
         kind = decision.kind
-        pm = target.provider == "postmark"
-        retry = f"{decision.retry_after:g}"
         match kind:
-            case "429":
-                if pm:
-                    # Postmark documents no rate-limit headers (ESP-API 1.3, UNCONFIRMED);
-                    # we send Retry-After anyway so well-behaved clients can use it.
-                    return Response.json(
-                        429,
-                        {"ErrorCode": 429, "Message": "Rate limit exceeded."},
-                        [("Retry-After", retry)],
-                    )
-                reset = f"{time.time() + decision.retry_after:.3f}"
-                return Response.json(
-                    429,
-                    {"message": "Too many requests", "retry-seconds": decision.retry_after},
-                    [("Retry-After", retry), ("X-RateLimit-Reset", reset)],
-                )
-            case "429_body":
-                if pm:
-                    return Response.json(429, {"ErrorCode": 429, "Message": "Rate limit exceeded."})
-                # the documented Domains/Webhooks API body, with no header (ESP-API.md 2.3)
-                seconds = float(decision.retry_after)
-                return Response.json(
-                    429, {"retry-seconds": int(seconds) if seconds.is_integer() else seconds}
-                )
-            case "500" | "503":
-                status = int(kind)
-                if pm:
-                    body = {
-                        "ErrorCode": 100 if status == 503 else 0,
-                        "Message": "Maintenance" if status == 503 else "Internal error",
-                    }
-                    return Response.json(status, body)
-                return Response.json(status, {"message": "Internal Server Error"})
+            case "429" | "429_body" | "500" | "503":
+                # each provider's own body (and rate-limit headers)
+                answer = PROVIDERS[target.provider].fault(decision)
+                if answer is None:
+                    raise AssertionError(f"{target.provider} has no answer for fault {kind}")
+                return answer
             case "502":
                 return Response(
                     502,
@@ -202,71 +135,3 @@ class SandboxApp:
                 raise AssertionError("not a pre-commit fault")
             case _:
                 assert_never(kind)
-
-    # --- Postmark ---------------------------------------------------------------
-
-    def _postmark(self, request: Request, target: Target) -> Response:
-        found = _PM_ROUTER.match(request.method, target.path)
-        if found is None:
-            # UNCONFIRMED: Postmark's body for unknown endpoints; a bare 404 is safest.
-            return Response.text(404, "Not Found")
-        denied = self._postmark_auth(request, target.path)
-        if denied is not None:
-            return denied
-        handler, params = found
-        with self.lock:
-            ctx = PmContext(self.state, self.traffic, self.credentials.postmark_server_token)
-            return handler(ctx, request, params)
-
-    def _postmark_auth(self, request: Request, path: str) -> Response | None:
-        server = request.header("x-postmark-server-token")
-        account = request.header("x-postmark-account-token")
-        creds = self.credentials
-        if postmark.ACCOUNT_PATH.match(path):
-            if account is not None and account.lower() == creds.postmark_account_token.lower():
-                return None
-            given, label = account, "Account"
-        else:
-            if server is not None and server.lower() == creds.postmark_server_token.lower():
-                return None
-            given, label = server, "Server"
-        if server is None and account is None:
-            # Message text is UNCONFIRMED; the ErrorCode (10) and status (401) are documented.
-            return pm_error(
-                10,
-                "No Account or Server API tokens were supplied in the HTTP headers. Please "
-                "add a header for either X-Postmark-Server-Token or X-Postmark-Account-Token.",
-                401,
-            )
-        _ = given
-        return pm_error(10, f"Request does not contain a valid {label} token.", 401)
-
-    # --- Mailgun ----------------------------------------------------------------
-
-    def _mailgun(self, request: Request, target: Target) -> Response:
-        if not self._mailgun_authorized(request):
-            return Response.text(401, "Forbidden")
-        found = _MG_ROUTER.match(request.method, target.path)
-        if found is None:
-            if _MG_ROUTER.path_known(target.path):
-                return mg_error(405, "Method Not Allowed")
-            # The real API answers unknown paths with 200 and this plain text.
-            return Response.text(200, "Mailgun Magnificent API")
-        handler, params = found
-        region = target.region or "us"
-        base = f"{request.scheme}://{request.host}{target.prefix}"
-        with self.lock:
-            ctx = MgContext(self.state, self.traffic, region, base)
-            return handler(ctx, request, params)
-
-    def _mailgun_authorized(self, request: Request) -> bool:
-        header = request.header("authorization") or ""
-        scheme, _, encoded = header.partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        user, _, key = decoded.partition(":")
-        return user == "api" and key == self.credentials.mailgun_api_key

@@ -273,7 +273,7 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
 
 
 def test_mailgun_defaults_merge_under_domains(tmp_path: Path) -> None:
-    from espctl.model.mailgun import merged_tracking
+    from espctl.providers.mailgun.resources import merged_tracking
 
     path = tmp_path / "c.yaml"
     path.write_text(

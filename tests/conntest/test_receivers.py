@@ -20,8 +20,8 @@ from click.testing import CliRunner, Result
 
 from espctl.commands import test_cmd
 from espctl.config.models import WebhookSpec
-from espctl.config.receivers import classify_address, forbidden_host, literal_address
 from espctl.conntest import WebhookPost, post_sample
+from espctl.providers.kit.rules import classify_address, forbidden_host, literal_address
 from tests.conftest import find, problems_for
 from tests.conntest.conftest import ENV, config_text
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from espctl import api
-from espctl.providers.http import HttpOptions
+from espctl.providers.kit.http import HttpOptions
 from tests.e2e.conftest import ENV, Served, assert_no_canary, plan_json
 
 

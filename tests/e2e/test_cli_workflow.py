@@ -76,7 +76,7 @@ def test_fields_null_on_create_are_not_listed(project: Path) -> None:
     from espctl.engine.plan import make_plan
     from espctl.engine.render import render_markdown, render_text
     from espctl.model.resources import LiveState, Resource
-    from espctl.providers.base import Capabilities
+    from espctl.providers.kit.protocol import Capabilities
 
     caps = Capabilities(frozenset({"x.stream"}), frozenset(), frozenset(), {})
     wanted = Resource("p", "x.stream", "s1", {"name": "N", "description": None})
@@ -209,7 +209,7 @@ def test_the_progress_ticker_speaks_while_changes_are_in_flight() -> None:
     from espctl.engine.apply import apply_plan
     from espctl.engine.plan import make_plan
     from espctl.model.resources import LiveState, Resource
-    from espctl.providers.base import Capabilities, ChangeRequest
+    from espctl.providers.kit.protocol import Capabilities, ChangeRequest
 
     caps = Capabilities(frozenset({"x.stream"}), frozenset(), frozenset(), {})
     wanted = [Resource("p", "x.stream", f"s{i}", {"name": "N"}) for i in range(2)]

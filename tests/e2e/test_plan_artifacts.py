@@ -154,7 +154,9 @@ def test_show_prints_what_plan_printed_without_config_credentials_or_api(
     def no_providers(*args: object, **kwargs: object) -> None:
         raise AssertionError("show reached for a provider")
 
-    for module in (session, api):
+    # api first: its re-exports resolve on first use (from session), and a lookup after
+    # session is patched would cache the patch in api beyond this test
+    for module in (api, session):
         monkeypatch.setattr(module, "providers_for", no_providers)
         monkeypatch.setattr(module, "load", no_providers)
     shown = cli("show", "p.json", "--format", fmt)

@@ -157,7 +157,7 @@ def test_a_target_covers_the_resource_and_what_it_holds(
 
 def test_narrow_keeps_the_targeted_part_and_recomputes_the_change_ratio() -> None:
     from espctl.config.models import Policy
-    from espctl.providers.base import Capabilities
+    from espctl.providers.kit.protocol import Capabilities
 
     desired = [Resource("p", "k.stream", f"s{i}", {"v": 1}) for i in range(12)]
     live = LiveState(

@@ -21,7 +21,7 @@ from espctl.engine.render import render_markdown, render_text
 from espctl.engine.saved_plan import check_saved_plan
 from espctl.errors import ProviderError
 from espctl.model.resources import Check, LiveState, Resource
-from espctl.providers.base import Capabilities, ChangeRequest
+from espctl.providers.kit.protocol import Capabilities, ChangeRequest
 from tests.mdcheck import assert_inert
 
 CAPS = Capabilities(

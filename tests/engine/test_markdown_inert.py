@@ -22,7 +22,7 @@ from espctl.engine.render import render_markdown
 from espctl.errors import redact
 from espctl.model.resources import Check, LiveState, Resource
 from espctl.model.text import escape_controls
-from espctl.providers.base import Capabilities
+from espctl.providers.kit.protocol import Capabilities
 from tests.mdcheck import assert_inert, parse
 
 CAPS = Capabilities(

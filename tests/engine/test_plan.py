@@ -16,7 +16,7 @@ from espctl.engine.render import MARKDOWN_LIMIT, render_markdown, render_text
 from espctl.errors import PlanError
 from espctl.model.common import Secret
 from espctl.model.resources import LiveState, Resource
-from espctl.providers.base import Capabilities
+from espctl.providers.kit.protocol import Capabilities
 
 CAPS = Capabilities(
     creatable=frozenset({"x.stream", "x.hook"}),

@@ -13,12 +13,12 @@ from espctl.config.models import Policy, UnmanagedPolicy
 from espctl.engine.desired import desired_state
 from espctl.engine.plan import make_plan
 from espctl.engine.render import render_markdown, render_text
-from espctl.model import mailgun as mg
-from espctl.model import postmark as pm
 from espctl.model.common import BasicAuth, Secret
 from espctl.model.resources import LiveState, Resource
-from espctl.providers.mailgun import MailgunApi
-from espctl.providers.postmark import PostmarkApi
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun.client import MailgunApi
+from espctl.providers.postmark import resources as pm
+from espctl.providers.postmark.client import PostmarkApi
 
 CONFIG = """
 version: 1

@@ -16,12 +16,12 @@ from espctl.model.events import (
     RejectReason,
     dedupe,
 )
-from espctl.providers.events_mailgun import (
+from espctl.providers.mailgun.parsing import (
     parse_mailgun_event,
     parse_mailgun_events_page,
     parse_mailgun_webhook,
 )
-from espctl.providers.events_postmark import (
+from espctl.providers.postmark.parsing import (
     parse_postmark_bounce,
     parse_postmark_message_events,
     parse_postmark_webhook,

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from espctl.cli import main
 from espctl.commands.limits import http_options, limit_options
-from espctl.providers.http import HttpOptions
-from espctl.providers.limits import MIB
+from espctl.providers.kit.http import HttpOptions
+from espctl.providers.kit.limits import MIB
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text()

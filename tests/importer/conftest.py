@@ -16,7 +16,7 @@ from espctl.commands.import_cmd import import_cmd, import_live
 from espctl.engine.plan import Plan
 from espctl.importer import ImportResult
 from espctl.model.common import Event
-from espctl.model.mailgun import EVENT_TO_WEBHOOK
+from espctl.providers.mailgun.events import EVENT_TO_WEBHOOK
 from espctl.sandbox import AccountState, SandboxCredentials, save_state
 from tests.e2e.conftest import assert_no_canary as e2e_assert_no_canary
 

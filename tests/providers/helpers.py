@@ -7,9 +7,9 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from espctl.model.common import Secret
-from espctl.model.mailgun import MailgunProvider
-from espctl.model.postmark import PostmarkProvider
-from espctl.providers.http import HttpOptions
+from espctl.providers.kit.http import HttpOptions
+from espctl.providers.mailgun.config import MailgunProvider
+from espctl.providers.postmark.config import PostmarkProvider
 
 T = TypeVar("T")
 PM = "https://api.postmarkapp.com"

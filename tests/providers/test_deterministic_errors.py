@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from espctl.errors import CredentialRejected, ProviderError
-from espctl.model import mailgun as mg
 from espctl.model.common import Secret
 from espctl.model.resources import Resource
-from espctl.providers.mailgun import MailgunApi
-from espctl.providers.postmark import PostmarkApi
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun.client import MailgunApi
+from espctl.providers.postmark.client import PostmarkApi
 from tests.providers.helpers import (
     FAST,
     SERVER_TOKEN,

@@ -12,7 +12,7 @@ from espctl.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from espctl.providers.http import USER_AGENT, HttpClient, HttpOptions
+from espctl.providers.kit.http import USER_AGENT, HttpClient, HttpOptions
 from tests.providers.helpers import Sleeps, run
 
 BASE = "https://api.example-esp.com"
@@ -50,7 +50,7 @@ def test_429_honours_retry_after_then_succeeds() -> None:
 
 @respx.mock
 def test_x_ratelimit_reset_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("espctl.providers.http.time.time", lambda: 1000.0)
+    monkeypatch.setattr("espctl.providers.kit.http.time.time", lambda: 1000.0)
     respx.get(f"{BASE}/things").mock(
         side_effect=[
             httpx.Response(429, headers={"X-RateLimit-Reset": "1003.5"}),
@@ -153,3 +153,26 @@ def test_a_get_whose_json_arrives_truncated_is_fetched_again() -> None:
     )
     assert run(client(Sleeps()).get_json("/things")) == {"items": [1, 2, 3]}
     assert route.call_count == 2
+
+
+@respx.mock
+def test_per_request_headers_go_with_that_request_only_and_its_retries() -> None:
+    route = respx.post(f"{BASE}/things").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "1"}),
+            httpx.Response(200, json={}),
+            httpx.Response(200, json={}),
+        ]
+    )
+    http = client(Sleeps())
+    extra = {"on-behalf-of": "subuser-a"}
+    assert (
+        run(http.request("POST", "/things", json_body={"a": 1}, headers=extra)).status_code == 200
+    )
+    assert run(http.request("POST", "/things", json_body={"a": 2})).status_code == 200
+    first, retried, other = (call.request for call in route.calls)
+    for request in (first, retried):
+        assert request.headers["on-behalf-of"] == "subuser-a"
+        assert request.headers["X-Token"] == TOKEN  # the client's own stay
+        assert request.headers["Content-Type"] == "application/json"
+    assert "on-behalf-of" not in other.headers

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from espctl.cli import main
 from espctl.errors import add_sensitive, sensitive_scope
-from espctl.providers.http import HttpClient, HttpOptions
+from espctl.providers.kit.http import HttpClient, HttpOptions
 from tests.conftest import QUICKSTART
 from tests.providers.helpers import Sleeps, run
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 
-from espctl.providers.http import HttpClient, HttpOptions
+from espctl.providers.kit.http import HttpClient, HttpOptions
 from espctl.sandbox import SandboxApp, SandboxCredentials, running_server, seed_account
 
 TOKEN = "stack-test-token"

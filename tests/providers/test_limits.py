@@ -14,8 +14,8 @@ import pytest
 import respx
 
 from espctl.errors import ProviderBadResponse, ProviderRateLimited, ProviderUnavailable
-from espctl.providers.http import HttpClient, HttpOptions
-from espctl.providers.limits import MIB
+from espctl.providers.kit.http import HttpClient, HttpOptions
+from espctl.providers.kit.limits import MIB
 from tests.providers.helpers import Sleeps, run
 
 BASE = "https://api.example-esp.com"

@@ -14,9 +14,9 @@ from espctl.config.models import Policy
 from espctl.engine.desired import desired_state
 from espctl.engine.plan import make_plan
 from espctl.engine.render import render_markdown, render_text
-from espctl.model import mailgun as mg
-from espctl.providers.base import ChangeRequest
-from espctl.providers.mailgun import MailgunApi
+from espctl.providers.kit.protocol import ChangeRequest
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun.client import MailgunApi
 from tests.providers.helpers import FAST, MG_EU, Sleeps, account_webhooks, run
 
 DOMAIN = "mg.acme-mail.com"

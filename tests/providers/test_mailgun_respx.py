@@ -9,12 +9,12 @@ import pytest
 import respx
 
 from espctl.errors import ProviderAuthError
-from espctl.model import mailgun as mg
 from espctl.model.common import Secret
 from espctl.model.resources import Resource
-from espctl.providers.base import ChangeRequest
-from espctl.providers.mailgun import MailgunApi
-from espctl.providers.mailgun_webhooks import join_userinfo, split_userinfo
+from espctl.providers.kit.protocol import ChangeRequest
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun.client import MailgunApi
+from espctl.providers.mailgun.webhooks import join_userinfo, split_userinfo
 from tests.providers.helpers import (
     API_KEY,
     FAST,

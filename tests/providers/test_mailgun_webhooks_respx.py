@@ -17,13 +17,13 @@ from espctl.config.models import Policy, UnmanagedPolicy
 from espctl.engine.apply import apply_plan
 from espctl.engine.plan import make_plan
 from espctl.errors import ProviderError
-from espctl.model import mailgun as mg
 from espctl.model.common import BasicAuth, Secret
-from espctl.model.mailgun import MailgunWebhookUrl
-from espctl.model.mailgun_limits import url_limit_checks
 from espctl.model.resources import Resource
-from espctl.providers.base import ChangeRequest
-from espctl.providers.mailgun import MailgunApi
+from espctl.providers.kit.protocol import ChangeRequest
+from espctl.providers.mailgun import resources as mg
+from espctl.providers.mailgun.client import MailgunApi
+from espctl.providers.mailgun.limits import url_limit_checks
+from espctl.providers.mailgun.resources import MailgunWebhookUrl
 from tests.providers.helpers import FAST, MG_EU, Sleeps, account_webhooks, mailgun_block, run
 from tests.providers.test_mailgun_respx import DOMAIN, mock_domain
 

@@ -12,10 +12,10 @@ import pytest
 import respx
 
 from espctl.errors import ProviderBadResponse
-from espctl.providers.mailgun import MailgunApi
-from espctl.providers.paging import Listing, Page, read_offset_pages
-from espctl.providers.postmark import PostmarkApi
-from espctl.providers.traffic_mailgun import _metrics
+from espctl.providers.kit.paging import Listing, Page, read_offset_pages
+from espctl.providers.mailgun.client import MailgunApi
+from espctl.providers.mailgun.traffic import _metrics
+from espctl.providers.postmark.client import PostmarkApi
 from tests.providers.helpers import (
     FAST,
     MG_EU,

@@ -17,11 +17,11 @@ import pytest
 import respx
 
 from espctl.errors import ProviderError
-from espctl.model import postmark as pm
 from espctl.model.common import BasicAuth, Secret
 from espctl.model.resources import Resource
-from espctl.providers.base import ChangeRequest
-from espctl.providers.postmark import PostmarkApi
+from espctl.providers.kit.protocol import ChangeRequest
+from espctl.providers.postmark import resources as pm
+from espctl.providers.postmark.client import PostmarkApi
 from tests.providers.helpers import FAST, PM, Sleeps, postmark_block, run
 
 URL = "https://hooks.acme-mail.com/pm"

@@ -9,10 +9,10 @@ import pytest
 import respx
 
 from espctl.errors import ProviderAuthError, ProviderError, ProviderUnavailable
-from espctl.model import postmark as pm
 from espctl.model.common import BasicAuth, Secret
-from espctl.providers.base import ChangeRequest
-from espctl.providers.postmark import PostmarkApi
+from espctl.providers.kit.protocol import ChangeRequest
+from espctl.providers.postmark import resources as pm
+from espctl.providers.postmark.client import PostmarkApi
 from tests.providers.helpers import (
     ACCOUNT_TOKEN,
     FAST,

@@ -11,11 +11,11 @@ import pytest
 import respx
 
 from espctl.errors import ProviderBadResponse
-from espctl.model import postmark as pm
 from espctl.model.resources import Resource
-from espctl.providers.base import ChangeRequest
-from espctl.providers.mailgun import MailgunApi
-from espctl.providers.postmark import PostmarkApi
+from espctl.providers.kit.protocol import ChangeRequest
+from espctl.providers.mailgun.client import MailgunApi
+from espctl.providers.postmark import resources as pm
+from espctl.providers.postmark.client import PostmarkApi
 from tests.providers.helpers import (
     FAST,
     MG_EU,

@@ -11,10 +11,10 @@ import httpx
 import respx
 
 from espctl.model.traffic import TrafficQuery
-from espctl.providers.mailgun import MailgunApi
-from espctl.providers.postmark import PostmarkApi
-from espctl.providers.traffic_postmark import read_postmark_traffic
-from espctl.providers.traffic_postmark_days import late_slice_start, rebucket
+from espctl.providers.mailgun.client import MailgunApi
+from espctl.providers.postmark.client import PostmarkApi
+from espctl.providers.postmark.traffic import read_postmark_traffic
+from espctl.providers.postmark.traffic_days import late_slice_start, rebucket
 from tests.providers.helpers import FAST, MG_EU, PM, Sleeps, mailgun_block, postmark_block, run
 
 # A November window: US Eastern is EST (UTC-5), so UTC midnight is 19:00 Eastern.

@@ -30,8 +30,8 @@ from espctl.report.data import (
     utc,
 )
 from espctl.report.render import render_report
-from espctl.report.sample import mailgun_provider, postmark_provider, sample_report_data
 from tests.conftest import QUICKSTART
+from tests.report.sample_data import mailgun_provider, postmark_provider, sample_report_data
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WIDTHS = (390, 768, 1280)

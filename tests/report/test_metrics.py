@@ -206,9 +206,9 @@ def test_shares_add_up_to_exactly_100_percent() -> None:
 
 
 def test_a_provider_wide_webhook_duplicates_a_scoped_one() -> None:
-    from espctl.report.data import WebhookInfo, WebhookTrigger
-    from espctl.report.sample import sample_report_data
+    from espctl.model.summary import WebhookInfo, WebhookTrigger
     from espctl.report.view_routing import duplicate_deliveries
+    from tests.report.sample_data import sample_report_data
 
     hook = "https://hooks.example.com/mg"
     data = sample_report_data(
@@ -246,12 +246,12 @@ def test_mailgun_sends_a_url_listed_at_account_and_domain_level_once() -> None:
     """Mailgun de-duplicates URLs per event across account and domain level (its docs):
     the adapter's rows say so, and the "fires twice" check believes it; the same URL
     with other credentials is another URL there, and does fire twice."""
-    from espctl.model import mailgun as mg
     from espctl.model.common import BasicAuth, Secret
     from espctl.model.resources import LiveState
-    from espctl.report.adapters.mailgun import MailgunAdapter
-    from espctl.report.sample import sample_report_data
+    from espctl.providers.mailgun import resources as mg
+    from espctl.providers.mailgun.summary import MailgunAdapter
     from espctl.report.view_routing import duplicate_deliveries
+    from tests.report.sample_data import sample_report_data
 
     url = "https://hooks.example.com/mg"
     auth = BasicAuth(username="u", password=Secret("p"))

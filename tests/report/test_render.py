@@ -10,29 +10,25 @@ from datetime import date
 import pytest
 
 from espctl.model.events import EventType, NormalizedEvent
+from espctl.model.summary import AccountInfo, DomainInfo, StreamInfo, WebhookInfo, WebhookTrigger
 from espctl.model.traffic import ReasonSample, TrafficFailure
 from espctl.report import view
 from espctl.report.data import (
-    AccountInfo,
     BounceReason,
     CheckInfo,
     Counters,
-    DomainInfo,
     DriftRow,
     Latency,
     ProviderReport,
     RoutingRuleInfo,
-    StreamInfo,
     StreamSeries,
     TagCounts,
-    WebhookInfo,
-    WebhookTrigger,
     daily_series,
     utc,
 )
 from espctl.report.metrics import METRICS, Band
 from espctl.report.render import CSP, embed_json, render_report
-from espctl.report.sample import mailgun_provider, postmark_provider, sample_report_data
+from tests.report.sample_data import mailgun_provider, postmark_provider, sample_report_data
 
 SECTION_ORDER = [
     "header",

@@ -14,9 +14,9 @@ from espctl.engine.refresh import read_all
 from espctl.engine.render import render_markdown, render_text
 from espctl.engine.routing_checks import CHECK_NAME, routing_checks
 from espctl.model.resources import Check, LiveState
-from espctl.providers.base import Capabilities
-from espctl.providers.mailgun import MailgunApi
-from espctl.providers.postmark import PostmarkApi
+from espctl.providers.kit.protocol import Capabilities
+from espctl.providers.mailgun.client import MailgunApi
+from espctl.providers.postmark.client import PostmarkApi
 from espctl.providers.registry import create_provider
 from espctl.sandbox import SandboxApp, SandboxTransport, seed_account
 from tests.conftest import QUICKSTART

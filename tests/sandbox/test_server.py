@@ -18,7 +18,7 @@ from espctl.sandbox import (
     running_server,
     seed_account,
 )
-from espctl.sandbox.mgevents import domain_events
+from espctl.sandbox.mailgun.events import domain_events
 
 from .conftest import MG_AUTH, NOW, SERVER
 

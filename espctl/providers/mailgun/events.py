@@ -1,0 +1,51 @@
+"""Mailgun's event table: normalized event <-> webhook event id <-> payload event.
+
+One table: the webhook event id is what a webhook subscribes to (``permanent_fail``), the
+payload event and severity what a delivery of it says (``failed``/``permanent``).
+"""
+
+from __future__ import annotations
+
+from espctl.model.common import Event
+from espctl.providers.kit.spec import EventVocabulary
+
+#: normalized event -> (webhook event id, payload ``event``, payload ``severity``)
+EVENTS: dict[Event, tuple[str, str, str | None]] = {
+    Event.accepted: ("accepted", "accepted", None),
+    Event.delivered: ("delivered", "delivered", None),
+    Event.deferred: ("temporary_fail", "failed", "temporary"),
+    Event.bounced: ("permanent_fail", "failed", "permanent"),
+    Event.complained: ("complained", "complained", None),
+    Event.opened: ("opened", "opened", None),
+    Event.clicked: ("clicked", "clicked", None),
+    Event.unsubscribed: ("unsubscribed", "unsubscribed", None),
+}
+#: normalized event -> Mailgun webhook event id (DESIGN.md "Normalized events")
+EVENT_TO_WEBHOOK: dict[Event, str] = {event: ids[0] for event, ids in EVENTS.items()}
+WEBHOOK_TO_EVENT: dict[str, Event] = {v: k for k, v in EVENT_TO_WEBHOOK.items()}
+#: normalized event -> payload ``event`` and ``severity`` (for sample payloads)
+PAYLOAD_EVENT: dict[Event, tuple[str, str | None]] = {
+    event: (ids[1], ids[2]) for event, ids in EVENTS.items()
+}
+VOCABULARY = EventVocabulary(EVENT_TO_WEBHOOK)
+
+
+def event_labels(event_ids: object) -> object:
+    """Mailgun event ids as people read them: the normalized name first, Mailgun's after.
+
+    >>> event_labels(["opened", "permanent_fail"])
+    ['opened', 'bounced (permanent_fail)']
+
+    For renderings only (the plan's JSON keeps Mailgun's ids); anything but a list of
+    strings (a redacted value) is returned as it is.
+    """
+    if not isinstance(event_ids, list) or not all(isinstance(e, str) for e in event_ids):
+        return event_ids
+    labels = []
+    for event_id in event_ids:
+        event = WEBHOOK_TO_EVENT.get(event_id)
+        if event is None or event.value == event_id:
+            labels.append(event_id)
+        else:
+            labels.append(f"{event.value} ({event_id})")
+    return labels

@@ -1,0 +1,1 @@
+"""The simulated Mailgun API (US and EU regions)."""

@@ -1,0 +1,1 @@
+"""The simulated Postmark API (server and account endpoints)."""

@@ -1,0 +1,73 @@
+"""Request helpers shared by the Postmark endpoint modules: JSON bodies, field checks.
+
+Validation raises :class:`Invalid` carrying Postmark's own error response; :func:`guard`
+turns it into that response, so handlers read top to bottom without error plumbing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..http import BadRequestBody, Handler, Request, Response
+from ..state import PmStream
+from .wire import PmContext, pm_error
+
+NO_STREAM = "The 'MessageStream' provided does not exist on this server."
+
+
+class Invalid(Exception):
+    """A request Postmark would refuse; ``response`` is its answer."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    try:
+        data = request.json()
+    except BadRequestBody as exc:
+        raise Invalid(pm_error(402, "Received invalid JSON input.")) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise Invalid(pm_error(402, "Received invalid JSON input."))
+    return data
+
+
+def field_error(name: str) -> Invalid:
+    return Invalid(pm_error(403, f"Invalid request field(s): {name}."))
+
+
+def str_field(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise field_error(key)
+    return value
+
+
+def bool_field(data: dict[str, Any], key: str) -> bool | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise field_error(key)
+    return value
+
+
+def guard(handler: Handler[PmContext]) -> Handler[PmContext]:
+    """Turn validation exceptions raised anywhere in ``handler`` into their response."""
+
+    def wrapped(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
+        try:
+            return handler(ctx, request, params)
+        except Invalid as invalid:
+            return invalid.response
+
+    return wrapped
+
+
+def find_stream(ctx: PmContext, stream_id: str) -> PmStream | None:
+    wanted = stream_id.lower()
+    return next((s for s in ctx.state.postmark.streams if s.id == wanted), None)

@@ -1,0 +1,150 @@
+"""One harness per provider for the contract suite: what the suite needs to know of it.
+
+A new provider adds one :class:`Harness` to :data:`HARNESSES`: a config fragment (its
+block and one webhook) pointing at the served sandbox under the provider's own prefix
+(``/<type>``), the changes that fragment plans against the seeded account (the seeded
+drift), how to move something live under a saved plan, and its canary credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from espctl.sandbox import AccountState, SandboxCredentials
+
+CANARY = "canary-5ecret-c0ntract"
+CREDENTIALS = SandboxCredentials(
+    postmark_server_token=f"{CANARY}-pm-server",
+    postmark_account_token=f"{CANARY}-pm-account",
+    mailgun_api_key=f"{CANARY}-mg-key",
+)
+HOOK = "https://hooks.example.com/contract"
+
+
+@dataclass(frozen=True)
+class Harness:
+    """What the contract suite knows of one provider.
+
+    ``block(base_url)`` is the provider's config block (YAML lines under ``providers:``,
+    id ``type``), ``webhook`` one webhook entry's YAML lines; ``drift`` the changes
+    ``(action, kind, key)`` the two plan against the seeded sandbox account; ``move``
+    changes something live that the plan reads (a saved plan is then stale); ``env`` the
+    variables holding the (canary) credentials, ``bad_env`` the same with a wrong one;
+    ``duplicates`` names what the live account holds twice (a webhook created again);
+    ``buckets`` the sandbox's traffic buckets the report reads (streams, domains).
+    """
+
+    type: str
+    block: Callable[[str], str]
+    webhook: str
+    drift: frozenset[tuple[str, str, str]]
+    move: Callable[[AccountState], None]
+    env: dict[str, str]
+    bad_env: dict[str, str]
+    duplicates: Callable[[AccountState], list[str]]
+    buckets: tuple[str, ...]
+
+    def config(self, base_url: str) -> str:
+        return f"version: 1\nproviders:\n{self.block(base_url)}webhooks:\n{self.webhook}"
+
+
+def _postmark_block(base: str) -> str:
+    return (
+        "  postmark:\n"
+        "    type: postmark\n"
+        "    server_token: ${env:POSTMARK_SERVER_TOKEN}\n"
+        f"    endpoint: {base}/postmark\n"
+        "    tracking: {opens: true}\n"
+        "    message_streams:\n"
+        "      contract-news: {type: broadcasts, name: Contract news}\n"
+    )
+
+
+def _postmark_move(state: AccountState) -> None:
+    state.postmark.server.track_opens = not state.postmark.server.track_opens
+
+
+def _postmark_duplicates(state: AccountState) -> list[str]:
+    seen = [(h.message_stream, h.url) for h in state.postmark.webhooks]
+    return sorted({f"{s} {u}" for s, u in seen if seen.count((s, u)) > 1})
+
+
+def _mailgun_duplicates(state: AccountState) -> list[str]:
+    found = [
+        f"{d.name} {event} {url}"
+        for d in state.mailgun.domains
+        for event, urls in d.webhooks.items()
+        for url in urls
+        if urls.count(url) > 1
+    ]
+    account = [(h.region, h.url) for h in state.mailgun.account_webhooks]
+    found += [f"{r} account {u}" for r, u in account if account.count((r, u)) > 1]
+    return sorted(set(found))
+
+
+def _mailgun_block(base: str) -> str:
+    return (
+        "  mailgun:\n"
+        "    type: mailgun\n"
+        "    api_key: ${env:MAILGUN_API_KEY}\n"
+        "    region: eu\n"
+        f"    endpoint: {base}/mailgun/eu\n"
+        "    domains:\n"
+        "      mg.acme-mail.com:\n"
+        "        tracking: {opens: false}\n"
+    )
+
+
+def _mailgun_move(state: AccountState) -> None:
+    domain = state.mailgun.find("mg.acme-mail.com", "eu")
+    assert domain is not None
+    domain.tracking.open_active = not domain.tracking.open_active
+
+
+HARNESSES: dict[str, Harness] = {
+    "postmark": Harness(
+        type="postmark",
+        block=_postmark_block,
+        webhook=(
+            "  contract-postmark:\n"
+            f"    url: {HOOK}\n"
+            "    events: [delivered, opened]\n"
+            "    targets: [postmark/contract-news]\n"
+        ),
+        drift=frozenset(
+            {
+                ("update", "postmark.server", "server"),
+                ("create", "postmark.message_stream", "contract-news"),
+                ("create", "postmark.webhook", f"contract-news {HOOK}"),
+            }
+        ),
+        move=_postmark_move,
+        env={"POSTMARK_SERVER_TOKEN": CREDENTIALS.postmark_server_token},
+        bad_env={"POSTMARK_SERVER_TOKEN": "wrong-token"},
+        duplicates=_postmark_duplicates,
+        # every live outbound stream of the seeded server (the report reads them all)
+        buckets=("outbound", "newsletters", "legacy-alerts"),
+    ),
+    "mailgun": Harness(
+        type="mailgun",
+        block=_mailgun_block,
+        webhook=(
+            "  contract-mailgun:\n"
+            f"    url: {HOOK}\n"
+            "    events: [delivered, bounced]\n"
+            "    targets: [mailgun/mg.acme-mail.com]\n"
+        ),
+        drift=frozenset(
+            {
+                ("update", "mailgun.tracking", "mg.acme-mail.com"),
+                ("create", "mailgun.webhook", f"mg.acme-mail.com {HOOK}"),
+            }
+        ),
+        move=_mailgun_move,
+        env={"MAILGUN_API_KEY": CREDENTIALS.mailgun_api_key},
+        bad_env={"MAILGUN_API_KEY": "wrong-key"},
+        duplicates=_mailgun_duplicates,
+        buckets=("mg.acme-mail.com",),  # the config's domains
+    ),
+}

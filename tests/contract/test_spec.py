@@ -1,0 +1,169 @@
+"""The self-check of every provider spec (issue 14), like Terraform's ``InternalValidate``:
+a spec is plain data, and these are the promises the rest of espctl relies on."""
+
+from __future__ import annotations
+
+import typing
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from espctl.config import load_config_text
+from espctl.engine.desired import desired_state
+from espctl.model.common import Event, Frozen, Secret
+from espctl.providers import registry
+from espctl.providers.kit.connection import Connection
+from espctl.providers.kit.spec import ProviderSpec
+from tests.contract.harness import CREDENTIALS, HARNESSES
+
+SPECS = registry.specs()
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+
+
+def _block(spec: ProviderSpec[Any]) -> Any:
+    """A minimal valid block: its type and its credentials."""
+    secrets = {c.key: Secret(f"{spec.type}-{c.key}") for c in spec.credentials}
+    return spec.config.model_validate({"type": spec.type, **secrets})
+
+
+@pytest.fixture(params=SPECS, ids=[s.type for s in SPECS])
+def spec(request: pytest.FixtureRequest) -> ProviderSpec[Any]:
+    found: ProviderSpec[Any] = request.param
+    return found
+
+
+def test_the_registry_knows_each_type_once_and_refuses_others() -> None:
+    assert [s.type for s in SPECS] == list(registry.TYPES)
+    assert not set(registry.PLANNED) & set(registry.TYPES)
+    with pytest.raises(registry.UnknownProviderType, match="unknown provider type 'nope'"):
+        registry.spec("nope")
+
+
+def test_identity(spec: ProviderSpec[Any]) -> None:
+    assert spec.label and spec.account_noun
+    field = spec.config.model_fields["type"]
+    assert typing.get_args(field.annotation) == (spec.type,)  # the block's discriminator
+
+
+def test_credentials_are_secret_fields_of_the_block(spec: ProviderSpec[Any]) -> None:
+    assert spec.credentials, "a provider without credentials"
+    fields = spec.config.model_fields
+    for credential in spec.credentials:
+        assert credential.key in fields, credential.key
+        assert "Secret" in str(fields[credential.key].annotation), credential.key
+        assert fields[credential.key].is_required() == credential.required, credential.key
+        assert credential.label and credential.purpose
+        # the sandbox accepts the credential under <type>_<key> (the session relies on it)
+        assert isinstance(getattr(CREDENTIALS, f"{spec.type}_{credential.key}"), str)
+
+
+def test_credential_keys_and_variables_are_unique_across_providers() -> None:
+    """The session finds the sandbox's value of a missing variable by the credential's
+    key; the documented variables (``POSTMARK_SERVER_TOKEN``) must not collide either."""
+    keys = [c.key for s in SPECS for c in s.credentials]
+    names = [s.env_name(c.key) for s in SPECS for c in s.credentials]
+    assert len(keys) == len(set(keys))
+    assert len(names) == len(set(names))
+
+
+def test_events_map_both_ways(spec: ProviderSpec[Any]) -> None:
+    native = spec.events.native
+    assert native and set(native) <= set(Event)
+    assert len(set(native.values())) == len(native), "two events share a native name"
+    assert {spec.events.normalized[name] for name in native.values()} == set(native)
+    for sub_type, restriction in spec.events.restricted.items():
+        assert sub_type and restriction.what and restriction.why
+        assert restriction.events and restriction.events <= set(native), sub_type
+
+
+def test_resource_kinds_are_consistent(spec: ProviderSpec[Any]) -> None:
+    names = [k.name for k in spec.kinds]
+    assert len(names) == len(set(names))
+    for kind in spec.kinds:
+        assert kind.name.startswith(f"{spec.type}."), kind.name  # registry.resource_kind
+        assert registry.resource_kind(kind.name) is kind
+        assert kind.parent is None or kind.parent in names, kind.name
+        assert not kind.immutable & kind.sensitive, kind.name
+        if kind.immutable:
+            assert kind.create, f"{kind.name}: immutable fields of a kind never created"
+        if kind.permanent:
+            assert kind.delete and kind.unmanaged, f"{kind.name}: permanent but never pruned"
+        if kind.delete_note:
+            assert kind.delete, kind.name
+    assert spec.targets.kind is None or spec.targets.kind in names
+    if spec.limits is not None:
+        assert any(k.limited for k in spec.kinds)
+    assert (spec.releases is None) == (spec.limits is None)
+
+
+def test_the_client_reports_the_capabilities_of_the_spec(spec: ProviderSpec[Any]) -> None:
+    client = spec.client(spec.type, _block(spec), Connection())
+    assert client.type == spec.type
+    ours, theirs = spec.capabilities, client.capabilities
+    for name in ("creatable", "deletable", "unmanaged", "immutable", "permanent", "limited"):
+        assert getattr(theirs, name) == getattr(ours, name), name
+    assert (theirs.limits is None) == (ours.limits is None)
+    assert (theirs.releases is None) == (ours.releases is None)
+
+
+def test_desired_resources_keep_to_their_kinds(spec: ProviderSpec[Any]) -> None:
+    """What the harness config declares becomes resources of declared kinds, carrying
+    their immutable fields and no sensitive field the kind does not declare."""
+    harness = HARNESSES[spec.type]
+    text = harness.config("http://127.0.0.1:9")
+    text = text.replace(
+        "    url: https://hooks.example.com/contract\n",
+        "    url: https://hooks.example.com/contract\n"
+        '    basic_auth: {username: u, password: "${env:HOOK_PASSWORD}"}\n',
+    )
+    env = {**harness.env, "HOOK_PASSWORD": "p4ss"}
+    loaded = load_config_text(text, "contract.yaml", env=env)
+    resources = desired_state(loaded.config)[spec.type]
+    assert resources
+    for resource in resources:
+        kind = spec.kind(resource.kind)
+        assert kind is not None, resource.kind
+        assert kind.immutable <= set(resource.fields), resource.kind
+        assert resource.sensitive <= kind.sensitive, resource.kind
+    assert any(r.sensitive for r in resources), "basic auth is sensitive"
+
+
+def test_targets_and_webhook_traits(spec: ProviderSpec[Any]) -> None:
+    form = spec.targets
+    assert form.key and form.noun and form.example
+    assert form.names(_block(spec)) == ()  # a block that declares none
+    traits = spec.webhooks
+    assert traits.keyed_by
+    assert traits.max_headers is None or traits.max_headers > 0
+    assert traits.max_urls is None or traits.max_urls > 0
+    if traits.options is not None:
+        assert issubclass(traits.options, Frozen)
+        assert traits.options()  # every option has a default
+        assert traits.options_description
+    if spec.regions is not None:
+        assert "region" in spec.config.model_fields
+
+
+def test_samples_parse_back_to_their_event(spec: ProviderSpec[Any]) -> None:
+    """``espctl test --webhooks`` posts what the provider's own parser reads back."""
+    block = _block(spec)
+    for event in spec.events.native:
+        sample = spec.sample(event, spec.targets.example, block, NOW)
+        assert sample.record
+        parsed = spec.parse_webhook(sample.payload)
+        assert len(parsed) == 1, event
+        assert parsed[0].provider == spec.type
+        expected = "queued" if event is Event.accepted else event.value
+        assert parsed[0].event_type.value == expected, event
+
+
+def test_the_rest_of_the_spec_answers_for_a_minimal_block(spec: ProviderSpec[Any]) -> None:
+    block = _block(spec)
+    endpoint, region = spec.where(block)
+    assert endpoint.startswith("https://")
+    assert (region is None) == (spec.regions is None)
+    assert spec.report_buckets(block) == ()
+    assert isinstance(spec.sandbox_account(block), tuple)
+    assert spec.receiver.retries
+    assert spec.summary.bucket_label
