@@ -27,14 +27,32 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import limit_options, run_options
-from espctl.providers import registry
 
 if TYPE_CHECKING:  # the importer (asyncio, the providers) is imported when import runs
     from espctl import api
     from espctl.importer import ImportResult
     from espctl.providers.kit.protocol import Provider
 
-PROVIDER_TYPES = registry.TYPES
+
+class ProviderTypes(click.Choice):  # type: ignore[type-arg]
+    """``--type``'s choices: the registry's provider types, looked up when first needed
+    (parsing, help, completion), so registering the command imports no provider
+    registry (start-up, README "Benchmarks")."""
+
+    def __init__(self) -> None:
+        super().__init__((), case_sensitive=True)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from espctl.providers import registry
+
+        return registry.TYPES
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        """click.Choice's constructor sets its choices: the registry's are used instead."""
+
+
 SCHEMA_FILES = (Path("espctl.schema.json"), Path("schemas") / "espctl.schema.json")
 #: the schema of this release, for an installed espctl with no schema file nearby
 SCHEMA_URL = (
@@ -95,6 +113,8 @@ def synthetic_config(
     """
     import json
 
+    from espctl.providers import registry
+
     lines = ["version: 1", "providers:"]
     for pid, ptype in types.items():
         lines += [f"  {pid}:", f"    type: {ptype}"]
@@ -114,6 +134,7 @@ def synthetic_config(
 def _check_type_env(types: Mapping[str, str], env: Mapping[str, str]) -> None:
     """Every credential ``import --type`` needs is set, or one error naming them all."""
     from espctl.importer import ImportFailed
+    from espctl.providers import registry
 
     problems = []
     for pid, ptype in types.items():
@@ -167,6 +188,7 @@ def import_live(
 
     from espctl.config.load import config_files
     from espctl.importer import SCHEMA_REF, ImportFailed
+    from espctl.providers import registry
 
     schema_ref = SCHEMA_REF if schema_ref is None else schema_ref
     ids = list(dict.fromkeys(provider_ids))
@@ -175,7 +197,7 @@ def import_live(
     chosen = provider_types(ids, types)
     files = config_files(options.config)
     if chosen is None and not all(Path(f).exists() for f in files):
-        unknown = [pid for pid in ids if pid not in PROVIDER_TYPES]
+        unknown = [pid for pid in ids if pid not in registry.TYPES]
         if unknown:
             raise ImportFailed(
                 f"no config file {' + '.join(files)}: name the type of {', '.join(unknown)} "
@@ -206,6 +228,7 @@ def _import_with(
 
     from espctl import api
     from espctl.importer import ImportFailed, import_providers, known_webhooks, provider_source
+    from espctl.providers import registry
 
     loaded = api.load(options)
     declared = loaded.config.providers
@@ -278,7 +301,7 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     "--type",
     "types",
     multiple=True,
-    type=click.Choice(PROVIDER_TYPES),
+    type=ProviderTypes(),
     help="Import an account the config does not describe: once for all providers, or once "
     "per --provider in order. Credentials come from POSTMARK_SERVER_TOKEN "
     "(+ POSTMARK_ACCOUNT_TOKEN when set) and MAILGUN_API_KEY (prefixed by the provider id, "
