@@ -10,6 +10,7 @@ the library-level entry point (the one an ``api.import_`` would be).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,10 +28,12 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import limit_options, run_options
+from espctl.commands.targeting import target_option
 
 if TYPE_CHECKING:  # the importer (asyncio, the providers) is imported when import runs
     from espctl import api
     from espctl.importer import ImportResult
+    from espctl.model.targets import Targets
     from espctl.providers.kit.protocol import Provider
 
 
@@ -221,10 +224,26 @@ def import_live(
     return _import_with(described, ids, schema_ref, existing=False)
 
 
+def _import_targets(given: Targets, ids: Sequence[str]) -> Targets:
+    """What import declares: each ``--provider`` whole, or only its ``--target`` keys."""
+    from espctl.importer import ImportFailed
+    from espctl.model.targets import Targets
+
+    stray = [f"{p}/{k}" for p, k in given.resources if p not in ids]
+    if stray:
+        raise ImportFailed(
+            f"--target {', '.join(stray)}: not a provider being imported (--provider "
+            f"{' --provider '.join(ids)})"
+        )
+    targeted = {p for p, _ in given.resources}
+    return Targets(tuple(p for p in ids if p not in targeted), given.resources)
+
+
 def _import_with(
     options: api.RunOptions, ids: Sequence[str], schema_ref: str, *, existing: bool = True
 ) -> ImportResult:
     import asyncio
+    from dataclasses import replace
 
     from espctl import api
     from espctl.importer import ImportFailed, import_providers, known_webhooks, provider_source
@@ -240,6 +259,8 @@ def _import_with(
             f"not describe, pass --type {'|'.join(registry.TYPES)}"
         )
     sources = [provider_source(pid, declared[pid]) for pid in ids]
+    targets = _import_targets(options.targets, ids)
+    options = replace(options, targets=targets)
     with api.providers_for(loaded, options) as providers:
 
         async def run() -> ImportResult:
@@ -252,6 +273,7 @@ def _import_with(
                     references=loaded.env_values,  # written back as ${env:NAME}
                     # the config's webhook names and password variables are kept
                     known=known_webhooks(loaded.config) if existing else (),
+                    targets=targets,
                 )
             finally:
                 await _close(providers)
@@ -336,6 +358,12 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     show_default=True,
     help="json: one object on stdout: what was written (or the YAML itself without --out), "
     "the variables to set, warnings and counts.",
+)
+@functools.partial(
+    target_option,
+    text="Import only this resource of a --provider and what it holds: PROVIDER_ID/KEY, "
+    "e.g. mailgun/mg.example.com (the domain, its tracking and webhooks) or "
+    "postmark/receipts (the stream and its webhooks); repeatable. Default: everything.",
 )
 @parallelism_option
 @limit_options()

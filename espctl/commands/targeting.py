@@ -60,18 +60,22 @@ def provider_option(func: F) -> F:
     )(func)
 
 
-def target_options(func: F) -> F:
-    """``--provider ID`` and ``--target ID/KEY`` (both repeatable)."""
-    func = click.option(
+def target_option(func: F, text: str = TARGET_HELP) -> F:
+    """``--target ID/KEY`` (repeatable)."""
+    return click.option(
         "--target",
         "target",
         multiple=True,
         metavar="ID/KEY",
         expose_value=False,
         callback=_remember,
-        help=TARGET_HELP,
+        help=text,
     )(func)
-    return provider_option(func)
+
+
+def target_options(func: F) -> F:
+    """``--provider ID`` and ``--target ID/KEY`` (both repeatable)."""
+    return provider_option(target_option(func))
 
 
 def current_targets() -> Targets:

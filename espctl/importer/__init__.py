@@ -61,6 +61,7 @@ sandbox; the ``--sandbox`` wiring is the command's (through :mod:`espctl.api`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -85,9 +86,10 @@ from espctl.importer.webhooks import (
     known_webhooks,
 )
 from espctl.importer.yaml_writer import _scalar, render
+from espctl.model.targets import Targets
 from espctl.providers import registry
 from espctl.providers.kit.importing import EnvVar, ImportDoc, ProviderSource, default_env_name
-from espctl.providers.kit.protocol import Provider
+from espctl.providers.kit.protocol import Provider, Snapshot
 
 __all__ = [
     "MODELINE",
@@ -116,8 +118,12 @@ async def import_providers(
     schema_ref: str = SCHEMA_REF,
     references: Mapping[str, str] | None = None,
     known: Sequence[KnownWebhook] = (),
+    targets: Targets | None = None,
 ) -> ImportResult:
     """Read the named providers and return the config that declares what is live.
+
+    With ``targets`` (``import --target ID/KEY``) only the targeted resources are
+    declared (a stream with its webhooks, a domain with its tracking and webhooks).
 
     ``providers`` maps provider ids to clients (e.g. from :func:`espctl.api.providers_for`);
     only the ids in ``sources`` are read. The result's text has been loaded with the
@@ -141,6 +147,12 @@ async def import_providers(
     )
     raise_in_order(results)  # one line per failing provider, in provider-id order
     snapshots = [r for r in results if not isinstance(r, BaseException)]
+    if targets is not None and not targets.everything:
+        snapshots = [_narrowed(snap, targets) for snap in snapshots]
+        found = [r for snap in snapshots for r in snap.live.resources]
+        for pid, key in targets.resources:
+            if not any(Targets((), ((pid, key),)).covers(r) for r in found):
+                raise ImportFailed(f"--target {pid}/{key}: nothing live at {pid} has that key")
     doc = ImportDoc(references=dict(references or {}), known=tuple(known))
     blocks: dict[str, Any] = {}
     for source, snap in zip(ordered, snapshots, strict=True):
@@ -158,6 +170,13 @@ async def import_providers(
     credentials = {name for s in ordered for name in s.credentials.values()}
     env = tuple(sorted(doc.env.values(), key=lambda v: (v.name not in credentials, v.name)))
     return ImportResult(text, tuple(doc.warnings), env, dict(doc.counts), config)
+
+
+def _narrowed(snap: Snapshot, targets: Targets) -> Snapshot:
+    """A snapshot with only the targeted live resources (and their provider's checks)."""
+    live = snap.live
+    kept = tuple(r for r in live.resources if targets.covers(r))
+    return dataclasses.replace(snap, live=dataclasses.replace(live, resources=kept))
 
 
 def _header(sources: Sequence[ProviderSource], doc: ImportDoc, schema_ref: str) -> list[str]:

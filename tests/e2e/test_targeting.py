@@ -176,3 +176,46 @@ def test_narrow_keeps_the_targeted_part_and_recomputes_the_change_ratio() -> Non
     assert set(one.digests["live"]) == {"p:k.stream:s1"}
     assert one.fingerprint != full.fingerprint
     assert ratio_block(12, 12, 0.5) is not None
+
+
+def test_import_declares_only_the_targeted_resources(project: Path) -> None:
+    result = cli(
+        "import",
+        "--sandbox",
+        "--provider",
+        "mailgun",
+        "--provider",
+        "postmark",
+        "--target",
+        "mailgun/news.acme-mail.com",
+        "--out",
+        "adopted.yaml",
+    )
+    assert result.exit_code == 0, result.output
+    text = (project / "adopted.yaml").read_text()
+    assert "news.acme-mail.com: {}" in text
+    assert f"{MG}:" not in text  # the other domain is not declared,
+    assert f"mailgun/{MG}" not in text  # nor its webhooks,
+    assert "ops-monitor.acme-mail.com" not in text  # nor the account-level ones
+    assert "newsletters: {type: broadcasts" in text  # postmark, not targeted: whole
+    plan = cli("plan", "--sandbox", "-c", "adopted.yaml", "--format", "json")
+    payload = as_json(plan)
+    changes = payload["changes"]
+    assert isinstance(changes, list)
+    # the imported domain is exactly what is live (Postmark's webhook passwords differ
+    # until their variables are set, as the import says)
+    assert [c for c in changes if c["provider"] == "mailgun"] == []
+
+
+def test_import_targets_must_be_imported_and_live(project: Path) -> None:
+    stray = cli("import", "--sandbox", "--provider", "mailgun", "--target", "postmark/outbound")
+    assert stray.exit_code == 1
+    assert (
+        "error: --target postmark/outbound: not a provider being imported (--provider mailgun)"
+        in stray.stderr
+    )
+    gone = cli("import", "--sandbox", "--provider", "mailgun", "--target", "mailgun/nope.example")
+    assert gone.exit_code == 1
+    assert "error: --target mailgun/nope.example: nothing live at mailgun has that key" in (
+        gone.stderr
+    )
