@@ -361,6 +361,7 @@ def report(
     from espctl.engine.hiding import hide_live
     from espctl.engine.plan import make_plan
     from espctl.engine.routing_checks import routing_checks
+    from espctl.engine.targeting import desired_for, narrow
     from espctl.files import write_atomic
     from espctl.model.resources import LiveState
     from espctl.model.traffic import TrafficData, TrafficQuery
@@ -383,7 +384,9 @@ def report(
             "no provider has data for it yet"
         )
     history_start = start - (end - start)
-    desired = desired_state(config)
+    targets = options.targets
+    desired = desired_for(desired_state(config), targets)
+    _check_report_targets(targets, config, desired_state(config))
     tags = tuple(
         sorted(
             {
@@ -398,6 +401,8 @@ def report(
         async def one(pid: str, provider: Provider) -> ProviderInput:
             block = config.providers[pid]
             buckets = registry.spec(block.type).report_buckets(block)
+            if pid not in targets.providers and not targets.everything:
+                buckets = tuple(b for b in buckets if (pid, b) in targets.resources)
             query = TrafficQuery(start, end, history_start, buckets, tags)
             live, traffic = await asyncio.gather(
                 provider.read(desired[pid]),
@@ -464,6 +469,8 @@ def report(
             except PlanError as exc:
                 options.notify(f"warning: drift not shown: {exc}")
                 plan_ = None
+            if plan_ is not None:
+                plan_ = narrow(plan_, targets, config.policy.max_change_ratio)
             return list(inputs), plan_
 
         inputs, plan_ = asyncio.run(run())
@@ -477,6 +484,7 @@ def report(
         generated_at=generated,
         version=__version__,
         history_start=history_start,
+        targeted=targets.describe() or None,
     )
     html = render_report(data)
     path = Path(out)
@@ -489,3 +497,27 @@ def report(
     if replaced:
         options.notify(f"replaced the existing {path}")
     return ReportResult(html, data, path)
+
+
+def _check_report_targets(
+    targets: Targets, config: Any, desired: Mapping[str, Sequence[Any]]
+) -> None:
+    """``report --target`` names what the report reads per unit: a stream or domain."""
+    from espctl.providers import registry
+
+    unknown = targets.unknown(list(config.providers), desired)
+    if unknown:
+        raise TargetError("; ".join(unknown))
+    for pid, key in targets.resources:
+        block = config.providers[pid]
+        buckets = registry.spec(block.type).report_buckets(block)
+        if not buckets:
+            raise TargetError(
+                f"report --target {pid}/{key}: {pid}'s traffic is read for the whole account, "
+                f"not per {key}: use --provider {pid}"
+            )
+        if key not in buckets:
+            raise TargetError(
+                f"report --target {pid}/{key}: the report reads {pid}'s traffic per "
+                f"{', '.join(buckets)}: target one of those, or use --provider {pid}"
+            )

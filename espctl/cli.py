@@ -42,7 +42,7 @@ from espctl.commands.lazy import LazyGroup
 from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
 from espctl.commands.show_cmd import show
-from espctl.commands.targeting import provider_option, target_options
+from espctl.commands.targeting import target_options
 from espctl.commands.test_cmd import test
 from espctl.commands.verbose import log_from_environment, verbose_option
 
@@ -365,7 +365,7 @@ def apply_json(outcome: api.ApplyOutcome) -> dict[str, object]:
     type=click.Path(dir_okay=False),
     help="Where to write the HTML file.",
 )
-@provider_option
+@target_options
 @parallelism_option
 @limit_options()
 @sandbox_option

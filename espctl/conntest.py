@@ -36,8 +36,10 @@ import httpx
 from espctl import __version__, api, defaults
 from espctl.config import LoadedConfig
 from espctl.config.models import WebhookSpec
-from espctl.errors import redact
+from espctl.engine.desired import desired_state
+from espctl.errors import TargetError, redact
 from espctl.model.common import split_target
+from espctl.model.targets import Targets
 from espctl.providers import registry
 from espctl.providers.kit.config import ProviderConfig
 from espctl.providers.kit.protocol import ProbeResult, Provider
@@ -164,11 +166,14 @@ class WebhookPost:
     payload: dict[str, Any]
 
 
-def webhook_posts(loaded: LoadedConfig, now: datetime | None = None) -> list[WebhookPost]:
+def webhook_posts(
+    loaded: LoadedConfig, now: datetime | None = None, targets: Targets | None = None
+) -> list[WebhookPost]:
     """One sample per (webhook, provider type among its targets), in config order.
 
     The event is the webhook's first event that the provider can deliver; the sample
-    names the first target's stream, domain... (the provider's spec makes it).
+    names the first target's stream, domain... (the provider's spec makes it). With
+    ``targets`` (``--provider``, ``--target``) only the webhooks of what is targeted.
     """
     when = now or _now()
     posts: list[WebhookPost] = []
@@ -178,7 +183,7 @@ def webhook_posts(loaded: LoadedConfig, now: datetime | None = None) -> list[Web
         for target in hook.targets:
             pid, sub = split_target(target)
             block = config.providers.get(pid)
-            if block is None or block.type in seen:
+            if block is None or block.type in seen or not _targeted(targets, pid, sub):
                 continue
             seen.add(block.type)
             spec = registry.spec(block.type)
@@ -187,6 +192,13 @@ def webhook_posts(loaded: LoadedConfig, now: datetime | None = None) -> list[Web
                 sample = spec.sample(events[0], sub, block, when)
                 posts.append(WebhookPost(name, block.type, sample.record, hook, sample.payload))
     return posts
+
+
+def _targeted(targets: Targets | None, pid: str, sub: str) -> bool:
+    """Whether a webhook target (``pid/sub``; ``sub`` empty: account-level) is targeted."""
+    if targets is None or targets.everything or pid in targets.providers:
+        return True
+    return (pid, sub) in targets.resources
 
 
 def _status_cause(fmt: PayloadFormat, status: int) -> str:
@@ -457,7 +469,13 @@ def run_connection_test(
     and private networks); link-local and metadata addresses never.
     """
     loaded = api.load(options)
-    posts = webhook_posts(loaded) if webhooks else []
+    if not options.targets.everything:
+        unknown = options.targets.unknown(
+            list(loaded.config.providers), desired_state(loaded.config)
+        )
+        if unknown:
+            raise TargetError("; ".join(unknown))
+    posts = webhook_posts(loaded, targets=options.targets) if webhooks else []
     with api.providers_for(loaded, options) as providers:
         return asyncio.run(
             _test(

@@ -46,6 +46,8 @@ HELP_TEXTS = {
     ("commands/targeting.py", "Only this resource and what it holds"),
     ("commands/targeting.py", " is not PROVIDER_ID/KEY, e.g."),
     ("model/targets.py", ": expected PROVIDER_ID/KEY, e.g."),
+    ("commands/import_cmd.py", "Import only this resource of a --provider"),
+    ("commands/test_cmd.py", "With --webhooks, post samples only to the webhooks"),
 }
 #: the sandbox's own command line: its options name the credentials each simulated API
 #: accepts (``--postmark-server-token``), as the sandbox does

@@ -7,6 +7,7 @@ they arrive, then a summary (or the whole report as JSON with ``--format json``)
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from espctl.commands.common import (
     sandbox_option,
 )
 from espctl.commands.limits import http_options, limit_options
-from espctl.commands.targeting import current_targets, provider_option
+from espctl.commands.targeting import current_targets, provider_option, target_option
 
 if TYPE_CHECKING:  # the connection test (httpx, the providers) is imported when test runs
     from espctl.conntest import ConnectionReport, ProviderResult, WebhookResult
@@ -120,6 +121,11 @@ def summary(report: ConnectionReport) -> str:
     "(at most 2 attempts).",
 )
 @provider_option
+@functools.partial(
+    target_option,
+    text="With --webhooks, post samples only to the webhooks of this stream or domain "
+    "(PROVIDER_ID/KEY, e.g. postmark/outbound; repeatable); its provider is probed.",
+)
 @limit_options(request_timeout=False)
 @handle_errors
 def test(

@@ -328,11 +328,13 @@ def build_report_data(
     generated_at: datetime,
     version: str,
     history_start: date | None = None,
+    targeted: str | None = None,
 ) -> ReportData:
     """Assemble the report's input: what was read is shown, what failed is named.
 
     ``history_start`` (when given) starts the previous window ``[history_start,
-    window start)`` used for the period-over-period comparison.
+    window start)`` used for the period-over-period comparison. ``targeted`` (the
+    ``--provider``/``--target`` options, when given) is said at the top.
     """
     start, end = window
     today = generated_at.date()
@@ -372,7 +374,10 @@ def build_report_data(
         webhooks=tuple(webhooks),
         recent_events=tuple(sorted(dedupe(events), key=lambda e: e.timestamp)[-50:]),
         data_notes=tuple(dict.fromkeys(notes)),
-        notices=tuple(_notices(reports, window, today)),
+        notices=tuple(
+            ([f"Targeted ({targeted}): only that part of the config was read."] if targeted else [])
+            + _notices(reports, window, today)
+        ),
         thresholds=_thresholds(config),
         previous_window=history,
     )

@@ -219,3 +219,65 @@ def test_import_targets_must_be_imported_and_live(project: Path) -> None:
     assert "error: --target mailgun/nope.example: nothing live at mailgun has that key" in (
         gone.stderr
     )
+
+
+def test_test_target_posts_only_to_that_streams_webhooks(project: Path) -> None:
+    """Receivers are unreachable offline: only which ones were tried matters here."""
+    result = cli(
+        "test",
+        "--sandbox",
+        "--target",
+        "postmark/outbound",
+        "--webhooks",
+        "--webhook-timeout",
+        "2",
+        "--format",
+        "json",
+    )
+    payload = json.loads(result.stdout)
+    assert [p["provider"] for p in payload["providers"]] == ["postmark"]
+    hooks = {(w["webhook"], w["format"]) for w in payload["webhooks"]}
+    assert hooks == {("events-collector", "postmark"), ("bounce-audit", "postmark")}
+    only = json.loads(
+        cli(
+            "test",
+            "--sandbox",
+            "--provider",
+            "mailgun",
+            "--webhooks",
+            "--webhook-timeout",
+            "2",
+            "--format",
+            "json",
+        ).stdout
+    )
+    assert {w["format"] for w in only["webhooks"]} == {"mailgun"}
+    unknown = cli("test", "--sandbox", "--target", "postmark/nope")
+    assert unknown.exit_code == 1
+    assert "--target postmark/nope: the config declares nothing with that key" in unknown.stderr
+
+
+def test_report_target_reads_only_that_domain(project: Path) -> None:
+    result = cli(
+        "report",
+        "--sandbox",
+        "--target",
+        "mailgun/news.acme-mail.com",
+        "--since",
+        "7d",
+        "--out",
+        "r.html",
+        "-v",
+    )
+    assert result.exit_code == 0, result.output
+    log = "\n".join(http_log(result))
+    assert "/news.acme-mail.com/" in log
+    assert MG not in log and "http: postmark" not in log  # nothing else is read
+    html = (project / "r.html").read_text()
+    assert "Targeted (--target mailgun/news.acme-mail.com): only that part of the config" in html
+    whole = cli("report", "--sandbox", "--target", "postmark/outbound", "--out", "x.html")
+    assert whole.exit_code == 1
+    assert (
+        "error: report --target postmark/outbound: postmark's traffic is read for the whole "
+        "account, not per outbound: use --provider postmark\n"
+    ) in whole.stderr
