@@ -23,6 +23,17 @@ HOOK = "https://hooks.example.com/contract"
 
 
 @dataclass(frozen=True)
+class Share:
+    """What one provider contributes to the quick start's plan against the seeded
+    sandbox account (``examples/quickstart.yaml``)."""
+
+    create: int
+    update: int
+    delete: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
 class Harness:
     """What the contract suite knows of one provider.
 
@@ -44,6 +55,9 @@ class Harness:
     bad_env: dict[str, str]
     duplicates: Callable[[AccountState], list[str]]
     buckets: tuple[str, ...]
+    #: its part of the quick start's plan (tests derive the quick start's totals from
+    #: these, so adding a provider to the quick start means adding its share here)
+    quickstart: Share = Share(0, 0)
 
     def config(self, base_url: str) -> str:
         return f"version: 1\nproviders:\n{self.block(base_url)}webhooks:\n{self.webhook}"
@@ -125,6 +139,7 @@ HARNESSES: dict[str, Harness] = {
         duplicates=_postmark_duplicates,
         # every live outbound stream of the seeded server (the report reads them all)
         buckets=("outbound", "newsletters", "legacy-alerts"),
+        quickstart=Share(create=3, update=5),
     ),
     "mailgun": Harness(
         type="mailgun",
@@ -146,5 +161,35 @@ HARNESSES: dict[str, Harness] = {
         bad_env={"MAILGUN_API_KEY": "wrong-key"},
         duplicates=_mailgun_duplicates,
         buckets=("mg.acme-mail.com",),  # the config's domains
+        quickstart=Share(create=0, update=4, unchanged=2),
     ),
 }
+
+
+def quickstart_changes() -> int:
+    """How many changes the quick start plans against the seeded account."""
+    return sum(h.quickstart.create + h.quickstart.update + h.quickstart.delete for h in _all())
+
+
+def quickstart_managed() -> int:
+    """How many resources the quick start declares (what a converged plan matches)."""
+    return sum(h.quickstart.create + h.quickstart.update + h.quickstart.unchanged for h in _all())
+
+
+def quickstart_plan_line() -> str:
+    """The quick start's plan summary against the seeded account, from the shares."""
+    shares = [h.quickstart for h in _all()]
+    return (
+        f"Plan: {sum(s.create for s in shares)} to create, {sum(s.update for s in shares)} "
+        f"to update, {sum(s.delete for s in shares)} to delete, "
+        f"{sum(s.unchanged for s in shares)} unchanged."
+    )
+
+
+def quickstart_apply_line(failed: int = 0) -> str:
+    """The quick start's apply summary (``failed`` of its changes failing)."""
+    return f"Apply: {quickstart_changes() - failed} applied, {failed} failed, 0 skipped."
+
+
+def _all() -> list[Harness]:
+    return list(HARNESSES.values())

@@ -234,3 +234,31 @@ def test_report_totals_equal_the_sandbox_truth(contract: Contract) -> None:
         assert truth.sent > 0
         for counter in ("sent", "delivered", "hard_bounced", "complained"):
             assert getattr(found.totals, counter) == getattr(truth, counter), counter
+
+
+def test_each_share_of_the_quick_start_is_what_its_provider_plans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick start's totals that other tests assert are the sum of the harnesses'
+    shares; each share is checked here against the real plan, provider by provider."""
+    from click.testing import CliRunner
+
+    from espctl.cli import main
+    from tests.conftest import QUICKSTART
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner(env=dict.fromkeys(("POSTMARK_SERVER_TOKEN", "MAILGUN_API_KEY"))).invoke(
+        main, ["plan", "--sandbox", "-c", str(QUICKSTART), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    for ptype, harness in HARNESSES.items():
+        mine = [c for c in plan["changes"] if c["provider"] == ptype]
+        declared = [a for a in plan["digests"]["desired"] if a.startswith(f"{ptype}:")]
+        share = harness.quickstart
+        assert (
+            sum(c["action"] == "create" for c in mine),
+            sum(c["action"] == "update" for c in mine),
+            sum(c["action"] == "delete" for c in mine),
+            len(declared) - sum(c["action"] != "delete" for c in mine),
+        ) == (share.create, share.update, share.delete, share.unchanged), ptype

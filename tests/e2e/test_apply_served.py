@@ -10,6 +10,7 @@ import pytest
 
 from espctl import api
 from espctl.providers.kit.http import HttpOptions
+from tests.contract.harness import quickstart_apply_line
 from tests.e2e.conftest import ENV, Served, assert_no_canary, plan_json
 
 
@@ -26,7 +27,7 @@ def _assert_no_duplicates(served: Served) -> None:
 def test_apply_converges_and_second_plan_is_empty(served: Served) -> None:
     result = served.run("apply", "--auto-approve", "--force")
     assert result.exit_code == 0, result.output
-    assert "Apply: 12 applied, 0 failed, 0 skipped." in result.stdout
+    assert quickstart_apply_line() in result.stdout
     assert result.stderr.count(": applied (") == 12  # one progress line per change
     again = served.run("plan", "--detailed-exitcode")
     assert again.exit_code == 0, again.stdout
@@ -134,7 +135,7 @@ def test_partial_failure_exits_3_and_a_rerun_finishes(served: Served) -> None:
     served.app.faults.add(kind="503", method="PUT", path_regex=r"webhooks/opened$", times=None)
     first = served.run("apply", "--auto-approve", "--force")
     assert first.exit_code == 3, first.output
-    assert "Apply: 11 applied, 1 failed, 0 skipped." in first.stdout
+    assert quickstart_apply_line(failed=1) in first.stdout
     assert (
         "failed: mailgun mailgun.webhook mg.acme-mail.com https://hooks.acme-mail.com/esp/events:"
         " mailgun: PUT /v3/domains/mg.acme-mail.com/webhooks/opened: HTTP 503" in first.stdout

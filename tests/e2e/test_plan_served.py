@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from espctl.cli import main
 from espctl.sandbox import FaultPlan, SandboxApp, running_server, seed_account
+from tests.contract.harness import quickstart_plan_line
 from tests.e2e.conftest import (
     CREDENTIALS,
     ENV,
@@ -114,7 +115,7 @@ def test_plan_text_and_markdown(served: Served) -> None:
         "  ? postmark postmark.message_stream broadcast: not in config; Postmark's default "
         "broadcast stream, never archived: kept\n"
     ) in out
-    assert "Plan: 3 to create, 9 to update, 0 to delete, 2 unchanged." in out
+    assert quickstart_plan_line() in out
     assert "BLOCKED: 12 changes to 14 managed resources (86%)" in out
     assert "\x1b[" not in out  # no colour off a TTY
     md = served.run("plan", "--format", "markdown").stdout

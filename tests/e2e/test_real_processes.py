@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.contract.harness import quickstart_apply_line, quickstart_plan_line
 from tests.e2e.conftest import assert_no_canary, endpoint_config
 from tests.e2e.processes import CANARY_HOOK, espctl, start_serve, stop
 
@@ -24,10 +25,10 @@ def test_plan_apply_plan_across_processes(server: str, tmp_path: Path) -> None:
     (tmp_path / "espctl.yaml").write_text(endpoint_config(server))
     first = espctl(tmp_path, "plan", "--detailed-exitcode", "--out", "plans/p.json")
     assert first.returncode == 2, first.stderr
-    assert "Plan: 3 to create, 9 to update, 0 to delete, 2 unchanged." in first.stdout
+    assert quickstart_plan_line() in first.stdout
     applied = espctl(tmp_path, "apply", "plans/p.json", "--force")
     assert applied.returncode == 0, applied.stderr
-    assert "Apply: 12 applied, 0 failed, 0 skipped." in applied.stdout
+    assert quickstart_apply_line() in applied.stdout
     second = espctl(tmp_path, "plan", "--detailed-exitcode")
     assert second.returncode == 0, second.stdout + second.stderr
     assert_no_canary(
