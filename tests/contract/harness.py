@@ -58,6 +58,9 @@ class Harness:
     #: its part of the quick start's plan (tests derive the quick start's totals from
     #: these, so adding a provider to the quick start means adding its share here)
     quickstart: Share = Share(0, 0)
+    #: the config with a live resource's immutable field changed (None: the provider's
+    #: spec declares no immutable field; the suite checks that it does not)
+    immutable_change: Callable[[str], str] | None = None
 
     def config(self, base_url: str) -> str:
         return f"version: 1\nproviders:\n{self.block(base_url)}webhooks:\n{self.webhook}"
@@ -72,6 +75,15 @@ def _postmark_block(base: str) -> str:
         "    tracking: {opens: true}\n"
         "    message_streams:\n"
         "      contract-news: {type: broadcasts, name: Contract news}\n"
+    )
+
+
+def _postmark_immutable(config: str) -> str:
+    """The seeded 'newsletters' stream is a broadcasts stream: declared transactional."""
+    line = "      contract-news: {type: broadcasts, name: Contract news}\n"
+    assert line in config
+    return config.replace(
+        line, line + "      newsletters: {type: transactional, name: Newsletter}\n"
     )
 
 
@@ -140,6 +152,7 @@ HARNESSES: dict[str, Harness] = {
         # every live outbound stream of the seeded server (the report reads them all)
         buckets=("outbound", "newsletters", "legacy-alerts"),
         quickstart=Share(create=3, update=5),
+        immutable_change=_postmark_immutable,
     ),
     "mailgun": Harness(
         type="mailgun",

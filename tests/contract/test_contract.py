@@ -6,6 +6,7 @@ samples."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -262,3 +263,43 @@ def test_each_share_of_the_quick_start_is_what_its_provider_plans(
             sum(c["action"] == "delete" for c in mine),
             len(declared) - sum(c["action"] != "delete" for c in mine),
         ) == (share.create, share.update, share.delete, share.unchanged), ptype
+
+
+def test_changing_an_immutable_field_is_refused_at_plan(contract: Contract) -> None:
+    """A kind's immutable fields (the spec's) are never changed: the plan refuses."""
+    for harness in contract.harnesses:
+        spec = registry.spec(harness.type)
+        immutable = {k.name: k.immutable for k in spec.kinds if k.immutable}
+        if harness.immutable_change is None:
+            assert not immutable, f"{harness.type}: the harness must change {immutable}"
+            continue
+        changed = contract.config.parent / f"immutable-{harness.type}.yaml"
+        changed.write_text(harness.immutable_change(contract.config.read_text()))
+        state_before = json.dumps(contract.app.state.model_dump(mode="json"), sort_keys=True)
+        for command in (["plan"], ["apply", "--auto-approve"]):
+            result = contract.run(*command, config=changed)
+            assert result.exit_code == 1, result.output
+            assert "the plan needs changes no provider can make" in result.stderr
+            assert "is immutable at" in result.stderr
+        after = json.dumps(contract.app.state.model_dump(mode="json"), sort_keys=True)
+        assert after == state_before  # nothing was applied
+
+
+def test_an_event_the_provider_cannot_deliver_is_refused_at_validate(
+    contract: Contract,
+) -> None:
+    for harness in contract.harnesses:
+        spec = registry.spec(harness.type)
+        missing = sorted(set(Event) - set(spec.events.native))
+        if not missing:
+            continue  # it delivers every normalized event (the spec self-check maps them)
+        event = missing[0]
+        text = contract.config.read_text()
+        hook = harness.webhook
+        changed_hook = re.sub(r"events: \[[^\]]*\]", f"events: [delivered, {event}]", hook)
+        assert changed_hook != hook
+        bad = contract.config.parent / f"event-{harness.type}.yaml"
+        bad.write_text(text.replace(hook, changed_hook))
+        result = contract.run("validate", config=bad)
+        assert result.exit_code == 1, result.output
+        assert f"'{event}'" in result.output and harness.type in result.output.lower()
