@@ -61,6 +61,8 @@ class Harness:
     #: the config with a live resource's immutable field changed (None: the provider's
     #: spec declares no immutable field; the suite checks that it does not)
     immutable_change: Callable[[str], str] | None = None
+    #: the report's counters its APIs do not report (shown as such, never as 0)
+    unreported: tuple[str, ...] = ()
 
     def config(self, base_url: str) -> str:
         return f"version: 1\nproviders:\n{self.block(base_url)}webhooks:\n{self.webhook}"
@@ -153,6 +155,7 @@ HARNESSES: dict[str, Harness] = {
         buckets=("outbound", "newsletters", "legacy-alerts"),
         quickstart=Share(create=3, update=5),
         immutable_change=_postmark_immutable,
+        unreported=("unsubscribed",),  # Postmark's stats API has no unsubscribe count
     ),
     "mailgun": Harness(
         type="mailgun",

@@ -235,6 +235,11 @@ def test_report_totals_equal_the_sandbox_truth(contract: Contract) -> None:
         assert truth.sent > 0
         for counter in ("sent", "delivered", "hard_bounced", "complained"):
             assert getattr(found.totals, counter) == getattr(truth, counter), counter
+        # what the provider's APIs cannot say is marked so, and the page says so
+        assert found.unmeasured == harness.unreported
+        page = Path("report.html").read_text()
+        for counter in harness.unreported:
+            assert f"not reported by {harness.type.title()}" in page, counter
 
 
 def test_each_share_of_the_quick_start_is_what_its_provider_plans(
