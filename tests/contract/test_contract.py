@@ -17,10 +17,12 @@ from espctl.model.common import Event
 from espctl.model.events import EventType
 from espctl.providers import registry
 from espctl.providers.kit.http import HttpOptions
-from espctl.sandbox import FaultKind
+from espctl.sandbox import FaultKind, SandboxApp, running_server, seed_account
+from espctl.sandbox.app import route_target
+from espctl.sandbox.http import Request, Response
 from espctl.sandbox.traffic import sum_counts
 from tests.contract.conftest import Contract, changes
-from tests.contract.harness import CANARY, HARNESSES
+from tests.contract.harness import CANARY, CREDENTIALS, HARNESSES
 from tests.e2e.conftest import canary_forms
 from tests.importer.conftest import hook_env
 
@@ -308,3 +310,70 @@ def test_an_event_the_provider_cannot_deliver_is_refused_at_validate(
         result = contract.run("validate", config=bad)
         assert result.exit_code == 1, result.output
         assert f"'{event}'" in result.output and harness.type in result.output.lower()
+
+
+def _write_routes(contract: Contract) -> list[tuple[str, str, str]]:
+    """The writes ``(provider, method, path)`` a clean apply of the contract's config
+    makes, recorded against a fresh copy of the seeded account."""
+    app = SandboxApp(seed_account(seed=0), credentials=CREDENTIALS)
+    seen: set[tuple[str, str, str]] = set()
+    answer = app.handle
+
+    def recording(request: Request) -> Response:
+        if request.method in WRITES:
+            target = route_target(request)
+            seen.add((target.provider, request.method, target.path))
+        return answer(request)
+
+    app.handle = recording  # type: ignore[method-assign]
+    with running_server(app) as base_url:
+        config = contract.config.parent / "routes.yaml"
+        config.write_text(contract.config.read_text().replace(contract.base_url, base_url))
+        options = api.RunOptions(config=str(config), env=contract.env)
+        outcome = api.apply(options, force=True, confirm=lambda plan: True)
+        assert outcome.result is not None and outcome.result.exit_code == 0
+    return sorted(seen)
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "drop", "timeout_after_commit"])
+def test_a_fault_on_each_write_route_then_a_rerun_converges_touching_nothing_else(
+    contract: Contract, kind: FaultKind
+) -> None:
+    """For each write route the plan uses, alone: it fails once with ``kind``; re-runs of
+    apply converge, nothing is created twice, and every live resource the plan did not
+    name is as it was (its digest unchanged)."""
+    if len(contract.harnesses) > 1:
+        pytest.skip("the routes are those of each provider alone (run there)")
+    routes = _write_routes(contract)
+    assert routes, "the seeded drift needs writes"
+    for provider, method, path in routes:
+        app = SandboxApp(seed_account(seed=0), credentials=CREDENTIALS)
+        app.faults.stall_s = 2.0
+        app.faults.add(
+            kind=kind,
+            method=method,
+            path_regex=f"^{re.escape(path)}$",
+            provider=provider,  # type: ignore[arg-type]
+            times=1,
+        )
+        with running_server(app) as base_url:
+            config = contract.config.parent / "route.yaml"
+            config.write_text(contract.config.read_text().replace(contract.base_url, base_url))
+            options = api.RunOptions(
+                config=str(config),
+                env=contract.env,
+                http=HttpOptions(read_timeout=0.5, backoff_base=0.01),
+            )
+            before = api.plan(options).plan
+            named = {c.after.address if c.after else c.before.address for c in before.changes}  # type: ignore[union-attr]
+            untouched = {a: d for a, d in before.digests["live"].items() if a not in named}
+            for _ in range(3):
+                outcome = api.apply(options, force=True, confirm=lambda plan: True)
+                if outcome.result is not None and outcome.result.exit_code == 0:
+                    break
+            assert [k for _, _, k in app.faults.history] == [kind], (method, path)
+            after = api.plan(options).plan
+            assert not after.has_changes, (method, path, [c.address for c in after.changes])
+            live = after.digests["live"]
+            assert {a: live.get(a) for a in untouched} == untouched, (method, path)
+            assert HARNESSES[provider].duplicates(app.state) == [], (method, path)
