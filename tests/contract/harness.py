@@ -8,10 +8,12 @@ drift), how to move something live under a saved plan, and its canary credential
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from espctl.sandbox import AccountState, SandboxCredentials
+from tests.importer.test_random import randomize_mailgun, randomize_postmark
 
 CANARY = "canary-5ecret-c0ntract"
 CREDENTIALS = SandboxCredentials(
@@ -63,6 +65,8 @@ class Harness:
     immutable_change: Callable[[str], str] | None = None
     #: the report's counters its APIs do not report (shown as such, never as 0)
     unreported: tuple[str, ...] = ()
+    #: randomizes its part of a seeded account (rng, state, seed): import round-trips it
+    randomize: Callable[[random.Random, AccountState, int], None] | None = None
 
     def config(self, base_url: str) -> str:
         return f"version: 1\nproviders:\n{self.block(base_url)}webhooks:\n{self.webhook}"
@@ -156,6 +160,7 @@ HARNESSES: dict[str, Harness] = {
         quickstart=Share(create=3, update=5),
         immutable_change=_postmark_immutable,
         unreported=("unsubscribed",),  # Postmark's stats API has no unsubscribe count
+        randomize=randomize_postmark,
     ),
     "mailgun": Harness(
         type="mailgun",
@@ -178,6 +183,7 @@ HARNESSES: dict[str, Harness] = {
         duplicates=_mailgun_duplicates,
         buckets=("mg.acme-mail.com",),  # the config's domains
         quickstart=Share(create=0, update=4, unchanged=2),
+        randomize=randomize_mailgun,
     ),
 }
 

@@ -1,5 +1,8 @@
 """Randomized accounts: import, then plan is empty (seeded generator, a few dozen cases).
 
+The generator is per provider (:func:`randomize_postmark`, :func:`randomize_mailgun`): the
+contract suite's harnesses use it for their 24 random accounts each.
+
 Each case mutates :func:`espctl.sandbox.seed_account`'s state: many Mailgun domains with
 tracking variations and odd footers, odd webhook URLs (ports, paths, query strings,
 trailing slashes, localhost over http), every trigger/event combination over the run,
@@ -78,8 +81,17 @@ def _userinfo(url: str, username: str, password: str) -> str:
 
 
 def random_account(seed: int) -> AccountState:
+    """The seeded account with every provider's part randomized (reproducible by seed)."""
     rng = random.Random(seed)
     state = seed_account(seed=seed)
+    randomize_postmark(rng, state, seed)
+    randomize_mailgun(rng, state, seed)
+    return state
+
+
+def randomize_postmark(rng: random.Random, state: AccountState, seed: int) -> None:
+    """Server tracking, extra and archived streams, webhooks with every trigger mix,
+    basic auth, headers and trigger options."""
     pm = state.postmark
     pm.server.track_opens = rng.random() < 0.5
     pm.server.track_links = rng.choice(["None", "HtmlAndText", "HtmlOnly", "TextOnly"])
@@ -133,6 +145,11 @@ def random_account(seed: int) -> AccountState:
                 )
             )
             hook_id += 1
+
+
+def randomize_mailgun(rng: random.Random, state: AccountState, seed: int) -> None:
+    """Many domains in both regions and every state, tracking variations, webhook URLs
+    with userinfo, account-level webhooks."""
     # Mailgun: many domains, both regions, every state, tracking variations
     template = state.mailgun.domains[0]
     for i in range(rng.randrange(5, 25)):
@@ -184,7 +201,6 @@ def random_account(seed: int) -> AccountState:
                     created_at=state.now,
                 )
             )
-    return state
 
 
 def import_then_plan(tmp_path: Path, state: AccountState, region: str = "eu") -> None:
@@ -201,9 +217,11 @@ def import_then_plan(tmp_path: Path, state: AccountState, region: str = "eu") ->
     assert len(plan.unmanaged) <= len(result.warnings)
 
 
-@pytest.mark.parametrize("seed", range(24))
-def test_random_account_round_trips(tmp_path: Path, seed: int) -> None:
-    import_then_plan(tmp_path, random_account(seed), region="us" if seed % 4 == 3 else "eu")
+@pytest.mark.parametrize("seed", range(3, 24, 4))
+def test_random_account_round_trips_in_the_us_region(tmp_path: Path, seed: int) -> None:
+    """The contract suite (tests/contract) round-trips 24 random accounts per provider in
+    the EU region through the CLI; these read the US region's domains and webhooks."""
+    import_then_plan(tmp_path, random_account(seed), region="us")
 
 
 def test_every_trigger_and_event_combination(tmp_path: Path) -> None:
