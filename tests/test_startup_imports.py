@@ -131,6 +131,20 @@ def test_short_commands_load_nothing_heavy(args: list[str]) -> None:
     assert_none_loaded(imported(["-m", "espctl", *args]), HEAVY)
 
 
+#: what ``espctl sandbox --help`` may load of the simulator: the package marker (its
+#: names load on first use) and the plain values the options show
+SANDBOX_HELP = ("espctl.sandbox", "espctl.sandbox.defaults")
+
+
+@pytest.mark.parametrize("args", [["sandbox", "--help"], ["sandbox", "serve", "--help"]])
+def test_the_sandbox_help_loads_no_simulator(args: list[str]) -> None:
+    chains = imported(["-m", "espctl", *args])
+    assert "espctl.sandbox.defaults" in chains
+    heavy = [*(m for m in HEAVY if m != "espctl.sandbox"), "espctl.sandbox"]
+    others = {n: c for n, c in chains.items() if n not in SANDBOX_HELP}
+    assert_none_loaded(others, tuple(heavy))
+
+
 #: what the installed ``espctl`` script runs (its name selects _ESPCTL_COMPLETE)
 AS_INSTALLED = "from espctl.cli import main; main(prog_name='espctl')"
 

@@ -16,19 +16,14 @@ from typing import TYPE_CHECKING
 import click
 
 from espctl.commands.common import handle_errors, notify
-from espctl.sandbox.app import (
+from espctl.sandbox.defaults import (
+    ALLOWED_HOSTS,
     DEFAULT_MAILGUN_API_KEY,
     DEFAULT_POSTMARK_ACCOUNT_TOKEN,
     DEFAULT_POSTMARK_SERVER_TOKEN,
-    SandboxApp,
-    SandboxCredentials,
 )
-from espctl.sandbox.blank import account_for
-from espctl.sandbox.faults import FaultPlan
-from espctl.sandbox.seed import seed_account
-from espctl.sandbox.server import ALLOWED_HOSTS, SandboxHTTPServer
 
-if TYPE_CHECKING:  # the config loader and the session are imported by --from-config only
+if TYPE_CHECKING:  # the simulator is imported by `serve`, not by `sandbox --help`
     from espctl.sandbox.state import AccountState
 
 
@@ -122,6 +117,10 @@ def serve(
     from_config: str | None,
 ) -> None:
     """Serve Postmark and Mailgun (US and EU) on one port until interrupted."""
+    from espctl.sandbox.app import SandboxApp, SandboxCredentials
+    from espctl.sandbox.faults import FaultPlan
+    from espctl.sandbox.server import SandboxHTTPServer
+
     app = SandboxApp(
         _account(from_config, seed),
         credentials=SandboxCredentials(
@@ -156,6 +155,9 @@ def serve(
 
 def _account(from_config: str | None, seed: int) -> AccountState:
     """The demo's seeded account, or one made for the config at ``from_config``."""
+    from espctl.sandbox.blank import account_for
+    from espctl.sandbox.seed import seed_account
+
     if from_config is None:
         return seed_account(seed)
     from espctl.config import load_config

@@ -15,28 +15,72 @@ Each simulated provider is a package (``postmark/``, ``mailgun/``) listed in
 before (see :mod:`.app`). It imports nothing from ``espctl.providers`` or ``espctl.config``.
 """
 
-from .app import (
-    DEFAULT_MAILGUN_API_KEY,
-    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    DEFAULT_POSTMARK_SERVER_TOKEN,
-    SandboxApp,
-    SandboxCredentials,
-)
-from .blank import AccountSpec, account_for
-from .faults import FaultKind, FaultPlan, FaultRule
-from .http import Request, Response
-from .seed import seed_account
-from .server import running_server
-from .state import AccountState
-from .store import (
-    DEFAULT_STATE_PATH,
-    FROM_CONFIG_STATE_PATH,
-    SandboxStore,
-    load_state,
-    save_state,
-)
-from .traffic import DayCounts, Traffic
-from .transport import SandboxTransport
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .app import (
+        DEFAULT_MAILGUN_API_KEY,
+        DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+        DEFAULT_POSTMARK_SERVER_TOKEN,
+        SandboxApp,
+        SandboxCredentials,
+    )
+    from .blank import AccountSpec, account_for
+    from .faults import FaultKind, FaultPlan, FaultRule
+    from .http import Request, Response
+    from .seed import seed_account
+    from .server import running_server
+    from .state import AccountState
+    from .store import (
+        DEFAULT_STATE_PATH,
+        FROM_CONFIG_STATE_PATH,
+        SandboxStore,
+        load_state,
+        save_state,
+    )
+    from .traffic import DayCounts, Traffic
+    from .transport import SandboxTransport
+
+#: each public name -> the module defining it, imported on first use (PEP 562), so that
+#: ``espctl.sandbox.defaults`` (what ``espctl sandbox --help`` shows) loads nothing else
+_LAZY = {
+    "AccountSpec": "blank",
+    "AccountState": "state",
+    "DEFAULT_MAILGUN_API_KEY": "defaults",
+    "DEFAULT_POSTMARK_ACCOUNT_TOKEN": "defaults",
+    "DEFAULT_POSTMARK_SERVER_TOKEN": "defaults",
+    "DEFAULT_STATE_PATH": "store",
+    "DayCounts": "traffic",
+    "FROM_CONFIG_STATE_PATH": "store",
+    "FaultKind": "faults",
+    "FaultPlan": "faults",
+    "FaultRule": "faults",
+    "Request": "http",
+    "Response": "http",
+    "SandboxApp": "app",
+    "SandboxCredentials": "app",
+    "SandboxStore": "store",
+    "SandboxTransport": "transport",
+    "Traffic": "traffic",
+    "account_for": "blank",
+    "load_state": "store",
+    "running_server": "server",
+    "save_state": "store",
+    "seed_account": "seed",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_MAILGUN_API_KEY",

@@ -14,14 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from .defaults import (
+    DEFAULT_MAILGUN_API_KEY,
+    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
+    DEFAULT_POSTMARK_SERVER_TOKEN,
+)
 from .faults import FaultDecision
 from .http import Request, Response
 from .state import AccountState, Region
 from .traffic import Traffic
-
-DEFAULT_POSTMARK_SERVER_TOKEN = "sandbox-postmark-server-token"
-DEFAULT_POSTMARK_ACCOUNT_TOKEN = "sandbox-postmark-account-token"
-DEFAULT_MAILGUN_API_KEY = "sandbox-mailgun-api-key"
 
 
 @dataclass(frozen=True)

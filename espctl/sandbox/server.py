@@ -16,9 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .app import SandboxApp
+from .defaults import ALLOWED_HOSTS
 from .http import Request, Response
-
-ALLOWED_HOSTS = ("127.0.0.1", "localhost")
 
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
