@@ -20,13 +20,13 @@ import threading
 from dataclasses import replace
 from typing import assert_never
 
-from .faults import FaultDecision, FaultPlan
-from .http import Request, Response
 from .defaults import (
     DEFAULT_MAILGUN_API_KEY,
     DEFAULT_POSTMARK_ACCOUNT_TOKEN,
     DEFAULT_POSTMARK_SERVER_TOKEN,
 )
+from .faults import FaultDecision, FaultPlan
+from .http import Request, Response
 from .provider import SandboxCredentials, Target
 from .registry import LEGACY, PROVIDERS
 from .seed import seed_account

@@ -165,6 +165,27 @@ C = TypeVar("C")
 Handler = Callable[[C, Request, dict[str, str]], Response]
 
 
+class Answered(Exception):
+    """Raised anywhere in a handler to answer at once with ``response``: the refusal a
+    provider would send (a bad query, an invalid body, a missing domain)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def answering(handler: Handler[C]) -> Handler[C]:
+    """``handler``, answering with the response of any :class:`Answered` it raises."""
+
+    def wrapped(ctx: C, request: Request, params: dict[str, str]) -> Response:
+        try:
+            return handler(ctx, request, params)
+        except Answered as answered:
+            return answered.response
+
+    return wrapped
+
+
 @dataclass
 class Router(Generic[C]):
     """Method + path-regex routing. ``case_insensitive`` also strips a trailing slash."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..http import Handler, Request, Response, Router
+from ..http import Request, Response, Router, answering
 from ..state import MgDomain
 from . import hooks
 from .wire import (
@@ -23,16 +23,8 @@ from .wire import (
 _TRACKING_UPDATED = "Domain tracking settings have been updated"
 
 
-def guarded(handler: Handler[MgContext]) -> Handler[MgContext]:
-    """Turn :class:`MgAbort` raised anywhere in ``handler`` into its response."""
-
-    def wrapped(ctx: MgContext, request: Request, params: dict[str, str]) -> Response:
-        try:
-            return handler(ctx, request, params)
-        except MgAbort as abort:
-            return abort.response
-
-    return wrapped
+#: :class:`MgAbort` raised anywhere in a handler becomes its response
+guarded = answering
 
 
 def _int_param(request: Request, name: str, default: int, maximum: int) -> int:

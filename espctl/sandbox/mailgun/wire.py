@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..http import BadRequestBody, Request, Response
+from ..http import Answered, BadRequestBody, Request, Response
 from ..state import AccountState, MgDomain, Region
 from ..traffic import Traffic
 
@@ -22,11 +22,8 @@ class MgContext:
     base_url: str
 
 
-class MgAbort(Exception):
+class MgAbort(Answered):
     """Raised inside a handler to answer with ``response`` at once."""
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
 
 
 def mg_error(status: int, message: str) -> Response:

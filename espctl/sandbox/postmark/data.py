@@ -25,7 +25,7 @@ from ..events import (
     plan_day,
     recent_days,
 )
-from ..http import Handler, Request, Response, Router, parse_bool, query_ci
+from ..http import Answered, Request, Response, Router, answering, parse_bool, query_ci
 from ..traffic import DayCounts, Traffic
 from .request import NO_STREAM
 from .wire import EASTERN, PmContext, pm_date, pm_error
@@ -55,9 +55,8 @@ _BOUNCE_TYPES = {
 DEFAULT_STREAM = "outbound"
 
 
-class _BadQuery(Exception):
-    def __init__(self, response: Response) -> None:
-        self.response = response
+class _BadQuery(Answered):
+    """A query Postmark refuses (a bad date, count or offset)."""
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -449,16 +448,8 @@ def message_details(ctx: PmContext, request: Request, params: dict[str, str]) ->
     return pm_error(701, "This message was not found.")
 
 
-def _guarded(handler: Handler[PmContext]) -> Handler[PmContext]:
-    """Turn query errors raised anywhere in ``handler`` into their response."""
-
-    def wrapped(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-        try:
-            return handler(ctx, request, params)
-        except _BadQuery as bad:
-            return bad.response
-
-    return wrapped
+#: query errors raised anywhere in a handler become their response
+_guarded = answering
 
 
 def register(router: Router[PmContext]) -> None:

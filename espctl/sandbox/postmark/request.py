@@ -8,18 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..http import BadRequestBody, Handler, Request, Response
+from ..http import Answered, BadRequestBody, Request, answering
 from ..state import PmStream
 from .wire import PmContext, pm_error
 
 NO_STREAM = "The 'MessageStream' provided does not exist on this server."
 
 
-class Invalid(Exception):
+class Invalid(Answered):
     """A request Postmark would refuse; ``response`` is its answer."""
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
 
 
 def json_body(request: Request) -> dict[str, Any]:
@@ -56,16 +53,8 @@ def bool_field(data: dict[str, Any], key: str) -> bool | None:
     return value
 
 
-def guard(handler: Handler[PmContext]) -> Handler[PmContext]:
-    """Turn validation exceptions raised anywhere in ``handler`` into their response."""
-
-    def wrapped(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-        try:
-            return handler(ctx, request, params)
-        except Invalid as invalid:
-            return invalid.response
-
-    return wrapped
+#: validation errors raised anywhere in a handler become their response
+guard = answering
 
 
 def find_stream(ctx: PmContext, stream_id: str) -> PmStream | None:
