@@ -336,6 +336,7 @@ def _write_routes(contract: Contract) -> list[tuple[str, str, str]]:
     return sorted(seen)
 
 
+@pytest.mark.parametrize("contract", registry.TYPES, indirect=True)  # each alone: all routes
 @pytest.mark.parametrize("kind", ["429", "500", "drop", "timeout_after_commit"])
 def test_a_fault_on_each_write_route_then_a_rerun_converges_touching_nothing_else(
     contract: Contract, kind: FaultKind
@@ -343,8 +344,6 @@ def test_a_fault_on_each_write_route_then_a_rerun_converges_touching_nothing_els
     """For each write route the plan uses, alone: it fails once with ``kind``; re-runs of
     apply converge, nothing is created twice, and every live resource the plan did not
     name is as it was (its digest unchanged)."""
-    if len(contract.harnesses) > 1:
-        pytest.skip("the routes are those of each provider alone (run there)")
     routes = _write_routes(contract)
     assert routes, "the seeded drift needs writes"
     for provider, method, path in routes:
@@ -380,12 +379,17 @@ def test_a_fault_on_each_write_route_then_a_rerun_converges_touching_nothing_els
             assert HARNESSES[provider].duplicates(app.state) == [], (method, path)
 
 
-@pytest.mark.parametrize("seed", range(24))
+#: 24 random accounts per provider alone, and every third seed with all providers together
+RANDOM_CASES = [
+    *((ptype, seed) for ptype in registry.TYPES for seed in range(24)),
+    *(("all", seed) for seed in range(0, 24, 3)),
+]
+
+
+@pytest.mark.parametrize(("contract", "seed"), RANDOM_CASES, indirect=["contract"])
 def test_import_round_trips_a_random_account(contract: Contract, seed: int, tmp_path: Path) -> None:
     """Each harness randomizes its part of the account (streams, domains, webhooks with
     every event mix, credentials in URLs...); what import writes plans no change."""
-    if len(contract.harnesses) > 1 and seed % 3:
-        pytest.skip("all providers together: every third seed")
     rng = random.Random(seed)
     state = seed_account(seed=seed)
     for harness in contract.harnesses:
