@@ -37,8 +37,10 @@ from espctl.model.text import plural
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from espctl.config.models import Config
     from espctl.engine.apply import ApplyResult
     from espctl.engine.plan import Plan
+    from espctl.model.resources import Resource
     from espctl.model.targets import Targets
     from espctl.planfile import check_plan_config, plan_config, read_saved_plan, save_plan
     from espctl.providers.kit.protocol import Provider
@@ -385,8 +387,9 @@ def report(
         )
     history_start = start - (end - start)
     targets = options.targets
-    desired = desired_for(desired_state(config), targets)
-    _check_report_targets(targets, config, desired_state(config))
+    declared = desired_state(config)
+    _check_report_targets(targets, config, declared)
+    desired = desired_for(declared, targets)
     tags = tuple(
         sorted(
             {
@@ -401,8 +404,7 @@ def report(
         async def one(pid: str, provider: Provider) -> ProviderInput:
             block = config.providers[pid]
             buckets = registry.spec(block.type).report_buckets(block)
-            if pid not in targets.providers and not targets.everything:
-                buckets = tuple(b for b in buckets if (pid, b) in targets.resources)
+            buckets = tuple(b for b in buckets if targets.names(pid, b))
             query = TrafficQuery(start, end, history_start, buckets, tags)
             live, traffic = await asyncio.gather(
                 provider.read(desired[pid]),
@@ -500,7 +502,7 @@ def report(
 
 
 def _check_report_targets(
-    targets: Targets, config: Any, desired: Mapping[str, Sequence[Any]]
+    targets: Targets, config: Config, desired: Mapping[str, Sequence[Resource]]
 ) -> None:
     """``report --target`` names what the report reads per unit: a stream or domain."""
     from espctl.providers import registry

@@ -183,7 +183,7 @@ def webhook_posts(
         for target in hook.targets:
             pid, sub = split_target(target)
             block = config.providers.get(pid)
-            if block is None or block.type in seen or not _targeted(targets, pid, sub):
+            if block is None or block.type in seen or not (targets or Targets()).names(pid, sub):
                 continue
             seen.add(block.type)
             spec = registry.spec(block.type)
@@ -192,13 +192,6 @@ def webhook_posts(
                 sample = spec.sample(events[0], sub, block, when)
                 posts.append(WebhookPost(name, block.type, sample.record, hook, sample.payload))
     return posts
-
-
-def _targeted(targets: Targets | None, pid: str, sub: str) -> bool:
-    """Whether a webhook target (``pid/sub``; ``sub`` empty: account-level) is targeted."""
-    if targets is None or targets.everything or pid in targets.providers:
-        return True
-    return (pid, sub) in targets.resources
 
 
 def _status_cause(fmt: PayloadFormat, status: int) -> str:

@@ -41,13 +41,6 @@ HELP_TEXTS = {
     ("commands/import_cmd.py", "Import an account the config does not describe"),
     ("commands/import_cmd.py", "Mailgun region, with --type mailgun."),
     ("commands/import_cmd.py", "API base URL, with --type"),
-    # --target's help and the examples of its parse errors (click parses before any
-    # command runs; the model layer reaches no provider spec)
-    ("commands/targeting.py", "Only this resource and what it holds"),
-    ("commands/targeting.py", " is not PROVIDER_ID/KEY, e.g."),
-    ("model/targets.py", ": expected PROVIDER_ID/KEY, e.g."),
-    ("commands/import_cmd.py", "Import only this resource of a --provider"),
-    ("commands/test_cmd.py", "With --webhooks, post samples only to the webhooks"),
 }
 #: the sandbox's own command line: its options name the credentials each simulated API
 #: accepts (``--postmark-server-token``), as the sandbox does

@@ -361,9 +361,9 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
 )
 @functools.partial(
     target_option,
-    text="Import only this resource of a --provider and what it holds: PROVIDER_ID/KEY, "
-    "e.g. mailgun/mg.example.com (the domain, its tracking and webhooks) or "
-    "postmark/receipts (the stream and its webhooks); repeatable. Default: everything.",
+    text="Import only this resource of a --provider and what it holds: PROVIDER_ID/KEY (a "
+    "domain with its tracking and webhooks, a stream with its webhooks); repeatable. "
+    "Default: everything.",
 )
 @parallelism_option
 @limit_options()

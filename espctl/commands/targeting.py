@@ -25,24 +25,23 @@ _KEY = "espctl.targets"
 def _remember(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Any:
     if param.name is not None:
         ctx.meta.setdefault(_KEY, {})[param.name] = value
-    if param.name == "target":
+    if param.name == "target" and value and not ctx.resilient_parsing:
+        from espctl.errors import TargetError
+        from espctl.model.targets import target_pair
+
         for text in value:
-            pid, slash, key = text.partition("/")
-            if not (slash and pid and key):
-                raise click.BadParameter(
-                    f"{text!r} is not PROVIDER_ID/KEY, e.g. postmark/receipts (a stream), "
-                    "mailgun/mg.example.com (a domain) or postmark/server",
-                    ctx=ctx,
-                    param=param,
-                )
+            try:
+                target_pair(text)
+            except TargetError as exc:  # a usage error: exit 2, like click's own
+                raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
     return value
 
 
 PROVIDER_HELP = "Only this provider (its id in the config); repeatable. Default: all."
 TARGET_HELP = (
-    "Only this resource and what it holds: PROVIDER_ID/KEY, e.g. postmark/receipts (a "
-    "stream and its webhooks), mailgun/mg.example.com (a domain, its tracking and "
-    "webhooks), postmark/server; repeatable. A saved plan records its targets and "
+    "Only this resource and what it holds: PROVIDER_ID/KEY, the provider's id in the "
+    "config and a key as the plan shows it (a stream with its webhooks, a domain with its "
+    "tracking and webhooks, server); repeatable. A saved plan records its targets and "
     "apply keeps to them."
 )
 

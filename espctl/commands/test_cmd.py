@@ -124,7 +124,7 @@ def summary(report: ConnectionReport) -> str:
 @functools.partial(
     target_option,
     text="With --webhooks, post samples only to the webhooks of this stream or domain "
-    "(PROVIDER_ID/KEY, e.g. postmark/outbound; repeatable); its provider is probed.",
+    "(PROVIDER_ID/KEY; repeatable); its provider is probed.",
 )
 @limit_options(request_timeout=False)
 @handle_errors

@@ -151,7 +151,7 @@ async def import_providers(
         snapshots = [_narrowed(snap, targets) for snap in snapshots]
         found = [r for snap in snapshots for r in snap.live.resources]
         for pid, key in targets.resources:
-            if not any(Targets((), ((pid, key),)).covers(r) for r in found):
+            if not any(Targets.covers_one(pid, key, r) for r in found):
                 raise ImportFailed(f"--target {pid}/{key}: nothing live at {pid} has that key")
     doc = ImportDoc(references=dict(references or {}), known=tuple(known))
     blocks: dict[str, Any] = {}

@@ -14,7 +14,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from espctl.errors import TargetError
+from espctl.model.common import split_target
 from espctl.model.resources import Check, Resource
+
+#: what a ``--target`` value is, for its refusal (no provider type named: any may come)
+TARGET_SHAPE = (
+    "PROVIDER_ID/KEY: a provider id of the config, then the key of one of its resources "
+    "as a plan shows it (a stream, a domain, server)"
+)
+
+
+def target_pair(text: str) -> tuple[str, str]:
+    """``ID/KEY`` as ``(ID, KEY)``; anything else is a :class:`TargetError`."""
+    pid, key = split_target(text)
+    if not pid or not key:
+        raise TargetError(f"{text!r} is not {TARGET_SHAPE}")
+    return pid, key
 
 
 @dataclass(frozen=True)
@@ -26,18 +41,9 @@ class Targets:
 
     @classmethod
     def parse(cls, providers: Iterable[str] = (), targets: Iterable[str] = ()) -> Targets:
-        """From the options' values (order kept, repeats dropped); a ``--target`` without
-        ``ID/`` is refused with an example."""
-        pairs: list[tuple[str, str]] = []
-        for text in targets:
-            pid, slash, key = text.partition("/")
-            if not slash or not pid or not key:
-                raise TargetError(
-                    f"--target {text!r}: expected PROVIDER_ID/KEY, e.g. "
-                    "postmark/receipts (a stream), mailgun/mg.example.com (a domain) or "
-                    "postmark/server"
-                )
-            pairs.append((pid, key))
+        """From the options' values (order kept, repeats dropped); a ``--target`` that is
+        not ``ID/KEY`` is refused (:func:`target_pair`)."""
+        pairs = [target_pair(text) for text in targets]
         return cls(tuple(dict.fromkeys(providers)), tuple(dict.fromkeys(pairs)))
 
     @classmethod
@@ -72,6 +78,11 @@ class Targets:
             return list(declared)
         wanted = set(self.providers) | {pid for pid, _ in self.resources}
         return [pid for pid in declared if pid in wanted]
+
+    def names(self, pid: str, key: str) -> bool:
+        """Whether ``key`` of provider ``pid`` (a stream, a domain, a webhook target's
+        ``sub``) is targeted: everything, its provider whole, or that key itself."""
+        return self.everything or pid in self.providers or (pid, key) in self.resources
 
     def covers(self, resource: Resource) -> bool:
         """Whether ``resource`` is targeted: its provider whole, or it (or its parent)
@@ -124,7 +135,7 @@ class Targets:
         return Targets((), ((pid, key),)).covers(resource)
 
     def describe(self) -> str:
-        """As options: ``--provider mailgun --target postmark/receipts``."""
+        """As options: ``--provider ID --target ID/KEY``."""
         words = [f"--provider {p}" for p in self.providers]
         words += [f"--target {p}/{k}" for p, k in self.resources]
         return " ".join(words)
