@@ -4,6 +4,7 @@ targeted; a saved plan records its targets and ``apply`` keeps to them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from espctl.engine.plan import Plan, make_plan, ratio_block
 from espctl.engine.targeting import narrow
 from espctl.model.resources import Check, LiveState, Resource
 from espctl.model.targets import Targets
+from espctl.sandbox import AccountState
 from tests.conftest import QUICKSTART
 from tests.e2e.test_cli_workflow import cli
 
@@ -281,3 +283,35 @@ def test_report_target_reads_only_that_domain(project: Path) -> None:
         "error: report --target postmark/outbound: postmark's traffic is read for the whole "
         "account, not per outbound: use --provider postmark\n"
     ) in whole.stderr
+
+
+def test_a_saved_targeted_plan_goes_stale_only_when_its_target_moves(project: Path) -> None:
+    from espctl.sandbox import load_state, save_state
+
+    assert cli("plan", "--sandbox", "--target", f"mailgun/{MG}", "--out", "t.json").exit_code == 0
+    state_file = project / ".espctl" / "sandbox.json"
+
+    def move(change: Callable[[AccountState], None]) -> None:
+        state = load_state(state_file)
+        change(state)
+        save_state(state_file, state)
+
+    def postmark_tracking(state: AccountState) -> None:
+        state.postmark.server.track_opens = not state.postmark.server.track_opens
+
+    move(postmark_tracking)  # outside the target: the plan still applies
+    applied = cli("apply", "t.json", "--sandbox")
+    assert applied.exit_code == 0, applied.output
+
+    assert cli("plan", "--sandbox", "--target", f"mailgun/{MG}", "--out", "u.json").exit_code == 0
+
+    def mg_tracking(state: AccountState) -> None:
+        domain = state.mailgun.find(MG, "eu")
+        assert domain is not None
+        domain.tracking.open_active = not domain.tracking.open_active
+
+    move(mg_tracking)  # inside it: stale, nothing applied
+    stale = cli("apply", "u.json", "--sandbox")
+    assert stale.exit_code == 1
+    assert "is stale" in stale.stderr
+    assert f"live: mailgun:mailgun.tracking:{MG} changed" in stale.stderr
