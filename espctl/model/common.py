@@ -124,6 +124,10 @@ class Event(StrEnum):
     opened = "opened"
     clicked = "clicked"
     unsubscribed = "unsubscribed"
+    #: the provider refused to send the message at all (SendGrid ``dropped``, SES
+    #: ``Reject``); ANALYTICS.md counts it as a rejection. Postmark and Mailgun webhooks
+    #: cannot deliver it.
+    dropped = "dropped"
 
 
 ProviderId = Annotated[
