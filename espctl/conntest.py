@@ -27,7 +27,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, assert_never
 
@@ -157,13 +157,18 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class WebhookPost:
-    """One POST to make: which webhook, in which provider's format, with what body."""
+    """One POST to make: which webhook, in which provider's format, with what body.
+
+    ``headers`` are the ones the provider adds (a signature) and ``content`` the exact
+    bytes they sign (None: ``payload`` serialized)."""
 
     webhook: str
     format: PayloadFormat
     record: str
     spec: WebhookSpec
-    payload: dict[str, Any]
+    payload: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+    content: bytes | None = None
 
 
 def webhook_posts(
@@ -189,8 +194,18 @@ def webhook_posts(
             spec = registry.spec(block.type)
             events = [e for e in hook.events if e in spec.events.native]
             if events:
-                sample = spec.sample(events[0], sub, block, when)
-                posts.append(WebhookPost(name, block.type, sample.record, hook, sample.payload))
+                sample = spec.sample(events[0], sub, block, when, hook.options(block.type))
+                posts.append(
+                    WebhookPost(
+                        name,
+                        block.type,
+                        sample.record,
+                        hook,
+                        sample.payload,
+                        sample.headers,
+                        sample.content,
+                    )
+                )
     return posts
 
 
@@ -273,6 +288,7 @@ async def post_sample(
     headers = {"Content-Type": "application/json", "User-Agent": f"espctl/{__version__} test"}
     if registry.spec(post.format).webhooks.max_headers is not None:
         headers.update(spec.headers)  # only a provider that sends custom headers
+    headers.update(post.headers)  # the provider's own (a signature)
     auth = (
         httpx.BasicAuth(spec.basic_auth.username, spec.basic_auth.password.reveal())
         if spec.basic_auth is not None
@@ -311,7 +327,9 @@ async def post_sample(
             request = client.build_request(
                 "POST",
                 target.copy_with(host=str(address)),
-                content=json.dumps(post.payload).encode(),
+                content=post.content
+                if post.content is not None
+                else json.dumps(post.payload).encode(),
                 headers=headers,
                 timeout=httpx.Timeout(timeout),
                 extensions=extensions,

@@ -29,6 +29,8 @@ DocPath = tuple[str, ...]
 
 EVENT_ORDER = {event: i for i, event in enumerate(Event)}
 SLUG = re.compile(r"[^a-z0-9]+")
+#: a provider's own name for a webhook that a config entry may take as it is
+WEBHOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 #: a live URL the config language refuses, in words for a warning
 _URL_FAULTS: dict[UrlFault, str] = {
     "invalid": "it is not a valid URL",
@@ -83,11 +85,15 @@ class ImportHook:
     password: Secret | None
     headers: tuple[tuple[str, str | Secret], ...] = ()  # credential values are Secrets
     options: HookOptions | None = None
+    #: the name the provider keeps for this webhook (SendGrid's ``friendly_name``, which
+    #: espctl sets to the entry's name): the entry is given it when it is free
+    name: str | None = None
 
     def group_key(self) -> tuple[Any, ...]:
         """What items must share to become one entry (everything but the target)."""
         password = self.password.reveal() if self.password is not None else None
         return (
+            self.name,
             self.url,
             self.username,
             password,

@@ -1,0 +1,388 @@
+"""SendGrid: read the account's tracking settings, Event Webhooks and authenticated
+domains; apply changes.
+
+Wire facts follow the official OpenAPI files (``api-specs/sendgrid/``): ``Authorization:
+Bearer <key>``, JSON bodies, ``PATCH`` for settings, the ``on-behalf-of: <subuser>``
+header for a subuser (every request of a block with ``subuser``), the EU host for
+``region: eu``, and errors as ``{"errors": [{"message", "field"}]}`` (rendered as one
+line by :func:`error_detail`). Webhooks are read and written by :mod:`.webhooks`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from espctl.errors import ProviderError
+from espctl.model.common import parse_address
+from espctl.model.resources import Check, LiveState, Resource, plain
+from espctl.model.traffic import TrafficData, TrafficQuery
+from espctl.providers.kit.concurrency import settle
+from espctl.providers.kit.http import Credential, HttpClient, HttpOptions, Sleep
+from espctl.providers.kit.protocol import ChangeRequest, ProbeResult, Snapshot
+from espctl.providers.kit.shapes import parse
+from espctl.providers.kit.spec import capabilities_of
+from espctl.providers.sendgrid import resources as sg
+from espctl.providers.sendgrid import scopes as sc
+from espctl.providers.sendgrid import webhooks as hooks
+from espctl.providers.sendgrid import wire
+from espctl.providers.sendgrid.config import REGION_HOSTS, SendGridProvider
+from espctl.providers.sendgrid.probe import probe_sendgrid
+from espctl.providers.sendgrid.traffic import read_sendgrid_traffic
+
+#: tracking setting -> its response model
+TRACKING_MODELS: dict[str, type[BaseModel]] = {
+    "open": wire.OpenTracking,
+    "click": wire.ClickTracking,
+    "subscription": wire.SubscriptionTracking,
+    "google_analytics": wire.GoogleAnalytics,
+}
+DOMAIN_PAGE = 200  # GET /v3/whitelabel/domains: limit per page (offset paging)
+
+
+def error_detail(response: httpx.Response) -> str:
+    """SendGrid's errors in one line: ``message (field x); message``; else the raw text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return " ".join(response.text[:200].split())
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list):
+        parts = []
+        for item in errors:
+            if not isinstance(item, dict) or not item.get("message"):
+                continue
+            text = " ".join(str(item["message"]).split())
+            field = item.get("field")
+            parts.append(f"{text} (field {field})" if field else text)
+        if parts:
+            return "; ".join(parts)[:300]
+    return " ".join(response.text[:200].split())
+
+
+class SendGridApi:
+    """A SendGrid account (or one subuser of it) in one region."""
+
+    type = "sendgrid"
+    capabilities = capabilities_of(sg.KINDS)
+
+    def __init__(
+        self,
+        provider_id: str,
+        block: SendGridProvider,
+        *,
+        options: HttpOptions | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.id = provider_id
+        self.block = block
+        self.base_url = block.endpoint or REGION_HOSTS[block.region.value]
+        headers = {"Authorization": f"Bearer {block.api_key.reveal()}"}
+        if block.subuser:
+            headers["on-behalf-of"] = block.subuser
+        self.http = HttpClient(
+            provider_id,
+            self.base_url,
+            headers=headers,
+            options=options,
+            transport=transport,
+            error_detail=error_detail,
+            # a wrong key, and a key sent to the other region's host, answer 401
+            credential=Credential("API key", "api_key", block.api_key.source),
+            sleep=sleep,
+        )
+
+    @property
+    def requests(self) -> int:
+        return self.http.stats.requests
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """What the client waits for now (a rate limit), for the progress line."""
+        return self.http.waiting
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- scopes ----------------------------------------------------------------------
+    def needed_scopes(self, desired: Sequence[Resource], *, everything: bool = False) -> set[str]:
+        """The scopes reading (and applying) ``desired`` needs; ``everything``: a
+        snapshot's (every tracking setting and domain is read)."""
+        needed = {sc.WEBHOOKS_READ}
+        settings = (
+            sg.TRACKING_SETTINGS
+            if everything
+            else tuple(r.key for r in desired if r.kind == sg.KIND_TRACKING)
+        )
+        for setting in settings:
+            read, update = sc.tracking_scopes(setting)
+            needed.add(read)
+            if not everything:
+                needed.add(update)
+        if any(r.kind == sg.KIND_WEBHOOK for r in desired):
+            needed.add(sc.WEBHOOKS_UPDATE)
+        if self.block.domains or everything:
+            needed.add(sc.DOMAINS_READ)
+        return needed
+
+    async def missing_scopes(self, needed: set[str]) -> set[str]:
+        """Of ``needed``, the scopes the key does not have (``GET /v3/scopes``)."""
+        found = await self.http.get("/v3/scopes", wire.Scopes)
+        return needed - set(found.scopes)
+
+    # -- read ------------------------------------------------------------------------
+    async def read(self, desired: Sequence[Resource]) -> LiveState:
+        return await self._read(desired, everything=False)
+
+    async def _read(self, desired: Sequence[Resource], *, everything: bool) -> LiveState:
+        missing = await self.missing_scopes(self.needed_scopes(desired, everything=everything))
+        if missing:
+            raise sc.MissingScopes(self.id, missing)
+        settings = (
+            sg.TRACKING_SETTINGS
+            if everything
+            else tuple(r.key for r in desired if r.kind == sg.KIND_TRACKING)
+        )
+        aliases = hooks.url_aliases(desired)
+        want_domains = bool(self.block.domains) or everything
+        listing, tracking, domains, sender = await settle(
+            self.http.get(f"{hooks.BASE}/all", wire.EventWebhookList),
+            settle(*(self._tracking(s) for s in settings)),
+            self._domains() if want_domains else _nothing(),
+            self._sender_check(),
+        )
+        resources: list[Resource] = list(tracking)
+        resources.extend(hooks.live_webhooks(self.id, listing, aliases))
+        checks: list[Check] = []
+        domain_facts: dict[str, Any] = {}
+        listed = {d.domain: d for d in domains or ()}
+        for name in self.block.domains:
+            check, facts = self._domain_check(name, listed.get(name))
+            checks.append(check)
+            domain_facts[name] = facts
+        if sender is not None:
+            checks.append(sender)
+        checks.extend(self._limit_checks(desired, resources, listing.max_allowed))
+        checks.extend(self._key_checks(resources))
+        return LiveState(
+            self.id,
+            tuple(resources),
+            tuple(checks),
+            {
+                "region": self.block.region.value,
+                "subuser": self.block.subuser,
+                "domains": domain_facts,
+                "all_domains": {d.domain: {"valid": d.valid} for d in domains or ()},
+                "max_allowed": listing.max_allowed,
+            },
+        )
+
+    async def _tracking(self, setting: str) -> Resource:
+        body = await self.http.get_checked(
+            f"/v3/tracking_settings/{setting}", TRACKING_MODELS[setting]
+        )
+        model = TRACKING_MODELS[setting].model_validate(body)
+        fields = {k: v for k, v in model.model_dump().items()}
+        return sg.tracking_resource(self.id, setting, fields)
+
+    async def _domains(self) -> list[wire.AuthenticatedDomain]:
+        """Every authenticated domain (offset pages until one comes back short)."""
+        out: list[wire.AuthenticatedDomain] = []
+        offset = 0
+        ceiling = self.http.options.max_listing_items
+        while True:
+            body = await self.http.get_json(
+                "/v3/whitelabel/domains", {"limit": DOMAIN_PAGE, "offset": offset}
+            )
+            if not isinstance(body, list):
+                raise ProviderError(
+                    self.id,
+                    "GET",
+                    "/v3/whitelabel/domains",
+                    200,
+                    "unexpected response, not a list of authenticated domains",
+                )
+            page = [_domain(self.id, item) for item in body]
+            out.extend(page)
+            if len(page) < DOMAIN_PAGE or len(out) >= ceiling:
+                return out
+            offset += DOMAIN_PAGE
+
+    def _domain_check(
+        self, name: str, found: wire.AuthenticatedDomain | None
+    ) -> tuple[Check, dict[str, Any]]:
+        if found is None:
+            return Check(
+                self.id,
+                "authenticated domain",
+                name,
+                False,
+                f"{name} is not an authenticated domain of this SendGrid account "
+                "(authenticate it at SendGrid; espctl cannot create DNS records)",
+                severity="error",
+            ), {"exists": False, "valid": False}
+        invalid = sorted(f"{k} {r.host}".strip() for k, r in found.dns.items() if not r.valid)
+        message = (
+            f"{name} is authenticated and its DNS records validate"
+            if found.valid
+            else f"{name} is authenticated but does not validate"
+            + (f"; DNS records not valid: {', '.join(invalid)}" if invalid else "")
+        )
+        facts = {
+            "exists": True,
+            "valid": found.valid,
+            "dns": [{"record": k, "host": r.host, "valid": r.valid} for k, r in found.dns.items()],
+        }
+        return Check(
+            self.id, "authenticated domain", name, found.valid, message, severity="warning"
+        ), facts
+
+    async def _sender_check(self) -> Check | None:
+        """The default sender is a verified sender, or in a valid authenticated domain
+        (checked against the domains in :meth:`read`'s facts by ``espctl test``); a key
+        that may not list senders makes this a warning that says so."""
+        address = parse_address(self.block.default_sender) if self.block.default_sender else None
+        if address is None:
+            return None
+        try:
+            found = await self.http.get("/v3/verified_senders", wire.VerifiedSenders)
+        except ProviderError as exc:
+            if exc.status not in (401, 403, 404):
+                raise
+            return Check(
+                self.id,
+                "sender",
+                address,
+                False,
+                f"verified senders could not be read ({exc.detail})",
+                severity="warning",
+            )
+        verified = any(
+            s.from_email.lower() == address.lower() and s.verified for s in found.results
+        )
+        domain = address.rsplit("@", 1)[-1].lower()
+        if verified:
+            return Check(self.id, "sender", address, True, f"{address} is a verified sender")
+        if domain in self.block.domains:
+            return Check(
+                self.id,
+                "sender",
+                address,
+                True,
+                f"{address} sends from authenticated domain {domain}",
+            )
+        return Check(
+            self.id,
+            "sender",
+            address,
+            False,
+            f"{address} is neither a verified sender nor in a configured authenticated "
+            "domain: SendGrid refuses to send from it",
+            severity="warning",
+        )
+
+    def _limit_checks(
+        self, desired: Sequence[Resource], live: Sequence[Resource], max_allowed: int | None
+    ) -> list[Check]:
+        """More webhooks than the plan allows (``max_allowed``): the new ones are blocked.
+
+        Counted as every live webhook (unmanaged ones are kept unless pruned: the safer
+        reading) plus the declared ones not live yet."""
+        if max_allowed is None:
+            return []
+        live_keys = {r.key for r in live if r.kind == sg.KIND_WEBHOOK}
+        new = [r.key for r in desired if r.kind == sg.KIND_WEBHOOK and r.key not in live_keys]
+        if not new or len(live_keys) + len(new) <= max_allowed:
+            return []
+        return [
+            Check(
+                self.id,
+                "webhook limit",
+                "account",
+                False,
+                f"SendGrid allows {max_allowed} Event Webhooks on this plan; "
+                f"{len(live_keys)} exist and the config adds {len(new)}",
+                severity="error",
+                blocks=tuple(new),
+            )
+        ]
+
+    def _key_checks(self, resources: Sequence[Resource]) -> list[Check]:
+        """The public key of each signed webhook, for the receiver's verification."""
+        return [
+            Check(
+                self.id,
+                "webhook signature",
+                r.key,
+                True,
+                f"{r.key} is signed; verify with public key {r.fields['public_key']}",
+            )
+            for r in resources
+            if r.kind == sg.KIND_WEBHOOK and r.fields.get("public_key")
+        ]
+
+    async def snapshot(self) -> Snapshot:
+        """Everything live: every tracking setting, webhook and authenticated domain."""
+        return Snapshot(await self._read((), everything=True))
+
+    # -- apply -----------------------------------------------------------------------
+    async def apply(self, change: ChangeRequest) -> None:
+        match change.kind:
+            case sg.KIND_TRACKING:
+                await self._patch_tracking(change)
+            case sg.KIND_WEBHOOK:
+                await hooks.apply_webhook(self, change)
+            case _:
+                raise ProviderError(self.id, "-", change.kind, None, "unsupported resource kind")
+
+    async def _patch_tracking(self, change: ChangeRequest) -> None:
+        """``PATCH /v3/tracking_settings/{setting}`` with the fields the config sets.
+
+        The spec's request schema for ``click`` lists only ``enabled`` while its response
+        has ``enable_text``: whether SendGrid applies ``enable_text`` is UNCONFIRMED, so
+        the answer is checked and a field not applied is an error, never a silent drift.
+        """
+        assert change.after is not None
+        setting = change.key
+        wanted = {k: plain(v) for k, v in change.after.fields.items()}
+        path = f"/v3/tracking_settings/{setting}"
+        answer = await self.http.send("PATCH", path, TRACKING_MODELS[setting], json_body=wanted)
+        got = answer.model_dump()
+        wrong = sorted(k for k, v in wanted.items() if got.get(k) != v)
+        if wrong:
+            raise ProviderError(
+                self.id,
+                "PATCH",
+                path,
+                200,
+                f"SendGrid answered without applying {', '.join(wrong)}",
+            )
+
+    # -- report ----------------------------------------------------------------------
+    async def read_traffic(self, query: TrafficQuery) -> TrafficData:
+        """Daily stats, category totals and bounce/block reasons (see :mod:`.traffic`)."""
+        return await read_sendgrid_traffic(self, query)
+
+    # -- connection test ---------------------------------------------------------------
+    async def probe(self) -> list[ProbeResult]:
+        """Read-only probes (see :mod:`.probe`)."""
+        return await probe_sendgrid(self)
+
+
+async def _nothing() -> list[wire.AuthenticatedDomain] | None:
+    return None
+
+
+def _domain(provider: str, item: object) -> wire.AuthenticatedDomain:
+    return parse(
+        wire.AuthenticatedDomain,
+        item,
+        provider=provider,
+        method="GET",
+        path="/v3/whitelabel/domains",
+    )

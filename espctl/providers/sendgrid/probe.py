@@ -1,0 +1,162 @@
+"""SendGrid connection test (``espctl test``): read-only probes and the causes of failures.
+
+Functions of a :class:`~espctl.providers.sendgrid.client.SendGridApi`: the API key and
+its scopes (``GET /v3/scopes``: every scope the config needs, the missing ones named),
+the region (the host the key answered on), each configured authenticated domain (its
+DNS validation), the default sender (verified, or in an authenticated domain) and the
+Event Webhooks (their URLs, events and signing keys). SendGrid's own signed test event
+is ``POST /v3/user/webhooks/event/test`` (named in the webhooks probe; never sent by a
+probe, which only reads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from espctl.errors import ProviderError
+from espctl.model.resources import Resource
+from espctl.model.text import plural
+from espctl.providers.kit.probing import common_cause
+from espctl.providers.kit.protocol import ProbeResult
+from espctl.providers.sendgrid import resources as sg
+from espctl.providers.sendgrid import webhooks as hooks
+from espctl.providers.sendgrid import wire
+
+if TYPE_CHECKING:
+    from espctl.providers.sendgrid.client import SendGridApi
+
+
+async def probe_sendgrid(api: SendGridApi) -> list[ProbeResult]:
+    """Read-only probes, run concurrently and timed one by one."""
+    return list(await asyncio.gather(_probe_key(api), _probe_domains(api), _probe_webhooks(api)))
+
+
+def _where(api: SendGridApi) -> str:
+    region = "EU" if api.block.region.value == "eu" else "global"
+    who = f" for subuser {api.block.subuser}" if api.block.subuser else ""
+    return f"{region} region{who}"
+
+
+async def _probe_key(api: SendGridApi) -> ProbeResult:
+    """``GET /v3/scopes``: the key works on this host, and has the scopes the config needs."""
+    start = time.perf_counter()
+    desired = _desired(api)
+    needed = api.needed_scopes(desired)
+    try:
+        found = await api.http.get("/v3/scopes", wire.Scopes)
+    except ProviderError as exc:
+        return ProbeResult(
+            "api key", False, str(exc), time.perf_counter() - start, _cause(api, exc)
+        )
+    missing = sorted(needed - set(found.scopes))
+    facts = {"region": api.block.region.value, "scopes": len(found.scopes), "missing": missing}
+    if missing:
+        return ProbeResult(
+            "api key",
+            False,
+            f"accepted ({_where(api)}), but the key lacks scopes: {', '.join(missing)}",
+            time.perf_counter() - start,
+            "grant the missing scopes to the key under Settings > API Keys at SendGrid "
+            "(plan and apply need them)",
+            facts,
+        )
+    return ProbeResult(
+        "api key",
+        True,
+        f"accepted ({_where(api)}): {plural(len(found.scopes), 'scope')}, "
+        f"every one this config needs",
+        time.perf_counter() - start,
+        facts=facts,
+    )
+
+
+async def _probe_domains(api: SendGridApi) -> ProbeResult:
+    """The configured authenticated domains and the default sender."""
+    start = time.perf_counter()
+    try:
+        domains = await api._domains() if api.block.domains else []
+        sender = await api._sender_check()
+    except ProviderError as exc:
+        return ProbeResult(
+            "domains", False, str(exc), time.perf_counter() - start, _cause(api, exc)
+        )
+    listed = {d.domain: d for d in domains}
+    checks = [api._domain_check(name, listed.get(name)) for name in api.block.domains]
+    parts = [check.message for check, _ in checks]
+    if sender is not None:
+        parts.append(sender.message)
+    ok = all(check.ok for check, _ in checks) and (sender is None or sender.ok)
+    return ProbeResult(
+        "domains",
+        ok,
+        "; ".join(parts) or "no authenticated domains or default sender configured",
+        time.perf_counter() - start,
+        None if ok else "authenticate the domains at SendGrid and publish their DNS records",
+        {
+            "domains": {
+                name: facts for name, (_, facts) in zip(api.block.domains, checks, strict=True)
+            }
+        },
+    )
+
+
+async def _probe_webhooks(api: SendGridApi) -> ProbeResult:
+    """``GET .../settings/all``: every Event Webhook (URLs without credentials)."""
+    start = time.perf_counter()
+    try:
+        listing = await api.http.get(f"{hooks.BASE}/all", wire.EventWebhookList)
+    except ProviderError as exc:
+        return ProbeResult(
+            "event webhooks", False, str(exc), time.perf_counter() - start, _cause(api, exc)
+        )
+    live = hooks.live_webhooks(api.id, listing, {})
+    listed = "; ".join(
+        f"{r.key} ({', '.join(str(e) for e in r.fields.get('events') or ())})"
+        + (f", signed, public key {r.fields['public_key']}" if r.fields.get("public_key") else "")
+        + ("" if r.fields.get("enabled") else ", disabled")
+        for r in live
+    )
+    room = f" of {listing.max_allowed} allowed" if listing.max_allowed is not None else ""
+    detail = f"{plural(len(live), 'Event Webhook')}{room}" + (f": {listed}" if listed else "")
+    detail += "; SendGrid's own signed test event: POST /v3/user/webhooks/event/test"
+    return ProbeResult(
+        "event webhooks",
+        True,
+        detail,
+        time.perf_counter() - start,
+        facts={
+            "webhooks": [
+                {
+                    "url": r.key,
+                    "events": list(r.fields.get("events") or ()),
+                    "signed": bool(r.fields.get("signed")),
+                    "public_key": r.fields.get("public_key"),
+                }
+                for r in live
+            ],
+            "max_allowed": listing.max_allowed,
+        },
+    )
+
+
+def _desired(api: SendGridApi) -> list[Resource]:
+    """The block's own resources (no webhook bindings: the probe needs its scopes only)."""
+    return sg.desired_resources(api.id, api.block, ())
+
+
+def _cause(api: SendGridApi, exc: ProviderError) -> str | None:
+    if exc.status == 401:
+        other = "global" if api.block.region.value == "eu" else "eu"
+        return (
+            "SendGrid answers 401 to a wrong or revoked API key, and to a key sent to the "
+            f"other region's host: check `api_key` and `region` (try `region: {other}`)"
+        )
+    if exc.status == 403:
+        return (
+            "SendGrid answers 403 when the key lacks the scope of this call"
+            + (" or may not act for the subuser (`subuser`)" if api.block.subuser else "")
+            + ": grant it under Settings > API Keys"
+        )
+    return common_cause(exc, "SendGrid", settings="`endpoint`/`region`")
