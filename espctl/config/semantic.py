@@ -81,8 +81,8 @@ class _Checker:
             # a provider id alone: the account, where the provider routes to its account
             if spec is None or spec.targets.routes_to_account:
                 return pid, ""
-            subs = sorted(self.sub_targets(pid))
-            example = f"{pid}/{subs[0]}" if subs else f"{pid}/<{spec.targets.key}>"
+            names = sorted(self.sub_targets(pid))
+            example = f"{pid}/{names[0]}" if names else f"{pid}/<{spec.targets.key}>"
             self.error(
                 path,
                 f"'{pid}' alone is not a routing target: a {spec.label} target names a "
