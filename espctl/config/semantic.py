@@ -115,7 +115,9 @@ class _Checker:
             known = sorted(self.providers)
             close = difflib.get_close_matches(target, known, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            forms = ", ".join(f"provider/{s.targets.key}" for s in self.specs.values())
+            forms = ", ".join(
+                f"provider/{s.targets.key}" for s in self.specs.values() if s.targets.kind
+            )
             self.error(
                 path,
                 f"unknown provider '{target}'{hint} (providers: {', '.join(known) or 'none'}); "
