@@ -64,7 +64,7 @@ SPEC: ProviderSpec[SendGridProvider] = ProviderSpec(
     ),
     events=VOCABULARY,
     webhooks=WebhookTraits(
-        keyed_by="by URL (account-wide)",
+        keyed_by="account-wide",
         options=SendGridWebhookOptions,
         options_description="SendGrid-only Event Webhook options.",
     ),
