@@ -178,15 +178,19 @@ async def _update(api: SendGridApi, ref: str | None, after: Resource, before: Re
     wanted = body(after)
     # ref None: the legacy single webhook, by SendGrid's documentation (see above)
     written = await api.http.send("PATCH", _path(ref), wire.EventWebhook, json_body=wanted)
-    for flag in FLAGS:
-        if getattr(written, flag) != wanted[flag]:
-            raise ProviderError(
-                api.id,
-                "PATCH",
-                _path(ref),
-                200,
-                f"SendGrid answered the update without applying event {flag!r}",
-            )
+    # an answer that did not take a setting would be a difference in every later plan:
+    # an error now (the legacy webhook's answer to friendly_name is UNCONFIRMED)
+    ignored = [f"event {flag!r}" for flag in FLAGS if getattr(written, flag) != wanted[flag]]
+    if written.friendly_name != wanted["friendly_name"]:
+        ignored.append("friendly_name")
+    if ignored:
+        raise ProviderError(
+            api.id,
+            "PATCH",
+            _path(ref),
+            200,
+            f"SendGrid answered the update without applying {', '.join(ignored)}",
+        )
     signed = bool(after.fields.get("signed"))
     if signed != bool(before.fields.get("signed")):
         await _sign(api, ref, signed)
