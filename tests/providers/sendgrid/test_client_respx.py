@@ -410,3 +410,25 @@ def test_a_429_waits_until_x_ratelimit_reset() -> None:
     run(api(sleeps).read([]))
     assert route.call_count == 2
     assert len(sleeps.calls) == 1 and 15 < sleeps.calls[0] <= 20
+
+
+@respx.mock
+def test_authenticated_domains_are_read_page_by_page() -> None:
+    scopes()
+    listing()
+
+    def page(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        size = 200 if offset == 0 else 1
+        items = [
+            {"id": offset + i, "domain": f"d{offset + i}.acme-mail.com", "valid": True}
+            for i in range(size)
+        ]
+        return httpx.Response(200, json=items)
+
+    route = respx.get(f"{SG}/v3/whitelabel/domains").mock(side_effect=page)
+    live = run(api(domains=["d200.acme-mail.com"]).read([]))
+    assert [c.request.url.params["offset"] for c in route.calls] == ["0", "200"]
+    assert len(live.facts["all_domains"]) == 201
+    (check,) = (c for c in live.checks if c.name == "authenticated domain")
+    assert check.ok
