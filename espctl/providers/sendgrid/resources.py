@@ -14,12 +14,11 @@ create them (DNS records are the user's).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
-from espctl.model.common import BasicAuth, EnvStr, Secret
+from espctl.model.common import Secret
 from espctl.model.resources import Resource
-from espctl.model.urls import url_identity
 from espctl.providers.kit.spec import ResourceKind, WebhookBinding
+from espctl.providers.kit.userinfo import UserinfoUrl
 from espctl.providers.sendgrid.config import SendGridProvider, SendGridWebhookOptions
 from espctl.providers.sendgrid.events import EVENT_FLAGS, FLAGS, event_labels
 
@@ -42,24 +41,8 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True)
-class WebhookUrl:
-    """One webhook URL without userinfo, with the basic auth SendGrid carries in it.
-
-    ``identity`` is the URL as keyed and shown (credentials and environment values
-    masked, :func:`espctl.model.urls.url_identity`); None computes it from ``url``. A
-    dataclass, not a model: ``url`` keeps its :class:`EnvStr` tag.
-    """
-
-    url: str
-    basic_auth: BasicAuth | None = None
-    identity: str | None = None
-
-    @property
-    def shown(self) -> str:
-        if self.identity is not None:
-            return self.identity
-        return url_identity(self.url, self.url.substituted if isinstance(self.url, EnvStr) else ())
+#: one webhook URL without userinfo, with the basic auth SendGrid carries in it
+WebhookUrl = UserinfoUrl
 
 
 def tracking_fields(block: SendGridProvider) -> dict[str, dict[str, object]]:

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 from espctl.errors import ProviderError
-from espctl.model.common import BasicAuth, Secret
+from espctl.model.common import Secret
 from espctl.model.resources import Resource, plain
-from espctl.model.urls import split_userinfo
 from espctl.providers.kit.protocol import ChangeRequest
+from espctl.providers.kit.userinfo import from_live, join_userinfo
 from espctl.providers.sendgrid import resources as sg
 from espctl.providers.sendgrid import wire
 from espctl.providers.sendgrid.events import FLAGS
@@ -50,15 +50,8 @@ NO_CONTENT = frozenset({204})
 
 # -- URLs and their credentials ---------------------------------------------------------
 def live_url(url: str, aliases: Mapping[str, str]) -> WebhookUrl:
-    """A live webhook URL with its userinfo moved into basic auth (kept as a Secret);
-    ``aliases`` maps the config's real URLs to their identities (environment values
-    masked), so that a live URL equal to one gets the same key."""
-    split = split_userinfo(url)
-    identity = aliases.get(split.url)
-    if not split.username:
-        return WebhookUrl(split.url, identity=identity)
-    auth = BasicAuth(username=split.username, password=Secret(split.password or ""))
-    return WebhookUrl(split.url, auth, identity)
+    """A live webhook URL with its userinfo moved into basic auth (kept as a Secret)."""
+    return from_live(url, aliases)
 
 
 def url_aliases(desired: Iterable[Resource]) -> dict[str, str]:
@@ -75,13 +68,9 @@ def url_to_send(resource: Resource) -> str:
     real = resource.fields.get("url")
     url = str(plain(real)) if real is not None else resource.key
     username = plain(resource.fields.get("basic_auth_username"))
-    if not username:
-        return url
     password = resource.fields.get("basic_auth_password")
-    secret = password.reveal() if isinstance(password, Secret) else str(plain(password) or "")
-    parts = urlsplit(url)
-    netloc = f"{quote(str(username), safe='')}:{quote(secret, safe='')}@{parts.netloc}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    secret = password if isinstance(password, Secret) else Secret(str(plain(password) or ""))
+    return join_userinfo(url, str(username) if username else None, secret)
 
 
 # -- read ---------------------------------------------------------------------------------
