@@ -191,3 +191,17 @@ def as_written(value: str) -> str:
 def one_line(text: str) -> str:
     """``text`` with its whitespace runs (line breaks included) made single spaces."""
     return " ".join(text.split())
+
+
+def live_hook_url(hook: Resource, shown: str) -> tuple[str, str | None, str | None]:
+    """A live webhook resource's real URL, its basic-auth user name, and why the config
+    language cannot write it (None: it can). ``shown`` is the URL its key shows; the
+    real one is the sensitive ``url`` field where the key masks a part."""
+    real = hook.fields.get("url")
+    url = real.reveal() if isinstance(real, Secret) else shown
+    username = hook.fields.get("basic_auth_username")
+    user = str(username) if username else None
+    problem = url_problem(url)
+    if problem is None and user is not None and has_ref(user):
+        problem = "its basic-auth user name contains '${'"
+    return url, user, problem

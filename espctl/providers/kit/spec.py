@@ -143,6 +143,26 @@ class EventVocabulary:
         return {name: event for event, name in self.native.items()}
 
 
+def native_labels(to_event: Mapping[str, Event]) -> Callable[[Any], Any]:
+    """How renderings show a provider's event names: the normalized name first, the
+    provider's after (``bounced (permanent_fail)``), for :attr:`ResourceKind.labels`.
+
+    The plan's JSON keeps the provider's names; anything but a list of strings (a
+    redacted value) is shown as it is.
+    """
+
+    def labels(names: Any) -> Any:
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            return names
+        out = []
+        for name in names:
+            event = to_event.get(name)
+            out.append(name if event is None or event.value == name else f"{event.value} ({name})")
+        return out
+
+    return labels
+
+
 # -- webhooks ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class WebhookTraits:

@@ -9,7 +9,7 @@ group), so a webhook that wants it receives both.
 from __future__ import annotations
 
 from espctl.model.common import Event
-from espctl.providers.kit.spec import EventVocabulary
+from espctl.providers.kit.spec import EventVocabulary, native_labels
 
 #: normalized event -> the Event Webhook settings flags that deliver it (first: its name)
 EVENT_FLAGS: dict[Event, tuple[str, ...]] = {
@@ -40,19 +40,5 @@ PAYLOAD_EVENT: dict[Event, str] = {
 VOCABULARY = EventVocabulary({event: flags[0] for event, flags in EVENT_FLAGS.items()})
 
 
-def event_labels(flags: object) -> object:
-    """SendGrid event flags as people read them: the normalized name first.
-
-    >>> event_labels(["bounce", "open"])
-    ['bounced (bounce)', 'opened (open)']
-
-    For renderings only (the plan's JSON keeps SendGrid's flags); anything but a list of
-    strings (a redacted value) is returned as it is.
-    """
-    if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
-        return flags
-    labels = []
-    for flag in flags:
-        event = FLAG_TO_EVENT.get(flag)
-        labels.append(flag if event is None or event.value == flag else f"{event.value} ({flag})")
-    return labels
+#: SendGrid event flags as people read them: ``['bounced (bounce)', 'opened (open)']``
+event_labels = native_labels(FLAG_TO_EVENT)

@@ -17,9 +17,8 @@ from espctl.providers.kit.importing import (
     ImportHook,
     ProviderSource,
     as_written,
-    has_ref,
+    live_hook_url,
     shown_url,
-    url_problem,
 )
 from espctl.providers.kit.protocol import Snapshot
 from espctl.providers.kit.rules import HOSTNAME
@@ -155,12 +154,7 @@ def _hook(doc: ImportDoc, pid: str, hook: Resource) -> ImportHook | None:
         )
         doc.warn(pid, f"Event Webhook {shown_url(hook.key)} not imported ({why}); left unmanaged")
         return None
-    real = hook.fields.get("url")
-    url = real.reveal() if isinstance(real, Secret) else hook.key
-    username = hook.fields.get("basic_auth_username")
-    problem = url_problem(str(url))
-    if problem is None and isinstance(username, str) and has_ref(username):
-        problem = "its basic-auth user name contains '${'"
+    url, username, problem = live_hook_url(hook, hook.key)
     if problem is not None:
         doc.warn(
             pid, f"Event Webhook {shown_url(str(url))} not imported ({problem}); left unmanaged"
@@ -181,9 +175,9 @@ def _hook(doc: ImportDoc, pid: str, hook: Resource) -> ImportHook | None:
     signed = bool(hook.fields.get("signed"))
     return ImportHook(
         target=pid,
-        url=str(url),
+        url=url,
         events=frozenset(events),
-        username=str(username) if username else None,
+        username=username,
         password=password if isinstance(password, Secret) and username else None,
         options=HookOptions("sendgrid", (("signed", signed),), (("signed", True),))
         if signed
