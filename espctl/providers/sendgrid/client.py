@@ -110,44 +110,71 @@ class SendGridApi:
         await self.http.aclose()
 
     # -- scopes ----------------------------------------------------------------------
-    def needed_scopes(self, desired: Sequence[Resource], *, everything: bool = False) -> set[str]:
-        """The scopes reading (and applying) ``desired`` needs; ``everything``: a
-        snapshot's (every tracking setting and domain is read)."""
+    def read_scopes(self, desired: Sequence[Resource], *, everything: bool = False) -> set[str]:
+        """The scopes reading ``desired`` needs; ``everything``: a snapshot's (every
+        tracking setting and domain is read)."""
         needed = {sc.WEBHOOKS_READ}
-        settings = (
-            sg.TRACKING_SETTINGS
-            if everything
-            else tuple(r.key for r in desired if r.kind == sg.KIND_TRACKING)
-        )
-        for setting in settings:
-            read, update = sc.tracking_scopes(setting)
-            needed.add(read)
-            if not everything:
-                needed.add(update)
-        if any(r.kind == sg.KIND_WEBHOOK for r in desired):
-            needed.add(sc.WEBHOOKS_UPDATE)
+        for setting in _settings(desired, everything):
+            needed.add(sc.tracking_scopes(setting)[0])
         if self.block.domains or everything:
             needed.add(sc.DOMAINS_READ)
         return needed
 
-    async def missing_scopes(self, needed: set[str]) -> set[str]:
-        """Of ``needed``, the scopes the key does not have (``GET /v3/scopes``)."""
+    def write_scopes(self, desired: Sequence[Resource]) -> dict[str, set[str]]:
+        """Per scope applying ``desired`` may need, the keys of the resources it writes
+        (a webhook scope also covers the live webhooks ``prune`` may delete: filled in
+        by :meth:`_scope_check`)."""
+        needed: dict[str, set[str]] = {}
+        for r in desired:
+            if r.kind == sg.KIND_TRACKING:
+                needed.setdefault(sc.tracking_scopes(r.key)[1], set()).add(r.key)
+            elif r.kind == sg.KIND_WEBHOOK:
+                needed.setdefault(sc.WEBHOOKS_UPDATE, set()).add(r.key)
+        return needed
+
+    def needed_scopes(self, desired: Sequence[Resource]) -> set[str]:
+        """Every scope reading and applying ``desired`` needs (``espctl test``)."""
+        return self.read_scopes(desired) | set(self.write_scopes(desired))
+
+    async def granted_scopes(self) -> set[str]:
+        """The scopes of the key (``GET /v3/scopes``)."""
         found = await self.http.get("/v3/scopes", wire.Scopes)
-        return needed - set(found.scopes)
+        return set(found.scopes)
+
+    def _scope_check(
+        self, desired: Sequence[Resource], live: Sequence[Resource], granted: set[str]
+    ) -> Check | None:
+        """A key that may read but not write what the config declares: a failed error
+        check naming the missing scopes, which blocks every change that needs them (so
+        plan shows them blocked, and apply never sends a write SendGrid would refuse)."""
+        needed = self.write_scopes(desired)
+        if sc.WEBHOOKS_UPDATE in needed:
+            needed[sc.WEBHOOKS_UPDATE] |= {r.key for r in live if r.kind == sg.KIND_WEBHOOK}
+        missing = sorted(scope for scope in needed if scope not in granted)
+        if not missing:
+            return None
+        return Check(
+            self.id,
+            "api key scopes",
+            "account",
+            False,
+            f"the API key may not write what this config declares; missing scopes: "
+            f"{', '.join(missing)} (grant them under Settings > API Keys at SendGrid)",
+            severity="error",
+            blocks=tuple(sorted({key for scope in missing for key in needed[scope]})),
+        )
 
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:
         return await self._read(desired, everything=False)
 
     async def _read(self, desired: Sequence[Resource], *, everything: bool) -> LiveState:
-        missing = await self.missing_scopes(self.needed_scopes(desired, everything=everything))
+        # the key's scopes first: one that cannot read is one error naming what it lacks
+        granted = await self.granted_scopes()
+        missing = self.read_scopes(desired, everything=everything) - granted
         if missing:
             raise sc.MissingScopes(self.id, missing)
-        settings = (
-            sg.TRACKING_SETTINGS
-            if everything
-            else tuple(r.key for r in desired if r.kind == sg.KIND_TRACKING)
-        )
+        settings = _settings(desired, everything)
         aliases = hooks.url_aliases(desired)
         want_domains = bool(self.block.domains) or everything
         listing, tracking, domains, sender = await settle(
@@ -168,6 +195,9 @@ class SendGridApi:
         if sender is not None:
             checks.append(sender)
         checks.extend(self._limit_checks(desired, resources, listing.max_allowed))
+        scope_check = None if everything else self._scope_check(desired, resources, granted)
+        if scope_check is not None:
+            checks.append(scope_check)
         checks.extend(self._key_checks(resources))
         return LiveState(
             self.id,
@@ -372,6 +402,13 @@ class SendGridApi:
     async def probe(self) -> list[ProbeResult]:
         """Read-only probes (see :mod:`.probe`)."""
         return await probe_sendgrid(self)
+
+
+def _settings(desired: Sequence[Resource], everything: bool) -> tuple[str, ...]:
+    """The tracking settings to read: the declared ones, or all of them."""
+    if everything:
+        return sg.TRACKING_SETTINGS
+    return tuple(r.key for r in desired if r.kind == sg.KIND_TRACKING)
 
 
 async def _nothing() -> list[wire.AuthenticatedDomain] | None:

@@ -28,7 +28,8 @@ def tracking_scopes(setting: str) -> tuple[str, str]:
 
 
 class MissingScopes(ProviderAuthError):
-    """The API key lacks scopes the config needs: named, with where to grant them."""
+    """The API key lacks scopes reading the account needs: named, with where to grant
+    them (scopes it lacks only to write are a blocking check of the plan instead)."""
 
     def __init__(self, provider: str, missing: Iterable[str]) -> None:
         self.missing = tuple(sorted(set(missing)))
@@ -37,7 +38,8 @@ class MissingScopes(ProviderAuthError):
             "GET",
             "/v3/scopes",
             403,
-            f"the API key lacks the scopes this config needs: {', '.join(self.missing)} "
+            f"the API key lacks the scopes reading this config needs: "
+            f"{', '.join(self.missing)} "
             "(grant them to the key under Settings > API Keys at SendGrid, or use a key "
             "with full access)",
         )

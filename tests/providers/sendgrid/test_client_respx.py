@@ -105,7 +105,7 @@ def test_no_on_behalf_of_without_a_subuser() -> None:
 
 
 @respx.mock
-def test_a_key_without_the_needed_scopes_is_one_error_naming_them() -> None:
+def test_a_key_that_cannot_read_is_one_error_naming_the_scopes() -> None:
     scopes(granted=["mail.send", "user.webhooks.event.settings.read"])
     other = listing()
     want = desired(tracking=TRACKING, hooks=[binding()])
@@ -113,14 +113,37 @@ def test_a_key_without_the_needed_scopes_is_one_error_naming_them() -> None:
         run(api(tracking=TRACKING).read(want))
     message = str(info.value)
     assert message == (
-        "sg: the API key lacks the scopes this config needs: tracking_settings.click.read, "
-        "tracking_settings.click.update, tracking_settings.open.read, "
-        "tracking_settings.open.update, user.webhooks.event.settings.update (grant them to "
-        "the key under Settings > API Keys at SendGrid, or use a key with full access) "
+        "sg: the API key lacks the scopes reading this config needs: "
+        "tracking_settings.click.read, tracking_settings.open.read (grant them to the key "
+        "under Settings > API Keys at SendGrid, or use a key with full access) "
         "(GET /v3/scopes)"
     )
     assert KEY not in message
-    assert other.call_count == 0  # nothing else is read with a key that cannot apply
+    assert other.call_count == 0  # nothing else is read
+
+
+@respx.mock
+def test_a_key_that_cannot_write_blocks_the_changes_that_need_it() -> None:
+    read_only = [s for s in SCOPES if not s.endswith(".update")] + ["tracking_settings.open.update"]
+    scopes(granted=read_only)
+    listing(hook("https://other.acme-mail.com/x", id="9"))
+    respx.get(f"{SG}/v3/tracking_settings/open").mock(
+        return_value=httpx.Response(200, json={"enabled": False})
+    )
+    respx.get(f"{SG}/v3/tracking_settings/click").mock(
+        return_value=httpx.Response(200, json={"enabled": False, "enable_text": False})
+    )
+    want = desired(tracking=TRACKING, hooks=[binding()])
+    live = run(api(tracking=TRACKING).read(want))
+    (check,) = (c for c in live.checks if c.name == "api key scopes")
+    assert not check.ok and check.severity == "error"
+    assert check.message == (
+        "the API key may not write what this config declares; missing scopes: "
+        "tracking_settings.click.update, user.webhooks.event.settings.update (grant them "
+        "under Settings > API Keys at SendGrid)"
+    )
+    # what the missing scopes would write (prune included): never planned, shown blocked
+    assert check.blocks == ("click", OURS, "https://other.acme-mail.com/x")
 
 
 @respx.mock

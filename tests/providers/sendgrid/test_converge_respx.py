@@ -28,8 +28,9 @@ BASE = "/v3/user/webhooks/event/settings"
 class FakeSendGrid:
     """What one account holds, changed by the calls as SendGrid documents them."""
 
-    def __init__(self, hooks: list[dict[str, Any]]) -> None:
+    def __init__(self, hooks: list[dict[str, Any]], scopes: list[str] = SCOPES) -> None:
         self.hooks = hooks
+        self.scopes = scopes
         self.tracking: dict[str, dict[str, Any]] = {
             "open": {"enabled": False},
             "click": {"enabled": False, "enable_text": False},
@@ -47,7 +48,7 @@ class FakeSendGrid:
         if method != "GET":
             self.writes.append(f"{method} {path}")
         if path == "/v3/scopes":
-            return httpx.Response(200, json={"scopes": SCOPES})
+            return httpx.Response(200, json={"scopes": self.scopes})
         if path == f"{BASE}/all":
             return httpx.Response(200, json={"max_allowed": 5, "webhooks": self.hooks})
         if match := re.fullmatch(r"/v3/tracking_settings/(\w+)", path):
@@ -138,3 +139,19 @@ def test_a_legacy_single_webhook_account_converges_without_ids() -> None:
     assert not any(w.startswith("POST") for w in fake.writes)
     (only,) = fake.hooks
     assert "id" not in only and only["delivered"] and not only["open"]
+
+
+def test_a_key_that_cannot_write_webhooks_plans_them_blocked_and_writes_nothing() -> None:
+    granted = [s for s in SCOPES if s != "user.webhooks.event.settings.update"]
+    fake = FakeSendGrid([], granted)
+    with respx.mock:
+        respx.route(host="api.sendgrid.com").mock(side_effect=fake)
+        client, plan = _plan()
+        assert sorted(c.address for c in plan.changes) == [
+            "sg:sendgrid.tracking:click",
+            "sg:sendgrid.tracking:open",
+        ]
+        (blocked,) = plan.blocked_changes
+        assert "sendgrid.webhook" in blocked.change.address
+        run(apply_plan(plan, {"sg": client}))
+    assert not any("webhooks" in w for w in fake.writes)
