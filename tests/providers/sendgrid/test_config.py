@@ -151,3 +151,18 @@ def test_two_entries_with_one_url_are_refused(tmp_path: Path) -> None:
         "webhooks.more.targets[0]: webhook 'events' already sends to this URL from sendgrid; "
         "merge the two (SendGrid keys webhooks account-wide and URL without its credentials)"
     ]
+
+
+def test_import_type_config_takes_each_types_default_region() -> None:
+    from espctl.commands.import_cmd import synthetic_config
+
+    types = {"sg": "sendgrid", "mg": "mailgun"}
+    text = synthetic_config(types, None, {})
+    assert (
+        '  sg:\n    type: sendgrid\n    api_key: "${env:SENDGRID_API_KEY}"\n    region: global'
+        in text
+    )
+    assert "    region: us" in text
+    env = {"SENDGRID_API_KEY": "k", "MAILGUN_API_KEY": "k"}
+    assert load_config_text(text, "c.yaml", env=env).config.providers["sg"].type == "sendgrid"
+    assert "region: eu" in synthetic_config({"sg": "sendgrid"}, "eu", {})
