@@ -118,7 +118,7 @@ async def read_sendgrid_traffic(api: SendGridApi, query: TrafficQuery) -> Traffi
     series, tag_counts, reasons = await settle(
         units.read(f"account {bucket}", "daily stats", daily()),
         settle(*(units.read(f"tag {t}", "category stats", tag(t)) for t in query.tags)),
-        _reasons(api, query),
+        _reasons(api, query, units),
     )
     samples, notes = reasons
     tags = {t: c for t, c in zip(query.tags, tag_counts, strict=True) if c is not None}
@@ -137,42 +137,54 @@ async def read_sendgrid_traffic(api: SendGridApi, query: TrafficQuery) -> Traffi
 
 
 async def _reasons(
-    api: SendGridApi, query: TrafficQuery
+    api: SendGridApi, query: TrafficQuery, units: Units
 ) -> tuple[tuple[ReasonSample, ...], tuple[str, ...]]:
-    """Reasons of the latest bounces (permanent) and blocks (temporary) in the window."""
+    """Reasons of the latest bounces (permanent) and blocks (temporary) in the window.
+
+    Each list is its own unit (a failure hides only its reasons); a key that may not
+    read one (403) is a note, not a failure: the report says why no reasons are shown.
+    """
     start = int(datetime.combine(query.start, time(), tzinfo=UTC).timestamp())
     end = int(datetime.combine(query.end, time(), tzinfo=UTC).timestamp())
-    samples: list[ReasonSample] = []
     notes: list[str] = []
     lists: tuple[tuple[FailureKind, str, RejectReason], ...] = (
         ("permanent", "/v3/suppression/bounces", RejectReason.bounced),
         ("temporary", "/v3/suppression/blocks", RejectReason.blocked),
     )
-    for kind, path, reject in lists:
+
+    async def one(kind: FailureKind, path: str, reject: RejectReason) -> ReasonSample | None:
         try:
             body = await api.http.get_json(
                 path, {"start_time": start, "end_time": end, "limit": SUPPRESSION_LIMIT}
             )
         except ProviderError as exc:
-            if exc.status not in (401, 403):
+            if exc.status != 403:
                 raise
             notes.append(f"{path} not readable with this key ({exc.detail}): no reasons shown")
-            continue
-        items = body if isinstance(body, list) else []
+            return None
+        if not isinstance(body, list):
+            raise ProviderError(
+                api.id, "GET", path, 200, "unexpected response, not a list of suppressions"
+            )
         records = [
-            parse(wire.Suppression, i, provider=api.id, method="GET", path=path) for i in items
+            parse(wire.Suppression, i, provider=api.id, method="GET", path=path) for i in body
         ]
         events = [_event(api.id, r, reject, path) for r in records]
-        samples.append(
-            ReasonSample(
-                kind,
-                len(events),
-                None,
-                tally_reasons(events),
-                f"latest {SUPPRESSION_LIMIT} of {path.rsplit('/', 1)[-1]}",
-            )
+        return ReasonSample(
+            kind,
+            len(events),
+            None,
+            tally_reasons(events),
+            f"latest {SUPPRESSION_LIMIT} of {path.rsplit('/', 1)[-1]}",
         )
-    return tuple(samples), tuple(notes)
+
+    found = await settle(
+        *(
+            units.read(f"{path.rsplit('/', 1)[-1]} list", "reasons", one(kind, path, reject))
+            for kind, path, reject in lists
+        )
+    )
+    return tuple(sample for sample in found if sample is not None), tuple(notes)
 
 
 def _event(provider: str, r: wire.Suppression, reject: RejectReason, path: str) -> NormalizedEvent:

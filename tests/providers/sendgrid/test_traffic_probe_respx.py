@@ -174,3 +174,21 @@ def test_a_rejected_key_probe_names_the_region() -> None:
     assert not key.ok and "try `region: eu`" in (key.cause or "")
     assert "canary" not in key.detail and "canary" not in (key.cause or "")
     assert SCOPES  # the full list is what the other tests grant
+
+
+@respx.mock
+def test_a_failing_suppression_list_hides_only_its_reasons() -> None:
+    respx.get(f"{SG}/v3/stats").mock(
+        return_value=httpx.Response(200, json=[day("2026-11-01", processed=5, delivered=5)])
+    )
+    respx.get(f"{SG}/v3/suppression/bounces").mock(
+        return_value=httpx.Response(200, json={"errors": [{"message": "not a list"}]})
+    )
+    respx.get(f"{SG}/v3/suppression/blocks").mock(return_value=httpx.Response(200, json=[]))
+    query = TrafficQuery(start=QUERY.start, end=QUERY.end, history_start=QUERY.history_start)
+    data = run(api().read_traffic(query))
+    assert data.buckets["account"][date(2026, 11, 1)]["delivered"] == 5
+    assert [(f.unit, f.what) for f in data.failures] == [("bounces list", "reasons")]
+    assert "not a list of suppressions" in data.failures[0].error
+    (sample,) = data.reason_samples
+    assert sample.kind == "temporary" and sample.sampled == 0
