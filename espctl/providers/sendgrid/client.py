@@ -5,7 +5,8 @@ Wire facts follow the official OpenAPI files (``api-specs/sendgrid/``): ``Author
 Bearer <key>``, JSON bodies, ``PATCH`` for settings, the ``on-behalf-of: <subuser>``
 header for a subuser (every request of a block with ``subuser``), the EU host for
 ``region: eu``, and errors as ``{"errors": [{"message", "field"}]}`` (rendered as one
-line by :func:`error_detail`). Webhooks are read and written by :mod:`.webhooks`.
+line by :func:`error_detail`). Webhooks are read and written by :mod:`.webhooks`, the
+authenticated domains and the default sender checked by :mod:`.checks`.
 """
 
 from __future__ import annotations
@@ -18,18 +19,17 @@ import httpx
 from pydantic import BaseModel
 
 from espctl.errors import ProviderError
-from espctl.model.common import parse_address
 from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers.kit.concurrency import settle
 from espctl.providers.kit.http import Credential, HttpClient, HttpOptions, Sleep
 from espctl.providers.kit.protocol import ChangeRequest, ProbeResult, Snapshot
-from espctl.providers.kit.shapes import parse
 from espctl.providers.kit.spec import capabilities_of
 from espctl.providers.sendgrid import resources as sg
 from espctl.providers.sendgrid import scopes as sc
 from espctl.providers.sendgrid import webhooks as hooks
 from espctl.providers.sendgrid import wire
+from espctl.providers.sendgrid.checks import domain_check, read_domains, sender_check
 from espctl.providers.sendgrid.config import REGION_HOSTS, SendGridProvider
 from espctl.providers.sendgrid.probe import probe_sendgrid
 from espctl.providers.sendgrid.traffic import read_sendgrid_traffic
@@ -41,7 +41,6 @@ TRACKING_MODELS: dict[str, type[BaseModel]] = {
     "subscription": wire.SubscriptionTracking,
     "google_analytics": wire.GoogleAnalytics,
 }
-DOMAIN_PAGE = 200  # GET /v3/whitelabel/domains: limit per page (offset paging)
 
 
 def error_detail(response: httpx.Response) -> str:
@@ -180,8 +179,8 @@ class SendGridApi:
         listing, tracking, domains, sender = await settle(
             self.http.get(f"{hooks.BASE}/all", wire.EventWebhookList),
             settle(*(self._tracking(s) for s in settings)),
-            self._domains() if want_domains else _nothing(),
-            self._sender_check(),
+            read_domains(self) if want_domains else _nothing(),
+            sender_check(self),
         )
         resources: list[Resource] = list(tracking)
         resources.extend(hooks.live_webhooks(self.id, listing, aliases))
@@ -189,7 +188,7 @@ class SendGridApi:
         domain_facts: dict[str, Any] = {}
         listed = {d.domain: d for d in domains or ()}
         for name in self.block.domains:
-            check, facts = self._domain_check(name, listed.get(name))
+            check, facts = domain_check(self.id, name, listed.get(name))
             checks.append(check)
             domain_facts[name] = facts
         if sender is not None:
@@ -219,102 +218,6 @@ class SendGridApi:
         model = TRACKING_MODELS[setting].model_validate(body)
         fields = {k: v for k, v in model.model_dump().items()}
         return sg.tracking_resource(self.id, setting, fields)
-
-    async def _domains(self) -> list[wire.AuthenticatedDomain]:
-        """Every authenticated domain (offset pages until one comes back short)."""
-        out: list[wire.AuthenticatedDomain] = []
-        offset = 0
-        ceiling = self.http.options.max_listing_items
-        while True:
-            body = await self.http.get_json(
-                "/v3/whitelabel/domains", {"limit": DOMAIN_PAGE, "offset": offset}
-            )
-            if not isinstance(body, list):
-                raise ProviderError(
-                    self.id,
-                    "GET",
-                    "/v3/whitelabel/domains",
-                    200,
-                    "unexpected response, not a list of authenticated domains",
-                )
-            page = [_domain(self.id, item) for item in body]
-            out.extend(page)
-            if len(page) < DOMAIN_PAGE or len(out) >= ceiling:
-                return out
-            offset += DOMAIN_PAGE
-
-    def _domain_check(
-        self, name: str, found: wire.AuthenticatedDomain | None
-    ) -> tuple[Check, dict[str, Any]]:
-        if found is None:
-            return Check(
-                self.id,
-                "authenticated domain",
-                name,
-                False,
-                f"{name} is not an authenticated domain of this SendGrid account "
-                "(authenticate it at SendGrid; espctl cannot create DNS records)",
-                severity="error",
-            ), {"exists": False, "valid": False}
-        invalid = sorted(f"{k} {r.host}".strip() for k, r in found.dns.items() if not r.valid)
-        message = (
-            f"{name} is authenticated and its DNS records validate"
-            if found.valid
-            else f"{name} is authenticated but does not validate"
-            + (f"; DNS records not valid: {', '.join(invalid)}" if invalid else "")
-        )
-        facts = {
-            "exists": True,
-            "valid": found.valid,
-            "dns": [{"record": k, "host": r.host, "valid": r.valid} for k, r in found.dns.items()],
-        }
-        return Check(
-            self.id, "authenticated domain", name, found.valid, message, severity="warning"
-        ), facts
-
-    async def _sender_check(self) -> Check | None:
-        """The default sender is a verified sender, or in a valid authenticated domain
-        (checked against the domains in :meth:`read`'s facts by ``espctl test``); a key
-        that may not list senders makes this a warning that says so."""
-        address = parse_address(self.block.default_sender) if self.block.default_sender else None
-        if address is None:
-            return None
-        try:
-            found = await self.http.get("/v3/verified_senders", wire.VerifiedSenders)
-        except ProviderError as exc:
-            if exc.status not in (401, 403, 404):
-                raise
-            return Check(
-                self.id,
-                "sender",
-                address,
-                False,
-                f"verified senders could not be read ({exc.detail})",
-                severity="warning",
-            )
-        verified = any(
-            s.from_email.lower() == address.lower() and s.verified for s in found.results
-        )
-        domain = address.rsplit("@", 1)[-1].lower()
-        if verified:
-            return Check(self.id, "sender", address, True, f"{address} is a verified sender")
-        if domain in self.block.domains:
-            return Check(
-                self.id,
-                "sender",
-                address,
-                True,
-                f"{address} sends from authenticated domain {domain}",
-            )
-        return Check(
-            self.id,
-            "sender",
-            address,
-            False,
-            f"{address} is neither a verified sender nor in a configured authenticated "
-            "domain: SendGrid refuses to send from it",
-            severity="warning",
-        )
 
     def _limit_checks(
         self, desired: Sequence[Resource], live: Sequence[Resource], max_allowed: int | None
@@ -413,13 +316,3 @@ def _settings(desired: Sequence[Resource], everything: bool) -> tuple[str, ...]:
 
 async def _nothing() -> list[wire.AuthenticatedDomain] | None:
     return None
-
-
-def _domain(provider: str, item: object) -> wire.AuthenticatedDomain:
-    return parse(
-        wire.AuthenticatedDomain,
-        item,
-        provider=provider,
-        method="GET",
-        path="/v3/whitelabel/domains",
-    )

@@ -23,6 +23,7 @@ from espctl.providers.kit.protocol import ProbeResult
 from espctl.providers.sendgrid import resources as sg
 from espctl.providers.sendgrid import webhooks as hooks
 from espctl.providers.sendgrid import wire
+from espctl.providers.sendgrid.checks import domain_check, read_domains, sender_check
 
 if TYPE_CHECKING:
     from espctl.providers.sendgrid.client import SendGridApi
@@ -76,14 +77,14 @@ async def _probe_domains(api: SendGridApi) -> ProbeResult:
     """The configured authenticated domains and the default sender."""
     start = time.perf_counter()
     try:
-        domains = await api._domains() if api.block.domains else []
-        sender = await api._sender_check()
+        domains = await read_domains(api) if api.block.domains else []
+        sender = await sender_check(api)
     except ProviderError as exc:
         return ProbeResult(
             "domains", False, str(exc), time.perf_counter() - start, _cause(api, exc)
         )
     listed = {d.domain: d for d in domains}
-    checks = [api._domain_check(name, listed.get(name)) for name in api.block.domains]
+    checks = [domain_check(api.id, name, listed.get(name)) for name in api.block.domains]
     parts = [check.message for check, _ in checks]
     if sender is not None:
         parts.append(sender.message)
