@@ -73,7 +73,7 @@ def test_two_processes_lose_no_update(tmp_path: Path) -> None:
         p.join(60)
         assert p.exitcode == 0
     data = json.loads(path.read_text())  # never torn
-    assert data["postmark"]["server"]["inbound_spam_threshold"] == 30
+    assert data["providers"]["postmark"]["server"]["inbound_spam_threshold"] == 30
 
 
 def test_secrets_in_play_are_sealed_in_the_file_and_restored_in_memory(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..http import Answered, BadRequestBody, Request, answering
-from ..state import PmStream
+from .state import PmStream
 from .wire import PmContext, pm_error
 
 NO_STREAM = "The 'MessageStream' provided does not exist on this server."
@@ -59,4 +59,4 @@ guard = answering
 
 def find_stream(ctx: PmContext, stream_id: str) -> PmStream | None:
     wanted = stream_id.lower()
-    return next((s for s in ctx.state.postmark.streams if s.id == wanted), None)
+    return next((s for s in ctx.account.streams if s.id == wanted), None)
