@@ -50,6 +50,13 @@ def _credentials(options: dict[str, str]) -> dict[str, dict[str, str]]:
     return out
 
 
+def _new_account_defaults() -> str:
+    """What new accounts have before anyone configures them, for ``--from-config``'s help
+    (`` (apart from Postmark's defaults)``), from the registry's plain descriptions."""
+    notes = [i.new_account for i in registry.INFOS.values() if i.new_account]
+    return f" (apart from {' and '.join(notes)})" if notes else ""
+
+
 @click.group(name="sandbox")
 def sandbox() -> None:
     """Offline simulator of the Postmark and Mailgun APIs."""
@@ -105,7 +112,7 @@ def sandbox() -> None:
     default=None,
     metavar="FILE",
     help="Serve an account made for this config instead of the demo's: its domains exist "
-    "and are verified, its streams do not exist yet (apart from Postmark's defaults), no "
+    f"and are verified, its streams do not exist yet{_new_account_defaults()}, no "
     "webhooks, default tracking. Its ${env:...} values are not needed.",
 )
 @_credential_options

@@ -30,13 +30,16 @@ class ProviderInfo:
     """A simulated provider's plain description.
 
     ``served``: (label, path after the served base URL) of each place ``sandbox serve``
-    prints for it (a provider with regions may have several).
+    prints for it (a provider with regions may have several). ``new_account``: what an
+    account made for a config has before anyone configures it, beyond the config's
+    domains, as ``sandbox serve --from-config``'s help says it (empty: nothing).
     """
 
     type: str
     label: str
     credentials: tuple[Credential, ...]
     served: tuple[tuple[str, str], ...]
+    new_account: str = ""
 
     def option(self, credential: Credential) -> str:
         """The ``sandbox serve`` option of a credential: ``--<type>-<key>``."""

@@ -21,4 +21,6 @@ INFO = ProviderInfo(
     ),
     # served at the root before providers had prefixes (registry.LEGACY)
     served=(("Postmark", ""),),
+    # a new server's three streams (seed.DEFAULT_STREAMS)
+    new_account="Postmark's defaults",
 )
