@@ -7,13 +7,15 @@ case-insensitively with an optional trailing slash (see :class:`Router`).
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from ..http import Request, Response, Router, parse_bool, query_ci
 from .hooks import create_webhook, delete_webhook, edit_webhook, get_webhook, list_webhooks
 from .request import (
     Invalid,
     bool_field,
+    count_offset,
     field_error,
     find_stream,
     guard,
@@ -257,23 +259,20 @@ def unarchive_stream(ctx: PmContext, request: Request, params: dict[str, str]) -
 # --- senders and domains (account token) ------------------------------------------
 
 
-def _paging(request: Request) -> tuple[int, int]:
-    query = query_ci(request)
-    try:
-        count = int(query["count"])
-        offset = int(query["offset"])
-    except (KeyError, ValueError) as exc:
-        raise Invalid(pm_error(403, "The 'count' and 'offset' parameters are required.")) from exc
-    if count < 0 or offset < 0 or count > 500 or count + offset > 10_000:
-        raise Invalid(pm_error(403, "'count' must be 0-500 and count+offset at most 10000."))
-    return count, offset
+T = TypeVar("T")
+
+
+def _listing(
+    request: Request, items: Sequence[T], key: str, summary: Callable[[T], dict[str, Any]]
+) -> Response:
+    """One page of an account listing: ``{"TotalCount": n, key: [summary, ...]}``."""
+    count, offset = count_offset(request)
+    page = [summary(item) for item in items[offset : offset + count]]
+    return Response.json(200, {"TotalCount": len(items), key: page})
 
 
 def list_senders(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    count, offset = _paging(request)
-    senders = ctx.account.senders
-    page = [sender_summary(s) for s in senders[offset : offset + count]]
-    return Response.json(200, {"TotalCount": len(senders), "SenderSignatures": page})
+    return _listing(request, ctx.account.senders, "SenderSignatures", sender_summary)
 
 
 def get_sender(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
@@ -284,10 +283,7 @@ def get_sender(ctx: PmContext, request: Request, params: dict[str, str]) -> Resp
 
 
 def list_domains(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    count, offset = _paging(request)
-    domains = ctx.account.domains
-    page = [domain_summary(d) for d in domains[offset : offset + count]]
-    return Response.json(200, {"TotalCount": len(domains), "Domains": page})
+    return _listing(request, ctx.account.domains, "Domains", domain_summary)
 
 
 def get_domain(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:

@@ -19,9 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 from ..events import DayPlan, Message, iter_messages, plan_day, recent_days
-from ..http import Answered, Request, Response, Router, answering, parse_bool, query_ci
+from ..http import Request, Response, Router, answering, parse_bool, query_ci
 from ..traffic import DayCounts, Traffic
-from .request import NO_STREAM
+from .request import NO_STREAM, Invalid, count_offset
 from .wire import EASTERN, PmContext, pm_date, pm_error
 
 #: the days whose messages the Messages API lists (bounces: the whole window)
@@ -58,10 +58,6 @@ _BOUNCE_TYPES = {
 DEFAULT_STREAM = "outbound"
 
 
-class _BadQuery(Answered):
-    """A query Postmark refuses (a bad date, count or offset)."""
-
-
 def _parse_date(value: str | None) -> date | None:
     if not value:
         return None
@@ -71,7 +67,7 @@ def _parse_date(value: str | None) -> date | None:
         try:
             return date.fromisoformat(value[:10])
         except ValueError as exc:
-            raise _BadQuery(pm_error(403, f"Invalid date: {value}")) from exc
+            raise Invalid(pm_error(403, f"Invalid date: {value}")) from exc
 
 
 def _moment(value: str | None, *, upper: bool) -> datetime | None:
@@ -122,7 +118,7 @@ def _filter(ctx: PmContext, request: Request, *, default_stream: str | None = No
     query = query_ci(request)
     stream = query.get("messagestream") or default_stream
     if stream and not any(s.id == stream.lower() for s in ctx.account.streams):
-        raise _BadQuery(pm_error(1235, NO_STREAM))
+        raise Invalid(pm_error(1235, NO_STREAM))
     return _Filter(
         stream=stream.lower() if stream else None,
         tag=query.get("tag") or None,
@@ -278,19 +274,8 @@ def _bounce_json(ctx: PmContext, b: _Bounce) -> dict[str, Any]:
     }
 
 
-def _count_offset(request: Request) -> tuple[int, int]:
-    query = query_ci(request)
-    try:
-        count, offset = int(query["count"]), int(query["offset"])
-    except (KeyError, ValueError) as exc:
-        raise _BadQuery(pm_error(403, "The 'count' and 'offset' parameters are required.")) from exc
-    if count < 0 or offset < 0 or count > 500 or count + offset > 10_000:
-        raise _BadQuery(pm_error(403, "'count' must be 0-500 and count+offset at most 10000."))
-    return count, offset
-
-
 def list_bounces(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    count, offset = _count_offset(request)
+    count, offset = count_offset(request)
     f = _filter(ctx, request, default_stream=DEFAULT_STREAM)
     query = query_ci(request)
     wanted_type = query.get("type")
@@ -417,7 +402,7 @@ def _message_events(m: Message, plan: DayPlan) -> list[dict[str, Any]]:
 
 
 def search_messages(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    count, offset = _count_offset(request)
+    count, offset = count_offset(request)
     f = _filter(ctx, request, default_stream=DEFAULT_STREAM)
     query = query_ci(request)
     recipient = (query.get("recipient") or "").lower()
