@@ -21,7 +21,7 @@ import httpx
 from espctl.config import LoadedConfig, load_config, load_config_text
 from espctl.config.load import config_files
 from espctl.config.models import Config
-from espctl.errors import ApplyRefused
+from espctl.errors import ApplyRefused, SandboxError
 from espctl.model.common import Secret
 from espctl.model.targets import Targets
 from espctl.providers import registry
@@ -36,6 +36,7 @@ from espctl.sandbox import (
     SandboxStore,
     SandboxTransport,
 )
+from espctl.sandbox import registry as sandbox_registry
 
 Notify = Callable[[str], None]
 SANDBOX_HOOK_PASSWORD = "sandbox-hook-password"
@@ -124,7 +125,13 @@ def _sandbox_credentials(loaded: LoadedConfig) -> SandboxCredentials:
     """The sandbox accepts exactly what the config resolved to (the first block of each
     type: one sandbox account per type)."""
     values: dict[str, dict[str, str]] = {}
-    for block in loaded.config.providers.values():
+    for pid, block in loaded.config.providers.items():
+        if block.type not in sandbox_registry.TYPES:
+            label = registry.spec(block.type).label
+            raise SandboxError(
+                f"provider {pid!r}: the sandbox does not simulate {label} "
+                f"(it simulates {', '.join(sandbox_registry.TYPES)})"
+            )
         for credential in registry.spec(block.type).credentials:
             secret = getattr(block, credential.key, None)
             if isinstance(secret, Secret):

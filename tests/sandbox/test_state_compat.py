@@ -111,3 +111,18 @@ def test_credentials_are_asked_by_type_and_key() -> None:
         SandboxCredentials({"mailgun": {"apikey": "typo"}})
     with pytest.raises(ValueError, match="no simulated provider"):
         SandboxCredentials({"carrier-pigeon": {"key": "x"}})
+
+
+def test_a_provider_the_sandbox_does_not_simulate_is_one_readable_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A provider package landing before its simulated API: --sandbox says so, naming
+    the block, instead of routing its requests to another provider's API."""
+    from espctl import session
+    from tests.conftest import QUICKSTART
+
+    loaded = session.load(session.RunOptions(config=str(QUICKSTART), sandbox=True))
+    assert session._sandbox_credentials(loaded).get("mailgun", "api_key")
+    monkeypatch.setattr(sandbox_registry, "TYPES", ("postmark",))
+    with pytest.raises(SandboxError, match=r"the sandbox does not simulate Mailgun"):
+        session._sandbox_credentials(loaded)
