@@ -30,6 +30,22 @@ DEFAULT_STREAMS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _stream(
+    sid: str, name: str, stype: str, created_at: datetime, description: str | None = None
+) -> PmStream:
+    """A stream as Postmark makes it: broadcast streams handle unsubscribes themselves."""
+    return PmStream.model_validate(
+        {
+            "id": sid,
+            "name": name,
+            "type": stype,
+            "description": description,
+            "created_at": created_at,
+            "unsubscribe_handling": "Postmark" if stype == "Broadcasts" else "None",
+        }
+    )
+
+
 def seed_postmark(rng: random.Random, now: datetime) -> PostmarkAccount:
     """The seeded Postmark account (drawn from ``rng``, after nothing).
 
@@ -61,16 +77,7 @@ def seed_postmark(rng: random.Random, now: datetime) -> PostmarkAccount:
     )
 
     def stream(sid: str, name: str, stype: str, days_ago: int, desc: str | None = None) -> PmStream:
-        return PmStream.model_validate(
-            {
-                "id": sid,
-                "name": name,
-                "type": stype,
-                "description": desc,
-                "created_at": created + timedelta(days=400 - days_ago),
-                "unsubscribe_handling": "Postmark" if stype == "Broadcasts" else "None",
-            }
-        )
+        return _stream(sid, name, stype, created + timedelta(days=400 - days_ago), desc)
 
     streams = [
         *(stream(sid, name, stype, 400) for sid, name, stype in DEFAULT_STREAMS),
@@ -165,16 +172,7 @@ def blank_postmark(seed: int, now: datetime) -> PostmarkAccount:
         inbound_hash=random_hex(rng, 32),
     )
     streams = [
-        PmStream.model_validate(
-            {
-                "id": sid,
-                "name": name,
-                "type": stype,
-                "created_at": now - timedelta(days=30),
-                "unsubscribe_handling": "Postmark" if stype == "Broadcasts" else "None",
-            }
-        )
-        for sid, name, stype in DEFAULT_STREAMS
+        _stream(sid, name, stype, now - timedelta(days=30)) for sid, name, stype in DEFAULT_STREAMS
     ]
     return PostmarkAccount(server=server, streams=streams, webhooks=[], senders=[], domains=[])
 
