@@ -2,20 +2,12 @@
 
 The truth is a set of daily counts per (provider, bucket, tag) where the bucket is what
 the provider reports by (a Postmark stream id, a Mailgun domain name); each provider lists
-its sources (``SandboxProvider.traffic``, in ``<type>/traffic.py``). Each day's counts are
-drawn from their own
+its sources (``SandboxProvider.traffic``, in ``<type>/traffic.py``, whose docstring says
+how a report reads the provider's numbers). Each day's counts are drawn from their own
 ``random.Random`` seeded by ``(seed, provider, bucket, tag, day)``, so any day can be
 computed lazily, in any order, in any process, with the same result. Stats endpoints
 aggregate these counts; concrete events (:mod:`espctl.sandbox.events`) are generated
 from the same counts for the most recent days only, so they are consistent with them.
-
-Provider mappings (how a report should read the numbers):
-- Postmark: ``Sent = sent``, ``Bounced = hard_bounced + soft_bounced``, bounce report
-  ``HardBounce``/``SoftBounce``/``Transient = deferred``, ``SpamComplaints = complained``,
-  ``Opens``/``UniqueOpens``, ``TotalClicks = clicked``, ``UniqueLinksClicked``.
-- Mailgun: ``accepted = processed = sent``, ``delivered``, permanent failures =
-  ``hard + soft``, temporary failures = ``deferred`` (every deferred message is
-  delivered later), ``complained``, ``opened``/``unique_opened``, ``clicked``...
 """
 
 from __future__ import annotations

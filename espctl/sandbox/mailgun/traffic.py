@@ -1,4 +1,9 @@
-"""The Mailgun part of the seeded traffic: its domains' daily mail, by tag."""
+"""The Mailgun part of the seeded traffic: its domains' daily mail, by tag.
+
+How a report reads the numbers: ``accepted = processed = sent``, ``delivered``, permanent
+failures = ``hard + soft``, temporary failures = ``deferred`` (every deferred message is
+delivered later), ``complained``, ``opened``/``unique_opened``, ``clicked``...
+"""
 
 from __future__ import annotations
 

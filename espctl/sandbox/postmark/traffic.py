@@ -1,4 +1,10 @@
-"""The Postmark part of the seeded traffic: its streams' daily mail, by tag."""
+"""The Postmark part of the seeded traffic: its streams' daily mail, by tag.
+
+How a report reads the numbers: ``Sent = sent``, ``Bounced = hard_bounced +
+soft_bounced``, bounce report ``HardBounce``/``SoftBounce``/``Transient = deferred``,
+``SpamComplaints = complained``, ``Opens``/``UniqueOpens``, ``TotalClicks = clicked``,
+``UniqueLinksClicked``.
+"""
 
 from __future__ import annotations
 
