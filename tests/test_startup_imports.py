@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from espctl import cli
 from espctl.cli import main
 from espctl.providers.registry import TYPES
+from espctl.sandbox.registry import TYPES as SANDBOX_TYPES
 from tests.conftest import QUICKSTART, REPO
 
 #: what no short command may load: the models (pydantic, PyYAML), the HTTP and async
@@ -132,14 +133,21 @@ def test_short_commands_load_nothing_heavy(args: list[str]) -> None:
 
 
 #: what ``espctl sandbox --help`` may load of the simulator: the package marker (its
-#: names load on first use) and the plain values the options show
-SANDBOX_HELP = ("espctl.sandbox", "espctl.sandbox.defaults")
+#: names load on first use), the plain values the options show, and the registry with
+#: each provider's plain description (its credentials: the options are made from them)
+SANDBOX_HELP = (
+    "espctl.sandbox",
+    "espctl.sandbox.defaults",
+    "espctl.sandbox.registry",
+    "espctl.sandbox.info",
+    *(f"espctl.sandbox.{t}{part}" for t in SANDBOX_TYPES for part in ("", ".info")),
+)
 
 
 @pytest.mark.parametrize("args", [["sandbox", "--help"], ["sandbox", "serve", "--help"]])
 def test_the_sandbox_help_loads_no_simulator(args: list[str]) -> None:
     chains = imported(["-m", "espctl", *args])
-    assert "espctl.sandbox.defaults" in chains
+    assert {"espctl.sandbox.defaults", "espctl.sandbox.registry"} <= chains.keys()
     heavy = [*(m for m in HEAVY if m != "espctl.sandbox"), "espctl.sandbox"]
     others = {n: c for n, c in chains.items() if n not in SANDBOX_HELP}
     assert_none_loaded(others, tuple(heavy))
