@@ -12,6 +12,11 @@ loads the config models only (README "Benchmarks"; tests/test_startup_imports.py
 
 from __future__ import annotations
 
+from espctl import answer_version_early, launched_as_console_script
+
+if launched_as_console_script():
+    answer_version_early()  # `espctl --version` without importing click: see its docstring
+
 import os
 import sys
 from datetime import UTC, date, datetime, timedelta

@@ -174,6 +174,58 @@ def test_completion_loads_nothing_heavy(words: str, cword: str, expected: str) -
         assert "sandbox\nOffline simulator of the Postmark and" in done.stdout
 
 
+#: the console script pip generates for ``espctl = "espctl.cli:main"`` (in this environment)
+SCRIPT = os.path.join(os.path.dirname(sys.executable), "espctl")
+
+
+def run_text(
+    argv: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(not os.path.exists(SCRIPT), reason="espctl is not installed as a script")
+@pytest.mark.parametrize("entry", [[SCRIPT], ["-m", "espctl"]], ids=["script", "-m"])
+def test_version_answers_as_click_does_without_importing_click(entry: list[str]) -> None:
+    clicks = CliRunner().invoke(main, ["--version"], prog_name="espctl")
+    assert clicks.exit_code == 0
+    fast = run_text([sys.executable, *entry, "--version"])
+    assert (fast.returncode, fast.stdout, fast.stderr) == (0, clicks.stdout, "")
+    chains = imported([*entry, "--version"])
+    assert "espctl" in chains
+    assert not [name for name in chains if name == "click" or name.startswith("click.")]
+
+
+@pytest.mark.skipif(not os.path.exists(SCRIPT), reason="espctl is not installed as a script")
+def test_the_version_fast_path_leaves_everything_else_to_click() -> None:
+    # other arguments, and a completion request, go through click as before
+    for argv, env in [
+        (["--version", "--help"], {}),
+        (["-v", "--version"], {}),
+        (
+            ["--version"],
+            {"_ESPCTL_COMPLETE": "bash_complete", "COMP_WORDS": "espctl --ver", "COMP_CWORD": "1"},
+        ),
+    ]:
+        assert "click" in imported([SCRIPT, *argv], env), argv
+    completed = run_text(
+        [SCRIPT, "--version"],
+        {"_ESPCTL_COMPLETE": "bash_complete", "COMP_WORDS": "espctl --ver", "COMP_CWORD": "1"},
+    )
+    assert completed.stdout.split() == ["plain,--version", "plain,--verbose"]
+    # importing espctl.cli from another program never answers for it
+    other = run_text([sys.executable, "-c", "import espctl.cli; print('still here')", "--version"])
+    assert (other.returncode, other.stdout) == (0, "still here\n")
+
+
 def test_validate_loads_the_config_models_and_nothing_of_the_rest() -> None:
     chains = imported(["-m", "espctl", "validate", str(QUICKSTART)])
     assert {"pydantic", "yaml", "espctl.config.models"} <= chains.keys()
