@@ -128,7 +128,10 @@ SHORT_COMMANDS = [
 
 @pytest.mark.parametrize("args", SHORT_COMMANDS, ids=" ".join)
 def test_short_commands_load_nothing_heavy(args: list[str]) -> None:
-    assert_none_loaded(imported(["-m", "espctl", *args]), HEAVY)
+    chains = imported(["-m", "espctl", *args])
+    assert_none_loaded(chains, HEAVY)
+    if args[-1] == "--help":  # the help width is found without shutil (HelpContext)
+        assert "shutil" not in chains, chains["shutil"]
 
 
 #: what ``espctl sandbox --help`` may load of the simulator: the package marker (its
@@ -258,3 +261,84 @@ def test_the_facade_loads_what_validate_needs_and_the_rest_on_first_use() -> Non
     assert api.save_plan is planfile.save_plan
     assert all(getattr(api, name) is not None for name in api.__all__)
     assert not hasattr(api, "no_such_name")
+
+
+#: COLUMNS values: unset and invalid ones fall through to the terminal (none here: 80)
+COLUMNS = [
+    None,
+    "",
+    "abc",
+    "0",
+    "-3",
+    "1",
+    "40",
+    "51",
+    "52",
+    "79",
+    "80",
+    "81",
+    "99",
+    "100",
+    "101",
+    "250",
+]
+
+
+@pytest.mark.parametrize("columns", COLUMNS)
+def test_help_width_is_shutils_without_importing_it(
+    columns: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert cli.terminal_columns() == shutil.get_terminal_size().columns
+    # every help text espctl builds, as click builds it with shutil at this width
+    # (a lazy command, imported by another test, builds its help with click's Context)
+    built = [(n, c) for n, c in main.commands.items() if n not in cli.LAZY_COMMANDS]
+    assert len(built) >= 10
+    for name, command in [("espctl", main), *built]:
+        ours = cli.HelpContext(command, info_name=name, max_content_width=100)
+        clicks = click.Context(command, info_name=name, max_content_width=100)
+        assert command.context_class is cli.HelpContext, name
+        assert command.get_help(ours) == command.get_help(clicks), (name, columns)
+
+
+@pytest.mark.parametrize("size", [(33, 120), (200, 50), (0, 0)])
+def test_help_width_on_a_terminal_is_shutils(size: tuple[int, int]) -> None:
+    """On a terminal (a pseudo-terminal of SIZE columns and rows; 0 x 0: the fallback):
+    the width found and the help printed equal what click prints with shutil."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    script = (
+        "import shutil, sys\n"
+        "from click import Context\n"
+        "from espctl.cli import main, terminal_columns, HelpContext\n"
+        "args = dict(info_name='espctl', max_content_width=100)\n"
+        "sys.stderr.write(repr((terminal_columns(), shutil.get_terminal_size().columns,"
+        " main.get_help(HelpContext(main, **args)) == main.get_help(Context(main, **args)))))\n"
+    )
+    leader, follower = pty.openpty()
+    try:
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    expected = size[0] or 80
+    assert done.stderr == repr((expected, expected, True))
