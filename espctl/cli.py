@@ -6,8 +6,11 @@ DESIGN.md; an :class:`~espctl.errors.EspctlError` never shows a traceback.
 Arguments are parsed with only click and small espctl modules loaded: each command
 imports what it needs (the API, the renderers, the report) when it runs, and the
 sandbox's commands load when used (:class:`~espctl.commands.lazy.LazyGroup`). So
-``--help``, ``--version`` and completion start like a native tool, and ``validate``
-loads the config models only (README "Benchmarks"; tests/test_startup_imports.py).
+``--help`` and completion load click and little else, and ``validate`` the config
+models only; ``espctl --version`` is answered before this module imports click
+(:func:`espctl.answer_version_early`), and help texts find their width without
+importing shutil (:class:`HelpContext`). README "Benchmarks";
+tests/test_startup_imports.py.
 """
 
 from __future__ import annotations

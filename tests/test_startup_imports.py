@@ -3,6 +3,8 @@
 The command line parses arguments with click and small espctl modules loaded; each
 command imports the rest when it runs. Checked on the modules a real process imports
 (``python -X importtime``), not on timings: ``benchmarks/startup.py`` measures those.
+``espctl --version`` loads no click at all (compared with click's answer), and help
+texts find click's width without shutil (compared with click's texts at many widths).
 """
 
 from __future__ import annotations
