@@ -261,9 +261,9 @@ def test_each_share_of_the_quick_start_is_what_its_provider_plans(
     from tests.conftest import QUICKSTART
 
     monkeypatch.chdir(tmp_path)
-    result = CliRunner(env=dict.fromkeys(h.upper() for h in ("POSTMARK_SERVER_TOKEN", "MAILGUN_API_KEY", "SENDGRID_API_KEY"))).invoke(
-        main, ["plan", "--sandbox", "-c", str(QUICKSTART), "--format", "json"]
-    )
+    result = CliRunner(
+        env=dict.fromkeys(("POSTMARK_SERVER_TOKEN", "MAILGUN_API_KEY", "SENDGRID_API_KEY"))
+    ).invoke(main, ["plan", "--sandbox", "-c", str(QUICKSTART), "--format", "json"])
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
     for ptype, harness in HARNESSES.items():
