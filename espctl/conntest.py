@@ -39,10 +39,11 @@ from espctl.config.models import WebhookSpec
 from espctl.engine.desired import desired_state
 from espctl.errors import TargetError, redact
 from espctl.model.common import split_target
+from espctl.model.resources import Resource
 from espctl.model.targets import Targets
 from espctl.providers import registry
 from espctl.providers.kit.config import ProviderConfig
-from espctl.providers.kit.protocol import ProbeResult, Provider
+from espctl.providers.kit.protocol import ProbeResult, Provider, SendsTestEvents
 from espctl.providers.kit.rules import (
     IPAddress,
     classify_address,
@@ -140,10 +141,19 @@ class ConnectionReport:
 
 
 # -- provider probes -------------------------------------------------------------------
-async def probe_provider(pid: str, provider: Provider, block: ProviderConfig) -> ProviderResult:
-    """Run one provider's probes and time them."""
+async def probe_provider(
+    pid: str,
+    provider: Provider,
+    block: ProviderConfig,
+    test_events: Sequence[Resource] | None = None,
+) -> ProviderResult:
+    """Run one provider's probes and time them; with ``test_events`` (``--webhooks``, a
+    provider that :class:`SendsTestEvents`), then ask it to send its own test events to
+    the webhooks among those resources (reported as more probes)."""
     start = time.perf_counter()
     probes = await provider.probe()
+    if test_events is not None and isinstance(provider, SendsTestEvents):
+        probes = [*probes, *await provider.send_test_events(test_events)]
     endpoint, region = registry.spec(block.type).where(block)
     return ProviderResult(
         pid, provider.type, endpoint, region, tuple(probes), time.perf_counter() - start
@@ -426,6 +436,7 @@ async def _test(
     on_provider: OnProvider,
     on_webhook: OnWebhook,
     allow_private_receivers: bool,
+    test_events: Mapping[str, Sequence[Resource]] | None = None,
 ) -> ConnectionReport:
     blocks = loaded.config.providers
     provider_results: list[ProviderResult] = []
@@ -433,7 +444,11 @@ async def _test(
     try:
         async with httpx.AsyncClient(follow_redirects=False) as client:
             tasks: list[asyncio.Task[ProviderResult | WebhookResult]] = [
-                asyncio.ensure_future(probe_provider(pid, p, blocks[pid]))
+                asyncio.ensure_future(
+                    probe_provider(
+                        pid, p, blocks[pid], None if test_events is None else test_events[pid]
+                    )
+                )
                 for pid, p in sorted(providers.items())
             ]
             tasks.extend(
@@ -487,7 +502,17 @@ def run_connection_test(
         if unknown:
             raise TargetError("; ".join(unknown))
     posts = webhook_posts(loaded, targets=options.targets) if webhooks else []
+    desired = desired_state(loaded.config) if webhooks else {}
     with api.providers_for(loaded, options) as providers:
+        # the provider-side tests (--webhooks): each provider's targeted resources
+        test_events = (
+            {
+                pid: [r for r in desired.get(pid, ()) if options.targets.covers(r)]
+                for pid in providers
+            }
+            if webhooks
+            else None
+        )
         return asyncio.run(
             _test(
                 loaded,
@@ -497,5 +522,6 @@ def run_connection_test(
                 on_provider,
                 on_webhook,
                 allow_private_receivers,
+                test_events,
             )
         )

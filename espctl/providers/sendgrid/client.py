@@ -31,7 +31,7 @@ from espctl.providers.sendgrid import webhooks as hooks
 from espctl.providers.sendgrid import wire
 from espctl.providers.sendgrid.checks import domain_check, read_domains, sender_check
 from espctl.providers.sendgrid.config import REGION_HOSTS, SendGridProvider
-from espctl.providers.sendgrid.probe import probe_sendgrid
+from espctl.providers.sendgrid.probe import probe_sendgrid, send_test_events
 from espctl.providers.sendgrid.traffic import read_sendgrid_traffic
 
 #: tracking setting -> its response model
@@ -305,6 +305,11 @@ class SendGridApi:
     async def probe(self) -> list[ProbeResult]:
         """Read-only probes (see :mod:`.probe`)."""
         return await probe_sendgrid(self)
+
+    async def send_test_events(self, desired: Sequence[Resource]) -> list[ProbeResult]:
+        """SendGrid's own test event to each configured webhook (``espctl test
+        --webhooks``; see :func:`.probe.send_test_events`)."""
+        return await send_test_events(self, desired)
 
 
 def _settings(desired: Sequence[Resource], everything: bool) -> tuple[str, ...]:

@@ -4,15 +4,16 @@ Functions of a :class:`~espctl.providers.sendgrid.client.SendGridApi`: the API k
 its scopes (``GET /v3/scopes``: every scope the config needs, the missing ones named),
 the region (the host the key answered on), each configured authenticated domain (its
 DNS validation), the default sender (verified, or in an authenticated domain) and the
-Event Webhooks (their URLs, events and signing keys). SendGrid's own signed test event
-is ``POST /v3/user/webhooks/event/test`` (named in the webhooks probe; never sent by a
-probe, which only reads).
+Event Webhooks (their URLs, events and signing keys). The probes only read; SendGrid's
+own test event (``POST /v3/user/webhooks/event/test``) is sent by
+:func:`send_test_events`, which ``espctl test --webhooks`` calls.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from espctl.errors import ProviderError
@@ -121,7 +122,7 @@ async def _probe_webhooks(api: SendGridApi) -> ProbeResult:
     )
     room = f" of {listing.max_allowed} allowed" if listing.max_allowed is not None else ""
     detail = f"{plural(len(live), 'Event Webhook')}{room}" + (f": {listed}" if listed else "")
-    detail += "; SendGrid's own signed test event: POST /v3/user/webhooks/event/test"
+    detail += "; espctl test --webhooks also asks SendGrid to send its own test event"
     return ProbeResult(
         "event webhooks",
         True,
@@ -161,3 +162,60 @@ def _cause(api: SendGridApi, exc: ProviderError) -> str | None:
             + ": grant it under Settings > API Keys"
         )
     return common_cause(exc, "SendGrid", settings="`endpoint`/`region`")
+
+
+TEST_PATH = "/v3/user/webhooks/event/test"
+
+
+async def send_test_events(api: SendGridApi, desired: Sequence[Resource]) -> list[ProbeResult]:
+    """``POST /v3/user/webhooks/event/test`` for each of the config's Event Webhooks.
+
+    The body is the spec's ``EventWebhookTestRequest``: ``url`` (the URL SendGrid holds,
+    basic auth as userinfo) and, for a webhook that exists live, its ``id``, so that
+    SendGrid sends the test as that webhook does (signed when it is signed). A webhook
+    not live yet is tested by URL alone (unsigned: no key exists before apply). SendGrid
+    answers 204 once it has queued the POST and never says what the receiver answered:
+    the result says so (the receiver's own log has that answer; espctl's own sample POST
+    beside it reports its answer).
+    """
+    wanted = [r for r in desired if r.kind == sg.KIND_WEBHOOK]
+    if not wanted:
+        return []
+    try:
+        listing = await api.http.get(f"{hooks.BASE}/all", wire.EventWebhookList)
+    except ProviderError as exc:
+        return [ProbeResult("test events", False, str(exc), 0.0, _cause(api, exc))]
+    live = {
+        r.key: r
+        for r in hooks.live_webhooks(api.id, listing, hooks.url_aliases(wanted))
+        if r.duplicate_of is None
+    }
+    return list(await asyncio.gather(*(_test_one(api, r, live.get(r.key)) for r in wanted)))
+
+
+async def _test_one(api: SendGridApi, hook: Resource, live: Resource | None) -> ProbeResult:
+    start = time.perf_counter()
+    body: dict[str, str] = {"url": hooks.url_to_send(hook)}
+    if live is not None and live.ref is not None:
+        body["id"] = live.ref
+    name = f"test event {hook.key}"
+    try:
+        await api.http.request("POST", TEST_PATH, json_body=body, ok=frozenset({204}))
+    except ProviderError as exc:
+        return ProbeResult(name, False, str(exc), time.perf_counter() - start, _cause(api, exc))
+    signed = live is not None and bool(live.fields.get("public_key"))
+    how = (
+        "as the live webhook sends (signed)"
+        if signed
+        else "as the live webhook sends"
+        if live is not None
+        else "by URL (the webhook is not live yet: unsigned)"
+    )
+    return ProbeResult(
+        name,
+        True,
+        f"SendGrid accepted the test and POSTs a test event to {hook.key} {how}; "
+        "SendGrid does not report the receiver's answer: see the receiver's log",
+        time.perf_counter() - start,
+        facts={"url": hook.key, "id": body.get("id"), "signed": signed},
+    )

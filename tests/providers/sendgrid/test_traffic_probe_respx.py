@@ -12,7 +12,7 @@ import respx
 
 from espctl.model.traffic import TrafficQuery
 from tests.providers.helpers import run
-from tests.providers.sendgrid.conftest import ALL, SCOPES, SG, SG_EU, api, hook
+from tests.providers.sendgrid.conftest import ALL, OURS, SCOPES, SG, SG_EU, api, body, hook
 
 QUERY = TrafficQuery(
     start=date(2026, 11, 1),
@@ -158,7 +158,7 @@ def test_probes_name_missing_scopes_domains_and_webhooks() -> None:
     assert "em.acme-mail.com is not an authenticated domain" in probes["domains"].detail
     hooks = probes["event webhooks"]
     assert hooks.ok and "signed, public key PK" in hooks.detail
-    assert "POST /v3/user/webhooks/event/test" in hooks.detail
+    assert "espctl test --webhooks also asks SendGrid to send its own test event" in hooks.detail
 
 
 @respx.mock
@@ -192,3 +192,40 @@ def test_a_failing_suppression_list_hides_only_its_reasons() -> None:
     assert "not a list of suppressions" in data.failures[0].error
     (sample,) = data.reason_samples
     assert sample.kind == "temporary" and sample.sampled == 0
+
+
+@respx.mock
+def test_send_test_events_posts_the_live_id_and_the_url_sendgrid_holds() -> None:
+    """``POST /v3/user/webhooks/event/test``: ``{"url", "id"}`` for a live webhook (basic
+    auth as userinfo), ``{"url"}`` for one not live; 204 is success; POST never retried."""
+    from espctl.model.common import BasicAuth, Event, Secret
+    from espctl.providers.kit.spec import WebhookBinding
+    from espctl.providers.sendgrid.resources import desired_resources
+
+    respx.get(ALL).mock(
+        return_value=httpx.Response(200, json={"max_allowed": 5, "webhooks": [hook(open=True)]})
+    )
+    test = respx.post(f"{SG}/v3/user/webhooks/event/test").mock(
+        side_effect=[httpx.Response(204), httpx.Response(500, json={"errors": [{"message": "x"}]})]
+    )
+    client = api()
+    bindings = [
+        WebhookBinding(
+            "events",
+            "",
+            OURS,
+            (Event.opened,),
+            BasicAuth(username="esp", password=Secret("pw-9")),
+            (),
+            None,
+        ),
+        WebhookBinding("new", "", "https://new.example.com/h", (Event.opened,), None, (), None),
+    ]
+    desired = desired_resources("sg", client.block, bindings)
+    results = {p.name: p for p in run(client.send_test_events(desired))}
+    sent = [body(call.request) for call in test.calls]
+    assert len(sent) == 2  # one each, the failed one not retried
+    assert {"url": "https://esp:pw-9@hooks.acme-mail.com/esp/events", "id": "wh-1"} in sent
+    assert {"url": "https://new.example.com/h"} in sent
+    assert sum(p.ok for p in results.values()) == 1
+    assert all("pw-9" not in p.detail for p in results.values())
