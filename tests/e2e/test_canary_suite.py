@@ -6,9 +6,10 @@ header value, a basic-auth password with characters that URL-encoding changes), 
 the live account: Postmark URL userinfo, an ``Authorization`` header and a URL query
 token; another integration's Mailgun URL with userinfo beside a declared one, and an
 account-level Mailgun webhook with a query token; SendGrid Event Webhooks another tool
-made with userinfo and a query token (the SendGrid key is a canary too). Then validate, plan (three formats,
-saved), apply, plan again, import, report, test (also with --webhooks) and route run,
-over HTTP and with ``--sandbox``; their stdout, stderr and every file they write are
+made with userinfo and a query token (the SendGrid key is a canary too). Then validate,
+plan (three formats, saved), apply, plan again, import, report, test (also with
+--webhooks) and route run, over HTTP and with ``--sandbox``; their stdout, stderr and
+every file they write are
 searched for each canary in clear, base64, hex, URL-encoded and sha256/sha1/md5 form
 (with ``ESPCTL_LOG=debug``, so the HTTP request log is searched too)
 (:func:`tests.e2e.conftest.assert_no_canary`): zero hits.
