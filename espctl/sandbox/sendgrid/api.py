@@ -111,12 +111,15 @@ def _listed(user: SgUser) -> list[dict[str, Any]]:
     return [webhook_json(h, with_key=True) for h in user.webhooks] or [{}]
 
 
-def _legacy(user: SgUser) -> SgWebhook:
+def _legacy(user: SgUser, *, writing: bool = False) -> SgWebhook:
     """The single webhook of a legacy account: its settings always exist (disabled, no
-    URL, until someone sets them)."""
-    if not user.webhooks:
-        user.webhooks.append(SgWebhook(id=None, url="", enabled=False, updated_date=_epoch()))
-    return user.webhooks[0]
+    URL, until someone sets them); a read does not store them, a write does."""
+    if user.webhooks:
+        return user.webhooks[0]
+    blank = SgWebhook(id=None, url="", enabled=False, updated_date=_epoch())
+    if writing:
+        user.webhooks.append(blank)
+    return blank
 
 
 def _epoch() -> datetime:
@@ -213,11 +216,11 @@ def get_webhook(ctx: SgContext, request: Request, params: dict[str, str]) -> Res
     return Response.json(200, webhook_json(hook, with_key=True, dates=False))
 
 
-def _oldest(user: SgUser) -> SgWebhook:
+def _oldest(user: SgUser, *, writing: bool = False) -> SgWebhook:
     """What an update without an id acts on (SendGrid's documentation: the oldest, i.e.
     the legacy webhook; the spec has no such path)."""
     if user.webhook_mode == "legacy":
-        return _legacy(user)
+        return _legacy(user, writing=writing)
     if not user.webhooks:
         raise SgAbort(404, "Invalid id provided.")
     return min(user.webhooks, key=lambda h: (h.created_date is not None, h.created_date))
@@ -226,7 +229,7 @@ def _oldest(user: SgUser) -> SgWebhook:
 @needs(sc.WEBHOOKS_UPDATE)
 def update_webhook(ctx: SgContext, request: Request, params: dict[str, str]) -> Response:
     ref = params.get("id")
-    hook = _find(ctx.user, ref) if ref else _oldest(ctx.user)
+    hook = _find(ctx.user, ref) if ref else _oldest(ctx.user, writing=True)
     settings = _settings(json_object(request), require_url=True)
     _exists(ctx.user, settings["url"], hook)
     _write(ctx, hook, settings)
@@ -257,7 +260,7 @@ def patch_signed(ctx: SgContext, request: Request, params: dict[str, str]) -> Re
     """Signing on makes a new ECDSA P-256 key pair (the public key answered); off drops
     it (``public_key: ""``, the spec's "Disabled" example)."""
     ref = params.get("id")
-    hook = _find(ctx.user, ref) if ref else _oldest(ctx.user)
+    hook = _find(ctx.user, ref) if ref else _oldest(ctx.user, writing=True)
     enabled = typed(json_object(request), "enabled", bool)
     if not is_set(enabled):
         raise SgAbort(400, "enabled is required", "enabled")

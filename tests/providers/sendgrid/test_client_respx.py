@@ -332,6 +332,55 @@ def test_a_refused_create_is_an_error_in_one_line() -> None:
     )
 
 
+@respx.mock
+def test_a_create_on_a_legacy_account_with_its_webhook_unset_is_the_update_without_id() -> None:
+    """SendGrid refuses a POST on a legacy account (the spec's "Account Change" 400):
+    with the list showing its one webhook unset (no id, no URL, disabled), the create is
+    written as the documented update without id, then signed; never a second POST."""
+    post = respx.post(SETTINGS).mock(
+        return_value=httpx.Response(
+            400,
+            json={
+                "errors": [
+                    {
+                        "message": "This webhook cannot be modified based on your current "
+                        "billing plan."
+                    }
+                ]
+            },
+        )
+    )
+    listing({"enabled": False, "url": "", **flags()})
+    answer = hook(
+        id=None, **flags(delivered=True, bounce=True, unsubscribe=True, group_unsubscribe=True)
+    )
+    patch = respx.patch(SETTINGS).mock(return_value=httpx.Response(200, json=answer))
+    sign = respx.patch(f"{SETTINGS}/signed").mock(
+        return_value=httpx.Response(200, json={"id": "", "public_key": "PK"})
+    )
+    after = _created(signed=True)
+    run(api().apply(ChangeRequest("create", sg.KIND_WEBHOOK, after.key, None, after)))
+    assert post.call_count == 1
+    assert body(patch.calls[0].request) == {
+        "enabled": True,
+        "url": OURS,
+        **flags(delivered=True, bounce=True, unsubscribe=True, group_unsubscribe=True),
+        "friendly_name": "events",
+    }
+    assert body(sign.calls[0].request) == {"enabled": True}
+
+
+@respx.mock
+def test_another_refused_create_is_not_taken_for_a_legacy_account() -> None:
+    respx.post(SETTINGS).mock(
+        return_value=httpx.Response(400, json={"errors": [{"message": "invalid url"}]})
+    )
+    listing({})  # the spec's "Zero Webhooks" example
+    after = _created(signed=False)
+    with pytest.raises(ProviderError):
+        run(api().apply(ChangeRequest("create", sg.KIND_WEBHOOK, after.key, None, after)))
+
+
 def _live(ref: str | None, *, signed: bool = False) -> Resource:
     return sg.webhook_resource(
         "sg", sg.WebhookUrl(OURS), ["open"], friendly_name="old", signed=signed, ref=ref
