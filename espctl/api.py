@@ -124,10 +124,11 @@ class ValidationResult:
         from espctl.providers import registry
 
         # every provider's targets (streams, domains...) counted, zero ones too
-        targets = {s.targets.noun: 0 for s in registry.specs()}
+        targets = {s.targets.noun: 0 for s in registry.specs() if s.targets.kind is not None}
         for block in cfg.providers.values():
             form = registry.spec(block.type).targets
-            targets[form.noun] += len(form.names(block))
+            if form.kind is not None:  # a provider with sub-targets (streams, domains)
+                targets[form.noun] += len(form.names(block))
         rules = len(cfg.routing.rules) if cfg.routing else 0
         return ", ".join(
             (

@@ -27,7 +27,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, assert_never
 
@@ -39,10 +39,11 @@ from espctl.config.models import WebhookSpec
 from espctl.engine.desired import desired_state
 from espctl.errors import TargetError, redact
 from espctl.model.common import split_target
+from espctl.model.resources import Resource
 from espctl.model.targets import Targets
 from espctl.providers import registry
 from espctl.providers.kit.config import ProviderConfig
-from espctl.providers.kit.protocol import ProbeResult, Provider
+from espctl.providers.kit.protocol import ProbeResult, Provider, SendsTestEvents
 from espctl.providers.kit.rules import (
     IPAddress,
     classify_address,
@@ -140,10 +141,19 @@ class ConnectionReport:
 
 
 # -- provider probes -------------------------------------------------------------------
-async def probe_provider(pid: str, provider: Provider, block: ProviderConfig) -> ProviderResult:
-    """Run one provider's probes and time them."""
+async def probe_provider(
+    pid: str,
+    provider: Provider,
+    block: ProviderConfig,
+    test_events: Sequence[Resource] | None = None,
+) -> ProviderResult:
+    """Run one provider's probes and time them; with ``test_events`` (``--webhooks``, a
+    provider that :class:`SendsTestEvents`), then ask it to send its own test events to
+    the webhooks among those resources (reported as more probes)."""
     start = time.perf_counter()
     probes = await provider.probe()
+    if test_events is not None and isinstance(provider, SendsTestEvents):
+        probes = [*probes, *await provider.send_test_events(test_events)]
     endpoint, region = registry.spec(block.type).where(block)
     return ProviderResult(
         pid, provider.type, endpoint, region, tuple(probes), time.perf_counter() - start
@@ -157,13 +167,18 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class WebhookPost:
-    """One POST to make: which webhook, in which provider's format, with what body."""
+    """One POST to make: which webhook, in which provider's format, with what body.
+
+    ``headers`` are the ones the provider adds (a signature) and ``content`` the exact
+    bytes they sign (None: ``payload`` serialized)."""
 
     webhook: str
     format: PayloadFormat
     record: str
     spec: WebhookSpec
-    payload: dict[str, Any]
+    payload: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+    content: bytes | None = None
 
 
 def webhook_posts(
@@ -189,8 +204,18 @@ def webhook_posts(
             spec = registry.spec(block.type)
             events = [e for e in hook.events if e in spec.events.native]
             if events:
-                sample = spec.sample(events[0], sub, block, when)
-                posts.append(WebhookPost(name, block.type, sample.record, hook, sample.payload))
+                sample = spec.sample(events[0], sub, block, when, hook.options(block.type))
+                posts.append(
+                    WebhookPost(
+                        name,
+                        block.type,
+                        sample.record,
+                        hook,
+                        sample.payload,
+                        sample.headers,
+                        sample.content,
+                    )
+                )
     return posts
 
 
@@ -273,6 +298,7 @@ async def post_sample(
     headers = {"Content-Type": "application/json", "User-Agent": f"espctl/{__version__} test"}
     if registry.spec(post.format).webhooks.max_headers is not None:
         headers.update(spec.headers)  # only a provider that sends custom headers
+    headers.update(post.headers)  # the provider's own (a signature)
     auth = (
         httpx.BasicAuth(spec.basic_auth.username, spec.basic_auth.password.reveal())
         if spec.basic_auth is not None
@@ -311,7 +337,9 @@ async def post_sample(
             request = client.build_request(
                 "POST",
                 target.copy_with(host=str(address)),
-                content=json.dumps(post.payload).encode(),
+                content=post.content
+                if post.content is not None
+                else json.dumps(post.payload).encode(),
                 headers=headers,
                 timeout=httpx.Timeout(timeout),
                 extensions=extensions,
@@ -408,6 +436,7 @@ async def _test(
     on_provider: OnProvider,
     on_webhook: OnWebhook,
     allow_private_receivers: bool,
+    test_events: Mapping[str, Sequence[Resource]] | None = None,
 ) -> ConnectionReport:
     blocks = loaded.config.providers
     provider_results: list[ProviderResult] = []
@@ -415,7 +444,11 @@ async def _test(
     try:
         async with httpx.AsyncClient(follow_redirects=False) as client:
             tasks: list[asyncio.Task[ProviderResult | WebhookResult]] = [
-                asyncio.ensure_future(probe_provider(pid, p, blocks[pid]))
+                asyncio.ensure_future(
+                    probe_provider(
+                        pid, p, blocks[pid], None if test_events is None else test_events[pid]
+                    )
+                )
                 for pid, p in sorted(providers.items())
             ]
             tasks.extend(
@@ -469,7 +502,17 @@ def run_connection_test(
         if unknown:
             raise TargetError("; ".join(unknown))
     posts = webhook_posts(loaded, targets=options.targets) if webhooks else []
+    desired = desired_state(loaded.config) if webhooks else {}
     with api.providers_for(loaded, options) as providers:
+        # the provider-side tests (--webhooks): each provider's targeted resources
+        test_events = (
+            {
+                pid: [r for r in desired.get(pid, ()) if options.targets.covers(r)]
+                for pid in providers
+            }
+            if webhooks
+            else None
+        )
         return asyncio.run(
             _test(
                 loaded,
@@ -479,5 +522,6 @@ def run_connection_test(
                 on_provider,
                 on_webhook,
                 allow_private_receivers,
+                test_events,
             )
         )

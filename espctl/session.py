@@ -74,23 +74,38 @@ class RunOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _sandbox_defaults() -> dict[str, str]:
-    """Credential key -> the value the sandbox accepts for it.
-
-    The sandbox keys its credentials by (provider type, key of the config block), as the
-    specs' credential fields do. Keyed here by the block's key alone because the loader
-    reports a missing variable by its place in the document (``providers.pm.server_token``),
-    before the block's type is known: two providers sharing a credential key would need
-    the sandbox to accept one value for both (a test of the specs keeps them apart).
-    """
+def _sandbox_defaults() -> dict[tuple[str, str], str]:
+    """(provider type, credential key) -> the value the sandbox accepts for it: keyed
+    as the sandbox keys its credentials and the specs their credential fields, so two
+    providers may share a key (SendGrid's and Mailgun's ``api_key``)."""
     accepted = SandboxCredentials()
-    out: dict[str, str] = {"password": SANDBOX_HOOK_PASSWORD}
+    out: dict[tuple[str, str], str] = {}
     for spec in registry.specs():
         known = accepted.values.get(spec.type, {})
         for credential in spec.credentials:
             if credential.key in known:
-                out.setdefault(credential.key, known[credential.key])
+                out[(spec.type, credential.key)] = known[credential.key]
     return out
+
+
+def sandbox_default(owner: str | None, key: str) -> str | None:
+    """The sandbox's value for the variable at a config key ``key`` inside a mapping of
+    ``owner`` type (a provider block; None: not in one): the provider's credential, or
+    the sandbox's webhook password for a ``password`` outside a provider block. A key
+    whose block's type is unknown (an override file that leaves ``type`` out, with no
+    earlier file declaring it) gets a value only if one provider alone has that key."""
+    defaults = _sandbox_defaults()
+    if owner is not None:
+        found = defaults.get((owner, key))
+        if found is not None or owner in registry.TYPES:
+            return found
+    if key == "password":
+        return SANDBOX_HOOK_PASSWORD
+    if owner is None:
+        matches = {value for (_, k), value in defaults.items() if k == key}
+        if len(matches) == 1:
+            return matches.pop()
+    return None
 
 
 def load(options: RunOptions) -> LoadedConfig:
@@ -100,10 +115,10 @@ def load(options: RunOptions) -> LoadedConfig:
     """
     env = os.environ if options.env is None else options.env
 
-    def missing(name: str, path: str) -> str | None:
+    def missing(name: str, path: str, owner: str | None) -> str | None:
         if not (options.sandbox or options.sandbox_from_config):
             return None
-        value = _sandbox_defaults().get(path.rsplit(".", 1)[-1])
+        value = sandbox_default(owner, path.rsplit(".", 1)[-1])
         if value is not None:
             state = "is empty" if env.get(name) == "" else "is not set"
             options.notify(f"notice: {name} {state}; --sandbox uses the sandbox's own value")

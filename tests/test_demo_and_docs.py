@@ -27,9 +27,9 @@ CI_RUN = REPO / ".ci" / "run"
 
 def test_demo_runs_offline_and_converges(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    result = CliRunner(env={"POSTMARK_SERVER_TOKEN": None, "MAILGUN_API_KEY": None}).invoke(
-        main, ["demo", "--out", str(out)]
-    )
+    result = CliRunner(
+        env={"POSTMARK_SERVER_TOKEN": None, "MAILGUN_API_KEY": None, "SENDGRID_API_KEY": None}
+    ).invoke(main, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
     stdout = result.stdout
     steps = [line for line in stdout.splitlines() if line.startswith("== ")]

@@ -43,6 +43,7 @@ _CLEARED = (
     "POSTMARK_SERVER_TOKEN",
     "POSTMARK_ACCOUNT_TOKEN",
     "MAILGUN_API_KEY",
+    "SENDGRID_API_KEY",
     "HOOK_PASSWORD",
     "ESPCTL_CONFIG",
     "ESPCTL_DEBUG",
@@ -148,6 +149,7 @@ def example_rejected(tmp: Path) -> Iterator[str]:
             "POSTMARK_SERVER_TOKEN": "wrong-server-token",
             "POSTMARK_ACCOUNT_TOKEN": "wrong-account-token",
             "MAILGUN_API_KEY": "wrong-api-key",
+            "SENDGRID_API_KEY": "SG.wrong-api-key",
             "HOOK_PASSWORD": "hook-password",
         }
         yield run(tmp, _command_and_shown("rejected")[0], wrong)
@@ -172,6 +174,7 @@ def example_limits(tmp: Path) -> Iterator[str]:
             "POSTMARK_SERVER_TOKEN": credentials.get("postmark", "server_token"),
             "POSTMARK_ACCOUNT_TOKEN": credentials.get("postmark", "account_token"),
             "MAILGUN_API_KEY": credentials.get("mailgun", "api_key"),
+            "SENDGRID_API_KEY": credentials.get("sendgrid", "api_key"),
             "HOOK_PASSWORD": "hook-password",
         }
         yield run(tmp, _command_and_shown("limits")[0], env)
@@ -188,6 +191,7 @@ def example_verbose(tmp: Path) -> Iterator[str]:
             "POSTMARK_SERVER_TOKEN": credentials.get("postmark", "server_token"),
             "POSTMARK_ACCOUNT_TOKEN": credentials.get("postmark", "account_token"),
             "MAILGUN_API_KEY": credentials.get("mailgun", "api_key"),
+            "SENDGRID_API_KEY": credentials.get("sendgrid", "api_key"),
             "HOOK_PASSWORD": "hook-password",
         }
         yield run(tmp, _command_and_shown("verbose")[0], env)

@@ -104,15 +104,15 @@ def type_env_name(types: Mapping[str, str], provider_id: str, key: str) -> str:
 
 def synthetic_config(
     types: Mapping[str, str],
-    region: str,
+    region: str | None,
     env: Mapping[str, str],
     endpoints: Mapping[str, str] | None = None,
 ) -> str:
     """A config declaring only credentials, for accounts no config file describes yet.
 
     Variables as :func:`type_env_name` names them (``POSTMARK_ACCOUNT_TOKEN`` only when
-    it is set: an optional credential); ``region`` for a type that has regions;
-    ``endpoints`` per provider id, if any.
+    it is set: an optional credential); ``region`` for a type that has regions (None:
+    the type's first, its default); ``endpoints`` per provider id, if any.
     """
     import json
 
@@ -130,7 +130,7 @@ def synthetic_config(
             if credential.required or env.get(name):
                 lines.append(f'    {credential.key}: "${{env:{name}}}"')
         if spec.regions is not None:
-            lines.append(f"    region: {region}")
+            lines.append(f"    region: {region or spec.regions[0]}")
     return "\n".join(lines) + "\n"
 
 
@@ -173,7 +173,7 @@ def import_live(
     provider_ids: Sequence[str],
     *,
     types: Sequence[str] = (),
-    region: str = "us",
+    region: str | None = None,
     schema_ref: str | None = None,
     endpoints: Sequence[str] = (),
 ) -> ImportResult:
@@ -331,10 +331,9 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
 )
 @click.option(
     "--region",
-    type=click.Choice(["us", "eu"]),
-    default="us",
-    show_default=True,
-    help="Mailgun region, with --type mailgun.",
+    type=click.Choice(["us", "eu", "global"]),
+    default=None,
+    help="Region, with --type: Mailgun us (default) or eu, SendGrid global (default) or eu.",
 )
 @click.option(
     "--endpoint",
@@ -373,7 +372,7 @@ def import_cmd(
     provider_ids: tuple[str, ...],
     config: tuple[str, ...],
     types: tuple[str, ...],
-    region: str,
+    region: str | None,
     endpoints: tuple[str, ...],
     out: str | None,
     force: bool,

@@ -14,7 +14,12 @@ if TYPE_CHECKING:  # the router (the config models) is imported when route runs
 
 def render_route(route: Route) -> list[str]:
     """A route for a terminal: target, where it comes from, sender, tag, fallbacks."""
-    where = f"stream {route.stream}" if route.stream else f"domain {route.domain}"
+    if route.stream:
+        where = f"stream {route.stream}"
+    elif route.domain:
+        where = f"domain {route.domain}"
+    else:
+        where = "account-wide"  # a provider id alone (its settings are account-wide)
     via = f"rule {route.rule}" if route.matched_by == "rule" else "routing.default"
     lines = [
         f"{route.email_type} -> {route.target}",

@@ -72,7 +72,7 @@ class LoadedConfig:
         return found
 
 
-def _no_substitute(name: str, path: str) -> str | None:
+def _no_substitute(name: str, path: str, owner: str | None) -> str | None:
     return None
 
 
@@ -125,11 +125,13 @@ def load_config(
     problems: list[Problem] = []
     docs: list[SourceDoc] = []
     texts: list[str] = []
+    types: dict[PathKey, str] = {}  # the blocks' types the files so far declare
     for file in files:  # syntax problems of every file at once
         try:
             text = _read_text(file)
-            docs.append(load_yaml(text, file, environ, missing))
+            docs.append(load_yaml(text, file, environ, missing, types))
             texts.append(text)
+            types = {**types, **docs[-1].types}
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:

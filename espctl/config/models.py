@@ -34,11 +34,20 @@ else:
 
 
 def _examples() -> str:
-    return " or ".join(f"{s.type}/{s.targets.example}" for s in _SPECS)
+    return " or ".join(
+        f"{s.type}/{s.targets.example}" if s.targets.kind is not None else s.type for s in _SPECS
+    )
 
 
 def _forms() -> str:
-    return " or ".join(f"{s.label} {s.targets.noun}" for s in _SPECS)
+    return " or ".join(f"{s.label} {s.targets.noun}" for s in _SPECS if s.targets.kind is not None)
+
+
+def _routes_to_account() -> str:
+    alone = [
+        f"a {s.label} provider id alone ({s.type})" for s in _SPECS if s.targets.routes_to_account
+    ]
+    return f"; {' or '.join(alone)} (its settings are account-wide)" if alone else ""
 
 
 def _account_webhooks() -> str:
@@ -53,12 +62,17 @@ def _account_webhooks() -> str:
 TARGET_PATTERN = r"^[a-z0-9][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
 #: a webhook or protect target: also a provider id alone (validation says where allowed)
 WEBHOOK_TARGET_PATTERN = r"^[a-z0-9][a-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$"
+#: a routing target where a provider type routes to its account (a provider id alone,
+#: :attr:`~espctl.providers.kit.spec.TargetForm.routes_to_account`; validation says which)
+_ROUTE_PATTERN = (
+    WEBHOOK_TARGET_PATTERN if any(s.targets.routes_to_account for s in _SPECS) else TARGET_PATTERN
+)
 
 Target = Annotated[
     str,
     Field(
-        pattern=TARGET_PATTERN,
-        description=f"provider id / {_forms()}, e.g. {_examples()}",
+        pattern=_ROUTE_PATTERN,
+        description=f"provider id / {_forms()}, e.g. {_examples()}{_routes_to_account()}",
     ),
 ]
 WebhookTarget = Annotated[

@@ -65,14 +65,37 @@ class _Checker:
     def check_target(self, path: PathKey, target: Any) -> tuple[str, str] | None:
         """A ``<provider>/<stream, domain...>`` target (one without the slash: the
         schema's pattern reports it)."""
-        if not isinstance(target, str) or "/" not in target:
-            return None  # the schema's pattern reports it
+        if not isinstance(target, str):
+            return None  # the schema reports it
         pid, sub = split_target(target)
         if pid not in self.providers:
-            known = ", ".join(sorted(self.providers)) or "none"
-            self.error(path, f"unknown provider '{pid}' (providers: {known})")
+            known = sorted(self.providers)
+            close = difflib.get_close_matches(pid, known, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.error(
+                path, f"unknown provider '{pid}'{hint} (providers: {', '.join(known) or 'none'})"
+            )
             return None
         spec = self.spec(pid)
+        if "/" not in target:
+            # a provider id alone: the account, where the provider routes to its account
+            if spec is None or spec.targets.routes_to_account:
+                return pid, ""
+            names = sorted(self.sub_targets(pid))
+            example = f"{pid}/{names[0]}" if names else f"{pid}/<{spec.targets.key}>"
+            self.error(
+                path,
+                f"'{pid}' alone is not a routing target: a {spec.label} target names a "
+                f"{spec.targets.noun} (e.g. {example})",
+            )
+            return None
+        if spec is not None and spec.targets.kind is None:
+            self.error(
+                path,
+                f"{pid} has no {spec.targets.noun}s to name: {spec.label} settings are "
+                f"account-wide, write '{pid}' alone",
+            )
+            return None
         subs = self.sub_targets(pid)
         if sub not in subs:
             what = spec.targets.noun if spec is not None else "target"
@@ -92,7 +115,9 @@ class _Checker:
             known = sorted(self.providers)
             close = difflib.get_close_matches(target, known, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            forms = ", ".join(f"provider/{s.targets.key}" for s in self.specs.values())
+            forms = ", ".join(
+                f"provider/{s.targets.key}" for s in self.specs.values() if s.targets.kind
+            )
             self.error(
                 path,
                 f"unknown provider '{target}'{hint} (providers: {', '.join(known) or 'none'}); "

@@ -46,8 +46,13 @@ _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
 _constructor = yaml.constructor.SafeConstructor()
 
-#: called for an unset variable without default: returns a replacement or None
-MissingEnv = Callable[[str, str], str | None]
+#: called for an unset (or empty) variable without default, with the variable's name,
+#: the dotted path of the value and the ``type`` of the mapping holding it as the raw
+#: document declares it (the nearest enclosing mapping with a scalar ``type`` key, or
+#: one an earlier file of the merge declared at that path; None: none does): returns a
+#: replacement or None. The type lets two providers share a credential key (``api_key``)
+#: while the values standing in for them differ.
+MissingEnv = Callable[[str, str, str | None], str | None]
 
 
 @dataclass
@@ -69,6 +74,8 @@ class SourceDoc:
     problems: list[Problem] = field(default_factory=list)
     #: the files merged into this document (``-c base.yaml -c prod.yaml``), in order
     files: tuple[str, ...] = ()
+    #: mapping path -> the scalar ``type`` it declares (as written, before validation)
+    types: dict[PathKey, str] = field(default_factory=dict)
     #: the file each path comes from, when several were merged (else ``file``)
     origins: dict[PathKey, str] = field(default_factory=dict)
 
@@ -108,12 +115,29 @@ def dotted(path: PathKey) -> str:
 
 
 class _Walker:
-    def __init__(self, doc: SourceDoc, env: Mapping[str, str], missing: MissingEnv) -> None:
+    def __init__(
+        self,
+        doc: SourceDoc,
+        env: Mapping[str, str],
+        missing: MissingEnv,
+        known_types: Mapping[PathKey, str],
+    ) -> None:
         self.doc = doc
         self.env = env
         self.missing = missing
+        self.known_types = known_types
         self.nodes = 0
         self.stack: set[int] = set()
+
+    def owner_type(self, path: PathKey) -> str | None:
+        """The ``type`` declared by the nearest mapping enclosing ``path`` (this file's,
+        else an earlier file's of the merge)."""
+        for table in (self.doc.types, self.known_types):
+            for n in range(len(path) - 1, -1, -1):
+                found = table.get(path[:n])
+                if found is not None:
+                    return found
+        return None
 
     def fail(self, node: yaml.Node, path: PathKey, message: str) -> None:
         mark = node.start_mark
@@ -150,6 +174,14 @@ class _Walker:
     def mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if (
+                isinstance(key_node, yaml.ScalarNode)
+                and key_node.value == "type"
+                and isinstance(value_node, yaml.ScalarNode)
+                and value_node.tag == _STR
+            ):
+                self.doc.types.setdefault(path, str(value_node.value))
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 self.fail(key_node, path, "merge keys (<<) are not supported; write keys out")
@@ -204,7 +236,7 @@ class _Walker:
             if value == "" and whole and default is None:
                 # set but empty (a CI secret a fork does not get): the sandbox may stand
                 # in, as for an unset one; otherwise the loader judges it (credentials)
-                substitute = self.missing(name, dotted(path))
+                substitute = self.missing(name, dotted(path), self.owner_type(path))
                 if substitute is not None:
                     from_env.append((name, substitute))  # stands in for the variable
                     return substitute
@@ -214,7 +246,7 @@ class _Walker:
                 return value
             if default is not None:
                 return default
-            substitute = self.missing(name, dotted(path))
+            substitute = self.missing(name, dotted(path), self.owner_type(path))
             if substitute is not None:
                 # treated as the variable's value: sensitive wherever it lands, and what
                 # a --sandbox state file sealed from the variable is restored by it
@@ -300,8 +332,12 @@ def load_yaml(
     file: str,
     env: Mapping[str, str],
     missing: MissingEnv,
+    known_types: Mapping[PathKey, str] | None = None,
 ) -> SourceDoc:
     """Parse ``text``; raise :class:`ConfigError` for syntax and structure problems.
+
+    ``known_types``: the ``type`` keys earlier files of a merge declared (by mapping
+    path), for ``missing`` (an override file may leave a block's type out).
 
     Problems that do not stop reading (duplicate keys, malformed env references) are
     collected in ``SourceDoc.problems`` so that all of them are reported at once.
@@ -325,7 +361,7 @@ def load_yaml(
     if not isinstance(root, yaml.MappingNode):
         raise _error_at(file, root, "the document must be a mapping (version, providers, ...)")
     doc = SourceDoc(file=file, data={})
-    walker = _Walker(doc, env, missing)
+    walker = _Walker(doc, env, missing, known_types or {})
     try:
         data = walker.walk(root, (), 0)
     except _AliasBombError as exc:

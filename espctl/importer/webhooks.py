@@ -22,6 +22,7 @@ from espctl.model.urls import credential_query, url_identity
 from espctl.providers.kit.importing import (
     EVENT_ORDER,
     SLUG,
+    WEBHOOK_NAME,
     EnvVar,
     HookOptions,
     ImportDoc,
@@ -39,6 +40,8 @@ class _Entry:
     password: Secret | None
     headers: tuple[tuple[str, str | Secret], ...]
     options: HookOptions | None
+    #: the name the provider keeps for it (``ImportHook.name``), used when free
+    preferred: str | None = None
     name: str = ""
     password_var: str | None = None
     #: credential query parameter -> variable; credential header -> variable
@@ -161,11 +164,18 @@ def _entries(doc: ImportDoc) -> list[_Entry]:
                 password=first.password,
                 headers=first.headers,
                 options=first.options,
+                preferred=first.name,
             )
         )
     bases = _url_names(sorted({e.url for e in entries}), list(doc.references))
     known = _match_known(doc, entries)
     used: set[str] = {k.name for k in known.values()}
+    # a provider's own name (one entry only) is that entry's: no URL-made name takes it
+    wanted = Counter(
+        e.preferred for e in entries if e.preferred and WEBHOOK_NAME.match(e.preferred)
+    )
+    reserved = {name for name, n in wanted.items() if n == 1}
+    used -= reserved
     passwords: dict[tuple[str, str | None, str], str] = {}
     credentials: dict[tuple[str, str, str], str] = {}
     out: list[_Entry] = []
@@ -174,11 +184,15 @@ def _entries(doc: ImportDoc) -> list[_Entry]:
         n = 1
         for entry in variants:
             mine = known.get(id(entry))
-            if mine is not None:
+            if entry.preferred in reserved:
+                # the provider keeps the entry's name (SendGrid friendly_name): only that
+                # name declares it as live
+                name = entry.preferred
+            elif mine is not None:
                 name = mine.name  # the existing config's name for this webhook
             else:
                 name = bases[url] if n == 1 else f"{bases[url]}-{n}"
-                while name in used:
+                while name in used or name in reserved:
                     n += 1
                     name = f"{bases[url]}-{n}"
                 n += 1

@@ -8,7 +8,7 @@ simulator; the simulated APIs (``<type>/provider.py``) are imported on first use
 
 A served sandbox routes ``/<type>/...`` to provider ``<type>`` (``/postmark/server``,
 ``/mailgun/v3/domains``, ``/mailgun/eu/v3/domains``), so providers never collide on paths:
-a future SendGrid answers under ``/sendgrid/v3/...``, whatever Mailgun's ``/v3`` does.
+SendGrid answers under ``/sendgrid/v3/...``, whatever Mailgun's ``/v3`` does.
 
 The paths a served sandbox answered before prefixes existed stay, because users' configs
 and CI recipes use them (``endpoint: http://127.0.0.1:PORT`` for Postmark,
@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING
 from .info import ProviderInfo
 from .mailgun.info import INFO as MAILGUN
 from .postmark.info import INFO as POSTMARK
+from .sendgrid.info import INFO as SENDGRID
 
 if TYPE_CHECKING:
     from .provider import SandboxProvider
 
 #: the registered providers, in the order their parts of a seeded account are drawn
 #: (a provider added later goes last, so the accounts of before stay byte-identical)
-_ENTRIES: tuple[ProviderInfo, ...] = (POSTMARK, MAILGUN)
+_ENTRIES: tuple[ProviderInfo, ...] = (POSTMARK, MAILGUN, SENDGRID)
 #: provider type -> its plain description
 INFOS: dict[str, ProviderInfo] = {info.type: info for info in _ENTRIES}
 #: the registered provider types, in registry order

@@ -144,16 +144,46 @@ def test_env_default_and_embedded_references(tmp_path: Path) -> None:
 def test_missing_callback_supplies_values(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(MINIMAL)
-    seen: list[tuple[str, str]] = []
+    seen: list[tuple[str, str, str | None]] = []
 
-    def missing(name: str, where: str) -> str | None:
-        seen.append((name, where))
+    def missing(name: str, where: str, owner: str | None) -> str | None:
+        seen.append((name, where, owner))
         return "sandbox-token"
 
     loaded = load_config(path, env={}, missing=missing)
     block = loaded.config.providers["pm"]
     assert block.server_token.reveal() == "sandbox-token"
-    assert seen == [("PM_TOKEN", "providers.pm.server_token")]
+    assert seen == [("PM_TOKEN", "providers.pm.server_token", "postmark")]
+
+
+def test_missing_callback_is_told_the_blocks_type(tmp_path: Path) -> None:
+    """The type comes from the raw document wherever the block writes it (after the
+    credential too), from an earlier file of a merge when an override leaves it out,
+    and is None outside provider blocks."""
+    base = tmp_path / "base.yaml"
+    base.write_text(
+        "version: 1\nproviders:\n"
+        "  sg:\n    api_key: ${env:SG_KEY}\n    type: sendgrid\n"
+        "  mg:\n    type: mailgun\n    api_key: ${env:MG_KEY}\n"
+        "webhooks:\n  h:\n    url: https://h.example.com/x\n    events: [delivered]\n"
+        "    targets: [sg]\n"
+        "    basic_auth: {username: u, password: '${env:HOOK_PW}'}\n"
+    )
+    override = tmp_path / "prod.yaml"
+    override.write_text("providers:\n  sg:\n    api_key: ${env:SG_PROD_KEY}\n")
+    seen: dict[str, str | None] = {}
+
+    def missing(name: str, where: str, owner: str | None) -> str | None:
+        seen[name] = owner
+        return f"value-of-{name}"
+
+    load_config([base, override], env={}, missing=missing)
+    assert seen == {
+        "SG_KEY": "sendgrid",
+        "MG_KEY": "mailgun",
+        "HOOK_PW": None,
+        "SG_PROD_KEY": "sendgrid",
+    }
 
 
 @pytest.mark.parametrize("ref", ["${env:}", "${ENV:X}", "${env:X", "${env:1BAD}"])

@@ -77,6 +77,7 @@ def test_secret_never_shows_its_value() -> None:
             "POSTMARK_SERVER_TOKEN": "canary-1",
             "POSTMARK_ACCOUNT_TOKEN": "canary-2",
             "MAILGUN_API_KEY": "canary-3",
+            "SENDGRID_API_KEY": "canary-5",
             "HOOK_PASSWORD": "canary-4",
         },
     )
@@ -89,12 +90,13 @@ def test_cli_validate_valid(monkeypatch: pytest.MonkeyPatch) -> None:
         "POSTMARK_SERVER_TOKEN",
         "POSTMARK_ACCOUNT_TOKEN",
         "MAILGUN_API_KEY",
+        "SENDGRID_API_KEY",
         "HOOK_PASSWORD",
     ):
         monkeypatch.delenv(name, raising=False)
     result = CliRunner().invoke(main, ["validate", "-c", str(QUICKSTART)])
     assert result.exit_code == 0, result.output
-    assert "valid (2 providers, 3 message streams, 2 domains, 3 webhooks" in result.stdout
+    assert "valid (3 providers, 3 message streams, 2 domains, 3 webhooks" in result.stdout
     assert (
         "warning: providers.postmark.server_token: environment variable "
         "POSTMARK_SERVER_TOKEN is not set" in result.stdout

@@ -346,6 +346,7 @@ def test_sandbox_flag_with_quickstart(tmp_path: Path, monkeypatch: pytest.Monkey
         "POSTMARK_SERVER_TOKEN": None,
         "POSTMARK_ACCOUNT_TOKEN": None,
         "MAILGUN_API_KEY": None,
+        "SENDGRID_API_KEY": None,
         "HOOK_PASSWORD": None,
     }
     result = invoke("-c", str(QUICKSTART), "--sandbox", env=unset)

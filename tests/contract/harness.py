@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from espctl.sandbox import AccountState, SandboxCredentials
-from tests.importer.test_random import randomize_mailgun, randomize_postmark
+from tests.importer.test_random import randomize_mailgun, randomize_postmark, randomize_sendgrid
 
 CANARY = "canary-5ecret-c0ntract"
 CREDENTIALS = SandboxCredentials(
@@ -23,6 +23,7 @@ CREDENTIALS = SandboxCredentials(
             "account_token": f"{CANARY}-pm-account",
         },
         "mailgun": {"api_key": f"{CANARY}-mg-key"},
+        "sendgrid": {"api_key": f"{CANARY}-sg-key"},
     }
 )
 HOOK = "https://hooks.example.com/contract"
@@ -138,6 +139,30 @@ def _mailgun_move(state: AccountState) -> None:
     domain.tracking.open_active = not domain.tracking.open_active
 
 
+def _sendgrid_block(base: str) -> str:
+    return (
+        "  sendgrid:\n"
+        "    type: sendgrid\n"
+        "    api_key: ${env:SENDGRID_API_KEY}\n"
+        f"    endpoint: {base}/sendgrid\n"
+        "    tracking: {opens: true, clicks: {enabled: true, text: false}}\n"
+    )
+
+
+def _sendgrid_move(state: AccountState) -> None:
+    tracking = state.sendgrid.accounts["us"].tracking
+    tracking.click_enabled = not tracking.click_enabled
+
+
+def _sendgrid_duplicates(state: AccountState) -> list[str]:
+    found: list[str] = []
+    for region, account in state.sendgrid.accounts.items():
+        for user in (account, *account.subusers):
+            urls = [h.url for h in user.webhooks]
+            found += [f"{region} {user.username} {u}" for u in urls if urls.count(u) > 1]
+    return sorted(set(found))
+
+
 HARNESSES: dict[str, Harness] = {
     "postmark": Harness(
         type="postmark",
@@ -188,6 +213,29 @@ HARNESSES: dict[str, Harness] = {
         buckets=("mg.acme-mail.com",),  # the config's domains
         quickstart=Share(create=0, update=4, unchanged=2),
         randomize=randomize_mailgun,
+    ),
+    "sendgrid": Harness(
+        type="sendgrid",
+        block=_sendgrid_block,
+        webhook=(
+            "  contract-sendgrid:\n"
+            f"    url: {HOOK}\n"
+            "    events: [delivered, bounced]\n"
+            "    targets: [sendgrid]\n"
+        ),
+        drift=frozenset(
+            {
+                ("update", "sendgrid.tracking", "click"),
+                ("create", "sendgrid.webhook", HOOK),
+            }
+        ),
+        move=_sendgrid_move,
+        env={"SENDGRID_API_KEY": CREDENTIALS.get("sendgrid", "api_key")},
+        bad_env={"SENDGRID_API_KEY": "SG.wrong-key"},
+        duplicates=_sendgrid_duplicates,
+        buckets=("acme",),  # the global account's own traffic (no subuser)
+        quickstart=Share(create=1, update=3, unchanged=2),
+        randomize=randomize_sendgrid,
     ),
 }
 

@@ -15,6 +15,8 @@ from espctl.model.common import Event, Frozen, Secret
 from espctl.providers import registry
 from espctl.providers.kit.connection import Connection
 from espctl.providers.kit.spec import ProviderSpec
+from espctl.sandbox import SandboxCredentials
+from espctl.session import sandbox_default
 from tests.contract.harness import CREDENTIALS, HARNESSES
 
 SPECS = registry.specs()
@@ -61,12 +63,34 @@ def test_credentials_are_secret_fields_of_the_block(spec: ProviderSpec[Any]) -> 
 
 
 def test_credential_keys_and_variables_are_unique_across_providers() -> None:
-    """The session finds the sandbox's value of a missing variable by the credential's
-    key; the documented variables (``POSTMARK_SERVER_TOKEN``) must not collide either."""
-    keys = [c.key for s in SPECS for c in s.credentials]
+    """The session finds the sandbox's value of a missing variable by (block type,
+    credential key), so two providers may share a key (SendGrid's and Mailgun's
+    ``api_key``) but never a (type, key) pair; the documented variables
+    (``SENDGRID_API_KEY``, ``MAILGUN_API_KEY``) must not collide either."""
+    pairs = [(s.type, c.key) for s in SPECS for c in s.credentials]
     names = [s.env_name(c.key) for s in SPECS for c in s.credentials]
-    assert len(keys) == len(set(keys))
+    assert len(pairs) == len(set(pairs))
     assert len(names) == len(set(names))
+    accepted = SandboxCredentials()
+    for provider_type, row in accepted.values.items():
+        for key, value in row.items():
+            assert sandbox_default(provider_type, key) == value, (provider_type, key)
+
+
+def test_a_shared_credential_key_gets_each_providers_sandbox_value() -> None:
+    """Two blocks holding ``api_key`` get their own type's sandbox value under --sandbox,
+    also when an override file leaves the block's ``type`` out; with no type known
+    anywhere, an ambiguous key gets none (the variable is then reported unset)."""
+    owners_of: dict[str, list[str]] = {}
+    for spec in SPECS:
+        for credential in spec.credentials:
+            owners_of.setdefault(credential.key, []).append(spec.type)
+    shared = {key: owners for key, owners in owners_of.items() if len(owners) > 1}
+    assert shared, "no two providers share a credential key: this test cannot fail"
+    for key, owners in shared.items():
+        values = {sandbox_default(owner, key) for owner in owners}
+        assert len(values) == len(owners), key  # each its own
+        assert sandbox_default(None, key) is None
 
 
 def test_events_map_both_ways(spec: ProviderSpec[Any]) -> None:
@@ -133,7 +157,13 @@ def test_desired_resources_keep_to_their_kinds(spec: ProviderSpec[Any]) -> None:
 
 def test_targets_and_webhook_traits(spec: ProviderSpec[Any]) -> None:
     form = spec.targets
-    assert form.key and form.noun and form.example
+    assert form.key and form.noun
+    if form.kind is None:
+        # no sub-targets (SendGrid: account-wide settings): the provider id alone is the
+        # target, for routing and webhooks, and no name after a slash is an example
+        assert form.routes_to_account and form.account and not form.example
+    else:
+        assert form.example
     assert form.names(_block(spec)) == ()  # a block that declares none
     traits = spec.webhooks
     assert traits.keyed_by
@@ -151,12 +181,14 @@ def test_samples_parse_back_to_their_event(spec: ProviderSpec[Any]) -> None:
     """``espctl test --webhooks`` posts what the provider's own parser reads back."""
     block = _block(spec)
     for event in spec.events.native:
-        sample = spec.sample(event, spec.targets.example, block, NOW)
+        sample = spec.sample(event, spec.targets.example, block, NOW, None)
         assert sample.record
         parsed = spec.parse_webhook(sample.payload)
         assert len(parsed) == 1, event
         assert parsed[0].provider == spec.type
-        expected = "queued" if event is Event.accepted else event.value
+        # the normalized record's finer vocabulary (ANALYTICS.md): a message the provider
+        # accepted is queued, one it refused to send at all is rejected
+        expected = {Event.accepted: "queued", Event.dropped: "rejected"}.get(event, event.value)
         assert parsed[0].event_type.value == expected, event
 
 

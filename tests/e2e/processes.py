@@ -16,6 +16,8 @@ CANARY_HOOK = "canary-5ecret-hook-pw"
 SERVE_CREDENTIALS = (
     "--mailgun-api-key",
     "canary-5ecret-mg",
+    "--sendgrid-api-key",
+    "canary-5ecret-sg",
     "--postmark-server-token",
     "canary-5ecret-pm",
     "--postmark-account-token",
@@ -84,6 +86,7 @@ def espctl(
         "POSTMARK_SERVER_TOKEN": "canary-5ecret-pm",
         "POSTMARK_ACCOUNT_TOKEN": "canary-5ecret-pma",
         "MAILGUN_API_KEY": "canary-5ecret-mg",
+        "SENDGRID_API_KEY": "canary-5ecret-sg",
         "HOOK_PASSWORD": CANARY_HOOK,
         "NO_COLOR": "1",
         **(env or {}),

@@ -5,9 +5,11 @@ fields through ``${env:...}`` (a stream name and description, a webhook URL quer
 header value, a basic-auth password with characters that URL-encoding changes), and in
 the live account: Postmark URL userinfo, an ``Authorization`` header and a URL query
 token; another integration's Mailgun URL with userinfo beside a declared one, and an
-account-level Mailgun webhook with a query token. Then validate, plan (three formats,
-saved), apply, plan again, import, report, test (also with --webhooks) and route run,
-over HTTP and with ``--sandbox``; their stdout, stderr and every file they write are
+account-level Mailgun webhook with a query token; SendGrid Event Webhooks another tool
+made with userinfo and a query token (the SendGrid key is a canary too). Then validate,
+plan (three formats, saved), apply, plan again, import, report, test (also with
+--webhooks) and route run, over HTTP and with ``--sandbox``; their stdout, stderr and
+every file they write are
 searched for each canary in clear, base64, hex, URL-encoded and sha256/sha1/md5 form
 (with ``ESPCTL_LOG=debug``, so the HTTP request log is searched too)
 (:func:`tests.e2e.conftest.assert_no_canary`): zero hits.
@@ -24,6 +26,7 @@ from click.testing import CliRunner, Result
 from espctl.cli import main
 from espctl.sandbox.mailgun.state import MgAccountWebhook
 from espctl.sandbox.postmark.state import PmHeader, PmTriggers, PmWebhook
+from espctl.sandbox.sendgrid.state import SgWebhook
 from espctl.sandbox.state import AccountState
 from tests.conftest import QUICKSTART
 from tests.e2e.conftest import ENV, Served, assert_no_canary, endpoint_config
@@ -41,6 +44,8 @@ LIVE = {
     "token": "canary-5ecret-9f3a-live-token",
     "mg_userinfo": "canary-5ecret-9f3a-mg-userinfo",
     "mg_account": "canary-5ecret-9f3a-mg-account-token",
+    "sg_userinfo": "canary-5ecret-9f3a-sg-userinfo",
+    "sg_query": "canary-5ecret-9f3a-sg-query-token",
 }
 EVERY = [*PLANTED.values(), *LIVE.values(), *ENV.values()]
 #: every command also logs each HTTP request (-v): that log is searched too
@@ -99,6 +104,26 @@ def plant_live_mailgun(state: AccountState) -> None:
     )
 
 
+def plant_live_sendgrid(state: AccountState) -> None:
+    """SendGrid Event Webhooks other tools made: a URL's userinfo, a query token."""
+    account = state.sendgrid.accounts["us"]
+    for n, url in enumerate(
+        (
+            f"https://seg:{LIVE['sg_userinfo']}@seg.acme-mail.com/sg",
+            f"https://all.acme-mail.com/sg?key={LIVE['sg_query']}",
+        )
+    ):
+        account.webhooks.append(
+            SgWebhook(
+                id=f"canary-sg-{n}",
+                url=url,
+                flags=["delivered"],
+                created_date=state.now,
+                updated_date=state.now,
+            )
+        )
+
+
 def outputs_of(results: list[Result], folder: Path) -> list[str]:
     texts = [t for r in results for t in (r.stdout, r.stderr)]
     for path in sorted(folder.rglob("*")):
@@ -149,6 +174,7 @@ def test_no_canary_over_http(served: Served) -> None:
     account = served.app.state.postmark
     account.next_webhook_id = plant_live(account.webhooks, account.next_webhook_id)
     plant_live_mailgun(served.app.state)
+    plant_live_sendgrid(served.app.state)
     served.config.write_text(planted_config(endpoint_config(served.base_url)))
     runner = CliRunner(env={**ENV, **PLANTED, **VERBOSE})
 
@@ -182,6 +208,7 @@ def test_no_canary_with_the_embedded_sandbox(
         state.postmark.webhooks, state.postmark.next_webhook_id
     )
     plant_live_mailgun(state)
+    plant_live_sendgrid(state)
     save_state(state_file, state, EVERY)
     results = run_every_command(invoke, ["--sandbox"])
     texts = outputs_of(results, tmp_path)

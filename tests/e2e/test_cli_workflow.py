@@ -20,12 +20,13 @@ from click.testing import CliRunner, Result
 
 from espctl.cli import main
 from tests.conftest import QUICKSTART, REPO
-from tests.contract.harness import quickstart_apply_line
+from tests.contract.harness import quickstart_apply_line, quickstart_changes
 
 CLEAN = {
     "POSTMARK_SERVER_TOKEN": None,
     "POSTMARK_ACCOUNT_TOKEN": None,
     "MAILGUN_API_KEY": None,
+    "SENDGRID_API_KEY": None,
     "HOOK_PASSWORD": None,
     "ESPCTL_CONFIG": None,
     "NO_COLOR": "1",
@@ -52,7 +53,7 @@ def test_markdown_diff_lines_start_with_their_symbol_and_events_are_normalized(
     result = cli("plan", "--sandbox", "--format", "markdown")
     assert result.exit_code == 0, result.output
     blocks = re.findall(r"^(`{3,})diff\n(.*?)^\1$", result.stdout, re.S | re.M)
-    assert len(blocks) == 2  # mailgun, postmark
+    assert len(blocks) == 3  # mailgun, postmark, sendgrid
     for _, body in blocks:
         for line in body.splitlines():
             # GitHub colours a diff line by its first character: none is indented
@@ -95,7 +96,12 @@ def test_apply_json_reports_every_change(project: Path) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)  # the plan went to stderr, stdout is only JSON
     assert payload["format"] == "espctl-apply/1" and payload["exit_code"] == 0
-    assert payload["summary"] == {"applied": 12, "failed": 0, "skipped": 0, "blocked": 0}
+    assert payload["summary"] == {
+        "applied": quickstart_changes(),
+        "failed": 0,
+        "skipped": 0,
+        "blocked": 0,
+    }
     change = next(c for c in payload["changes"] if c["key"] == "receipts")
     assert change["action"] == "create" and change["status"] == "applied"
     assert change["address"] == "postmark:postmark.message_stream:receipts"
@@ -195,8 +201,9 @@ def test_declining_at_the_prompt_says_cancelled_and_changes_nothing(project: Pat
 def test_accepting_at_the_prompt_applies_with_counted_progress(project: Path) -> None:
     code, shown = _in_terminal(["apply", "--sandbox", "--force"], project, b"y\n")
     assert code == 0, shown
-    done = re.findall(r"^\[(\d+)/12\] ", shown, re.M)
-    assert sorted(int(n) for n in done) == list(range(1, 13))
+    total = quickstart_changes()
+    done = re.findall(rf"^\[(\d+)/{total}\] ", shown, re.M)
+    assert sorted(int(n) for n in done) == list(range(1, total + 1))
     assert quickstart_apply_line() in shown
 
 
@@ -250,7 +257,7 @@ def test_an_unknown_unavailable_provider_is_an_error(project: Path, target: list
     result = cli("route", *target, "--unavailable", "mailgunn")
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "error: unknown provider 'mailgunn' (providers in espctl.yaml: mailgun, postmark)"
+        "error: unknown provider 'mailgunn' (providers in espctl.yaml: mailgun, postmark, sendgrid)"
     )
 
 

@@ -24,6 +24,7 @@ CLEAN = {
     "POSTMARK_SERVER_TOKEN": None,
     "POSTMARK_ACCOUNT_TOKEN": None,
     "MAILGUN_API_KEY": None,
+    "SENDGRID_API_KEY": None,
     "HOOK_PASSWORD": None,
     "ESPCTL_CONFIG": None,
     "NO_COLOR": "1",

@@ -24,7 +24,12 @@ CANARY = "canary-5ecret-hook"
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    for name in ("POSTMARK_SERVER_TOKEN", "POSTMARK_ACCOUNT_TOKEN", "MAILGUN_API_KEY"):
+    for name in (
+        "POSTMARK_SERVER_TOKEN",
+        "POSTMARK_ACCOUNT_TOKEN",
+        "MAILGUN_API_KEY",
+        "SENDGRID_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOOK_PASSWORD", CANARY)
     (tmp_path / "espctl.yaml").write_text(QUICKSTART.read_text())
@@ -68,6 +73,8 @@ def test_report_numbers_match_the_sandbox_truth(workdir: Path) -> None:
     scope = {
         "postmark": ["outbound", "newsletters", "legacy-alerts"],
         "mailgun": ["mg.acme-mail.com", "news.acme-mail.com"],
+        # SendGrid: the block's account (global), not its subuser nor the EU account
+        "sendgrid": ["acme"],
     }
     for pid, buckets in scope.items():
         per_bucket = [
@@ -119,18 +126,34 @@ def test_report_numbers_match_the_sandbox_truth(workdir: Path) -> None:
         assert pm_tags[tag].sent == truth.sent
         assert pm_tags[tag].complained == truth.complained
     assert "newsletter" not in pm_tags  # Postmark sends none
+    # SendGrid: categories per tag the routing rules name, the account's own mail only
+    sg_tags = {t.tag: t.counts for t in providers["sendgrid"].tags}
+    for tag in ("promotion", "product_update"):
+        truth = traffic.total(provider="sendgrid", bucket="acme", tag=tag, start=start, end=last)
+        assert truth.sent > 0
+        _check(sg_tags[tag], truth)
+    assert sg_tags["newsletter"].sent == 0  # the subuser's newsletters are not the account's
+    sendgrid = providers["sendgrid"]
+    assert sendgrid.unmeasured == ()  # every counter of the report is in /v3/stats
+    assert sendgrid.first_attempt is None  # not reported by SendGrid: said, never 0 %
 
     # bounces, events, webhooks, drift, routing
-    for pid in ("postmark", "mailgun"):
+    for pid in ("postmark", "mailgun", "sendgrid"):
         samples = {s.kind: s for s in providers[pid].reason_samples}
         assert samples["permanent"].sampled > 0 and samples["temporary"].sampled > 0
     assert 0 < len(result.data.recent_events) <= 50
-    assert providers["postmark"].pending_changes == 12 - 4  # Mailgun has the other 4
+    assert providers["postmark"].pending_changes == 8  # Mailgun and SendGrid have 4 each
     assert providers["mailgun"].pending_changes == 4
+    assert providers["sendgrid"].pending_changes == 4
     assert ("mailgun.tracking mg.acme-mail.com", "clicks", "true", "html_only") in {
         (r.address, r.field, r.declared, r.actual) for r in providers["mailgun"].drift
     }
-    assert [r.name for r in result.data.routing_rules] == ["auth-mail", "receipts", "marketing"]
+    assert [r.name for r in result.data.routing_rules] == [
+        "auth-mail",
+        "receipts",
+        "marketing",
+        "promotions",
+    ]
     hooks = {(w.provider, w.url, w.scope) for w in result.data.webhooks}
     assert ("postmark", "https://esp:***@hooks.acme-mail.com/esp/events", "stream outbound") in (
         hooks
@@ -149,6 +172,14 @@ def test_report_numbers_match_the_sandbox_truth(workdir: Path) -> None:
     assert any(
         n.startswith("Postmark buckets its stats by US Eastern day") for n in result.data.data_notes
     )
+    # SendGrid: account-wide Event Webhooks; another tool's token in a URL shown masked
+    assert ("sendgrid", "https://hooks.acme-mail.com/esp/events", "account") in hooks
+    assert (
+        "sendgrid",
+        "https://segment:***@track.acme-mail.com/sendgrid/events",
+        "account",
+    ) in hooks
+    assert "SendGrid&#39;s stats report no first-attempt deliveries" in result.html
 
     # the page itself
     html = result.html

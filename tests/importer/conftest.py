@@ -71,9 +71,15 @@ def _live_password(
     state: AccountState, url: str, username: str, target: str, events: list[str]
 ) -> str:
     pid, _, sub = target.partition("/")
-    if not sub:  # a Mailgun account-level webhook
-        for hook in state.mailgun.account_webhooks:
-            bare, user, password = _split(hook.url)
+    if not sub:  # a Mailgun account-level webhook, or a SendGrid Event Webhook
+        sendgrid = [
+            hook.url
+            for account in state.sendgrid.accounts.values()
+            for user in (account, *account.subusers)
+            for hook in user.webhooks
+        ]
+        for raw in [h.url for h in state.mailgun.account_webhooks] + sendgrid:
+            bare, user, password = _split(raw)
             if user == username and bare == url:
                 return password
     elif pid.startswith("postmark"):

@@ -28,6 +28,15 @@ from espctl.sandbox.mailgun.state import (
     MgTracking,
 )
 from espctl.sandbox.postmark.state import PmHeader, PmStream, PmTriggers, PmWebhook
+from espctl.sandbox.sendgrid.state import (
+    WEBHOOK_FLAGS,
+    SgAnalytics,
+    SgDomain,
+    SgSubscription,
+    SgTracking,
+    SgWebhook,
+)
+from espctl.sandbox.sendgrid.wire import new_signing_key
 from tests.importer.conftest import (
     CANARY,
     api_import,
@@ -83,6 +92,7 @@ def random_account(seed: int) -> AccountState:
     state = seed_account(seed=seed)
     randomize_postmark(rng, state, seed)
     randomize_mailgun(rng, state, seed)
+    randomize_sendgrid(rng, state, seed)
     return state
 
 
@@ -198,6 +208,63 @@ def randomize_mailgun(rng: random.Random, state: AccountState, seed: int) -> Non
                     created_at=state.now,
                 )
             )
+
+
+def randomize_sendgrid(rng: random.Random, state: AccountState, seed: int) -> None:
+    """The global account: tracking variations (odd footers, utm values), up to ten
+    Event Webhooks with every flag mix, odd URLs (some with a canary password in their
+    userinfo), friendly names or none, signed or not, enabled or not; more domains."""
+    account = state.sendgrid.accounts["us"]
+    account.tracking = SgTracking(
+        open_enabled=rng.random() < 0.5,
+        click_enabled=rng.random() < 0.5,
+        click_enable_text=rng.random() < 0.5,
+        subscription=SgSubscription(
+            enabled=rng.random() < 0.5,
+            html_content=rng.choice([SgSubscription().html_content, *FOOTERS]),
+            plain_content=rng.choice([SgSubscription().plain_content, *FOOTERS]),
+            replace=rng.choice(["", "[unsubscribe]", *STREAM_TEXT]),
+            url=rng.choice(["", "https://acme-mail.com/unsubscribe"]),
+            landing=rng.choice(["", "<p>bye</p>"]),
+        ),
+        google_analytics=SgAnalytics(
+            enabled=rng.random() < 0.5,
+            utm_source=rng.choice(["", "sendgrid", "yes"]),
+            utm_campaign=rng.choice(["", "spring sale", "100%"]),
+        ),
+    )
+    account.max_allowed = 10
+    taken = {h.url for h in account.webhooks}
+    for j, bare in enumerate(rng.sample(URLS, rng.randrange(0, 9))):
+        with_auth = rng.random() < 0.25
+        password = rng.choice([f"{CANARY}-sg", f"{CANARY}:p@ss/w?rd#%"])
+        url = _userinfo(bare, "sg user", password) if with_auth else bare
+        if url in taken:
+            continue
+        taken.add(url)
+        account.webhooks.append(
+            SgWebhook(
+                id=f"{seed:04d}-{j:04d}-random",
+                url=url,
+                enabled=rng.random() < 0.8,
+                friendly_name=rng.choice([None, "", "Segment", *STREAM_TEXT]),
+                flags=rng.sample(WEBHOOK_FLAGS, rng.randrange(0, len(WEBHOOK_FLAGS) + 1)),
+                signing_key=new_signing_key() if rng.random() < 0.3 else None,
+                created_date=state.now - timedelta(days=j),
+                updated_date=state.now,
+            )
+        )
+    for i in range(rng.randrange(0, 4)):
+        account.domains.append(
+            SgDomain(
+                id=90_000 + i,
+                user_id=account.user_id,
+                domain=f"r{i}.example{seed}.com",
+                subdomain=f"em{i}",
+                username=account.username,
+                invalid=rng.sample(["mail_cname", "dkim1", "dkim2"], rng.randrange(0, 3)),
+            )
+        )
 
 
 def import_then_plan(tmp_path: Path, state: AccountState, region: str = "eu") -> None:

@@ -88,6 +88,7 @@ def test_quickstart_offline_without_any_credentials() -> None:
         "POSTMARK_SERVER_TOKEN": None,
         "POSTMARK_ACCOUNT_TOKEN": None,
         "MAILGUN_API_KEY": None,
+        "SENDGRID_API_KEY": None,
         "HOOK_PASSWORD": None,
     }
     result = CliRunner().invoke(route, ["receipt", "-c", str(QUICKSTART)], env=env)

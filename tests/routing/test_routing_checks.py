@@ -18,6 +18,7 @@ from espctl.providers.kit.protocol import Capabilities
 from espctl.providers.mailgun.client import MailgunApi
 from espctl.providers.postmark.client import PostmarkApi
 from espctl.providers.registry import create_provider
+from espctl.providers.sendgrid.client import SendGridApi
 from espctl.sandbox import SandboxApp, SandboxTransport, seed_account
 from tests.conftest import QUICKSTART
 
@@ -25,11 +26,13 @@ SANDBOX_ENV = {
     "POSTMARK_SERVER_TOKEN": "sandbox-postmark-server-token",
     "POSTMARK_ACCOUNT_TOKEN": "sandbox-postmark-account-token",
     "MAILGUN_API_KEY": "sandbox-mailgun-api-key",
+    "SENDGRID_API_KEY": "SG.sandbox-sendgrid.api-key",
     "HOOK_PASSWORD": "hook-secret",
 }
 CAPS: dict[str, Capabilities] = {
     "postmark": PostmarkApi.capabilities,
     "mailgun": MailgunApi.capabilities,
+    "sendgrid": SendGridApi.capabilities,
 }
 
 
@@ -47,6 +50,9 @@ def live(
             "postmark", (), (), {"streams": streams, "archived_streams": archived or []}
         ),
         "mailgun": LiveState("mailgun", (), (), {"region": "eu", "domains": dict(domains)}),
+        "sendgrid": LiveState(
+            "sendgrid", (), (), {"domains": {"em.acme-mail.com": {"exists": True, "valid": True}}}
+        ),
     }
 
 
@@ -85,8 +91,10 @@ def test_every_target_checked_once_with_where_it_is_used() -> None:
         "mailgun/news.acme-mail.com",
         "postmark/outbound",
         "postmark/receipts",
+        "sendgrid",
     ]
     assert all(c.ok for c in checks.values())
+    assert "rule 'promotions'" in checks["sendgrid"].message
     outbound = checks["postmark/outbound"].message
     assert "routing.default" in outbound and "rule 'auth-mail'" in outbound
     assert "fallback of rule 'receipts'" in checks["mailgun/mg.acme-mail.com"].message

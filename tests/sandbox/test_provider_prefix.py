@@ -36,6 +36,12 @@ def _target(url: str) -> tuple[str, str | None, str, str]:
         ("http://127.0.0.1:9/postmark/v3/x", ("postmark", None, "/postmark", "/v3/x")),
         # the unprefixed paths of before
         ("http://127.0.0.1:9/server", ("postmark", None, "", "/server")),
+        ("http://127.0.0.1:9/sendgrid/v3/scopes", ("sendgrid", "us", "/sendgrid", "/v3/scopes")),
+        (
+            "http://127.0.0.1:9/sendgrid/eu/v3/stats",
+            ("sendgrid", "eu", "/sendgrid/eu", "/v3/stats"),
+        ),
+        ("https://api.eu.sendgrid.com/v3/stats", ("sendgrid", "eu", "", "/v3/stats")),
         ("http://127.0.0.1:9/v3/x/events", ("mailgun", "us", "", "/v3/x/events")),
         ("http://127.0.0.1:9/eu/v4/domains", ("mailgun", "eu", "/eu", "/v4/domains")),
     ],
@@ -45,7 +51,9 @@ def test_route_target(url: str, expected: tuple[str, str | None, str, str]) -> N
 
 
 def test_the_registry_lists_each_provider_once_and_the_root_last() -> None:
-    assert set(PROVIDERS) == {"postmark", "mailgun"}
+    assert {"postmark", "mailgun", "sendgrid"} <= set(PROVIDERS)
+    # a provider added after prefixes existed claims no root path
+    assert {p.type for p in LEGACY} == {"postmark", "mailgun"}
     assert all(PROVIDERS[p.type] is p for p in LEGACY)
     # the last legacy provider takes every path left: nothing after it is reachable
     assert LEGACY[-1].legacy_target("/anything/else") is not None

@@ -53,6 +53,7 @@ from espctl.providers.kit.limits import (
     ResponseTooLarge,
     TimeBudget,
     buffered,
+    quota_exhausted,
     rate_limit_wait,
     read_capped,
 )
@@ -115,6 +116,8 @@ class HttpClient:
         self._semaphore = asyncio.Semaphore(self.options.parallelism)
         self._budget = TimeBudget(self.options.command_timeout)
         self._waits = 0
+        #: epoch second until which the provider's rate-limit window is used up (0: none)
+        self._quota_until = 0.0
         timeout = httpx.Timeout(self.options.read_timeout, connect=self.options.connect_timeout)
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -168,6 +171,7 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
+            await self._respect_quota(method, shown, attempt)
             try:
                 async with self._semaphore:
                     if self.rejected is not None:
@@ -217,6 +221,10 @@ class HttpClient:
                 ) from exc
             status = response.status_code
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+            # a 429's own wait covers its window (rate_limit_wait, below)
+            until = quota_exhausted(response, time.time()) if status != 429 else None
+            if until is not None:
+                self._quota_until = max(self._quota_until, until)
             if status in ok:
                 self._log(method, shown, str(status), started, attempt)
                 return response
@@ -297,6 +305,23 @@ class HttpClient:
             await self._sleep(seconds)
         finally:
             self.stats.waiting.pop(token, None)
+
+    async def _respect_quota(self, method: str, shown: str, attempt: int) -> None:
+        """Wait for the reset of a used-up rate-limit window (``X-RateLimit-Remaining: 0``)
+        before sending, when that wait is within ``max_retry_after``; a longer one is not
+        waited for here (the 429 it may bring is handled, and refused, as any other)."""
+        until = self._quota_until
+        if not until:
+            return
+        seconds = until - time.time()
+        if 0 < seconds <= self.options.max_retry_after:
+            note = (
+                f"{self.provider} rate limit used up: waiting {seconds:.0f}s "
+                "(X-RateLimit-Remaining 0, until X-RateLimit-Reset)"
+            )
+            await self._pause(seconds, method, shown, attempt, note=note)
+        if self._quota_until == until:  # no later answer moved it meanwhile
+            self._quota_until = 0.0
 
     @property
     def waiting(self) -> tuple[str, ...]:
@@ -446,14 +471,16 @@ class HttpClient:
         json_body: Any = None,
         form: list[tuple[str, str]] | None = None,
         retry: bool | None = None,
+        ok: frozenset[int] = frozenset({200}),
     ) -> M:
         """:meth:`request`, then the body decoded and validated as ``model``.
 
         For writes: a 200 whose body is not the documented answer (an error envelope,
         an empty object) did not do what was asked and must not count as applied.
+        ``ok`` are the statuses that answer success (SendGrid's create: 201).
         """
         response = await self.request(
-            method, path, params=params, json_body=json_body, form=form, retry=retry
+            method, path, params=params, json_body=json_body, form=form, retry=retry, ok=ok
         )
         body = self.decode(response, method, path)
         return parse(

@@ -29,6 +29,8 @@ DocPath = tuple[str, ...]
 
 EVENT_ORDER = {event: i for i, event in enumerate(Event)}
 SLUG = re.compile(r"[^a-z0-9]+")
+#: a provider's own name for a webhook that a config entry may take as it is
+WEBHOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 #: a live URL the config language refuses, in words for a warning
 _URL_FAULTS: dict[UrlFault, str] = {
     "invalid": "it is not a valid URL",
@@ -83,11 +85,15 @@ class ImportHook:
     password: Secret | None
     headers: tuple[tuple[str, str | Secret], ...] = ()  # credential values are Secrets
     options: HookOptions | None = None
+    #: the name the provider keeps for this webhook (SendGrid's ``friendly_name``, which
+    #: espctl sets to the entry's name): the entry is given it when it is free
+    name: str | None = None
 
     def group_key(self) -> tuple[Any, ...]:
         """What items must share to become one entry (everything but the target)."""
         password = self.password.reveal() if self.password is not None else None
         return (
+            self.name,
             self.url,
             self.username,
             password,
@@ -185,3 +191,17 @@ def as_written(value: str) -> str:
 def one_line(text: str) -> str:
     """``text`` with its whitespace runs (line breaks included) made single spaces."""
     return " ".join(text.split())
+
+
+def live_hook_url(hook: Resource, shown: str) -> tuple[str, str | None, str | None]:
+    """A live webhook resource's real URL, its basic-auth user name, and why the config
+    language cannot write it (None: it can). ``shown`` is the URL its key shows; the
+    real one is the sensitive ``url`` field where the key masks a part."""
+    real = hook.fields.get("url")
+    url = real.reveal() if isinstance(real, Secret) else shown
+    username = hook.fields.get("basic_auth_username")
+    user = str(username) if username else None
+    problem = url_problem(url)
+    if problem is None and user is not None and has_ref(user):
+        problem = "its basic-auth user name contains '${'"
+    return url, user, problem

@@ -174,3 +174,23 @@ def rate_limit_wait(response: httpx.Response, now: float, cap: float) -> RateLim
     if not math.isfinite(asked) or asked < 0:
         return None
     return RateLimitWait(min(float(asked), cap), "retry-seconds", float(asked))
+
+
+def quota_exhausted(response: httpx.Response, now: float) -> float | None:
+    """When a response says the rate-limit window is used up (``X-RateLimit-Remaining:
+    0``), the epoch second its ``X-RateLimit-Reset`` names (None: requests may go on).
+
+    SendGrid sends both headers on every answer (its "Rate Limits" page), so the next
+    request can wait for the reset instead of spending an attempt on a certain 429.
+    """
+    remaining = response.headers.get("X-RateLimit-Remaining")
+    reset = response.headers.get("X-RateLimit-Reset")
+    if remaining is None or reset is None:
+        return None
+    try:
+        if int(remaining.strip()) > 0:
+            return None
+        until = float(reset)
+    except ValueError:
+        return None
+    return until if math.isfinite(until) and until > now else None

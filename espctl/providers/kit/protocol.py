@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from espctl.model.resources import Check, LiveState, Resource
 from espctl.model.traffic import TrafficData, TrafficQuery
@@ -146,4 +146,16 @@ class Provider(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class SendsTestEvents(Protocol):
+    """A provider that can ask the ESP itself to send a test event to a webhook (SendGrid's
+    ``POST /v3/user/webhooks/event/test``): ``espctl test --webhooks`` offers it beside its
+    own sample POSTs. Not a probe: it makes the provider post to the receiver."""
+
+    async def send_test_events(self, desired: Sequence[Resource]) -> list[ProbeResult]:
+        """One result per webhook of ``desired`` (the config's resources of this provider)
+        that the provider was asked to test, timed; never a credential in them."""
         ...

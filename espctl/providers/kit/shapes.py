@@ -36,9 +36,15 @@ class WireModel(BaseModel):
 
 def error_envelope(body: object) -> str | None:
     """The message of an error body (Postmark ``ErrorCode``/``Message``, Mailgun
-    ``message``/``Reason``/``Description``), when ``body`` looks like one."""
+    ``message``/``Reason``/``Description``, SendGrid ``errors[0].message``), when
+    ``body`` looks like one."""
     if not isinstance(body, dict):
         return None
+    errors = body.get("errors")  # SendGrid: {"errors": [{"message", "field"}]}
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        text = errors[0].get("message")
+        if isinstance(text, str) and text:
+            return " ".join(text.split())[:120]
     for key in ("Message", "message", "Reason", "Description", "error"):
         text = body.get(key)
         if isinstance(text, str) and text:

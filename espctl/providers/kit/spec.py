@@ -143,6 +143,26 @@ class EventVocabulary:
         return {name: event for event, name in self.native.items()}
 
 
+def native_labels(to_event: Mapping[str, Event]) -> Callable[[Any], Any]:
+    """How renderings show a provider's event names: the normalized name first, the
+    provider's after (``bounced (permanent_fail)``), for :attr:`ResourceKind.labels`.
+
+    The plan's JSON keeps the provider's names; anything but a list of strings (a
+    redacted value) is shown as it is.
+    """
+
+    def labels(names: Any) -> Any:
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            return names
+        out = []
+        for name in names:
+            event = to_event.get(name)
+            out.append(name if event is None or event.value == name else f"{event.value} ({name})")
+        return out
+
+    return labels
+
+
 # -- webhooks ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class WebhookTraits:
@@ -183,12 +203,15 @@ class WebhookBinding:
 @dataclass(frozen=True)
 class WebhookSample:
     """A sample event in the provider's payload format, for ``espctl test --webhooks``:
-    ``record`` names it (``Delivery``, ``delivered``), ``payload`` is the JSON body,
-    ``headers`` any the provider adds (a signature)."""
+    ``record`` names it (``Delivery``, ``delivered``), ``payload`` is the JSON body (an
+    object, or a batch array), ``headers`` any the provider adds (a signature), and
+    ``content`` the exact bytes to send when a header signs them (None: ``payload``
+    serialized)."""
 
     record: str
     payload: Any
     headers: Mapping[str, str] = field(default_factory=dict)
+    content: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -279,7 +302,9 @@ class ProviderSpec(Generic[B]):
     ``where`` (endpoint and region shown by ``espctl test``), ``route_check`` (a routing
     target able to send), ``importer`` (live state -> config block), ``summary`` (report),
     ``report_buckets`` (what the traffic reader reads: ``()`` for everything live),
-    ``sample``/``receiver`` (``espctl test --webhooks``), ``parse_webhook`` (a webhook
+    ``sample``/``receiver`` (``espctl test --webhooks``; ``sample`` gets the webhook
+    entry's options block for this type, None when it has none: a signed webhook's
+    sample is signed), ``parse_webhook`` (a webhook
     payload -> normalized events), ``sandbox_account`` (plain data an account made for
     this block holds: ``sandbox serve --from-config``).
     """
@@ -301,7 +326,7 @@ class ProviderSpec(Generic[B]):
     importer: Importer
     summary: Summary
     report_buckets: Callable[[B], tuple[str, ...]]
-    sample: Callable[[Event, str, B, datetime], WebhookSample]
+    sample: Callable[[Event, str, B, datetime, Frozen | None], WebhookSample]
     receiver: ReceiverTraits
     parse_webhook: Callable[[Any], Sequence[NormalizedEvent]]
     sandbox_account: Callable[[B], tuple[Any, ...]]

@@ -7,7 +7,7 @@ payload event and severity what a delivery of it says (``failed``/``permanent``)
 from __future__ import annotations
 
 from espctl.model.common import Event
-from espctl.providers.kit.spec import EventVocabulary
+from espctl.providers.kit.spec import EventVocabulary, native_labels
 
 #: normalized event -> (webhook event id, payload ``event``, payload ``severity``)
 EVENTS: dict[Event, tuple[str, str, str | None]] = {
@@ -30,22 +30,5 @@ PAYLOAD_EVENT: dict[Event, tuple[str, str | None]] = {
 VOCABULARY = EventVocabulary(EVENT_TO_WEBHOOK)
 
 
-def event_labels(event_ids: object) -> object:
-    """Mailgun event ids as people read them: the normalized name first, Mailgun's after.
-
-    >>> event_labels(["opened", "permanent_fail"])
-    ['opened', 'bounced (permanent_fail)']
-
-    For renderings only (the plan's JSON keeps Mailgun's ids); anything but a list of
-    strings (a redacted value) is returned as it is.
-    """
-    if not isinstance(event_ids, list) or not all(isinstance(e, str) for e in event_ids):
-        return event_ids
-    labels = []
-    for event_id in event_ids:
-        event = WEBHOOK_TO_EVENT.get(event_id)
-        if event is None or event.value == event_id:
-            labels.append(event_id)
-        else:
-            labels.append(f"{event.value} ({event_id})")
-    return labels
+#: Mailgun event ids as people read them: ``['opened', 'bounced (permanent_fail)']``
+event_labels = native_labels(WEBHOOK_TO_EVENT)

@@ -18,9 +18,8 @@ from espctl.providers.kit.importing import (
     ImportHook,
     ProviderSource,
     as_written,
-    has_ref,
+    live_hook_url,
     shown_url,
-    url_problem,
 )
 from espctl.providers.kit.protocol import Snapshot
 from espctl.providers.kit.rules import HOSTNAME
@@ -135,12 +134,7 @@ def _mailgun_hook(
             f"{shown_url(shown)} not imported",
         )
         return None
-    real = hook.fields.get("url")
-    url = real.reveal() if isinstance(real, Secret) else shown
-    username = hook.fields.get("basic_auth_username")
-    problem = url_problem(str(url))
-    if problem is None and isinstance(username, str) and has_ref(username):
-        problem = "its basic-auth user name contains '${'"
+    url, username, problem = live_hook_url(hook, shown)
     if problem is not None:
         doc.warn(
             pid, f"{where}: webhook {shown_url(str(url))} not imported ({problem}); left unmanaged"
@@ -149,8 +143,8 @@ def _mailgun_hook(
     password = hook.fields.get("basic_auth_password")
     return ImportHook(
         target=target,
-        url=str(url),
+        url=url,
         events=frozenset(e for e in events if e is not None),
-        username=str(username) if username else None,
+        username=username,
         password=password if isinstance(password, Secret) and username else None,
     )

@@ -4,13 +4,12 @@ of a config block with its webhook bindings (one resource per target and URL).""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
-from espctl.model.common import BasicAuth, EnvStr, Secret
+from espctl.model.common import Secret
 from espctl.model.resources import Resource
-from espctl.model.urls import url_identity
 from espctl.providers.kit.spec import ResourceKind, WebhookBinding
+from espctl.providers.kit.userinfo import UserinfoUrl
 from espctl.providers.mailgun.config import MailgunProvider, MailgunTracking, Unsubscribe
 from espctl.providers.mailgun.events import EVENT_TO_WEBHOOK, event_labels
 
@@ -54,24 +53,8 @@ KINDS = (
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
-class MailgunWebhookUrl:
-    """One webhook URL (without userinfo): credentials travel as URL userinfo at Mailgun.
-
-    ``identity`` is the URL as shown and compared (credentials masked, see
-    :func:`espctl.model.urls.url_identity`); None computes it from ``url``. A
-    dataclass, not a model: ``url`` keeps its :class:`EnvStr` tag.
-    """
-
-    url: str
-    basic_auth: BasicAuth | None = None
-    identity: str | None = None
-
-    @property
-    def shown(self) -> str:
-        if self.identity is not None:
-            return self.identity
-        return url_identity(self.url, self.url.substituted if isinstance(self.url, EnvStr) else ())
+#: one webhook URL without userinfo, with the basic auth Mailgun carries in it
+MailgunWebhookUrl = UserinfoUrl
 
 
 def merged_tracking(block: MailgunProvider, domain: str) -> MailgunTracking:

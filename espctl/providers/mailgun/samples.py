@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from espctl.model.common import Event
+from espctl.model.common import Event, Frozen
 from espctl.providers.kit.spec import TEST_TAG, ReceiverTraits, WebhookSample
 from espctl.providers.mailgun.config import MailgunProvider
 from espctl.providers.mailgun.events import PAYLOAD_EVENT
@@ -24,7 +24,9 @@ RECEIVER = ReceiverTraits(
 )
 
 
-def sample(event: Event, domain: str, block: MailgunProvider, now: datetime) -> WebhookSample:
+def sample(
+    event: Event, domain: str, block: MailgunProvider, now: datetime, options: Frozen | None = None
+) -> WebhookSample:
     """A webhook payload for ``event``, named by its ``event``. An account-level target
     (no domain) sends for every domain: the sample names the provider's first one."""
     body = mailgun_sample(event, domain or next(iter(sorted(block.domains)), "example.com"), now)

@@ -47,13 +47,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from espctl.errors import ProviderError
-from espctl.model.common import BasicAuth, Secret
+from espctl.model.common import Secret
 from espctl.model.resources import Resource, plain
-from espctl.model.urls import split_userinfo as model_split_userinfo
 from espctl.providers.kit.protocol import ChangeRequest
+from espctl.providers.kit.userinfo import from_live, join_userinfo
 from espctl.providers.mailgun import resources as mg
 from espctl.providers.mailgun import wire
 from espctl.providers.mailgun.resources import MailgunWebhookUrl
@@ -67,30 +66,9 @@ NO_CONTENT = frozenset({204})
 
 # -- URLs and their credentials ---------------------------------------------------------
 def split_userinfo(url: str, aliases: Mapping[str, str] | None = None) -> MailgunWebhookUrl:
-    """A live webhook URL with its userinfo moved into basic auth (kept as a Secret).
-
-    ``aliases`` maps real URLs of the config to their identity (environment values
-    masked), so that a live URL equal to one gets the same identity.
-    """
-    split = model_split_userinfo(url)
-    identity = (aliases or {}).get(split.url)
-    if not split.username:
-        return MailgunWebhookUrl(url=split.url, identity=identity)
-    return MailgunWebhookUrl(
-        url=split.url,
-        basic_auth=BasicAuth(username=split.username, password=Secret(split.password or "")),
-        identity=identity,
-    )
-
-
-def join_userinfo(url: str, username: str | None, password: Secret | None) -> str:
-    """The URL Mailgun must call: basic-auth credentials as percent-encoded userinfo."""
-    if not username:
-        return url
-    parts = urlsplit(url)
-    secret = password.reveal() if password is not None else ""
-    netloc = f"{quote(username, safe='')}:{quote(secret, safe='')}@{parts.netloc}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """A live webhook URL with its userinfo moved into basic auth (see
+    :func:`espctl.providers.kit.userinfo.from_live`)."""
+    return from_live(url, aliases)
 
 
 def shown_url(resource: Resource) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from espctl import __version__
-from espctl.model.common import Event
+from espctl.model.common import Event, Frozen
 from espctl.providers.kit.spec import TEST_TAG, ReceiverTraits, WebhookSample
 from espctl.providers.postmark.config import PostmarkProvider
 from espctl.providers.postmark.events import EVENT_TO_TRIGGER
@@ -19,7 +19,9 @@ RECEIVER = ReceiverTraits(
 )
 
 
-def sample(event: Event, stream: str, block: PostmarkProvider, now: datetime) -> WebhookSample:
+def sample(
+    event: Event, stream: str, block: PostmarkProvider, now: datetime, options: Frozen | None = None
+) -> WebhookSample:
     """A webhook payload for ``event`` on ``stream``, named by its ``RecordType``."""
     body = postmark_sample(event, stream, now)
     return WebhookSample(str(body["RecordType"]), body)
