@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 PROVIDERS: dict[str, str] = {
     "postmark": "espctl.providers.postmark.spec",
     "mailgun": "espctl.providers.mailgun.spec",
+    "ses": "espctl.providers.ses.spec",
 }
 #: provider types on the way: the report's overview shows them as coming soon
-PLANNED: dict[str, str] = {"sendgrid": "SendGrid", "ses": "Amazon SES"}
+PLANNED: dict[str, str] = {"sendgrid": "SendGrid"}
 
 TYPES: tuple[str, ...] = tuple(PROVIDERS)
 
