@@ -25,7 +25,17 @@ from tests.conftest import REPO
 
 PACKAGE = REPO / "espctl"
 TYPES = registry.TYPES
-NAMES = re.compile("|".join(TYPES), re.IGNORECASE)
+#: a provider type anywhere in a word, in any case (``postmarkapp``, ``MailgunApi``); a
+#: type of three letters or fewer (``ses``) only as a word of its own (``ses``, ``SES``,
+#: ``SesApi``, ``import_ses``), or every ``dataclasses`` and ``Session`` would name it
+NAMES = re.compile(
+    "|".join(
+        f"(?i:{t})"
+        if len(t) > 3
+        else f"(?<![A-Za-z])(?:{t}|{t.upper()})(?![A-Za-z])|{t.title()}(?![a-z])"
+        for t in TYPES
+    )
+)
 #: where a provider may be named: its package, the sandbox (its own layer, which models
 #: the providers' APIs and never imports espctl's providers) and the registry
 OWN = (

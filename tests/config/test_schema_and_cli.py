@@ -94,7 +94,9 @@ def test_cli_validate_valid(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     result = CliRunner().invoke(main, ["validate", "-c", str(QUICKSTART)])
     assert result.exit_code == 0, result.output
-    assert "valid (2 providers, 3 message streams, 2 domains, 3 webhooks" in result.stdout
+    assert "valid (2 providers, 3 message streams, 2 domains, 0 configuration sets, 3 webhooks" in (
+        result.stdout
+    )
     assert (
         "warning: providers.postmark.server_token: environment variable "
         "POSTMARK_SERVER_TOKEN is not set" in result.stdout

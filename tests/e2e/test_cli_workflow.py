@@ -325,7 +325,8 @@ def test_singular_and_plural_agree(tmp_path: Path) -> None:
     )
     result = CliRunner(env={**CLEAN, "K": "k"}).invoke(main, ["validate", str(one)])
     assert result.stdout.strip() == (
-        f"{one}: valid (1 provider, 0 message streams, 1 domain, 1 webhook, 1 routing rule)"
+        f"{one}: valid (1 provider, 0 message streams, 1 domain, 0 configuration sets, 1 webhook, "
+        "1 routing rule)"
     )
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 2\nproviders: {}\n")
