@@ -101,7 +101,7 @@ SPEC: ProviderSpec[SesProvider] = ProviderSpec(
     ),
     events=VOCABULARY,
     webhooks=WebhookTraits(
-        keyed_by="by configuration set (one SNS destination per URL)",
+        keyed_by="by configuration set",
         options=SesWebhookOptions,
         options_description="Amazon SES options of this webhook.",
     ),
