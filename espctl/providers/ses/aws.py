@@ -156,6 +156,8 @@ class AwsCaller:
         except TimeoutError as exc:
             raise self._overdue(service, operation) from exc
         except (ClientError, BotoCoreError) as exc:
+            if type(exc).__module__ == "botocore.stub":
+                raise  # a test's Stubber refusing the call: a test failure, not an answer
             raise self.translate(service, operation, exc) from exc
         if not isinstance(response, dict):
             raise ProviderError(
@@ -249,7 +251,7 @@ class AwsCaller:
                     operation,
                     status or 403,
                     code,
-                    credential="AWS credentials",
+                    credential="AWS credential",
                     check=self.credential_check(),
                 )
             if code in DENIED_CODES:
