@@ -44,6 +44,14 @@ def test_a_session_token_needs_keys(tmp_path: Path) -> None:
     )
 
 
+def test_keys_must_come_from_the_environment(tmp_path: Path) -> None:
+    for key, value in (("AWS_KEY", "AKIAPLAINTEXT"), ("AWS_TOKEN", "FwoGplain")):
+        text = CONFIG.replace("${env:" + key + "}", value)
+        p = find(_problems(tmp_path, text), "credentials must come from the environment")
+        assert p.message.endswith("write ${env:NAME}, not the value itself")
+        assert value not in p.render()
+
+
 def test_names_identities_and_domains(tmp_path: Path) -> None:
     text = (
         CONFIG.replace("[mail.acme-mail.com]", "[mail.acme-mail.com, not a domain]")

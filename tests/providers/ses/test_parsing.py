@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,49 +30,120 @@ def _load(name: str) -> Any:
 
 #: sample -> (event type, reject reason, provider type, recipient, configuration set)
 EXPECTED = {
-    "fxrelay-send_event_example_ses_body.json": ("queued", None, "Send", "recipient@example.com", "ConfigSet"),
-    "fxrelay-delivery_event_example_ses_body.json": ("delivered", None, "Delivery", "recipient@example.com", "ConfigSet"),
+    "fxrelay-send_event_example_ses_body.json": (
+        "queued",
+        None,
+        "Send",
+        "recipient@example.com",
+        "ConfigSet",
+    ),
+    "fxrelay-delivery_event_example_ses_body.json": (
+        "delivered",
+        None,
+        "Delivery",
+        "recipient@example.com",
+        "ConfigSet",
+    ),
     "fxrelay-delivery_delay_event_example_ses_body.json": (
-        "deferred", None, "DeliveryDelay/TransientCommunicationFailure", "recipient@example.com", "ConfigSet",
+        "deferred",
+        None,
+        "DeliveryDelay/TransientCommunicationFailure",
+        "recipient@example.com",
+        "ConfigSet",
     ),
     "fxrelay-bounce_event_example_ses_body.json": (
-        "bounced", "bounced", "Bounce/Permanent/General", "recipient@example.com", "ConfigSet",
+        "bounced",
+        "bounced",
+        "Bounce/Permanent/General",
+        "recipient@example.com",
+        "ConfigSet",
     ),
     "fxrelay-complaint_event_example_ses_body.json": (
-        "complained", "spam", "Complaint/abuse", "recipient@example.com", "ConfigSet",
+        "complained",
+        "spam",
+        "Complaint/abuse",
+        "recipient@example.com",
+        "ConfigSet",
     ),
-    "fxrelay-open_event_example_ses_body.json": ("opened", None, "Open", "recipient@example.com", "ConfigSet"),
-    "fxrelay-click_event_example_ses_body.json": ("clicked", None, "Click", "recipient@example.com", "ConfigSet"),
-    "fxrelay-reject_event_example_ses_body.json": ("rejected", "blocked", "Reject", "sender@example.com", "ConfigSet"),
+    "fxrelay-open_event_example_ses_body.json": (
+        "opened",
+        None,
+        "Open",
+        "recipient@example.com",
+        "ConfigSet",
+    ),
+    "fxrelay-click_event_example_ses_body.json": (
+        "clicked",
+        None,
+        "Click",
+        "recipient@example.com",
+        "ConfigSet",
+    ),
+    "fxrelay-reject_event_example_ses_body.json": (
+        "rejected",
+        "blocked",
+        "Reject",
+        "sender@example.com",
+        "ConfigSet",
+    ),
     "fxrelay-rendering_failure_example_ses_body.json": (
-        "failed", None, "Rendering Failure", "recipient@example.com", "ConfigSet",
+        "failed",
+        None,
+        "Rendering Failure",
+        "recipient@example.com",
+        "ConfigSet",
     ),
     "fxrelay-subscription_event_example_ses_body.json": (
-        "unsubscribed", "unsubscribed", "Subscription",
+        "unsubscribed",
+        "unsubscribed",
+        "Subscription",
         "subscription-event-7799@default.sysmon-iad.dohe.com",
         "prod-us-east-1-sesV2-subscription-cardinal-configSet",
     ),
     "fxrelay-bounce_notification_from_simulator_ses_body.json": (
-        "bounced", "bounced", "Bounce/Permanent/General", "bounce@simulator.amazonses.com", None,
+        "bounced",
+        "bounced",
+        "Bounce/Permanent/General",
+        "bounce@simulator.amazonses.com",
+        None,
     ),
     "fxrelay-complaint_notification_from_simulator_ses_body.json": (
-        "complained", "spam", "Complaint/abuse", "complaint@simulator.amazonses.com", None,
+        "complained",
+        "spam",
+        "Complaint/abuse",
+        "complaint@simulator.amazonses.com",
+        None,
     ),
     "fxrelay-delivery_notification_success_from_simulator_ses_body.json": (
-        "delivered", None, "Delivery", "success@simulator.amazonses.com", None,
+        "delivered",
+        None,
+        "Delivery",
+        "success@simulator.amazonses.com",
+        None,
     ),
     "fxrelay-suppressionlist_bounce_notification_from_simulator_ses_body.json": (
-        "bounced", "bounced", "Bounce/Permanent/General", "suppressionlist@simulator.amazonses.com", None,
+        "bounced",
+        "bounced",
+        "Bounce/Permanent/General",
+        "suppressionlist@simulator.amazonses.com",
+        None,
     ),
     # an SNS envelope: on the account suppression list, never sent: a rejection
     "fxrelay-hard_bounce_sns_body.json": (
-        "rejected", "bounced", "Bounce/Permanent/OnAccountSuppressionList", "relayuser@test.com", None,
+        "rejected",
+        "bounced",
+        "Bounce/Permanent/OnAccountSuppressionList",
+        "relayuser@test.com",
+        None,
     ),
     "teamcity-sns_notification_bounce_event.json": (
-        "bounced", "bounced", "Bounce/Permanent/General", "bounce@simulator.amazonses.com",
+        "bounced",
+        "bounced",
+        "Bounce/Permanent/General",
+        "bounce@simulator.amazonses.com",
         "teamcity-ses-nonprod",
     ),
-}  # fmt: skip
+}
 
 
 def test_every_sample_is_covered() -> None:

@@ -22,9 +22,11 @@ from tests.providers.ses.helpers import (
 )
 
 QUERY = TrafficQuery(
-    start=date(2024, 6, 3), end=date(2024, 6, 5), history_start=date(2024, 6, 1),
+    start=date(2024, 6, 3),
+    end=date(2024, 6, 5),
+    history_start=date(2024, 6, 1),
     buckets=("transactional",),
-)  # fmt: skip
+)
 START = datetime(2024, 6, 1, tzinfo=UTC)
 END = datetime(2024, 6, 5, tzinfo=UTC)
 
@@ -34,8 +36,14 @@ def test_vdm_metrics_when_vdm_is_enabled() -> None:
     with stubbed(block) as (api, stubs):
         stubs["sesv2"].add_response("get_account", account(vdm=True), {})
         metrics = [
-            "SEND", "DELIVERY", "PERMANENT_BOUNCE", "TRANSIENT_BOUNCE", "COMPLAINT", "OPEN", "CLICK",
-        ]  # fmt: skip
+            "SEND",
+            "DELIVERY",
+            "PERMANENT_BOUNCE",
+            "TRANSIENT_BOUNCE",
+            "COMPLAINT",
+            "OPEN",
+            "CLICK",
+        ]
         stubs["sesv2"].add_response(
             "batch_get_metric_data",
             {
