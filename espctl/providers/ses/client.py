@@ -83,7 +83,7 @@ class SesApi:
         names, identities = await settle(self._set_names(), self._identity_names())
         pseudo = [Resource(self.id, ses.KIND_IDENTITY, i, {}) for i in identities]
         pseudo += [Resource(self.id, ses.KIND_CONFIGURATION_SET, n, {}) for n in names]
-        state = await self._read(pseudo, everything=True)
+        state = await self._read(pseudo, everything=True, listed=(names, identities))
         return Snapshot(state, {"configuration_sets": dict(self.set_answers)})
 
     async def _set_names(self) -> list[str]:
@@ -94,7 +94,16 @@ class SesApi:
         found = await self.aws.pages("sesv2", "ListEmailIdentities", "EmailIdentities")
         return sorted(str(i.get("IdentityName")) for i in found if isinstance(i, Mapping))
 
-    async def _read(self, desired: Sequence[Resource], *, everything: bool) -> LiveState:
+    async def _read(
+        self,
+        desired: Sequence[Resource],
+        *,
+        everything: bool,
+        listed: tuple[list[str], list[str]] | None = None,
+    ) -> LiveState:
+        """The live state of ``desired``'s sets and identities (``everything``: every
+        option of each set, for import). ``listed``: the set and identity names, when the
+        caller has listed them already."""
         sets = {r.key: r for r in desired if r.kind == ses.KIND_CONFIGURATION_SET}
         identities = sorted({r.key for r in desired if r.kind == ses.KIND_IDENTITY})
         hooks: dict[str, dict[str, Resource]] = {}
@@ -103,10 +112,15 @@ class SesApi:
                 identity = r.key.removeprefix(f"{r.parent} ")
                 hooks.setdefault(r.parent, {})[ses.destination_name(identity)] = r
 
-        account, all_sets, all_identities, per_identity = await settle(
+        async def listings() -> tuple[list[str], list[str]]:
+            if listed is not None:
+                return listed
+            found: list[Any] = await settle(self._set_names(), self._identity_names())
+            return found[0], found[1]
+
+        account, (all_sets, all_identities), per_identity = await settle(
             self.aws.call("sesv2", "GetAccount"),
-            self._set_names(),
-            self._identity_names(),
+            listings(),
             settle_each([self._identity(name) for name in identities]),
         )
         existing = [name for name in sorted(sets) if name in set(all_sets)]

@@ -130,6 +130,9 @@ def webhook_from(
             break
     if chosen is None:
         return None, [], {}
+    # UNCONFIRMED whether SNS returns a basic-auth password in ``Endpoint`` as it was
+    # subscribed or masked: read as returned (the safer side: a masked one differs from
+    # the config, so the plan shows a credential update rather than hiding a rotation)
     split = split_userinfo(str(chosen.get("Endpoint") or ""))
     auth = (
         BasicAuth(username=split.username, password=Secret(split.password or ""))

@@ -196,13 +196,7 @@ def test_import_round_trips_a_snapshot() -> None:
             {"EmailIdentities": [{"IdentityType": "DOMAIN", "IdentityName": "mail.acme-mail.com"}]},
             {},
         )
-        sesv2.add_response("get_account", account(), {})
-        sesv2.add_response("list_configuration_sets", {"ConfigurationSets": ["transactional"]}, {})
-        sesv2.add_response(
-            "list_email_identities",
-            {"EmailIdentities": [{"IdentityType": "DOMAIN", "IdentityName": "mail.acme-mail.com"}]},
-            {},
-        )
+        sesv2.add_response("get_account", account(), {})  # the listings are not repeated
         sesv2.add_response(
             "get_email_identity", identity(), {"EmailIdentity": "mail.acme-mail.com"}
         )
