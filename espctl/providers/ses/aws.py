@@ -94,6 +94,7 @@ class AwsCaller:
         self.options = options or HttpOptions()
         self.stats = RequestStats()
         self._clients: dict[str, BaseClient] = dict(clients or {})
+        self._session: botocore.session.Session | None = None
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, self.options.parallelism),
             thread_name_prefix=f"espctl-{provider_id}",
@@ -124,13 +125,8 @@ class AwsCaller:
         if found is not None:
             return found
         try:
-            session = botocore.session.Session(profile=self.block.profile)
-            if self.block.access_key_id is not None and self.block.secret_access_key is not None:
-                session.set_credentials(
-                    self.block.access_key_id.reveal(),
-                    self.block.secret_access_key.reveal(),
-                    self.block.session_token.reveal() if self.block.session_token else None,
-                )
+            session = self._session or self._new_session()
+            self._session = session
             made = session.create_client(
                 service, endpoint_url=self.block.endpoint or None, config=self.config()
             )
@@ -138,6 +134,17 @@ class AwsCaller:
             raise self.translate(service, "(client)", exc) from exc
         self._clients[service] = made
         return made
+
+    def _new_session(self) -> botocore.session.Session:
+        """One botocore session for the block's clients: its profile or its key pair."""
+        session = botocore.session.Session(profile=self.block.profile)
+        if self.block.access_key_id is not None and self.block.secret_access_key is not None:
+            session.set_credentials(
+                self.block.access_key_id.reveal(),
+                self.block.secret_access_key.reveal(),
+                self.block.session_token.reveal() if self.block.session_token else None,
+            )
+        return session
 
     # -- calls -------------------------------------------------------------------------
     async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:

@@ -80,17 +80,17 @@ class SesApi:
 
     async def snapshot(self) -> Snapshot:
         """Everything live: every identity and configuration set with all its options."""
-        names, identities = await settle(self._set_names(), self._identity_names())
+        names, identities = await settle(self.set_names(), self.identity_names())
         pseudo = [Resource(self.id, ses.KIND_IDENTITY, i, {}) for i in identities]
         pseudo += [Resource(self.id, ses.KIND_CONFIGURATION_SET, n, {}) for n in names]
         state = await self._read(pseudo, everything=True, listed=(names, identities))
         return Snapshot(state, {"configuration_sets": dict(self.set_answers)})
 
-    async def _set_names(self) -> list[str]:
+    async def set_names(self) -> list[str]:
         found = await self.aws.pages("sesv2", "ListConfigurationSets", "ConfigurationSets")
         return sorted(str(n) for n in found)
 
-    async def _identity_names(self) -> list[str]:
+    async def identity_names(self) -> list[str]:
         found = await self.aws.pages("sesv2", "ListEmailIdentities", "EmailIdentities")
         return sorted(str(i.get("IdentityName")) for i in found if isinstance(i, Mapping))
 
@@ -115,13 +115,13 @@ class SesApi:
         async def listings() -> tuple[list[str], list[str]]:
             if listed is not None:
                 return listed
-            found: list[Any] = await settle(self._set_names(), self._identity_names())
+            found: list[Any] = await settle(self.set_names(), self.identity_names())
             return found[0], found[1]
 
         account, (all_sets, all_identities), per_identity = await settle(
             self.aws.call("sesv2", "GetAccount"),
             listings(),
-            settle_each([self._identity(name) for name in identities]),
+            settle_each([self.identity(name) for name in identities]),
         )
         existing = [name for name in sorted(sets) if name in set(all_sets)]
         per_set: list[SetRead] = await settle_each(
@@ -164,7 +164,7 @@ class SesApi:
             },
         )
 
-    async def _identity(self, name: str) -> dict[str, Any]:
+    async def identity(self, name: str) -> dict[str, Any]:
         try:
             answer = await self.aws.call("sesv2", "GetEmailIdentity", EmailIdentity=name)
         except ProviderError as exc:
@@ -195,7 +195,9 @@ class SesApi:
         checks: list[Check] = []
         items = [d for d in destinations.get("EventDestinations") or () if isinstance(d, Mapping)]
         ours = [d for d in items if live.is_ours(name, d)]
-        subscriptions = await settle_each([self._subscriptions(live.topic_of(d)) for d in ours])
+        subscriptions = await settle_each(
+            [self.topic_subscriptions(live.topic_of(d)) for d in ours]
+        )
         hook_facts: dict[str, Any] = {}
         for destination, subs in zip(ours, subscriptions, strict=True):
             hook, hook_checks, facts = live.webhook_from(self.id, name, destination, subs, hooks)
@@ -226,7 +228,7 @@ class SesApi:
             )
         return resources, checks, facts
 
-    async def _subscriptions(self, topic: str | None) -> list[Mapping[str, Any]]:
+    async def topic_subscriptions(self, topic: str | None) -> list[Mapping[str, Any]]:
         if topic is None:
             return []
         try:

@@ -28,7 +28,7 @@ Outcome = tuple[bool, str, str | None, dict[str, Any]]
 async def probe_ses(api: SesApi) -> list[ProbeResult]:
     """Every probe, concurrently; a failing one fails alone with its cause."""
     probes: list[tuple[str, Callable[[], Awaitable[Outcome]]]] = [
-        ("credentials", lambda: _identity(api)),
+        ("credentials", lambda: _caller(api)),
         ("account", lambda: _account(api)),
         ("configuration sets", lambda: _sets(api)),
         *((f"identity {name}", _bind(_email_identity, api, name)) for name in api.block.identities),
@@ -66,7 +66,7 @@ def _cause(api: SesApi, exc: ProviderError) -> str | None:
     return None
 
 
-async def _identity(api: SesApi) -> Outcome:
+async def _caller(api: SesApi) -> Outcome:
     answer = await api.aws.call("sts", "GetCallerIdentity")
     account, arn = str(answer.get("Account") or ""), str(answer.get("Arn") or "")
     return True, f"account {account} as {arn}", None, {"account": account, "arn": arn}
@@ -94,7 +94,7 @@ async def _account(api: SesApi) -> Outcome:
 
 
 async def _sets(api: SesApi) -> Outcome:
-    found = set(await api._set_names())
+    found = set(await api.set_names())
     declared = sorted(api.block.configuration_sets)
     missing = [name for name in declared if name not in found]
     facts = {"configuration_sets": sorted(found), "missing": missing}
@@ -105,7 +105,7 @@ async def _sets(api: SesApi) -> Outcome:
 
 
 async def _email_identity(api: SesApi, name: str) -> Outcome:
-    facts = await api._identity(name)
+    facts = await api.identity(name)
     if not facts["exists"]:
         return False, "does not exist", "create and verify the identity in SES (this region)", facts
     dkim = str(facts.get("dkim")).lower()
@@ -124,7 +124,7 @@ async def _email_identity(api: SesApi, name: str) -> Outcome:
 
 async def _webhooks(api: SesApi) -> Outcome:
     """The SNS subscription state of every espctl webhook on the declared sets."""
-    found = set(await api._set_names())
+    found = set(await api.set_names())
     states: dict[str, str] = {}
     for name in sorted(api.block.configuration_sets):
         if name not in found:
@@ -135,7 +135,7 @@ async def _webhooks(api: SesApi) -> Outcome:
         for destination in answer.get("EventDestinations") or ():
             if not live.is_ours(name, destination):
                 continue
-            subs = await api._subscriptions(live.topic_of(destination))
+            subs = await api.topic_subscriptions(live.topic_of(destination))
             hook, _, facts = live.webhook_from(api.id, name, destination, subs, {})
             key = hook.key if hook is not None else f"{name} {destination.get('Name')}"
             states[key] = (

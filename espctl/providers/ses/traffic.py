@@ -58,7 +58,7 @@ def _at(day: date) -> datetime:
 async def read_ses_traffic(api: SesApi, query: TrafficQuery) -> TrafficData:
     """Daily counts per configuration set from VDM or CloudWatch (module docstring)."""
     account = live.account_facts(await api.aws.call("sesv2", "GetAccount"))
-    names = list(query.buckets) or await api._set_names()
+    names = list(query.buckets) or await api.set_names()
     units = Units(api.id)
     buckets: dict[str, dict[date, Counts]] = {}
     if account["vdm"]:

@@ -191,3 +191,41 @@ def test_a_missing_identity_fails_and_blocks_itself() -> None:
     assert (check.ok, check.severity, check.blocks) == (False, "error", ("mail.acme-mail.com",))
     # the set does not exist: nothing read of it, the plan creates it
     assert [r for r in state.resources if r.kind != ses.KIND_IDENTITY] == []
+
+
+def _plan(events=None, subscription: str = SUBSCRIPTION):  # type: ignore[no-untyped-def]
+    from espctl.config.models import Policy
+    from espctl.engine.plan import make_plan
+
+    block, desired = load()
+    with stubbed(block) as (api, stubs):
+        _queue_read(stubs, events=events, subscription=subscription)
+        state = run(api.read(desired))
+    return make_plan(
+        {"ses": desired}, {"ses": state}, {"ses": api.capabilities}, Policy(), config_text=""
+    )
+
+
+def test_a_live_account_as_configured_plans_no_change() -> None:
+    """Every field read back compares equal to the config's (the basic-auth password
+    from the subscription URL, events in order, options as the config spells them)."""
+    plan = _plan()
+    assert plan.changes == ()
+    assert sorted(u.resource.key for u in plan.unmanaged) == [
+        "legacy",
+        "ops@acme-mail.com",
+        "transactional to-eventbridge",
+    ]
+
+
+def test_drifted_events_plan_one_update_of_the_destination() -> None:
+    plan = _plan(events=["DELIVERY", "BOUNCE"])
+    [change] = plan.changes
+    assert (change.action, change.kind, change.key) == (
+        "update",
+        ses.KIND_WEBHOOK,
+        f"transactional {URL}",
+    )
+    assert [(f.name, f.before, f.after) for f in change.fields] == [
+        ("events", ["BOUNCE", "DELIVERY"], ["BOUNCE", "COMPLAINT", "DELIVERY", "DELIVERY_DELAY"])
+    ]
