@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from botocore.stub import Stubber
+
 from espctl.model.resources import Resource
 from espctl.providers.kit.protocol import ChangeRequest
 from espctl.providers.ses import resources as ses
@@ -32,23 +34,29 @@ def _live_hook() -> Resource:
     return replace(_desired(ses.KIND_WEBHOOK), ref=TOPIC)
 
 
+def _topic_and_subscription(stubs: dict[str, Stubber], subscription: str) -> None:
+    """``CreateTopic`` (espctl's name and tag) then ``Subscribe`` of the URL with its
+    basic auth as userinfo."""
+    stubs["sns"].add_response(
+        "create_topic", {"TopicArn": TOPIC}, {"Name": TOPIC_NAME, "Tags": TAGS}
+    )
+    stubs["sns"].add_response(
+        "subscribe",
+        {"SubscriptionArn": subscription},
+        {
+            "TopicArn": TOPIC,
+            "Protocol": "https",
+            "Endpoint": ENDPOINT,
+            "ReturnSubscriptionArn": True,
+        },
+    )
+
+
 def test_creating_a_webhook_makes_topic_subscription_and_destination() -> None:
     block, _ = load()
     hook = _desired(ses.KIND_WEBHOOK)
     with stubbed(block) as (api, stubs):
-        stubs["sns"].add_response(
-            "create_topic", {"TopicArn": TOPIC}, {"Name": TOPIC_NAME, "Tags": TAGS}
-        )
-        stubs["sns"].add_response(
-            "subscribe",
-            {"SubscriptionArn": "pending confirmation"},
-            {
-                "TopicArn": TOPIC,
-                "Protocol": "https",
-                "Endpoint": ENDPOINT,
-                "ReturnSubscriptionArn": True,
-            },
-        )
+        _topic_and_subscription(stubs, f"{TOPIC}:1")
         stubs["sesv2"].add_response(
             "create_configuration_set_event_destination",
             {},
@@ -59,7 +67,8 @@ def test_creating_a_webhook_makes_topic_subscription_and_destination() -> None:
             },
         )
         run(api.apply(ChangeRequest("create", hook.kind, hook.key, None, hook)))
-        assert api.subscriptions[hook.key] == (TOPIC, "pending confirmation")
+        # SNS answers an ARN even before the receiver confirms (ReturnSubscriptionArn)
+        assert api.subscriptions[hook.key] == (TOPIC, f"{TOPIC}:1")
 
 
 def test_a_create_whose_destination_exists_updates_it() -> None:
@@ -68,19 +77,7 @@ def test_a_create_whose_destination_exists_updates_it() -> None:
     block, _ = load()
     hook = _desired(ses.KIND_WEBHOOK)
     with stubbed(block) as (api, stubs):
-        stubs["sns"].add_response(
-            "create_topic", {"TopicArn": TOPIC}, {"Name": TOPIC_NAME, "Tags": TAGS}
-        )
-        stubs["sns"].add_response(
-            "subscribe",
-            {"SubscriptionArn": f"{TOPIC}:1"},
-            {
-                "TopicArn": TOPIC,
-                "Protocol": "https",
-                "Endpoint": ENDPOINT,
-                "ReturnSubscriptionArn": True,
-            },
-        )
+        _topic_and_subscription(stubs, f"{TOPIC}:1")
         stubs["sesv2"].add_client_error(
             "create_configuration_set_event_destination",
             service_error_code="AlreadyExistsException",
