@@ -237,8 +237,8 @@ class AwsCaller:
         if block.profile:
             return f"the AWS profile {block.profile!r} (~/.aws/config and ~/.aws/credentials)"
         return (
-            "the AWS credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, "
-            "AWS_PROFILE, ~/.aws, web identity or the instance role)"
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws, web identity or "
+            "an instance role (botocore's credential chain), or the block's `profile` or keys"
         )
 
     def translate(self, service: str, operation: str, exc: Exception) -> ProviderError:
@@ -276,7 +276,7 @@ class AwsCaller:
                 service,
                 operation,
                 None,
-                f"no AWS credentials found: set {self.credential_check()}",
+                f"no AWS credentials found: check {self.credential_check()}",
             )
         if isinstance(exc, ProfileNotFound):
             return ProviderAuthError(

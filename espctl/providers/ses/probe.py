@@ -55,6 +55,8 @@ async def _timed(api: SesApi, name: str, run: Callable[[], Awaitable[Outcome]]) 
 def _cause(api: SesApi, exc: ProviderError) -> str | None:
     if isinstance(exc, CredentialRejected):
         return f"AWS refused the credentials: check {api.aws.credential_check()}"
+    if isinstance(exc, ProviderAuthError) and exc.status is None:
+        return "no AWS credentials: give the block a profile or keys, or set up the chain"
     if isinstance(exc, ProviderAuthError):
         return "the credentials may not make this call: grant the README's IAM policy"
     if exc.status is None:
