@@ -84,7 +84,7 @@ def main() -> None:
     def make_app() -> SandboxApp:
         return SandboxApp(
             build_state(args.domains),
-            credentials=SandboxCredentials(mailgun_api_key=KEY),
+            credentials=SandboxCredentials({"mailgun": {"api_key": KEY}}),
             faults=FaultPlan(latency_ms=args.latency_ms),
         )
 

@@ -93,7 +93,9 @@ def main() -> None:
         return
     app = SandboxApp(
         build_state(args.large),
-        credentials=SandboxCredentials(postmark_server_token=TOKEN, mailgun_api_key=KEY),
+        credentials=SandboxCredentials(
+            {"postmark": {"server_token": TOKEN}, "mailgun": {"api_key": KEY}}
+        ),
     )
     with running_server(app) as base_url, tempfile.TemporaryDirectory() as tmp:
         small = measure(base_url, args.small, args.parallelism, Path(tmp))

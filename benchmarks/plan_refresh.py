@@ -111,7 +111,9 @@ def main() -> None:
     def make_app() -> SandboxApp:
         return SandboxApp(
             build_state(args.domains),
-            credentials=SandboxCredentials(postmark_server_token=TOKEN, mailgun_api_key=KEY),
+            credentials=SandboxCredentials(
+                {"postmark": {"server_token": TOKEN}, "mailgun": {"api_key": KEY}}
+            ),
             faults=FaultPlan(latency_ms=args.latency_ms),
         )
 

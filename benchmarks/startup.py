@@ -29,16 +29,24 @@ plugin loader (``importlib.metadata``, which scans the installed distributions' 
 points). So the baseline defines one one-field model, the least a pydantic validation
 costs; ``import yaml, pydantic, click`` alone is printed too, for comparison.
 
+``espctl --version`` imports no click at all: the console script and ``python -m espctl``
+answer it before click is imported (``espctl.answer_version_early``). Help texts are
+click's; their width is found without importing shutil (``espctl.cli.HelpContext``).
+
 Children run byte-compiled, as an installed espctl does (pip compiles on install):
 ``PYTHONDONTWRITEBYTECODE`` is dropped and bytecode is cached under a temporary
-``PYTHONPYCACHEPREFIX`` during a first, untimed round.
+``PYTHONPYCACHEPREFIX`` during a first, untimed round. The machine may be shared:
+``--repeat N`` measures N times over and prints, per command, the median of the N
+ratios and their range. The output names the install measured (editable or regular),
+since the two differ in what a bare start costs.
 
-    python -m benchmarks.startup [--runs 15]
+    python -m benchmarks.startup [--runs 15] [--repeat 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -103,6 +111,7 @@ class Row:
     baseline: str | None = None  # a baseline row's label
     target: float = 0.0
     times: list[float] = field(default_factory=list)
+    medians: list[float] = field(default_factory=list)  # one per repetition
 
     @property
     def median(self) -> float:
@@ -110,9 +119,25 @@ class Row:
 
 
 def espctl_command() -> list[str]:
-    """The installed console script when on PATH (what users run), else ``-m espctl``."""
-    script = shutil.which("espctl")
+    """The console script installed beside this interpreter, else the one on PATH (what
+    users run), else ``-m espctl``."""
+    beside = Path(sys.executable).with_name("espctl")
+    script = str(beside) if beside.is_file() else shutil.which("espctl")
     return [script] if script else [sys.executable, "-m", "espctl"]
+
+
+def install_kind() -> str:
+    """How espctl is installed here: an editable install adds an import hook (a ``.pth``
+    file) to every start of this interpreter, ``python -c pass`` included."""
+    from importlib.metadata import distributions
+
+    # the installed one records how it was installed (a source tree's egg-info does not)
+    for dist in distributions(name="espctl-iac"):
+        direct = dist.read_text("direct_url.json")
+        if direct is not None:
+            editable = json.loads(direct).get("dir_info", {}).get("editable", False)
+            return "editable (development) install" if editable else "regular install"
+    return "no install record found"
 
 
 def run(row: Row, env: dict[str, str]) -> float:
@@ -166,48 +191,77 @@ def rows() -> list[Row]:
     return table
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=15)
-    args = parser.parse_args()
-    table = rows()
-    by_label = {row.label: row for row in table}
-    load = os.getloadavg()[0]
+def measure(table: list[Row], runs: int) -> None:
+    """One repetition: ``runs`` interleaved rounds; each row's median appended."""
     with tempfile.TemporaryDirectory() as cache:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env |= {"NO_COLOR": "1", "PYTHONPYCACHEPREFIX": cache}
         for row in table:  # untimed: byte-compiles everything the commands import
             run(row, env)
-        for _ in range(args.runs):
+        for row in table:
+            row.times = []
+        for _ in range(runs):
             for row in table:
                 row.times.append(run(row, env))
+    for row in table:
+        row.medians.append(row.median)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    table = rows()
+    by_label = {row.label: row for row in table}
+    load = os.getloadavg()[0]
+    for _ in range(args.repeat):
+        measure(table, args.runs)
+
+    def ratios(row: Row, baseline: Row) -> list[float]:
+        return [a / b for a, b in zip(row.medians, baseline.medians, strict=True)]
+
+    def spread(values: list[float]) -> str:
+        return f" ({min(values):.2f}x to {max(values):.2f}x)" if len(values) > 1 else ""
+
+    print(f"espctl: {' '.join(table[BASELINES].argv[:-1])}, {install_kind()}")
+    bare = table[0]
     for row in table[:BASELINES]:
-        print(f"baseline: {row.label:40s} {row.median * 1000:7.1f} ms")
-    click = by_label[f"python -c '{CLICK}'"].median
-    program = by_label["a 12-command click program --help"].median
-    print(f"(the click program is {program / table[0].median:.2f}x the bare start)")
+        ms = statistics.median(row.medians) * 1000
+        print(f"baseline: {row.label:40s} {ms:7.1f} ms")
+    click = by_label[f"python -c '{CLICK}'"]
+    program = ratios(by_label["a 12-command click program --help"], bare)
+    print(
+        f"(the click program is {statistics.median(program):.2f}x the bare start{spread(program)})"
+    )
     within = 0
     for row in table[BASELINES:]:
         assert row.baseline is not None
-        ratio = row.median / by_label[row.baseline].median
+        measured = ratios(row, by_label[row.baseline])
+        ratio = statistics.median(measured)
         verdict = "ok" if ratio <= row.target else "OVER"
         within += verdict == "ok"
         versus_click = (
-            f"; {row.median / click:4.2f}x import click" if row.baseline == table[0].label else ""
+            f"; {statistics.median(ratios(row, click)):4.2f}x import click"
+            if row.baseline == bare.label
+            else ""
         )
         print(
-            f"{row.label:38s} {row.median * 1000:7.1f} ms  {ratio:5.2f}x its baseline "
-            f"(target <= {row.target}x) {verdict}{versus_click}"
+            f"{row.label:38s} {statistics.median(row.medians) * 1000:7.1f} ms  {ratio:5.2f}x "
+            f"its baseline (target <= {row.target}x) {verdict}{versus_click}{spread(measured)}"
         )
-    validate = by_label["espctl validate quickstart.yaml"]
-    imports = by_label[f"python -c '{IMPORTS}'"]
-    print(
-        f"(for comparison: validate is {validate.median / imports.median:.2f}x "
-        f"`{IMPORTS}`, which loads no model machinery)"
+    validate = ratios(
+        by_label["espctl validate quickstart.yaml"], by_label[f"python -c '{IMPORTS}'"]
     )
     print(
+        f"(for comparison: validate is {statistics.median(validate):.2f}x "
+        f"`{IMPORTS}`, which loads no model machinery)"
+    )
+    repeated = f"; the median of {args.repeat} repetitions" if args.repeat > 1 else ""
+    print(
         f"{within} of {len(table) - BASELINES} within target (medians of {args.runs} interleaved "
-        f"runs; load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end)"
+        f"runs{repeated}; load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at "
+        "the end)"
     )
 
 

@@ -6,11 +6,19 @@ DESIGN.md; an :class:`~espctl.errors.EspctlError` never shows a traceback.
 Arguments are parsed with only click and small espctl modules loaded: each command
 imports what it needs (the API, the renderers, the report) when it runs, and the
 sandbox's commands load when used (:class:`~espctl.commands.lazy.LazyGroup`). So
-``--help``, ``--version`` and completion start like a native tool, and ``validate``
-loads the config models only (README "Benchmarks"; tests/test_startup_imports.py).
+``--help`` and completion load click and little else, and ``validate`` the config
+models only; ``espctl --version`` is answered before this module imports click
+(:func:`espctl.answer_version_early`), and help texts find their width without
+importing shutil (:class:`HelpContext`). README "Benchmarks";
+tests/test_startup_imports.py.
 """
 
 from __future__ import annotations
+
+from espctl import answer_version_early, launched_as_console_script
+
+if launched_as_console_script():
+    answer_version_early()  # `espctl --version` without importing click: see its docstring
 
 import os
 import sys
@@ -49,6 +57,38 @@ from espctl.commands.verbose import log_from_environment, verbose_option
 if TYPE_CHECKING:
     from espctl import api
     from espctl.engine.plan import Plan
+
+
+def terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, as click's help formatter asks it, without
+    importing :mod:`shutil` (which loads zlib, bz2 and lzma: about 2 ms of every
+    ``--help``). The same steps: a positive integer ``COLUMNS``, else the width of the
+    terminal on ``sys.__stdout__``, else 80; ``tests/test_startup_imports.py`` compares
+    the two and the help texts they produce."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class HelpContext(click.Context):
+    """click's context; its help width is click's, found by :func:`terminal_columns`."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        from click import formatting
+
+        width = self.terminal_width
+        if width is None and formatting.FORCED_WIDTH is None:  # else click's own rule
+            widest = 80 if self.max_content_width is None else self.max_content_width
+            width = max(min(terminal_columns(), widest) - 2, 50)
+        return self.formatter_class(width=width, max_width=self.max_content_width)
+
 
 #: commands whose modules are heavy to import: name -> (module:attribute, one-line help)
 LAZY_COMMANDS = {
@@ -421,3 +461,6 @@ main.add_command(import_cmd)
 main.add_command(route)
 main.add_command(test)
 main.add_command(show)
+# every help text espctl builds itself (the lazy commands' use click's Context)
+for _command in (main, *main.commands.values()):
+    _command.context_class = HelpContext

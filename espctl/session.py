@@ -21,7 +21,7 @@ import httpx
 from espctl.config import LoadedConfig, load_config, load_config_text
 from espctl.config.load import config_files
 from espctl.config.models import Config
-from espctl.errors import ApplyRefused
+from espctl.errors import ApplyRefused, SandboxError
 from espctl.model.common import Secret
 from espctl.model.targets import Targets
 from espctl.providers import registry
@@ -36,6 +36,7 @@ from espctl.sandbox import (
     SandboxStore,
     SandboxTransport,
 )
+from espctl.sandbox import registry as sandbox_registry
 
 Notify = Callable[[str], None]
 SANDBOX_HOOK_PASSWORD = "sandbox-hook-password"
@@ -76,19 +77,19 @@ class RunOptions:
 def _sandbox_defaults() -> dict[str, str]:
     """Credential key -> the value the sandbox accepts for it.
 
-    The sandbox names its credentials ``<type>_<key>`` (``postmark_server_token``), as the
-    specs' credential fields do. Keyed by the block's key because the loader reports a
-    missing variable by its place in the document (``providers.pm.server_token``), before
-    the block's type is known: two providers sharing a credential key would need the
-    sandbox to accept one value for both (a test of the specs keeps them apart).
+    The sandbox keys its credentials by (provider type, key of the config block), as the
+    specs' credential fields do. Keyed here by the block's key alone because the loader
+    reports a missing variable by its place in the document (``providers.pm.server_token``),
+    before the block's type is known: two providers sharing a credential key would need
+    the sandbox to accept one value for both (a test of the specs keeps them apart).
     """
     accepted = SandboxCredentials()
     out: dict[str, str] = {"password": SANDBOX_HOOK_PASSWORD}
     for spec in registry.specs():
+        known = accepted.values.get(spec.type, {})
         for credential in spec.credentials:
-            value = getattr(accepted, f"{spec.type}_{credential.key}", None)
-            if isinstance(value, str):
-                out.setdefault(credential.key, value)
+            if credential.key in known:
+                out.setdefault(credential.key, known[credential.key])
     return out
 
 
@@ -123,26 +124,32 @@ def load(options: RunOptions) -> LoadedConfig:
 def _sandbox_credentials(loaded: LoadedConfig) -> SandboxCredentials:
     """The sandbox accepts exactly what the config resolved to (the first block of each
     type: one sandbox account per type)."""
-    values: dict[str, str] = {}
-    for block in loaded.config.providers.values():
+    values: dict[str, dict[str, str]] = {}
+    for pid, block in loaded.config.providers.items():
+        if block.type not in sandbox_registry.TYPES:
+            label = registry.spec(block.type).label
+            raise SandboxError(
+                f"provider {pid!r}: the sandbox does not simulate {label} "
+                f"(it simulates {', '.join(sandbox_registry.TYPES)})"
+            )
         for credential in registry.spec(block.type).credentials:
             secret = getattr(block, credential.key, None)
             if isinstance(secret, Secret):
-                values.setdefault(f"{block.type}_{credential.key}", secret.reveal())
-    return SandboxCredentials(**values)
+                values.setdefault(block.type, {}).setdefault(credential.key, secret.reveal())
+    return SandboxCredentials(values)
 
 
 def sandbox_spec(config: Config) -> AccountSpec:
     """What a sandbox account made for ``config`` holds: what each provider's spec says an
-    account made for its block holds (``sandbox_account``: Mailgun domains in their
-    regions, the domains of Postmark default senders; see :mod:`espctl.sandbox.blank`).
+    account made for its block holds (``sandbox_account``, e.g. domains; see
+    :mod:`espctl.sandbox.blank`), by provider type.
 
     Built here, not in the sandbox: the sandbox never sees espctl's config types.
     """
     held: dict[str, list[Any]] = {}
     for block in config.providers.values():
         held.setdefault(block.type, []).extend(registry.spec(block.type).sandbox_account(block))
-    return AccountSpec(**{f"{ptype}_domains": tuple(items) for ptype, items in held.items()})
+    return AccountSpec({ptype: tuple(items) for ptype, items in held.items()})
 
 
 @contextmanager

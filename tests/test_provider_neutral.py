@@ -1,14 +1,16 @@
 """espctl outside the provider packages is provider-neutral (issue 14).
 
 A provider's knowledge lives in ``espctl/providers/<type>/`` and reaches the rest of
-espctl through its spec and :mod:`espctl.providers.registry`; the sandbox's in
-``espctl/sandbox/``. These tests read the source (the AST: identifiers, imports and
+espctl through its spec and :mod:`espctl.providers.registry`; the simulated API's in
+``espctl/sandbox/<type>/``, which reaches the shared sandbox through
+:mod:`espctl.sandbox.registry`. These tests read the source (the AST: identifiers, imports and
 string literals; comments and docstrings may name a provider as an example) and fail on:
 
 - a provider name in code outside those places (the few help texts listed in
   :data:`HELP_TEXTS`, which ``--help`` shows without importing any provider package
   (tests/test_startup_imports.py), so they cannot be generated from the specs);
-- an import of ``espctl.providers.<type>`` anywhere but the registry and the package itself;
+- an import of ``espctl.providers.<type>`` anywhere but the registry and the package itself,
+  or of ``espctl.sandbox.<type>`` anywhere but the sandbox registry and that package;
 - a ``match``/``isinstance`` on a provider's config class or type name;
 - an import cycle among the modules of ``espctl/providers/``.
 """
@@ -36,12 +38,13 @@ NAMES = re.compile(
         for t in TYPES
     )
 )
-#: where a provider may be named: its package, the sandbox (its own layer, which models
-#: the providers' APIs and never imports espctl's providers) and the registry
+#: where a provider may be named: its packages (``providers/<type>/`` and the simulated
+#: API, ``sandbox/<type>/``) and the two registries
 OWN = (
     *(f"providers/{t}/" for t in TYPES),
-    "sandbox/",
+    *(f"sandbox/{t}/" for t in TYPES),
     "providers/registry.py",
+    "sandbox/registry.py",
 )
 #: help texts shown by --help, which must not load the provider packages, and examples in
 #: messages made where no spec is reachable; each entry is (file, start of the string)
@@ -52,9 +55,6 @@ HELP_TEXTS = {
     ("commands/import_cmd.py", "Mailgun region, with --type mailgun."),
     ("commands/import_cmd.py", "API base URL, with --type"),
 }
-#: the sandbox's own command line: its options name the credentials each simulated API
-#: accepts (``--postmark-server-token``), as the sandbox does
-SANDBOX_COMMAND = "commands/sandbox_cmd.py"
 
 
 def _modules() -> Iterator[tuple[str, ast.Module]]:
@@ -99,7 +99,7 @@ def _words(tree: ast.Module) -> Iterator[tuple[int, str]]:
 def test_no_provider_name_outside_the_provider_packages() -> None:
     found = []
     for rel, tree in _modules():
-        if rel.startswith(OWN) or rel == SANDBOX_COMMAND:
+        if rel.startswith(OWN):
             continue
         for line, text in _words(tree):
             if NAMES.search(text) and not any(
@@ -141,6 +141,23 @@ def test_only_the_registry_imports_a_provider_package() -> None:
         for line, name in _imported(rel, tree):
             if any(name.startswith(f"espctl.providers.{t}") for t in TYPES):
                 found.append(f"espctl/{rel}:{line} imports {name}")
+    assert found == []
+
+
+def test_only_the_sandbox_registry_imports_a_simulated_provider() -> None:
+    """The shared sandbox modules and the commands reach ``sandbox/<type>/`` through
+    :mod:`espctl.sandbox.registry`; a simulated provider imports no other one."""
+    found = []
+    for rel, tree in _modules():
+        if rel == "sandbox/registry.py":
+            continue
+        own = next((t for t in TYPES if rel.startswith(f"sandbox/{t}/")), None)
+        for line, name in _imported(rel, tree):
+            for t in TYPES:
+                if t != own and (
+                    name == f"espctl.sandbox.{t}" or name.startswith(f"espctl.sandbox.{t}.")
+                ):
+                    found.append(f"espctl/{rel}:{line} imports {name}")
     assert found == []
 
 

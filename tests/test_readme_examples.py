@@ -169,9 +169,9 @@ def example_limits(tmp: Path) -> Iterator[str]:
         )
         (tmp / "espctl.yaml").write_text(text)
         env = {
-            "POSTMARK_SERVER_TOKEN": credentials.postmark_server_token,
-            "POSTMARK_ACCOUNT_TOKEN": credentials.postmark_account_token,
-            "MAILGUN_API_KEY": credentials.mailgun_api_key,
+            "POSTMARK_SERVER_TOKEN": credentials.get("postmark", "server_token"),
+            "POSTMARK_ACCOUNT_TOKEN": credentials.get("postmark", "account_token"),
+            "MAILGUN_API_KEY": credentials.get("mailgun", "api_key"),
             "HOOK_PASSWORD": "hook-password",
         }
         yield run(tmp, _command_and_shown("limits")[0], env)
@@ -185,9 +185,9 @@ def example_verbose(tmp: Path) -> Iterator[str]:
     with running_server(app) as base_url:
         (tmp / "espctl.yaml").write_text(endpoint_config(base_url))
         env = {
-            "POSTMARK_SERVER_TOKEN": credentials.postmark_server_token,
-            "POSTMARK_ACCOUNT_TOKEN": credentials.postmark_account_token,
-            "MAILGUN_API_KEY": credentials.mailgun_api_key,
+            "POSTMARK_SERVER_TOKEN": credentials.get("postmark", "server_token"),
+            "POSTMARK_ACCOUNT_TOKEN": credentials.get("postmark", "account_token"),
+            "MAILGUN_API_KEY": credentials.get("mailgun", "api_key"),
             "HOOK_PASSWORD": "hook-password",
         }
         yield run(tmp, _command_and_shown("verbose")[0], env)

@@ -30,10 +30,10 @@ def demo_env() -> dict[str, str]:
     from espctl.sandbox import SandboxCredentials
 
     # each credential's documented variable (POSTMARK_SERVER_TOKEN...), set to the value
-    # the sandbox accepts for it (named <type>_<key> there)
+    # the sandbox accepts for it (by provider type and credential key)
     accepted = SandboxCredentials()
     env = {
-        spec.env_name(c.key): getattr(accepted, f"{spec.type}_{c.key}")
+        spec.env_name(c.key): accepted.get(spec.type, c.key)
         for spec in registry.specs()
         for c in spec.credentials
     }

@@ -11,20 +11,50 @@ import contextlib
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from espctl.commands.common import handle_errors, notify
-from espctl.sandbox.defaults import (
-    ALLOWED_HOSTS,
-    DEFAULT_MAILGUN_API_KEY,
-    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    DEFAULT_POSTMARK_SERVER_TOKEN,
-)
+from espctl.sandbox import registry
+from espctl.sandbox.defaults import ALLOWED_HOSTS
 
 if TYPE_CHECKING:  # the simulator is imported by `serve`, not by `sandbox --help`
     from espctl.sandbox.state import AccountState
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _credential_options(command: F) -> F:
+    """One option per credential of each simulated provider (``--<type>-<key>``, from the
+    registry's plain descriptions), each into ``credentials[(type, key)]``."""
+    for info in reversed(registry.INFOS.values()):
+        for credential in reversed(info.credentials):
+            command = click.option(
+                info.option(credential),
+                f"credential_{info.type}__{credential.key}",
+                default=credential.default,
+                show_default=True,
+                help=credential.help,
+            )(command)
+    return command
+
+
+def _credentials(options: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The values of :func:`_credential_options`: provider type -> key -> value."""
+    out: dict[str, dict[str, str]] = {}
+    for name, value in options.items():
+        provider_type, _, key = name.removeprefix("credential_").partition("__")
+        out.setdefault(provider_type, {})[key] = value
+    return out
+
+
+def _new_account_defaults() -> str:
+    """What new accounts have before anyone configures them, for ``--from-config``'s help
+    (`` (apart from Postmark's defaults)``), from the registry's plain descriptions."""
+    notes = [i.new_account for i in registry.INFOS.values() if i.new_account]
+    return f" (apart from {' and '.join(notes)})" if notes else ""
 
 
 @click.group(name="sandbox")
@@ -82,27 +112,10 @@ def sandbox() -> None:
     default=None,
     metavar="FILE",
     help="Serve an account made for this config instead of the demo's: its domains exist "
-    "and are verified, its streams do not exist yet (apart from Postmark's defaults), no "
+    f"and are verified, its streams do not exist yet{_new_account_defaults()}, no "
     "webhooks, default tracking. Its ${env:...} values are not needed.",
 )
-@click.option(
-    "--postmark-server-token",
-    default=DEFAULT_POSTMARK_SERVER_TOKEN,
-    show_default=True,
-    help="The only accepted X-Postmark-Server-Token.",
-)
-@click.option(
-    "--postmark-account-token",
-    default=DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    show_default=True,
-    help="The only accepted X-Postmark-Account-Token.",
-)
-@click.option(
-    "--mailgun-api-key",
-    default=DEFAULT_MAILGUN_API_KEY,
-    show_default=True,
-    help="The only accepted Mailgun key (Basic auth user 'api').",
-)
+@_credential_options
 @handle_errors
 def serve(
     port: int,
@@ -111,21 +124,19 @@ def serve(
     latency_ms: float,
     jitter_ms: float,
     fault_rate: float,
-    postmark_server_token: str,
-    postmark_account_token: str,
-    mailgun_api_key: str,
     from_config: str | None,
+    **credential_options: str,
 ) -> None:
     """Serve Postmark and Mailgun (US and EU) on one port until interrupted."""
-    from espctl.sandbox.app import SandboxApp, SandboxCredentials
+    from espctl.sandbox.app import SandboxApp
+    from espctl.sandbox.credentials import SandboxCredentials
     from espctl.sandbox.faults import FaultPlan
     from espctl.sandbox.server import SandboxHTTPServer
 
+    credentials = SandboxCredentials(_credentials(credential_options))
     app = SandboxApp(
         _account(from_config, seed),
-        credentials=SandboxCredentials(
-            postmark_server_token, postmark_account_token, mailgun_api_key
-        ),
+        credentials=credentials,
         faults=FaultPlan(seed=seed, rate=fault_rate, latency_ms=latency_ms, jitter_ms=jitter_ms),
     )
     stop = _stop_on_sigterm()  # before the address is printed: a client may stop us at once
@@ -136,12 +147,8 @@ def serve(
     base = f"http://{host}:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     try:  # a Ctrl-C from the first printed line on stops cleanly
-        click.echo(f"Postmark:    {base}")
-        click.echo(f"Mailgun US:  {base}")
-        click.echo(f"Mailgun EU:  {base}/eu")
-        click.echo(f"postmark server token:  {postmark_server_token}")
-        click.echo(f"postmark account token: {postmark_account_token}")
-        click.echo(f"mailgun api key:        {mailgun_api_key}")
+        for line in _banner(base, credentials.values):
+            click.echo(line)
         click.echo("Press Ctrl-C to stop.", err=True)
         thread.start()
         while thread.is_alive() and not stop.wait(0.5):
@@ -151,6 +158,22 @@ def serve(
     finally:
         click.echo("stopping", err=True)
         server.stop()
+
+
+def _banner(base: str, accepted: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Where each provider answers, then the credentials each accepts, in columns."""
+    infos = registry.INFOS.values()
+    served = [(f"{label}:", f"{base}{path}") for i in infos for label, path in i.served]
+    names = [
+        (f"{i.type} {c.key.replace('_', ' ')}:", accepted[i.type][c.key])
+        for i in infos
+        for c in i.credentials
+    ]
+    lines = []
+    for rows, gap in ((served, 2), (names, 1)):
+        width = max(len(name) for name, _ in rows) + gap
+        lines += [f"{name:<{width}}{value}" for name, value in rows]
+    return lines
 
 
 def _account(from_config: str | None, seed: int) -> AccountState:
@@ -166,10 +189,10 @@ def _account(from_config: str | None, seed: int) -> AccountState:
     # a config error is one readable message per problem and exit 1 (handle_errors)
     loaded = load_config(from_config, env=os.environ, env_mode="lenient")
     spec = sandbox_spec(loaded.config)
-    notify(
-        f"serving an account made for {from_config}: {len(spec.mailgun_domains)} Mailgun "
-        f"and {len(spec.postmark_domains)} Postmark domains, nothing configured"
-    )
+    # alphabetical by label, whatever the registry's order
+    infos = sorted(registry.INFOS.values(), key=lambda i: i.label)
+    held = " and ".join(f"{spec.count(i.type)} {i.label}" for i in infos)
+    notify(f"serving an account made for {from_config}: {held} domains, nothing configured")
     return account_for(spec, seed)
 
 

@@ -8,7 +8,7 @@ Public API::
     app.faults.add(method="POST", path_regex="/webhooks", kind="429", times=2)
     app.traffic.total(provider="mailgun", bucket="news.acme-mail.com", tag="digest")
     with SandboxStore(".espctl/sandbox.json").transaction() as app: ...
-    app = SandboxApp(account_for(AccountSpec(mailgun_domains=(("mg.example.com", "eu"),))))
+    app = SandboxApp(account_for(AccountSpec({"mailgun": (("mg.example.com", "eu"),)})))
 
 Each simulated provider is a package (``postmark/``, ``mailgun/``) listed in
 :mod:`.registry`; a served sandbox answers for it under ``/<type>/...`` and at the paths of
@@ -21,14 +21,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .app import (
-        DEFAULT_MAILGUN_API_KEY,
-        DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-        DEFAULT_POSTMARK_SERVER_TOKEN,
-        SandboxApp,
-        SandboxCredentials,
-    )
+    from .app import SandboxApp
     from .blank import AccountSpec, account_for
+    from .credentials import SandboxCredentials
     from .faults import FaultKind, FaultPlan, FaultRule
     from .http import Request, Response
     from .seed import seed_account
@@ -45,13 +40,11 @@ if TYPE_CHECKING:
     from .transport import SandboxTransport
 
 #: each public name -> the module defining it, imported on first use (PEP 562), so that
-#: ``espctl.sandbox.defaults`` (what ``espctl sandbox --help`` shows) loads nothing else
+#: ``espctl.sandbox.defaults`` and the registry's plain descriptions (what ``espctl sandbox
+#: --help`` shows) load nothing else
 _LAZY = {
     "AccountSpec": "blank",
     "AccountState": "state",
-    "DEFAULT_MAILGUN_API_KEY": "defaults",
-    "DEFAULT_POSTMARK_ACCOUNT_TOKEN": "defaults",
-    "DEFAULT_POSTMARK_SERVER_TOKEN": "defaults",
     "DEFAULT_STATE_PATH": "store",
     "DayCounts": "traffic",
     "FROM_CONFIG_STATE_PATH": "store",
@@ -61,7 +54,7 @@ _LAZY = {
     "Request": "http",
     "Response": "http",
     "SandboxApp": "app",
-    "SandboxCredentials": "app",
+    "SandboxCredentials": "credentials",
     "SandboxStore": "store",
     "SandboxTransport": "transport",
     "Traffic": "traffic",
@@ -83,9 +76,6 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "DEFAULT_MAILGUN_API_KEY",
-    "DEFAULT_POSTMARK_ACCOUNT_TOKEN",
-    "DEFAULT_POSTMARK_SERVER_TOKEN",
     "DEFAULT_STATE_PATH",
     "FROM_CONFIG_STATE_PATH",
     "AccountSpec",

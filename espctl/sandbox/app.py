@@ -6,7 +6,7 @@ Dispatch (:func:`route_target`; the providers are those of :mod:`.registry`):
 - any other host (a served sandbox, or a config ``endpoint:`` pointing at one):
   ``/<type>/...`` -> provider ``<type>`` (``/mailgun/eu/v3/...``: Mailgun EU), so that no
   two providers collide on a path; the unprefixed paths of before stay as they were
-  (:data:`.registry.LEGACY`): ``/eu/v1``..``/eu/v5`` -> Mailgun EU (prefix ``/eu``),
+  (:data:`.registry.LEGACY_TYPES`): ``/eu/v1``..``/eu/v5`` -> Mailgun EU (prefix ``/eu``),
   ``/v1``..``/v5`` -> Mailgun US, everything else -> Postmark.
 
 Order per request: fault decision (delay + maybe a fault that short-circuits before any
@@ -20,23 +20,16 @@ import threading
 from dataclasses import replace
 from typing import assert_never
 
-from .defaults import (
-    DEFAULT_MAILGUN_API_KEY,
-    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    DEFAULT_POSTMARK_SERVER_TOKEN,
-)
+from . import registry
+from .credentials import SandboxCredentials
 from .faults import FaultDecision, FaultPlan
 from .http import Request, Response
-from .provider import SandboxCredentials, Target
-from .registry import LEGACY, PROVIDERS
+from .provider import Target
 from .seed import seed_account
 from .state import AccountState
 from .traffic import Traffic
 
 __all__ = [
-    "DEFAULT_MAILGUN_API_KEY",
-    "DEFAULT_POSTMARK_ACCOUNT_TOKEN",
-    "DEFAULT_POSTMARK_SERVER_TOKEN",
     "SandboxApp",
     "SandboxCredentials",
     "Target",
@@ -47,14 +40,15 @@ __all__ = [
 def route_target(request: Request) -> Target:
     """Pick provider and region from host and path (see the module docstring)."""
     host = request.hostname
-    for provider in PROVIDERS.values():
+    providers = registry.providers()
+    for provider in providers.values():
         if host in provider.hosts:
             return Target(provider.type, provider.hosts[host], "", request.path)
     first, _, rest = request.path.lstrip("/").partition("/")
-    prefixed = PROVIDERS.get(first.lower())
+    prefixed = providers.get(first.lower())
     if prefixed is not None:
         return prefixed.target(f"/{rest}", f"/{first}")
-    for provider in LEGACY:
+    for provider in registry.legacy():
         found = provider.legacy_target(request.path)
         if found is not None:
             return found
@@ -102,7 +96,7 @@ class SandboxApp:
         kind = decision.kind
         if kind is not None and kind not in ("timeout_after_commit", "malformed"):
             return self._fault(target, decision)
-        response = PROVIDERS[target.provider].handle(self, request, target)
+        response = registry.provider(target.provider).handle(self, request, target)
         if kind == "timeout_after_commit":
             return replace(response, action="stall", stall_s=self.faults.stall_s)
         if kind == "malformed":
@@ -116,7 +110,7 @@ class SandboxApp:
         match kind:
             case "429" | "429_body" | "500" | "503":
                 # each provider's own body (and rate-limit headers)
-                answer = PROVIDERS[target.provider].fault(decision)
+                answer = registry.provider(target.provider).fault(decision)
                 if answer is None:
                     raise AssertionError(f"{target.provider} has no answer for fault {kind}")
                 return answer

@@ -6,24 +6,21 @@ one seeded shuffle: the first ``hard_bounced`` indices bounce hard, the next
 deferred first, ``complained`` complained, ``unique_opened`` opened (``opened`` opens in
 all), and so on. Concrete events therefore add up to the truth exactly.
 
-Only recent days are materialised (Mailgun events: :data:`MAILGUN_EVENT_DAYS`; Postmark
-messages: :data:`POSTMARK_MESSAGE_DAYS`); Postmark bounces are materialised for the whole
-window because they are few.
+Only recent days are materialised (:func:`recent_days`: how many is each provider's
+choice, e.g. two days of events or messages); bounces may be materialised for the whole
+window because they are few. A message's id is the provider's own form of
+:attr:`Message.key` (made in the provider's package).
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 
 from .traffic import DayCounts, Traffic, TrafficSource
-
-MAILGUN_EVENT_DAYS = 2
-POSTMARK_MESSAGE_DAYS = 2
 
 _RECIPIENT_DOMAINS: tuple[tuple[str, str], ...] = (
     ("gmail.com", "Gmail"),
@@ -103,15 +100,6 @@ class Message:
     @cached_property
     def key(self) -> bytes:
         return _digest(self.seed, self.source.bucket, self.source.tag, self.day, self.index)
-
-    @property
-    def postmark_id(self) -> str:
-        return str(uuid.UUID(bytes=self.key[:16], version=4))
-
-    @property
-    def mailgun_id(self) -> str:
-        stamp = self.sent_at.strftime("%Y%m%d%H%M%S")
-        return f"{stamp}.{self.index}.{self.key[:4].hex().upper()}@{self.source.bucket}"
 
     @cached_property
     def recipient_info(self) -> tuple[str, str]:

@@ -36,7 +36,7 @@ class FaultRule:
     kind: FaultKind
     method: str | None = None
     path_regex: str | None = None
-    provider: Literal["postmark", "mailgun"] | None = None
+    provider: str | None = None
     times: int | None = 1
     retry_after: float = 1.0
     hits: int = 0
@@ -92,7 +92,7 @@ class FaultPlan:
         kind: FaultKind,
         method: str | None = None,
         path_regex: str | None = None,
-        provider: Literal["postmark", "mailgun"] | None = None,
+        provider: str | None = None,
         times: int | None = 1,
         retry_after: float | None = None,
     ) -> FaultRule:

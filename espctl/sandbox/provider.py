@@ -1,41 +1,32 @@
-"""What every simulated provider shares: :class:`Target`, the accepted credentials, and
-the :class:`SandboxProvider` protocol that :mod:`.registry` lists and :mod:`.app` routes to.
+"""What every simulated provider shares: :class:`Target`, and the :class:`SandboxProvider`
+protocol that :mod:`.registry` lists and the shared modules use.
 
-A provider lives in ``espctl/sandbox/<type>/``; its ``provider`` module holds one object
-implementing :class:`SandboxProvider`: the real API hosts it answers for, the paths it
-claimed on a served sandbox before providers had prefixes (``legacy_target``), its
-credential check and handlers, and its own error bodies for injected faults.
+A provider lives in ``espctl/sandbox/<type>/``; its ``provider`` module holds one object,
+``PROVIDER``, implementing :class:`SandboxProvider`: its plain description (``info``:
+credentials and their defaults), the real API hosts it answers for, the paths it claimed
+on a served sandbox before providers had prefixes (``legacy_target``), its credential
+check and handlers, its own error bodies for injected faults, and its part of the
+account (``state_model``, ``seed``, ``blank``, ``complete``) and of the traffic (``traffic``).
 """
 
 from __future__ import annotations
 
+import builtins
+import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from .defaults import (
-    DEFAULT_MAILGUN_API_KEY,
-    DEFAULT_POSTMARK_ACCOUNT_TOKEN,
-    DEFAULT_POSTMARK_SERVER_TOKEN,
-)
+from .credentials import SandboxCredentials
 from .faults import FaultDecision
 from .http import Request, Response
-from .state import AccountState, Region
-from .traffic import Traffic
+from .info import ProviderInfo
+from .state import AccountState, ProviderState, Region
+from .traffic import Traffic, TrafficSource
 
-
-@dataclass(frozen=True)
-class SandboxCredentials:
-    """The only credentials the sandbox accepts; anything else gets the provider's 401.
-
-    A field is named ``<type>_<key>``: the provider type and the key of the config block
-    that holds the credential (espctl's session relies on it).
-    """
-
-    postmark_server_token: str = DEFAULT_POSTMARK_SERVER_TOKEN
-    postmark_account_token: str = DEFAULT_POSTMARK_ACCOUNT_TOKEN
-    mailgun_api_key: str = DEFAULT_MAILGUN_API_KEY
+__all__ = ["App", "SandboxCredentials", "SandboxProvider", "Target"]
 
 
 @dataclass(frozen=True)
@@ -63,12 +54,19 @@ class App(Protocol):
 
 
 class SandboxProvider(Protocol):
-    """One simulated provider API."""
+    """One simulated provider API, with its part of the account and of the traffic."""
 
     #: the provider type: a served sandbox answers for it under ``/<type>/...``
     type: str
+    #: its plain description (``<type>/info.py``): label, credentials and their defaults
+    info: ProviderInfo
     #: real API host -> the region it serves (None: the provider has no regions)
     hosts: Mapping[str, Region | None]
+    #: the class of its part of the account (``AccountState.providers[type]``)
+    state_model: builtins.type[ProviderState]
+    #: the seeded traffic it sends: the truth its stats and events add up to, and that
+    #: report tests compare with (``Traffic.total(provider=type, ...)``)
+    traffic: tuple[TrafficSource, ...]
 
     def target(self, path: str, prefix: str) -> Target:
         """The target of ``path`` under this provider's prefix (``/<type>`` or a legacy
@@ -81,10 +79,29 @@ class SandboxProvider(Protocol):
         ...
 
     def handle(self, app: App, request: Request, target: Target) -> Response:
-        """Check credentials and answer (under ``app.lock``)."""
+        """Check credentials (``app.credentials.get(type, key)``) and answer (under
+        ``app.lock``)."""
         ...
 
     def fault(self, decision: FaultDecision) -> Response | None:
         """This provider's answer for an injected 429, 429 without header, 500 or 503
         (None for faults every provider answers alike)."""
+        ...
+
+    def seed(self, rng: random.Random, now: datetime) -> ProviderState:
+        """Its part of the seeded account (:func:`.seed.seed_account`): deterministic in
+        what it draws from ``rng`` (shared, in registry order) and ``now``."""
+        ...
+
+    def blank(self, seed: int, now: datetime) -> ProviderState:
+        """Its part of an account with nothing configured (:mod:`.blank`): what a new
+        account of the provider has before anyone touches it."""
+        ...
+
+    def complete(
+        self, part: ProviderState, seed: int, now: datetime, held: tuple[object, ...]
+    ) -> list[str]:
+        """Add to ``part`` what a config declares that it lacks (``held``: what the
+        provider's spec's ``sandbox_account`` returns for its blocks, e.g. domains); a
+        line per thing added. Never removes anything."""
         ...

@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -75,10 +76,7 @@ def save_state(
     if any(sensitive):
         if not state.sealed_salt:
             state.sealed_salt = sealing.new_salt()
-        data = sealing.conceal(
-            state.model_dump(mode="json"), sensitive, state.sealed_salt, AccountState
-        )
-        text = json.dumps(data, indent=1, ensure_ascii=False)
+        text = json.dumps(_sealed(state, sensitive), indent=1, ensure_ascii=False)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -93,6 +91,21 @@ def save_state(
             raise
     except OSError as exc:
         raise SandboxError(f"cannot write sandbox state {target}: {exc.strerror}") from exc
+
+
+def _sealed(state: AccountState, sensitive: Collection[str]) -> dict[str, Any]:
+    """``state`` as JSON data with its secrets sealed, each provider's part read with its
+    own model (whose Literal fields are left alone, see :func:`.sealing.conceal`)."""
+    salt = state.sealed_salt
+    data: dict[str, Any] = state.model_dump(mode="json")
+    parts = {
+        provider_type: sealing.conceal(part, sensitive, salt, type(state.providers[provider_type]))
+        for provider_type, part in data["providers"].items()
+    }
+    out: dict[str, Any] = sealing.conceal(
+        {k: v for k, v in data.items() if k != "providers"}, sensitive, salt, AccountState
+    )
+    return {k: parts if k == "providers" else out[k] for k in data}
 
 
 class SandboxStore:

@@ -1,19 +1,13 @@
 """Seeded traffic: the known truth behind every stats endpoint.
 
-The truth is a set of daily counts per (provider, bucket, tag) where the bucket is a
-Postmark stream id or a Mailgun domain name. Each day's counts are drawn from their own
+The truth is a set of daily counts per (provider, bucket, tag) where the bucket is what
+the provider reports by (a Postmark stream id, a Mailgun domain name); each provider lists
+its sources (``SandboxProvider.traffic``, in ``<type>/traffic.py``, whose docstring says
+how a report reads the provider's numbers). Each day's counts are drawn from their own
 ``random.Random`` seeded by ``(seed, provider, bucket, tag, day)``, so any day can be
 computed lazily, in any order, in any process, with the same result. Stats endpoints
 aggregate these counts; concrete events (:mod:`espctl.sandbox.events`) are generated
 from the same counts for the most recent days only, so they are consistent with them.
-
-Provider mappings (how a report should read the numbers):
-- Postmark: ``Sent = sent``, ``Bounced = hard_bounced + soft_bounced``, bounce report
-  ``HardBounce``/``SoftBounce``/``Transient = deferred``, ``SpamComplaints = complained``,
-  ``Opens``/``UniqueOpens``, ``TotalClicks = clicked``, ``UniqueLinksClicked``.
-- Mailgun: ``accepted = processed = sent``, ``delivered``, permanent failures =
-  ``hard + soft``, temporary failures = ``deferred`` (every deferred message is
-  delivered later), ``complained``, ``opened``/``unique_opened``, ``clicked``...
 """
 
 from __future__ import annotations
@@ -24,9 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Literal
 
-Provider = Literal["postmark", "mailgun"]
+from . import registry
 
 
 @dataclass(frozen=True)
@@ -43,45 +36,17 @@ class RateProfile:
     unsubscribe: float
 
 
-TRANSACTIONAL_PM = RateProfile(0.004, 0.002, 0.008, 0.00005, 0.38, 0.45, 0.09, 0.0)
-ALERTS_PM = RateProfile(0.009, 0.003, 0.010, 0.0001, 0.20, 0.40, 0.02, 0.0)
-BROADCAST_PM = RateProfile(0.011, 0.004, 0.015, 0.0006, 0.22, 0.50, 0.030, 0.002)
-TRANSACTIONAL_MG = RateProfile(0.011, 0.005, 0.028, 0.0002, 0.33, 0.45, 0.07, 0.0)
-BROADCAST_MG = RateProfile(0.018, 0.006, 0.035, 0.0009, 0.18, 0.55, 0.028, 0.0035)
-
-
 @dataclass(frozen=True)
 class TrafficSource:
     """One stream of mail: who sends it, where, with which tag, how much and how well."""
 
-    provider: Provider
+    provider: str
     bucket: str
     tag: str
     daily_volume: int
     profile: RateProfile
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # days it is sent (Mon=0)
     weekend_factor: float = 0.6
-
-
-#: Tags named by quickstart.yaml's routing rules plus some no rule names.
-SOURCES: tuple[TrafficSource, ...] = (
-    TrafficSource("postmark", "outbound", "password_reset", 180, TRANSACTIONAL_PM),
-    TrafficSource("postmark", "outbound", "magic_link", 260, TRANSACTIONAL_PM),
-    TrafficSource("postmark", "outbound", "email_verification", 120, TRANSACTIONAL_PM),
-    TrafficSource("postmark", "outbound", "receipt", 340, TRANSACTIONAL_PM),
-    TrafficSource("postmark", "outbound", "invoice", 60, TRANSACTIONAL_PM),
-    TrafficSource("postmark", "outbound", "welcome", 90, TRANSACTIONAL_PM),
-    TrafficSource("postmark", "outbound", "account_alert", 40, TRANSACTIONAL_PM),
-    TrafficSource("postmark", "newsletters", "product_update", 900, BROADCAST_PM, (3,), 1.0),
-    TrafficSource("postmark", "legacy-alerts", "system_alert", 25, ALERTS_PM),
-    TrafficSource("mailgun", "mg.acme-mail.com", "password_reset", 20, TRANSACTIONAL_MG),
-    TrafficSource("mailgun", "mg.acme-mail.com", "magic_link", 25, TRANSACTIONAL_MG),
-    TrafficSource("mailgun", "mg.acme-mail.com", "receipt", 30, TRANSACTIONAL_MG),
-    TrafficSource("mailgun", "mg.acme-mail.com", "order_shipped", 150, TRANSACTIONAL_MG),
-    TrafficSource("mailgun", "news.acme-mail.com", "newsletter", 1800, BROADCAST_MG, (1,), 1.0),
-    TrafficSource("mailgun", "news.acme-mail.com", "digest", 420, BROADCAST_MG, (0, 1, 2, 3, 4)),
-    TrafficSource("mailgun", "alerts.acme-mail.com", "system_alert", 30, ALERTS_PM),
-)
 
 
 @dataclass(frozen=True)
@@ -176,21 +141,23 @@ class Traffic:
             end - timedelta(days=offset) for offset in range(days, 0, -1)
         )
         self._day_set = frozenset(self.days)
+        self._sources = tuple(s for p in registry.providers().values() for s in p.traffic)
 
     @property
     def sources(self) -> tuple[TrafficSource, ...]:
-        return SOURCES
+        """Every registered provider's sources (``SandboxProvider.traffic``), in order."""
+        return self._sources
 
     def select(
         self,
-        provider: Provider | None = None,
+        provider: str | None = None,
         bucket: str | None = None,
         tag: str | None = None,
     ) -> list[TrafficSource]:
         """Sources matching every given filter (``bucket`` and ``tag`` case-insensitive)."""
         return [
             s
-            for s in SOURCES
+            for s in self.sources
             if (provider is None or s.provider == provider)
             and (bucket is None or s.bucket == bucket.lower())
             and (tag is None or s.tag.lower() == tag.lower())
@@ -204,7 +171,7 @@ class Traffic:
 
     def daily(
         self,
-        provider: Provider | None = None,
+        provider: str | None = None,
         bucket: str | None = None,
         tag: str | None = None,
         start: date | None = None,
@@ -222,7 +189,7 @@ class Traffic:
 
     def total(
         self,
-        provider: Provider | None = None,
+        provider: str | None = None,
         bucket: str | None = None,
         tag: str | None = None,
         start: date | None = None,

@@ -21,7 +21,10 @@ MG_KEY = "key-mg-SECRET-5e6f"
 HOOK_PASSWORD = "hook-pw-SECRET-7g8h"
 SECRETS = (PM_SERVER, PM_ACCOUNT, MG_KEY, HOOK_PASSWORD)
 CREDENTIALS = SandboxCredentials(
-    postmark_server_token=PM_SERVER, postmark_account_token=PM_ACCOUNT, mailgun_api_key=MG_KEY
+    {
+        "postmark": {"server_token": PM_SERVER, "account_token": PM_ACCOUNT},
+        "mailgun": {"api_key": MG_KEY},
+    }
 )
 ENV = {
     "T_PM_SERVER": PM_SERVER,

@@ -17,9 +17,13 @@ from tests.importer.test_random import randomize_mailgun, randomize_postmark
 
 CANARY = "canary-5ecret-c0ntract"
 CREDENTIALS = SandboxCredentials(
-    postmark_server_token=f"{CANARY}-pm-server",
-    postmark_account_token=f"{CANARY}-pm-account",
-    mailgun_api_key=f"{CANARY}-mg-key",
+    {
+        "postmark": {
+            "server_token": f"{CANARY}-pm-server",
+            "account_token": f"{CANARY}-pm-account",
+        },
+        "mailgun": {"api_key": f"{CANARY}-mg-key"},
+    }
 )
 HOOK = "https://hooks.example.com/contract"
 
@@ -152,7 +156,7 @@ HARNESSES: dict[str, Harness] = {
             }
         ),
         move=_postmark_move,
-        env={"POSTMARK_SERVER_TOKEN": CREDENTIALS.postmark_server_token},
+        env={"POSTMARK_SERVER_TOKEN": CREDENTIALS.get("postmark", "server_token")},
         bad_env={"POSTMARK_SERVER_TOKEN": "wrong-token"},
         duplicates=_postmark_duplicates,
         # every live outbound stream of the seeded server (the report reads them all)
@@ -178,7 +182,7 @@ HARNESSES: dict[str, Harness] = {
             }
         ),
         move=_mailgun_move,
-        env={"MAILGUN_API_KEY": CREDENTIALS.mailgun_api_key},
+        env={"MAILGUN_API_KEY": CREDENTIALS.get("mailgun", "api_key")},
         bad_env={"MAILGUN_API_KEY": "wrong-key"},
         duplicates=_mailgun_duplicates,
         buckets=("mg.acme-mail.com",),  # the config's domains

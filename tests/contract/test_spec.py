@@ -56,8 +56,10 @@ def test_credentials_are_secret_fields_of_the_block(spec: ProviderSpec[Any]) -> 
         assert "Secret" in str(fields[credential.key].annotation), credential.key
         assert fields[credential.key].is_required() == credential.required, credential.key
         assert credential.label and credential.purpose
-        # the sandbox accepts the credential under <type>_<key> (the session relies on it)
-        assert isinstance(getattr(CREDENTIALS, f"{spec.type}_{credential.key}"), str)
+        # the sandbox accepts the credential by (type, key) (the session relies on it)
+        assert isinstance(CREDENTIALS.get(spec.type, credential.key), str)
+    # and checks no credential the block does not hold
+    assert set(CREDENTIALS.values[spec.type]) == {c.key for c in spec.credentials}
 
 
 def test_credential_keys_and_variables_are_unique_across_providers() -> None:

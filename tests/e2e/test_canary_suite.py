@@ -22,7 +22,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from espctl.cli import main
-from espctl.sandbox.state import AccountState, MgAccountWebhook, PmHeader, PmTriggers, PmWebhook
+from espctl.sandbox.mailgun.state import MgAccountWebhook
+from espctl.sandbox.postmark.state import PmHeader, PmTriggers, PmWebhook
+from espctl.sandbox.state import AccountState
 from tests.conftest import QUICKSTART
 from tests.e2e.conftest import ENV, Served, assert_no_canary, endpoint_config
 

@@ -27,7 +27,7 @@ import espctl.cli
 import espctl.commands.demo_cmd
 from espctl.cli import main
 from espctl.sandbox import FaultPlan, SandboxApp, running_server, seed_account
-from espctl.sandbox.state import PmHeader, PmTriggers, PmWebhook
+from espctl.sandbox.postmark.state import PmHeader, PmTriggers, PmWebhook
 from tests.e2e.conftest import CREDENTIALS, ENV, endpoint_config
 from tests.mdcheck import RAW_CONTROL, assert_inert
 

@@ -55,8 +55,8 @@ def test_import_type_reads_the_documented_variables_and_takes_an_endpoint(
         served,
         "--provider", "mg-a", "--provider", "mg-b", "--type", "mailgun", "--region", "eu",
         "--endpoint", f"{served.base_url}/eu",
-        env={"MG_A_MAILGUN_API_KEY": CREDENTIALS.mailgun_api_key,
-             "MG_B_MAILGUN_API_KEY": CREDENTIALS.mailgun_api_key},
+        env={"MG_A_MAILGUN_API_KEY": CREDENTIALS.get("mailgun", "api_key"),
+             "MG_B_MAILGUN_API_KEY": CREDENTIALS.get("mailgun", "api_key")},
     )  # fmt: skip
     assert two.exit_code == 0, two.output
     keys = {pid: b["api_key"] for pid, b in yaml.safe_load(two.stdout)["providers"].items()}

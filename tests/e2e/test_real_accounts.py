@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from espctl.sandbox import seed
+from espctl.sandbox.postmark import seed
 from tests.conftest import EXAMPLES
 from tests.e2e.conftest import assert_no_canary, endpoint_config
 from tests.e2e.processes import espctl, start_serve, stop

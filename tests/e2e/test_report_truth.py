@@ -22,9 +22,8 @@ from espctl.report.data import ProviderReport, ReportData
 from espctl.report.metrics import format_pp, format_pp_interval, newcombe_difference, rate
 from espctl.report.view_routing import routing_view
 from espctl.sandbox import SandboxApp, load_state, save_state, seed_account
-from espctl.sandbox.events import MAILGUN_EVENT_DAYS
-from espctl.sandbox.mailgun.events import domain_events
-from espctl.sandbox.state import PmTriggers, PmWebhook
+from espctl.sandbox.mailgun.events import MAILGUN_EVENT_DAYS, domain_events
+from espctl.sandbox.postmark.state import PmTriggers, PmWebhook
 from espctl.sandbox.traffic import DayCounts, Traffic, sum_counts
 from tests.conftest import QUICKSTART
 

@@ -75,8 +75,10 @@ def test_a_domain_the_config_gains_exists_next_time(config: Path) -> None:
 def test_the_account_has_the_default_streams_the_domains_and_nothing_else() -> None:
     state = account_for(
         AccountSpec(
-            mailgun_domains=(("mg.example.com", "eu"), ("MG.example.com", "eu")),
-            postmark_domains=("example.com",),
+            {
+                "mailgun": (("mg.example.com", "eu"), ("MG.example.com", "eu")),
+                "postmark": ("example.com",),
+            }
         )
     )
     pm = state.postmark
@@ -105,6 +107,6 @@ def test_the_account_has_the_default_streams_the_domains_and_nothing_else() -> N
         "valid",
         {},
     )
-    assert account_for(AccountSpec(mailgun_domains=(("a.example.com", "us"),))).to_json() == (
-        account_for(AccountSpec(mailgun_domains=(("a.example.com", "us"),))).to_json()
+    assert account_for(AccountSpec({"mailgun": (("a.example.com", "us"),)})).to_json() == (
+        account_for(AccountSpec({"mailgun": (("a.example.com", "us"),)})).to_json()
     )  # deterministic

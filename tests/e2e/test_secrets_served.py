@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from espctl.cli import main
-from espctl.sandbox.state import PmHeader, PmTriggers, PmWebhook
+from espctl.sandbox.postmark.state import PmHeader, PmTriggers, PmWebhook
 from tests.conftest import QUICKSTART
 from tests.e2e.conftest import ENV, Served, assert_no_canary, endpoint_config
 

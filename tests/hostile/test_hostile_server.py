@@ -28,9 +28,10 @@ from tests.hostile.server import MODES, RECEIVER, HostileServer, Mode, hostile_s
 
 CANARY = "canary-5ecret-hostile"
 CREDENTIALS = SandboxCredentials(
-    postmark_server_token=f"{CANARY}-pm",
-    postmark_account_token=f"{CANARY}-pma",
-    mailgun_api_key=f"{CANARY}-mg",
+    {
+        "postmark": {"server_token": f"{CANARY}-pm", "account_token": f"{CANARY}-pma"},
+        "mailgun": {"api_key": f"{CANARY}-mg"},
+    }
 )
 MEMORY_CEILING_KB = 200 * 1024
 GUARD_SECONDS = 90  # never reached when the limits work
@@ -124,9 +125,9 @@ def run_all(server: HostileServer, tmp: Path, limits: dict[str, str]) -> dict[st
     env = {
         **os.environ,
         **limits,
-        "POSTMARK_SERVER_TOKEN": CREDENTIALS.postmark_server_token,
-        "POSTMARK_ACCOUNT_TOKEN": CREDENTIALS.postmark_account_token,
-        "MAILGUN_API_KEY": CREDENTIALS.mailgun_api_key,
+        "POSTMARK_SERVER_TOKEN": CREDENTIALS.get("postmark", "server_token"),
+        "POSTMARK_ACCOUNT_TOKEN": CREDENTIALS.get("postmark", "account_token"),
+        "MAILGUN_API_KEY": CREDENTIALS.get("mailgun", "api_key"),
         "NO_COLOR": "1",
         "PYTHONPATH": str(REPO),
     }

@@ -22,14 +22,18 @@ from tests.e2e.conftest import assert_no_canary as e2e_assert_no_canary
 
 CANARY = "canary-5ecret-7d1e"
 CREDENTIALS = SandboxCredentials(
-    postmark_server_token=f"{CANARY}-pm-server",
-    postmark_account_token=f"{CANARY}-pm-account",
-    mailgun_api_key=f"{CANARY}-mg-key",
+    {
+        "postmark": {
+            "server_token": f"{CANARY}-pm-server",
+            "account_token": f"{CANARY}-pm-account",
+        },
+        "mailgun": {"api_key": f"{CANARY}-mg-key"},
+    }
 )
 ENV = {
-    "POSTMARK_SERVER_TOKEN": CREDENTIALS.postmark_server_token,
-    "POSTMARK_ACCOUNT_TOKEN": CREDENTIALS.postmark_account_token,
-    "MAILGUN_API_KEY": CREDENTIALS.mailgun_api_key,
+    "POSTMARK_SERVER_TOKEN": CREDENTIALS.get("postmark", "server_token"),
+    "POSTMARK_ACCOUNT_TOKEN": CREDENTIALS.get("postmark", "account_token"),
+    "MAILGUN_API_KEY": CREDENTIALS.get("mailgun", "api_key"),
     "NO_COLOR": "1",
 }
 

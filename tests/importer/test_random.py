@@ -21,16 +21,13 @@ from urllib.parse import quote
 import pytest
 
 from espctl.sandbox import AccountState, load_state, seed_account
-from espctl.sandbox.state import (
+from espctl.sandbox.mailgun.state import (
     MAILGUN_WEBHOOK_EVENTS,
     MgAccountWebhook,
     MgDomain,
     MgTracking,
-    PmHeader,
-    PmStream,
-    PmTriggers,
-    PmWebhook,
 )
+from espctl.sandbox.postmark.state import PmHeader, PmStream, PmTriggers, PmWebhook
 from tests.importer.conftest import (
     CANARY,
     api_import,

@@ -40,7 +40,7 @@ class Recorder(importlib.abc.MetaPathFinder):
 
 def test_requests_look_up_no_module() -> None:
     app = SandboxApp(
-        seed_account(seed=0), credentials=SandboxCredentials(postmark_server_token=TOKEN)
+        seed_account(seed=0), credentials=SandboxCredentials({"postmark": {"server_token": TOKEN}})
     )
     with running_server(app) as base_url:
 

@@ -30,7 +30,15 @@ def test_auth_missing_wrong_and_cross_tokens(pm: httpx.Client, pm_account: httpx
 
 
 def test_custom_credentials() -> None:
-    app = SandboxApp(seed_account(1, NOW), credentials=SandboxCredentials("s1", "a1", "k1"))
+    app = SandboxApp(
+        seed_account(1, NOW),
+        credentials=SandboxCredentials(
+            {
+                "postmark": {"server_token": "s1", "account_token": "a1"},
+                "mailgun": {"api_key": "k1"},
+            }
+        ),
+    )
     client = httpx.Client(transport=SandboxTransport(app), base_url="https://api.postmarkapp.com")
     assert client.get("/server", headers={"X-Postmark-Server-Token": "s1"}).status_code == 200
     r = client.get("/server", headers={"X-Postmark-Server-Token": "sandbox-postmark-server-token"})

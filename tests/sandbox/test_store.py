@@ -73,7 +73,7 @@ def test_two_processes_lose_no_update(tmp_path: Path) -> None:
         p.join(60)
         assert p.exitcode == 0
     data = json.loads(path.read_text())  # never torn
-    assert data["postmark"]["server"]["inbound_spam_threshold"] == 30
+    assert data["providers"]["postmark"]["server"]["inbound_spam_threshold"] == 30
 
 
 def test_secrets_in_play_are_sealed_in_the_file_and_restored_in_memory(tmp_path: Path) -> None:
@@ -101,8 +101,9 @@ def test_secrets_in_play_are_sealed_in_the_file_and_restored_in_memory(tmp_path:
         .startswith("https://esp:espctl-sensitive-q-")
     )
     second = tmp_path / "second.json"
-    save_state(
-        second, seed_account(5, NOW).model_copy(update={"postmark": state.postmark}), secrets
-    )
     token_of = re.compile(r"espctl-sensitive-v-[0-9a-f]+")
+    fresh = seed_account(5, NOW)
+    fresh.providers["postmark"] = state.postmark
+    save_state(second, fresh, secrets)
+    assert token_of.search(second.read_text())  # sealed there too
     assert set(token_of.findall(text)).isdisjoint(token_of.findall(second.read_text()))  # salted

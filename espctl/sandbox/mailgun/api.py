@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..http import Request, Response, Router, answering
-from ..state import MgDomain
 from . import hooks
+from .state import MgDomain
 from .wire import (
     MgAbort,
     MgContext,
@@ -47,7 +47,7 @@ def list_domains(ctx: MgContext, request: Request, params: dict[str, str]) -> Re
     query = dict(request.query)
     limit = _int_param(request, "limit", 100, 1000)
     skip = _int_param(request, "skip", 0, 10**9)
-    domains = [d for d in ctx.state.mailgun.domains if d.region == ctx.region]
+    domains = [d for d in ctx.account.domains if d.region == ctx.region]
     state = query.get("state")
     if state:
         domains = [d for d in domains if d.state == state]

@@ -215,7 +215,7 @@ def metrics(ctx: MgContext, request: Request, params: dict[str, str]) -> Respons
     q = _parse_metrics_query(data)
     begin, stop = _range(ctx, data.get("start"), data.get("end"), data.get("duration"))
     resolution, dims, names = q["resolution"], q["dims"], q["metrics"]
-    domains = {d.name for d in ctx.state.mailgun.domains if d.region == ctx.region}
+    domains = {d.name for d in ctx.account.domains if d.region == ctx.region}
     sources = [
         s
         for s in ctx.traffic.select("mailgun")

@@ -25,7 +25,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from ..http import Handler, Request, Response
-from ..state import MAILGUN_WEBHOOK_EVENTS, MgAccountWebhook, MgDomain, MgEvent
+from .state import MAILGUN_WEBHOOK_EVENTS, MgAccountWebhook, MgDomain, MgEvent
 from .wire import MgAbort, MgContext, domain_or_404, form_fields, mg_error, mg_reason
 
 MAX_WEBHOOK_URLS = 3
@@ -247,7 +247,7 @@ def delete_v4(ctx: MgContext, request: Request, params: dict[str, str]) -> Respo
 
 # --- v1: account-level webhooks -----------------------------------------------------------------
 def _account_hooks(ctx: MgContext) -> list[MgAccountWebhook]:
-    return [h for h in ctx.state.mailgun.account_webhooks if h.region == ctx.region]
+    return [h for h in ctx.account.account_webhooks if h.region == ctx.region]
 
 
 def _account_json(hook: MgAccountWebhook) -> dict[str, Any]:
@@ -306,7 +306,7 @@ def get_account(ctx: MgContext, request: Request, params: dict[str, str]) -> Res
 
 def create_account(ctx: MgContext, request: Request, params: dict[str, str]) -> Response:
     url, events, description = _account_fields(ctx, request)
-    account = ctx.state.mailgun
+    account = ctx.account
     seed = f"{ctx.state.seed}:{account.next_account_webhook}"
     webhook_id = hashlib.sha256(seed.encode()).hexdigest()[:24]
     account.next_account_webhook += 1
@@ -332,7 +332,7 @@ def replace_account(ctx: MgContext, request: Request, params: dict[str, str]) ->
 
 def delete_account(ctx: MgContext, request: Request, params: dict[str, str]) -> Response:
     hook = _account_hook_or_404(ctx, params["id"])
-    ctx.state.mailgun.account_webhooks.remove(hook)
+    ctx.account.account_webhooks.remove(hook)
     return Response(204)
 
 
@@ -342,7 +342,7 @@ def delete_accounts(ctx: MgContext, request: Request, params: dict[str, str]) ->
     ids = [i for i in query.get("webhook_ids", "").split(",") if i]
     if not ids and query.get("all", "").lower() != "true":
         return mg_error(400, "webhook_ids or all=true is required")
-    account = ctx.state.mailgun
+    account = ctx.account
     account.account_webhooks = [
         h for h in account.account_webhooks if h.region != ctx.region or (ids and h.id not in ids)
     ]

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
+import random
 import re
 import time
 from collections.abc import Mapping
+from datetime import datetime
 
 from ..faults import FaultDecision
 from ..http import Request, Response, Router
 from ..provider import App, Target
-from ..state import Region
+from ..state import ProviderState, Region
+from ..traffic import TrafficSource
 from . import api, data
+from .info import INFO
+from .seed import blank_mailgun, complete_mailgun, seed_mailgun
+from .state import MailgunAccount
+from .traffic import SOURCES
 from .wire import MgContext, mg_error
 
 _EU_PREFIX = re.compile(r"^/eu(/v[1-5]/.*)$", re.IGNORECASE)
@@ -33,8 +41,11 @@ _ROUTER = _router()
 class MailgunSandbox:
     """The Mailgun API of one account, in its US and EU regions."""
 
-    type: str = "mailgun"
+    type: str = INFO.type
+    info = INFO
     hosts: Mapping[str, Region | None] = {"api.mailgun.net": "us", "api.eu.mailgun.net": "eu"}
+    state_model: builtins.type[ProviderState] = MailgunAccount
+    traffic: tuple[TrafficSource, ...] = SOURCES
 
     def target(self, path: str, prefix: str) -> Target:
         """``/eu/v3/...`` is the EU region (prefix ``.../eu``), any other path the US."""
@@ -75,7 +86,7 @@ class MailgunSandbox:
         except (binascii.Error, UnicodeDecodeError):
             return False
         user, _, key = decoded.partition(":")
-        return user == "api" and key == app.credentials.mailgun_api_key
+        return user == "api" and key == app.credentials.get(self.type, "api_key")
 
     def fault(self, decision: FaultDecision) -> Response | None:
         match decision.kind:
@@ -97,5 +108,17 @@ class MailgunSandbox:
             case _:
                 return None
 
+    def seed(self, rng: random.Random, now: datetime) -> ProviderState:
+        return seed_mailgun(rng, now)
 
-MAILGUN = MailgunSandbox()
+    def blank(self, seed: int, now: datetime) -> ProviderState:
+        return blank_mailgun(seed, now)
+
+    def complete(
+        self, part: ProviderState, seed: int, now: datetime, held: tuple[object, ...]
+    ) -> list[str]:
+        assert isinstance(part, MailgunAccount)
+        return complete_mailgun(part, seed, now, held)
+
+
+PROVIDER = MailgunSandbox()

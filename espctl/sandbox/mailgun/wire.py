@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..http import Answered, BadRequestBody, Request, Response
-from ..state import AccountState, MgDomain, Region
+from ..state import AccountState, Region
 from ..traffic import Traffic
+from .state import MailgunAccount, MgDomain, mailgun
 
 
 @dataclass
@@ -20,6 +21,11 @@ class MgContext:
     traffic: Traffic
     region: Region
     base_url: str
+
+    @property
+    def account(self) -> MailgunAccount:
+        """The Mailgun part of the account."""
+        return mailgun(self.state)
 
 
 class MgAbort(Answered):
@@ -72,7 +78,7 @@ def form_fields(request: Request) -> list[tuple[str, str]]:
 
 def domain_or_404(ctx: MgContext, name: str) -> MgDomain:
     """The domain in the request's region; other regions' domains are invisible."""
-    domain = ctx.state.mailgun.find(name, ctx.region)
+    domain = ctx.account.find(name, ctx.region)
     if domain is None:
         raise MgAbort(mg_error(404, "Domain not found"))
     return domain

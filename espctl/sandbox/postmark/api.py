@@ -7,20 +7,22 @@ case-insensitively with an optional trailing slash (see :class:`Router`).
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from ..http import Request, Response, Router, parse_bool, query_ci
-from ..state import PmStream
 from .hooks import create_webhook, delete_webhook, edit_webhook, get_webhook, list_webhooks
 from .request import (
     Invalid,
     bool_field,
+    count_offset,
     field_error,
     find_stream,
     guard,
     json_body,
     str_field,
 )
+from .state import PmStream
 from .wire import (
     PmContext,
     domain_detail,
@@ -61,7 +63,7 @@ _SERVER_BOOL = {
 
 
 def get_server(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    return Response.json(200, server_json(ctx.state.postmark.server, ctx.server_token))
+    return Response.json(200, server_json(ctx.account.server, ctx.server_token))
 
 
 def put_server(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
@@ -100,7 +102,7 @@ def put_server(ctx: PmContext, request: Request, params: dict[str, str]) -> Resp
         updates["inbound_spam_threshold"] = threshold
     if "DeliveryType" in data:
         raise field_error("DeliveryType")  # read-only after creation
-    server = ctx.state.postmark.server
+    server = ctx.account.server
     for attr, value in updates.items():
         if value is not None:
             setattr(server, attr, value)
@@ -120,7 +122,7 @@ def _stream_or_error(ctx: PmContext, stream_id: str) -> PmStream:
 
 
 def _sid(ctx: PmContext) -> int:
-    return ctx.state.postmark.server.id
+    return ctx.account.server.id
 
 
 def list_streams(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
@@ -137,7 +139,7 @@ def list_streams(ctx: PmContext, request: Request, params: dict[str, str]) -> Re
     include_archived = parse_bool(query.get("includearchivedstreams", "false")) or False
     chosen = [
         s
-        for s in ctx.state.postmark.streams
+        for s in ctx.account.streams
         if (types[wanted.lower()] in (None, s.type)) and (include_archived or s.archived_at is None)
     ]
     return Response.json(
@@ -192,7 +194,7 @@ def create_stream(ctx: PmContext, request: Request, params: dict[str, str]) -> R
         return pm_error(1228, "Only one inbound message stream is allowed per server.")
     if stype not in ("Transactional", "Broadcasts"):
         return pm_error(1221, "The 'MessageStreamType' value is invalid.")
-    streams = ctx.state.postmark.streams
+    streams = ctx.account.streams
     if find_stream(ctx, stream_id) is not None:
         return pm_error(1230, f"A message stream with the ID '{stream_id}' already exists.")
     if len(streams) >= MAX_STREAMS:
@@ -257,41 +259,35 @@ def unarchive_stream(ctx: PmContext, request: Request, params: dict[str, str]) -
 # --- senders and domains (account token) ------------------------------------------
 
 
-def _paging(request: Request) -> tuple[int, int]:
-    query = query_ci(request)
-    try:
-        count = int(query["count"])
-        offset = int(query["offset"])
-    except (KeyError, ValueError) as exc:
-        raise Invalid(pm_error(403, "The 'count' and 'offset' parameters are required.")) from exc
-    if count < 0 or offset < 0 or count > 500 or count + offset > 10_000:
-        raise Invalid(pm_error(403, "'count' must be 0-500 and count+offset at most 10000."))
-    return count, offset
+T = TypeVar("T")
+
+
+def _listing(
+    request: Request, items: Sequence[T], key: str, summary: Callable[[T], dict[str, Any]]
+) -> Response:
+    """One page of an account listing: ``{"TotalCount": n, key: [summary, ...]}``."""
+    count, offset = count_offset(request)
+    page = [summary(item) for item in items[offset : offset + count]]
+    return Response.json(200, {"TotalCount": len(items), key: page})
 
 
 def list_senders(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    count, offset = _paging(request)
-    senders = ctx.state.postmark.senders
-    page = [sender_summary(s) for s in senders[offset : offset + count]]
-    return Response.json(200, {"TotalCount": len(senders), "SenderSignatures": page})
+    return _listing(request, ctx.account.senders, "SenderSignatures", sender_summary)
 
 
 def get_sender(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    for sender in ctx.state.postmark.senders:
+    for sender in ctx.account.senders:
         if str(sender.id) == params["id"]:
-            return Response.json(200, sender_detail(sender, ctx.state.postmark.domains))
+            return Response.json(200, sender_detail(sender, ctx.account.domains))
     return pm_error(501, "Sender signature not found.")
 
 
 def list_domains(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    count, offset = _paging(request)
-    domains = ctx.state.postmark.domains
-    page = [domain_summary(d) for d in domains[offset : offset + count]]
-    return Response.json(200, {"TotalCount": len(domains), "Domains": page})
+    return _listing(request, ctx.account.domains, "Domains", domain_summary)
 
 
 def get_domain(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    for domain in ctx.state.postmark.domains:
+    for domain in ctx.account.domains:
         if str(domain.id) == params["id"]:
             return Response.json(200, domain_detail(domain))
     return pm_error(510, "Domain not found.")

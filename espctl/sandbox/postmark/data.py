@@ -12,23 +12,26 @@ and Bounces APIs' ``fromdate``/``todate`` are read as Eastern date-times.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from ..events import (
-    POSTMARK_MESSAGE_DAYS,
-    DayPlan,
-    Message,
-    iter_messages,
-    plan_day,
-    recent_days,
-)
-from ..http import Answered, Request, Response, Router, answering, parse_bool, query_ci
+from ..events import DayPlan, Message, iter_messages, plan_day, recent_days
+from ..http import Request, Response, Router, answering, parse_bool, query_ci
 from ..traffic import DayCounts, Traffic
-from .request import NO_STREAM
+from .request import NO_STREAM, Invalid, count_offset
 from .wire import EASTERN, PmContext, pm_date, pm_error
+
+#: the days whose messages the Messages API lists (bounces: the whole window)
+POSTMARK_MESSAGE_DAYS = 2
+
+
+def pm_message_id(message: Message) -> str:
+    """Postmark's MessageID of a message: a UUID made from its key."""
+    return str(uuid.UUID(bytes=message.key[:16], version=4))
+
 
 _BOUNCE_TYPES = {
     "HardBounce": (
@@ -55,10 +58,6 @@ _BOUNCE_TYPES = {
 DEFAULT_STREAM = "outbound"
 
 
-class _BadQuery(Answered):
-    """A query Postmark refuses (a bad date, count or offset)."""
-
-
 def _parse_date(value: str | None) -> date | None:
     if not value:
         return None
@@ -68,7 +67,7 @@ def _parse_date(value: str | None) -> date | None:
         try:
             return date.fromisoformat(value[:10])
         except ValueError as exc:
-            raise _BadQuery(pm_error(403, f"Invalid date: {value}")) from exc
+            raise Invalid(pm_error(403, f"Invalid date: {value}")) from exc
 
 
 def _moment(value: str | None, *, upper: bool) -> datetime | None:
@@ -118,8 +117,8 @@ def _filter(ctx: PmContext, request: Request, *, default_stream: str | None = No
     text quoted by its client libraries says; the stats endpoints cover every stream)."""
     query = query_ci(request)
     stream = query.get("messagestream") or default_stream
-    if stream and not any(s.id == stream.lower() for s in ctx.state.postmark.streams):
-        raise _BadQuery(pm_error(1235, NO_STREAM))
+    if stream and not any(s.id == stream.lower() for s in ctx.account.streams):
+        raise Invalid(pm_error(1235, NO_STREAM))
     return _Filter(
         stream=stream.lower() if stream else None,
         tag=query.get("tag") or None,
@@ -256,8 +255,8 @@ def _bounce_json(ctx: PmContext, b: _Bounce) -> dict[str, Any]:
         "TypeCode": code,
         "Name": name,
         "Tag": b.message.source.tag,
-        "MessageID": b.message.postmark_id,
-        "ServerID": ctx.state.postmark.server.id,
+        "MessageID": pm_message_id(b.message),
+        "ServerID": ctx.account.server.id,
         "MessageStream": b.message.source.bucket,
         "Description": description,
         "Details": "smtp;550 5.1.1 The email account that you tried to reach does not exist."
@@ -275,19 +274,8 @@ def _bounce_json(ctx: PmContext, b: _Bounce) -> dict[str, Any]:
     }
 
 
-def _count_offset(request: Request) -> tuple[int, int]:
-    query = query_ci(request)
-    try:
-        count, offset = int(query["count"]), int(query["offset"])
-    except (KeyError, ValueError) as exc:
-        raise _BadQuery(pm_error(403, "The 'count' and 'offset' parameters are required.")) from exc
-    if count < 0 or offset < 0 or count > 500 or count + offset > 10_000:
-        raise _BadQuery(pm_error(403, "'count' must be 0-500 and count+offset at most 10000."))
-    return count, offset
-
-
 def list_bounces(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    count, offset = _count_offset(request)
+    count, offset = count_offset(request)
     f = _filter(ctx, request, default_stream=DEFAULT_STREAM)
     query = query_ci(request)
     wanted_type = query.get("type")
@@ -303,7 +291,7 @@ def list_bounces(ctx: PmContext, request: Request, params: dict[str, str]) -> Re
         and (wanted_type is None or b.type.lower() == wanted_type.lower())
         and (inactive is None or (b.type in ("HardBounce", "SpamComplaint")) == inactive)
         and (email_filter in b.message.recipient)
-        and (message_id is None or b.message.postmark_id == message_id)
+        and (message_id is None or pm_message_id(b.message) == message_id)
     ]
     page = [_bounce_json(ctx, b) for b in chosen[offset : offset + count]]
     return Response.json(200, {"TotalCount": len(chosen), "Bounces": page})
@@ -339,14 +327,14 @@ def _recent_messages(traffic: Traffic) -> tuple[tuple[Message, DayPlan], ...]:
     found: list[tuple[Message, DayPlan]] = []
     for source in traffic.select("postmark"):
         found.extend(iter_messages(traffic, source, days))
-    found.sort(key=lambda mp: (mp[0].sent_at, mp[0].postmark_id), reverse=True)
+    found.sort(key=lambda mp: (mp[0].sent_at, pm_message_id(mp[0])), reverse=True)
     return tuple(found)
 
 
 def _message_json(m: Message) -> dict[str, Any]:
     return {
         "Tag": m.source.tag,
-        "MessageID": m.postmark_id,
+        "MessageID": pm_message_id(m),
         "MessageStream": m.source.bucket,
         "To": [{"Email": m.recipient, "Name": None}],
         "Cc": [],
@@ -414,7 +402,7 @@ def _message_events(m: Message, plan: DayPlan) -> list[dict[str, Any]]:
 
 
 def search_messages(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
-    count, offset = _count_offset(request)
+    count, offset = count_offset(request)
     f = _filter(ctx, request, default_stream=DEFAULT_STREAM)
     query = query_ci(request)
     recipient = (query.get("recipient") or "").lower()
@@ -436,7 +424,7 @@ def search_messages(ctx: PmContext, request: Request, params: dict[str, str]) ->
 
 def message_details(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
     for m, plan in _recent_messages(ctx.traffic):
-        if m.postmark_id == params["id"].lower():
+        if pm_message_id(m) == params["id"].lower():
             body = _message_json(m)
             body.update(
                 TextBody=f"{m.subject}\n",

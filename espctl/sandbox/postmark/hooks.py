@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..http import Request, Response, query_ci
-from ..state import PmHeader, PmTriggers, PmWebhook
 from .request import (
     NO_STREAM,
     Invalid,
@@ -20,6 +19,7 @@ from .request import (
     json_body,
     str_field,
 )
+from .state import PmHeader, PmTriggers, PmWebhook
 from .wire import PmContext, pm_error, pm_ok, webhook_json
 
 # UNCONFIRMED whether the 10-webhook cap is per stream or per server; we enforce the
@@ -30,7 +30,7 @@ MAX_WEBHOOKS = 10
 
 
 def _find_hook(ctx: PmContext, hook_id: str) -> PmWebhook:
-    for hook in ctx.state.postmark.webhooks:
+    for hook in ctx.account.webhooks:
         if str(hook.id) == hook_id:
             return hook
     # UNCONFIRMED: Postmark's code for an unknown webhook id; "not found" is usually
@@ -120,7 +120,7 @@ def _check_stream_triggers(ctx: PmContext, hook: PmWebhook) -> None:
 
 def list_webhooks(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
     stream_id = query_ci(request).get("messagestream")
-    hooks = ctx.state.postmark.webhooks
+    hooks = ctx.account.webhooks
     if stream_id:
         if find_stream(ctx, stream_id) is None:
             return pm_error(1235, NO_STREAM)
@@ -138,7 +138,7 @@ def create_webhook(ctx: PmContext, request: Request, params: dict[str, str]) -> 
     if not url or not _valid_url(url):
         return pm_error(606, "Invalid webhook URL.")
     stream_id = (str_field(data, "MessageStream") or "outbound").lower()
-    account = ctx.state.postmark
+    account = ctx.account
     hook = PmWebhook(id=account.next_webhook_id, url=url, message_stream=stream_id)
     _apply_hook_fields(hook, data)
     _check_stream_triggers(ctx, hook)
@@ -162,12 +162,12 @@ def edit_webhook(ctx: PmContext, request: Request, params: dict[str, str]) -> Re
         candidate.url = url
     _apply_hook_fields(candidate, data)
     _check_stream_triggers(ctx, candidate)
-    hooks = ctx.state.postmark.webhooks
+    hooks = ctx.account.webhooks
     hooks[hooks.index(hook)] = candidate
     return Response.json(200, webhook_json(candidate))
 
 
 def delete_webhook(ctx: PmContext, request: Request, params: dict[str, str]) -> Response:
     hook = _find_hook(ctx, params["id"])
-    ctx.state.postmark.webhooks.remove(hook)
+    ctx.account.webhooks.remove(hook)
     return pm_ok("Webhook removed.")

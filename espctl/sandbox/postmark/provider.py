@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import builtins
+import random
 from collections.abc import Mapping
+from datetime import datetime
 
 from ..faults import FaultDecision
 from ..http import Request, Response, Router
 from ..provider import App, Target
-from ..state import Region
+from ..state import ProviderState, Region
+from ..traffic import TrafficSource
 from . import api, data
+from .info import INFO
+from .seed import blank_postmark, complete_postmark, seed_postmark
+from .state import PostmarkAccount
+from .traffic import SOURCES
 from .wire import PmContext, pm_error
 
 
@@ -25,8 +33,11 @@ _ROUTER = _router()
 class PostmarkSandbox:
     """The Postmark server and account APIs (one server)."""
 
-    type: str = "postmark"
+    type: str = INFO.type
+    info = INFO
     hosts: Mapping[str, Region | None] = {"api.postmarkapp.com": None}
+    state_model: builtins.type[ProviderState] = PostmarkAccount
+    traffic: tuple[TrafficSource, ...] = SOURCES
 
     def target(self, path: str, prefix: str) -> Target:
         return Target(self.type, None, prefix, path)
@@ -45,7 +56,8 @@ class PostmarkSandbox:
             return denied
         handler, params = found
         with app.lock:
-            ctx = PmContext(app.state, app.traffic, app.credentials.postmark_server_token)
+            token = app.credentials.get(self.type, "server_token")
+            ctx = PmContext(app.state, app.traffic, token)
             return handler(ctx, request, params)
 
     def _auth(self, app: App, request: Request, path: str) -> Response | None:
@@ -53,11 +65,13 @@ class PostmarkSandbox:
         account = request.header("x-postmark-account-token")
         creds = app.credentials
         if api.ACCOUNT_PATH.match(path):
-            if account is not None and account.lower() == creds.postmark_account_token.lower():
+            accepted = creds.get(self.type, "account_token")
+            if account is not None and account.lower() == accepted.lower():
                 return None
             label = "Account"
         else:
-            if server is not None and server.lower() == creds.postmark_server_token.lower():
+            accepted = creds.get(self.type, "server_token")
+            if server is not None and server.lower() == accepted.lower():
                 return None
             label = "Server"
         if server is None and account is None:
@@ -92,5 +106,17 @@ class PostmarkSandbox:
             case _:
                 return None
 
+    def seed(self, rng: random.Random, now: datetime) -> ProviderState:
+        return seed_postmark(rng, now)
 
-POSTMARK = PostmarkSandbox()
+    def blank(self, seed: int, now: datetime) -> ProviderState:
+        return blank_postmark(seed, now)
+
+    def complete(
+        self, part: ProviderState, seed: int, now: datetime, held: tuple[object, ...]
+    ) -> list[str]:
+        assert isinstance(part, PostmarkAccount)
+        return complete_postmark(part, seed, now, held)
+
+
+PROVIDER = PostmarkSandbox()

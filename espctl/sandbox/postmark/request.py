@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..http import Answered, BadRequestBody, Request, answering
-from ..state import PmStream
+from ..http import Answered, BadRequestBody, Request, answering, query_ci
+from .state import PmStream
 from .wire import PmContext, pm_error
 
 NO_STREAM = "The 'MessageStream' provided does not exist on this server."
@@ -57,6 +57,19 @@ def bool_field(data: dict[str, Any], key: str) -> bool | None:
 guard = answering
 
 
+def count_offset(request: Request) -> tuple[int, int]:
+    """The ``count`` and ``offset`` of a listing (senders, domains, bounces, messages):
+    both required, ``count`` 0-500 and ``count + offset`` at most 10,000."""
+    query = query_ci(request)
+    try:
+        count, offset = int(query["count"]), int(query["offset"])
+    except (KeyError, ValueError) as exc:
+        raise Invalid(pm_error(403, "The 'count' and 'offset' parameters are required.")) from exc
+    if count < 0 or offset < 0 or count > 500 or count + offset > 10_000:
+        raise Invalid(pm_error(403, "'count' must be 0-500 and count+offset at most 10000."))
+    return count, offset
+
+
 def find_stream(ctx: PmContext, stream_id: str) -> PmStream | None:
     wanted = stream_id.lower()
-    return next((s for s in ctx.state.postmark.streams if s.id == wanted), None)
+    return next((s for s in ctx.account.streams if s.id == wanted), None)

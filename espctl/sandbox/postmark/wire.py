@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from ..http import Response
-from ..state import AccountState, PmDomain, PmSender, PmServer, PmStream, PmWebhook
+from ..state import AccountState
 from ..traffic import Traffic
+from .state import PmDomain, PmSender, PmServer, PmStream, PmWebhook, PostmarkAccount, postmark
 
 try:
     from zoneinfo import ZoneInfo
@@ -27,6 +28,11 @@ class PmContext:
     state: AccountState
     traffic: Traffic
     server_token: str
+
+    @property
+    def account(self) -> PostmarkAccount:
+        """The Postmark part of the account."""
+        return postmark(self.state)
 
 
 def pm_error(code: int, message: str, status: int = 422) -> Response:
