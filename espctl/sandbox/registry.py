@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING
 from .info import ProviderInfo
 from .mailgun.info import INFO as MAILGUN
 from .postmark.info import INFO as POSTMARK
+from .ses.info import INFO as SES
 
 if TYPE_CHECKING:
     from .provider import SandboxProvider
 
 #: the registered providers, in the order their parts of a seeded account are drawn
 #: (a provider added later goes last, so the accounts of before stay byte-identical)
-_ENTRIES: tuple[ProviderInfo, ...] = (POSTMARK, MAILGUN)
+_ENTRIES: tuple[ProviderInfo, ...] = (POSTMARK, MAILGUN, SES)
 #: provider type -> its plain description
 INFOS: dict[str, ProviderInfo] = {info.type: info for info in _ENTRIES}
 #: the registered provider types, in registry order
