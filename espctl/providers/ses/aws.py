@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import botocore.session
+import httpx
 from botocore import xform_name
 from botocore.client import BaseClient
 from botocore.config import Config
@@ -50,6 +51,7 @@ from espctl.errors import (
 )
 from espctl.providers.kit.http_options import HttpOptions, RequestStats
 from espctl.providers.ses.config import SesProvider
+from espctl.providers.ses.transport import TransportSender
 
 #: AWS error codes that mean the credentials themselves are wrong or expired
 CREDENTIAL_CODES = frozenset(
@@ -78,7 +80,9 @@ class AwsCaller:
     """Runs botocore calls for one provider block (see the module docstring).
 
     ``clients`` replaces the clients botocore would make (tests pass clients wrapped
-    in botocore's ``Stubber``).
+    in botocore's ``Stubber``). ``transport`` (``Connection.transport``: the embedded
+    sandbox, a test's) answers botocore's requests instead of the network
+    (:mod:`.transport`).
     """
 
     def __init__(
@@ -88,13 +92,16 @@ class AwsCaller:
         options: HttpOptions | None = None,
         *,
         clients: Mapping[str, BaseClient] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.provider_id = provider_id
+        self.transport = transport
         self.block = block
         self.options = options or HttpOptions()
         self.stats = RequestStats()
         self._clients: dict[str, BaseClient] = dict(clients or {})
         self._session: botocore.session.Session | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, self.options.parallelism),
             thread_name_prefix=f"espctl-{provider_id}",
@@ -132,6 +139,8 @@ class AwsCaller:
             )
         except (BotoCoreError, ValueError) as exc:
             raise self.translate(service, "(client)", exc) from exc
+        if self.transport is not None:
+            TransportSender(self.provider_id, self.transport, self._running_loop).attach(made)
         self._clients[service] = made
         return made
 
@@ -146,6 +155,11 @@ class AwsCaller:
             )
         return session
 
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop of the calls in flight (a transport's requests run on it)."""
+        assert self._loop is not None, "a request before any call"
+        return self._loop
+
     # -- calls -------------------------------------------------------------------------
     async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         """``operation`` (``GetConfigurationSet``) of ``service`` with ``params``, its
@@ -157,6 +171,7 @@ class AwsCaller:
             raise self._overdue(service, operation)
         self.stats.requests += 1
         loop = asyncio.get_running_loop()
+        self._loop = loop
         future = loop.run_in_executor(self._pool, functools.partial(method, **params))
         try:
             response = await asyncio.wait_for(future, remaining)

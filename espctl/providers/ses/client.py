@@ -54,8 +54,13 @@ class SesApi:
     ) -> None:
         self.id = provider_id
         self.block = block
+        connection = connection or Connection()
         self.aws = AwsCaller(
-            provider_id, block, (connection or Connection()).options, clients=clients
+            provider_id,
+            block,
+            connection.options,
+            clients=clients,
+            transport=connection.transport,
         )
         #: the last ``GetConfigurationSet`` answer per set: an update sends back the
         #: options espctl does not manage (a delivery pool, max delivery time) unchanged

@@ -117,6 +117,6 @@ SPEC: ProviderSpec[SesProvider] = ProviderSpec(
     sample=sample,
     receiver=RECEIVER,
     parse_webhook=parse_ses_webhook,
-    sandbox_account=lambda block: (),  # no SES sandbox yet (phase 2)
+    sandbox_account=lambda block: tuple(block.identities),
     regions=REGIONS,
 )
