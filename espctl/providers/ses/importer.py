@@ -111,6 +111,9 @@ def _ses_hook(doc: ImportDoc, pid: str, hook: Resource) -> ImportHook | None:
         problem = f"unknown event types {', '.join(unknown)}"
     if problem is None and not events:
         problem = "it matches no event espctl names"
+    if problem is None and hook.fields.get("enabled") is False:
+        # a config's webhooks are enabled: importing it would enable it
+        problem = "its event destination is disabled"
     if problem is None and isinstance(username, str) and has_ref(username):
         problem = "its basic-auth user name contains '${'"
     if problem is not None:

@@ -3,8 +3,9 @@ operations espctl uses, to the letter of the installed botocore's ``sns`` and ``
 service models.
 
 SNS: ``CreateTopic`` (idempotent by name; the same name with other tags is refused),
-``Subscribe`` (an HTTPS subscription is pending until its endpoint confirms; the same
-endpoint again answers the existing subscription), ``ListSubscriptionsByTopic`` (a
+``Subscribe`` (an HTTPS subscription is pending until its endpoint confirms, which the
+sandbox's receivers do at once unless ``receivers_confirm`` is off; the same endpoint
+again answers the existing subscription), ``ListSubscriptionsByTopic`` (a
 pending one's ``SubscriptionArn`` is ``PendingConfirmation``; endpoints as subscribed,
 basic-auth password included: UNCONFIRMED whether SNS masks it, see
 ``providers/ses/live.py``), ``Unsubscribe`` and ``DeleteTopic`` (deleting a topic that
@@ -102,8 +103,10 @@ def subscribe(part: SesAccount, region: str, params: Params) -> Response:
             arn=f"{topic.arn}:{_uuid(part)}",
             protocol=protocol,
             endpoint=endpoint,
-            # an HTTP(S) or email endpoint confirms later; others are confirmed at once
-            confirmed=protocol not in ("http", "https", "email", "email-json"),
+            # an email address confirms later; an HTTP(S) receiver at once when the
+            # account's receivers confirm (state.receivers_confirm); others need not
+            confirmed=protocol not in ("http", "https", "email", "email-json")
+            or (protocol in ("http", "https") and part.receivers_confirm),
         )
         topic.subscriptions.append(found)
     shown = found.arn if found.confirmed or wants_arn else "pending confirmation"

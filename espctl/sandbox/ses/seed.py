@@ -13,8 +13,10 @@ from the ``ses`` block of ``examples/quickstart.yaml`` so that plans are exact:
   event types the quick start declares, its HTTPS subscription pending confirmation
   with basic-auth credentials in the URL), an EventBridge destination and a CloudWatch
   one another team made (unmanaged, shown);
-- configuration set ``marketing`` (unmanaged) with an SNS destination to another
-  team's topic ``acme-ses-alerts`` (an email subscription, confirmed).
+- configuration set ``marketing`` (not in the quick start) with espctl's destination for
+  the engagement URL (opens, clicks, unsubscribes; subscription confirmed) and a
+  disabled SNS destination to another team's topic ``acme-ses-alerts`` (an email
+  subscription, confirmed).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import hashlib
 import random
 from datetime import datetime
 
-from ..seed import EVENTS_URL, random_hex
+from ..seed import ENGAGEMENT_URL, EVENTS_URL, random_hex
 from .state import (
     SesAccount,
     SesConfigurationSet,
@@ -58,6 +60,7 @@ def seed_ses(rng: random.Random, now: datetime) -> SesAccount:
     destination, topic = espctl_names("transactional", EVENTS_URL)
     scheme, rest = EVENTS_URL.split("://", 1)
     endpoint = f"{scheme}://esp:{SEEDED_HOOK_PASSWORD}@{rest}"
+    engagement, engagement_topic = espctl_names("marketing", ENGAGEMENT_URL)
     return SesAccount(
         account_id=ACCOUNT,
         sent_last_24h=float(rng.randrange(200, 900)),
@@ -123,12 +126,18 @@ def seed_ses(rng: random.Random, now: datetime) -> SesAccount:
                 suppressed_reasons=["BOUNCE", "COMPLAINT"],
                 destinations=[
                     SesDestination(
+                        name=engagement,
+                        event_types=["OPEN", "CLICK", "SUBSCRIPTION"],
+                        type="sns",
+                        arn=f"{arn}:{engagement_topic}",
+                    ),
+                    SesDestination(
                         name="alerts",
                         enabled=False,
                         event_types=["BOUNCE", "COMPLAINT", "REJECT"],
                         type="sns",
                         arn=f"{arn}:acme-ses-alerts",
-                    )
+                    ),
                 ],
             ),
         ],
@@ -142,6 +151,17 @@ def seed_ses(rng: random.Random, now: datetime) -> SesAccount:
                         protocol="https",
                         endpoint=endpoint,
                         confirmed=False,
+                    )
+                ],
+            ),
+            SnsTopic(
+                arn=f"{arn}:{engagement_topic}",
+                tags=[("managed-by", "espctl")],
+                subscriptions=[
+                    SnsSubscription(
+                        arn=f"{arn}:{engagement_topic}:7a2c4e6d-5e5a-4b0c-9d1e-{random_hex(rng, 12)}",
+                        protocol="https",
+                        endpoint=ENGAGEMENT_URL,
                     )
                 ],
             ),

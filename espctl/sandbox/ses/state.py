@@ -104,6 +104,10 @@ class SesAccount(ProviderState):
     max_send_rate: float = 14.0
     sent_last_24h: float = 0.0
     vdm_enabled: bool = True
+    #: whether the receivers of new HTTP(S) subscriptions confirm them at once, as a
+    #: receiver following SNS's guide does (False: they stay pending, as the seeded
+    #: events collector's does, and ``espctl test`` says so)
+    receivers_confirm: bool = True
     suppressed_reasons: list[Literal["BOUNCE", "COMPLAINT"]] = Field(
         default_factory=lambda: list[Literal["BOUNCE", "COMPLAINT"]](("BOUNCE", "COMPLAINT"))
     )
