@@ -52,7 +52,7 @@ HELP_TEXTS = {
     ("cli.py", "Offline simulator of the Postmark and Mailgun APIs."),
     ("commands/common.py", "Run against an embedded sandbox account made for this config"),
     ("commands/import_cmd.py", "Import an account the config does not describe"),
-    ("commands/import_cmd.py", "Mailgun region, with --type mailgun."),
+    ("commands/import_cmd.py", "Region of the account, with --type: Mailgun us or eu"),
     ("commands/import_cmd.py", "API base URL, with --type"),
 }
 
