@@ -14,7 +14,7 @@ import functools
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 
@@ -152,9 +152,10 @@ def check_region(types: Mapping[str, str], region: str | None) -> None:
         field = spec.config.model_fields["region"]
         try:
             # the field's own type and constraints (an enum, a pattern), built at run time
-            adapter: TypeAdapter[object] = TypeAdapter(
-                Annotated[field.annotation, *field.metadata]  # type: ignore[arg-type]
-            )
+            kind: Any = field.annotation
+            if field.metadata:
+                kind = Annotated[kind, *field.metadata]
+            adapter: TypeAdapter[object] = TypeAdapter(kind)
             adapter.validate_python(region)
         except ValidationError as exc:
             examples = ", ".join(spec.regions[:4]) + (", ..." if len(spec.regions) > 4 else "")

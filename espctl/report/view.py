@@ -109,6 +109,13 @@ def metric_rate(metric: MetricDef, counts: Counters) -> Rate:
     return clamped_rate(counts.get(metric.numerator), counts.get(metric.denominator))
 
 
+def _label(provider_type: str) -> str:
+    """The provider's name as people write it (``Amazon SES``, not ``Ses``)."""
+    from espctl.providers import registry
+
+    return registry.spec(provider_type).label
+
+
 def measurable(metric: MetricDef, provider: ProviderReport) -> str | None:
     """Why ``metric`` has no number for ``provider`` (None when it has one)."""
     if provider.status == "failed":
@@ -116,7 +123,7 @@ def measurable(metric: MetricDef, provider: ProviderReport) -> str | None:
     if set(provider.unmeasured) >= {"sent", "delivered"}:
         return "not measured"
     if metric.numerator in provider.unmeasured or metric.denominator in provider.unmeasured:
-        return f"not reported by {provider.type.title()}"
+        return f"not reported by {_label(provider.type)}"
     if (
         metric.needs_tracking
         and provider.tracking.opens is False

@@ -258,7 +258,8 @@ def test_report_totals_equal_the_sandbox_truth(contract: Contract) -> None:
         assert found.unmeasured == harness.unreported
         page = Path("report.html").read_text()
         for counter in harness.unreported:
-            assert f"not reported by {harness.type.title()}" in page, counter
+            label = registry.spec(harness.type).label
+            assert f"not reported by {label}" in page, counter
 
 
 def test_each_share_of_the_quick_start_is_what_its_provider_plans(

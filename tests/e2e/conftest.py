@@ -28,27 +28,34 @@ CREDENTIALS = SandboxCredentials(
             "account_token": f"{CANARY}-pm-account",
         },
         "mailgun": {"api_key": f"{CANARY}-mg-key"},
+        "ses": {
+            "access_key_id": f"{CANARY}-aws-key-id",
+            "secret_access_key": f"{CANARY}-aws-secret",
+        },
     }
 )
 ENV = {
     "POSTMARK_SERVER_TOKEN": CREDENTIALS.get("postmark", "server_token"),
     "POSTMARK_ACCOUNT_TOKEN": CREDENTIALS.get("postmark", "account_token"),
     "MAILGUN_API_KEY": CREDENTIALS.get("mailgun", "api_key"),
+    "SES_ACCESS_KEY_ID": CREDENTIALS.get("ses", "access_key_id"),
+    "SES_SECRET_ACCESS_KEY": CREDENTIALS.get("ses", "secret_access_key"),
     "HOOK_PASSWORD": f"{CANARY}-hook",
     "NO_COLOR": "1",
 }
 
 
 def endpoint_config(base_url: str, text: str | None = None) -> str:
-    """The quickstart config with both providers' endpoints pointing at ``base_url``."""
+    """The quickstart config with every provider's endpoint pointing at ``base_url``."""
     text = text if text is not None else QUICKSTART.read_text()
     text = text.replace("../schemas/", "")
     text = text.replace(
         "    type: postmark\n", f"    type: postmark\n    endpoint: {base_url}\n", 1
     )
-    return text.replace(
+    text = text.replace(
         "    type: mailgun\n", f"    type: mailgun\n    endpoint: {base_url}/eu\n", 1
     )
+    return text.replace("    type: ses\n", f"    type: ses\n    endpoint: {base_url}/ses\n", 1)
 
 
 @dataclass

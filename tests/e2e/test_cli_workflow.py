@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 from espctl.cli import main
 from tests.conftest import QUICKSTART, REPO
-from tests.contract.harness import quickstart_apply_line
+from tests.contract.harness import quickstart_apply_line, quickstart_changes
 
 CLEAN = {
     "POSTMARK_SERVER_TOKEN": None,
@@ -52,7 +52,7 @@ def test_markdown_diff_lines_start_with_their_symbol_and_events_are_normalized(
     result = cli("plan", "--sandbox", "--format", "markdown")
     assert result.exit_code == 0, result.output
     blocks = re.findall(r"^(`{3,})diff\n(.*?)^\1$", result.stdout, re.S | re.M)
-    assert len(blocks) == 2  # mailgun, postmark
+    assert len(blocks) == 3  # mailgun, postmark, ses
     for _, body in blocks:
         for line in body.splitlines():
             # GitHub colours a diff line by its first character: none is indented
@@ -95,7 +95,12 @@ def test_apply_json_reports_every_change(project: Path) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)  # the plan went to stderr, stdout is only JSON
     assert payload["format"] == "espctl-apply/1" and payload["exit_code"] == 0
-    assert payload["summary"] == {"applied": 12, "failed": 0, "skipped": 0, "blocked": 0}
+    assert payload["summary"] == {
+        "applied": quickstart_changes(),
+        "failed": 0,
+        "skipped": 0,
+        "blocked": 0,
+    }
     change = next(c for c in payload["changes"] if c["key"] == "receipts")
     assert change["action"] == "create" and change["status"] == "applied"
     assert change["address"] == "postmark:postmark.message_stream:receipts"
@@ -195,8 +200,9 @@ def test_declining_at_the_prompt_says_cancelled_and_changes_nothing(project: Pat
 def test_accepting_at_the_prompt_applies_with_counted_progress(project: Path) -> None:
     code, shown = _in_terminal(["apply", "--sandbox", "--force"], project, b"y\n")
     assert code == 0, shown
-    done = re.findall(r"^\[(\d+)/12\] ", shown, re.M)
-    assert sorted(int(n) for n in done) == list(range(1, 13))
+    total = quickstart_changes()
+    done = re.findall(rf"^\[(\d+)/{total}\] ", shown, re.M)
+    assert sorted(int(n) for n in done) == list(range(1, total + 1))
     assert quickstart_apply_line() in shown
 
 
@@ -250,7 +256,7 @@ def test_an_unknown_unavailable_provider_is_an_error(project: Path, target: list
     result = cli("route", *target, "--unavailable", "mailgunn")
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "error: unknown provider 'mailgunn' (providers in espctl.yaml: mailgun, postmark)"
+        "error: unknown provider 'mailgunn' (providers in espctl.yaml: mailgun, postmark, ses)"
     )
 
 
@@ -258,7 +264,7 @@ def test_the_routing_table_skips_unavailable_providers(project: Path) -> None:
     result = cli("route", "--all", "--unavailable", "mailgun")
     assert result.exit_code == 0, result.output
     table = dict(line.split(None, 1) for line in result.stdout.splitlines())
-    assert table["password_reset"].startswith("postmark/outbound  (auth-mail)")
+    assert table["password_reset"].startswith("postmark/outbound -> ses/transactional  (auth-mail)")
     assert table["newsletter"] == "(no available route: mailgun unavailable)"
     as_json = json.loads(cli("route", "--all", "--unavailable", "postmark", "--format", "json")
                          .stdout)  # fmt: skip
@@ -382,26 +388,27 @@ def test_strict_fails_plan_and_refuses_apply_on_a_warning(project: Path) -> None
     warnings = [c for c in plan["checks"] if c["status"] == "warning"]
     assert [c["subject"] for c in warnings] == [
         "news.acme-mail.com",
+        # the seeded events collector's SNS subscription is pending confirmation
+        "transactional https://hooks.acme-mail.com/esp/events",
         "mailgun/news.acme-mail.com",
     ]
     assert not [c for c in plan["checks"] if c["status"] == "error"]
 
     strict = cli("plan", "--sandbox", "--strict")
     assert strict.exit_code == 1
-    assert strict.stderr.endswith(
-        "error: --strict: 2 checks failed (0 errors, 2 warnings): mailgun domain "
-        "news.acme-mail.com, mailgun routing_target mailgun/news.acme-mail.com\n"
+    failed = (
+        "error: --strict: 3 checks failed (0 errors, 3 warnings): mailgun domain "
+        "news.acme-mail.com, ses sns subscription transactional "
+        "https://hooks.acme-mail.com/esp/events, mailgun routing_target "
+        "mailgun/news.acme-mail.com"
     )
+    assert strict.stderr.endswith(failed + "\n")
     assert "Plan:" in strict.stdout  # the plan is still shown
 
     state = (project / ".espctl" / "sandbox.json").read_bytes()
     refused = cli("apply", "--sandbox", "--strict", "--auto-approve", "--force")
     assert refused.exit_code == 1
-    assert (
-        "error: --strict: 2 checks failed (0 errors, 2 warnings): mailgun domain "
-        "news.acme-mail.com, mailgun routing_target mailgun/news.acme-mail.com; "
-        "nothing was applied\n"
-    ) in refused.stderr
+    assert (failed + "; nothing was applied\n") in refused.stderr
     assert (project / ".espctl" / "sandbox.json").read_bytes() == state  # nothing changed
 
     applied = cli("apply", "--sandbox", "--auto-approve", "--force")

@@ -35,6 +35,9 @@ EXPECTED = {
     # one change per declared URL: its events and credentials (other URLs: unmanaged)
     ("update", "mailgun.webhook", "mg.acme-mail.com https://hooks.acme-mail.com/esp/events"),
     ("update", "mailgun.webhook", "news.acme-mail.com https://hooks.acme-mail.com/esp/engagement"),
+    # the set's TLS and suppression; the events collector's destination: three more events
+    ("update", "ses.configuration_set", "transactional"),
+    ("update", "ses.webhook", "transactional https://hooks.acme-mail.com/esp/events"),
 }
 
 
@@ -46,13 +49,13 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
     assert {(c["action"], c["kind"], c["key"]) for c in plan["changes"]} == EXPECTED
     assert plan["summary"] == {
         "create": 3,
-        "update": 9,
+        "update": 11,
         "delete": 0,
-        "unchanged": 2,
+        "unchanged": 3,
         "blocked": 0,
     }
     assert plan["blocked_changes"] == [] and plan["converges"] is True
-    assert plan["blocked"] is True  # 12 of 14 managed resources > 30 %
+    assert plan["blocked"] is True  # 14 of 17 managed resources > 30 %
     by_key = {c["key"]: c for c in plan["changes"]}
     server = {f["name"]: f for f in by_key["server"]["fields"]}
     assert (server["track_opens"]["before"], server["track_opens"]["after"]) == (False, True)
@@ -82,6 +85,12 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
         ),
         ("mailgun.domain", "alerts.acme-mail.com", "kept"),
         ("mailgun.domain", "legacy.acme-mail.com", "kept"),
+        # SES: what other tools made (never changed or deleted by espctl)
+        ("ses.identity", "acme-mail.com", "kept"),
+        ("ses.identity", "noreply@acme-mail.com", "kept"),
+        ("ses.configuration_set", "marketing", "kept"),
+        ("ses.destination", "transactional crm-eventbridge", "kept"),
+        ("ses.destination", "transactional ses-metrics", "kept"),
         # other integrations' URLs beside declared ones, and the account-level webhook
         (
             "mailgun.webhook",
@@ -116,11 +125,12 @@ def test_plan_text_and_markdown(served: Served) -> None:
         "broadcast stream, never archived: kept\n"
     ) in out
     assert quickstart_plan_line() in out
-    assert "BLOCKED: 12 changes to 14 managed resources (86%)" in out
+    assert "BLOCKED: 14 changes to 17 managed resources (82%)" in out
     assert "\x1b[" not in out  # no colour off a TTY
     md = served.run("plan", "--format", "markdown").stdout
     assert md.startswith("### espctl plan\n")
-    assert "| 3 | 9 | 0 | 2 | 0 | 8 | 0 | 2 |" in md  # no errors, 2 warnings
+    # 13 unmanaged (5 of them SES's), no errors, 3 warnings (a pending SNS subscription)
+    assert "| 3 | 11 | 0 | 3 | 0 | 13 | 0 | 3 |" in md
     assert "- :warning: warning **mailgun** domain: `news.acme-mail.com is unverified" in md
     assert "<details><summary><b>postmark</b>: 8 changes</summary>" in md
     assert "> **Blocked:**" in md
@@ -206,7 +216,7 @@ def test_plan_under_latency_and_rate_limits_still_succeeds(served: Served) -> No
     served.app.faults.add(kind="503", method="GET", path_regex="/tracking", times=1)
     result = served.run("plan", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert len(plan_json(result)["changes"]) == 12
+    assert len(plan_json(result)["changes"]) == len(EXPECTED)
     kinds = [kind for _, _, kind in served.app.faults.history]
     assert kinds.count("429") == 2 and kinds.count("503") == 1
 
@@ -215,7 +225,7 @@ def test_slow_reads_show_a_progress_line_on_stderr_only(served: Served) -> None:
     served.app.faults.latency_ms = 700  # domain detail, then tracking: > 1 s in all
     result = served.run("plan", "--format", "json")
     assert result.exit_code == 0
-    assert "reading live state from mailgun, postmark (1s, " in result.stderr
+    assert "reading live state from mailgun, postmark, ses (1s, " in result.stderr
     assert "read live state in " in result.stderr
     json.loads(result.stdout)  # stdout stays the pure result
 
@@ -231,7 +241,7 @@ def test_mailguns_retry_seconds_body_is_waited_and_said_in_the_progress_line(
     assert result.exit_code == 0, result.output
     assert "mailgun is rate limited: waiting 2s (retry-seconds 2s)" in result.stderr
     assert [k for _, _, k in served.app.faults.history] == ["429_body"]
-    assert len(plan_json(result)["changes"]) == 12
+    assert len(plan_json(result)["changes"]) == len(EXPECTED)
 
 
 def test_fast_reads_show_no_progress_line(served: Served) -> None:

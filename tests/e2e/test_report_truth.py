@@ -29,6 +29,7 @@ from tests.conftest import QUICKSTART
 
 PM_STREAMS = ("outbound", "newsletters", "legacy-alerts")  # live outbound streams (seeded)
 MG_DOMAINS = ("mg.acme-mail.com", "news.acme-mail.com")  # the config's domains
+SES_SETS = ("transactional",)  # the config's configuration sets (no numbers per tag)
 MISSING = "typo.acme-mail.com"
 
 
@@ -159,13 +160,20 @@ def test_routing_shares_cover_all_mail_and_add_up_to_100(month: Run) -> None:
         "marketing": ("newsletter", "digest"),
     }
     for name, tags in rules.items():
-        expected = sum(month.traffic.total(tag=t, start=start, end=last).sent for t in tags)
+        # SES's metrics have no tag: its mail is "tag not identified" (below)
+        expected = sum(
+            month.traffic.total(provider=p, tag=t, start=start, end=last).sent
+            for t in tags
+            for p in ("postmark", "mailgun")
+        )
         assert rows[name]["sent"] == expected, name
-    # the population: every message of both providers (Postmark's live streams and the
-    # config's Mailgun domains), nothing counted twice
+    # the population: every message of the providers (Postmark's live streams, the
+    # config's Mailgun domains and SES configuration sets), nothing counted twice
+    untagged = _truth(month, "ses", SES_SETS, start, last).sent
     total = (
         _truth(month, "postmark", PM_STREAMS, start, last).sent
         + _truth(month, "mailgun", MG_DOMAINS, start, last).sent
+        + untagged
     )
     assert view["total"] == total == sum(r["sent"] for r in view["rows"])
     ruled = {t for tags in rules.values() for t in tags}
@@ -182,7 +190,7 @@ def test_routing_shares_cover_all_mail_and_add_up_to_100(month: Run) -> None:
         for s in others
     )
     default, unmatched = rows["routing.default"], rows["untagged or tag not identified"]
-    assert default["sent"] + unmatched["sent"] == other_sent
+    assert default["sent"] + unmatched["sent"] == other_sent + untagged
     listed = sum(
         month.traffic.total(
             provider=s.provider, bucket=s.bucket, tag=s.tag, start=start, end=last
@@ -368,12 +376,21 @@ def test_a_window_in_the_future_is_refused(tmp_path: Path, monkeypatch: pytest.M
 # -- item 7: differences in percentage points ---------------------------------------------
 
 
-def test_differences_are_in_percentage_points(month: Run) -> None:
-    mg = _truth(month, "mailgun", MG_DOMAINS, month.start, month.last)
-    pm = _truth(month, "postmark", PM_STREAMS, month.start, month.last)
+def _without_ses(text: str) -> str:
+    """The quick start with Postmark and Mailgun alone (its SES block and targets out)."""
+    text = re.sub(r"\n  ses:\n(    .*\n|      .*\n)*", "\n", text)
+    return text.replace(", ses/transactional", "")
+
+
+def test_differences_are_in_percentage_points(tmp_path: Path) -> None:
+    """The comparison's difference column (two providers: the first two's)."""
+    two = _report(tmp_path, config_text=_without_ses(QUICKSTART.read_text()))
+    assert [p.id for p in two.data.providers] == ["mailgun", "postmark"]
+    mg = _truth(two, "mailgun", MG_DOMAINS, two.start, two.last)
+    pm = _truth(two, "postmark", PM_STREAMS, two.start, two.last)
     diff = newcombe_difference(rate(mg.delivered, mg.sent), rate(pm.delivered, pm.sent))
     assert diff is not None
-    comparison = month.html.split('id="comparison"', 1)[1].split("</table>", 1)[0]
+    comparison = two.html.split('id="comparison"', 1)[1].split("</table>", 1)[0]
     expected = (
         f"{format_pp(diff.estimate, plus=True)}<br>"
         f'<span class="small ci">95% CI {format_pp_interval(diff.interval)}</span>'

@@ -120,16 +120,21 @@ def webhook_from(
     topic = topic_of(destination) or ""
     https = [s for s in subscriptions if str(s.get("Protocol")) == "https"]
     mine = declared.get(name)
-    chosen: Mapping[str, Any] | None = None
-    for sub in https:
-        bare = split_userinfo(str(sub.get("Endpoint") or "")).url
-        if ses.destination_name(url_identity(bare)) == name or (
-            mine is not None and _real_url(mine) == bare
-        ):
-            chosen = sub
-            break
-    if chosen is None:
+    candidates = [
+        sub
+        for sub in https
+        if ses.destination_name(url_identity(_bare(sub))) == name
+        or (mine is not None and _real_url(mine) == _bare(sub))
+    ]
+    if not candidates:
         return None, [], {}
+    # the URL's credentials changed: the new subscription is the one with the declared
+    # credentials, the old one stays until it is removed (a pending one cannot be: SNS
+    # drops it after three days); else a confirmed one, else the first
+    chosen = next(
+        (s for s in candidates if mine is not None and _same_auth(mine, s)),
+        next((s for s in candidates if str(s.get("SubscriptionArn")) != PENDING), candidates[0]),
+    )
     # UNCONFIRMED whether SNS returns a basic-auth password in ``Endpoint`` as it was
     # subscribed or masked: read as returned (the safer side: a masked one differs from
     # the config, so the plan shows a credential update rather than hiding a rotation)
@@ -177,6 +182,21 @@ def webhook_from(
         )
     facts = {"topic": topic, "destination": name, "subscription": state}
     return resource, checks, facts
+
+
+def _bare(subscription: Mapping[str, Any]) -> str:
+    return split_userinfo(str(subscription.get("Endpoint") or "")).url
+
+
+def _same_auth(resource: Resource, subscription: Mapping[str, Any]) -> bool:
+    """Whether a subscription's URL carries the declared basic-auth credentials."""
+    split = split_userinfo(str(subscription.get("Endpoint") or ""))
+    password = resource.fields.get("basic_auth_password")
+    wanted = password.reveal() if isinstance(password, Secret) else None
+    return (split.username, split.password if split.username else None) == (
+        resource.fields.get("basic_auth_username"),
+        wanted if resource.fields.get("basic_auth_username") else None,
+    )
 
 
 def _real_url(resource: Resource) -> str:
