@@ -107,6 +107,13 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
     failed = [c for c in plan["checks"] if not c["ok"]]
     assert [(c["provider"], c["name"], c["subject"], c["severity"]) for c in failed] == [
         ("mailgun", "domain", "news.acme-mail.com", "warning"),  # unverified: converges
+        # the seeded SNS subscription its receiver has not confirmed
+        (
+            "ses",
+            "sns subscription",
+            "transactional https://hooks.acme-mail.com/esp/events",
+            "warning",
+        ),
         ("mailgun", "routing_target", "mailgun/news.acme-mail.com", "warning"),
     ]
 
