@@ -49,7 +49,6 @@ OWN = (
 #: help texts shown by --help, which must not load the provider packages, and examples in
 #: messages made where no spec is reachable; each entry is (file, start of the string)
 HELP_TEXTS = {
-    ("cli.py", "Offline simulator of the Postmark and Mailgun APIs."),
     ("commands/common.py", "Run against an embedded sandbox account made for this config"),
     ("commands/import_cmd.py", "Import an account the config does not describe"),
     ("commands/import_cmd.py", "Region of the account, with --type: Mailgun us or eu"),

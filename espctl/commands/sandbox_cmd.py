@@ -59,7 +59,7 @@ def _new_account_defaults() -> str:
 
 @click.group(name="sandbox")
 def sandbox() -> None:
-    """Offline simulator of the Postmark and Mailgun APIs."""
+    """Offline simulator of the providers' APIs."""
 
 
 @sandbox.command(name="serve")
