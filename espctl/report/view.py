@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from espctl.model.common import Event
+from espctl.providers import registry
 from espctl.report.data import Counters, ProviderReport, ReportData
 from espctl.report.metrics import (
     BAND_LABELS,
@@ -111,8 +112,6 @@ def metric_rate(metric: MetricDef, counts: Counters) -> Rate:
 
 def _label(provider_type: str) -> str:
     """The provider's name as people write it (``Amazon SES``, not ``Ses``)."""
-    from espctl.providers import registry
-
     return registry.spec(provider_type).label
 
 

@@ -159,7 +159,8 @@ def seed_ses(rng: random.Random, now: datetime) -> SesAccount:
                 tags=[("managed-by", "espctl")],
                 subscriptions=[
                     SnsSubscription(
-                        arn=f"{arn}:{engagement_topic}:7a2c4e6d-5e5a-4b0c-9d1e-{random_hex(rng, 12)}",
+                        arn=f"{arn}:{engagement_topic}:7a2c4e6d-5e5a-4b0c-9d1e-"
+                        + random_hex(rng, 12),
                         protocol="https",
                         endpoint=ENGAGEMENT_URL,
                     )
