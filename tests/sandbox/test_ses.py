@@ -31,7 +31,8 @@ from .conftest import NOW
 
 KEY, SECRET = "AKIASANDBOXESPCTL000", "sandbox-ses-secret-access-key"
 MODELS = {
-    name: botocore.session.get_session().get_service_model(name) for name in ("sesv2", "sns", "sts")
+    name: botocore.session.get_session().get_service_model(name)
+    for name in ("sesv2", "sns", "sts", "cloudwatch")
 }
 #: errors every AWS API may answer (not listed per operation in the models)
 COMMON_ERRORS = {
@@ -142,8 +143,11 @@ def _operation(request: Request) -> tuple[str, OperationModel]:
         r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/", request.header("authorization") or ""
     )
     assert scope is not None
-    service = {"ses": "sesv2", "sns": "sns", "sts": "sts"}[scope[1]]
+    service = {"ses": "sesv2", "sns": "sns", "sts": "sts", "monitoring": "cloudwatch"}[scope[1]]
     model = MODELS[service]
+    if service == "cloudwatch":
+        target = request.header("x-amz-target") or ""
+        return service, model.operation_model(target.rsplit(".", 1)[-1])
     if service != "sesv2":
         action = dict(request.form())["Action"]
         return service, model.operation_model(action)
@@ -159,6 +163,14 @@ def _operation(request: Request) -> tuple[str, OperationModel]:
 def _check_exchange(request: Request, response: Response) -> None:
     service, op = _operation(request)
     where = f"{service} {op.name}"
+    if service == "cloudwatch":  # json (awsJson1_0), the protocol this botocore picks
+        body = response.parsed()
+        if response.status >= 300:
+            assert set(body) == {"__type", "message"}, where
+            return
+        assert op.output_shape is not None
+        _check_json(body, op.output_shape, where)
+        return
     if service == "sesv2":
         if response.status >= 300:
             code = response.header("x-amzn-ErrorType")
@@ -531,3 +543,95 @@ def test_the_state_is_the_simulators_and_round_trips() -> None:
     assert again == state
     assert again.ses.configuration_set("transactional") is not None
     assert [i.dkim_status for i in again.ses.identities] == ["SUCCESS", "PENDING", "NOT_STARTED"]
+
+
+def test_cloudwatch_daily_sums_per_configuration_set(
+    served: tuple[SandboxApp, str, list[Exchange]],
+) -> None:
+    """CloudWatch's AWS/SES metrics (the report's source without VDM), over json."""
+    app, base, seen = served
+    watch = _client(base, "cloudwatch")
+    end = NOW
+    start = end - timedelta(days=90)
+
+    def query(metric: str, dimensions: list[dict[str, str]]) -> dict[str, Any]:
+        return {
+            "Id": metric.lower(),
+            "MetricStat": {
+                "Metric": {"Namespace": "AWS/SES", "MetricName": metric, "Dimensions": dimensions},
+                "Period": 86400,
+                "Stat": "Sum",
+            },
+        }
+
+    per_set = [{"Name": "ses:configuration-set", "Value": "transactional"}]
+    answer = watch.get_metric_data(
+        MetricDataQueries=[query("Send", per_set), query("Bounce", per_set), query("Send", [])],
+        StartTime=start,
+        EndTime=end,
+    )
+    results = answer["MetricDataResults"]
+    truth = app.traffic.total(provider="ses", bucket="transactional")
+    assert sum(results[0]["Values"]) == truth.sent > 0
+    assert sum(results[1]["Values"]) == truth.hard_bounced + truth.soft_bounced
+    assert sum(results[2]["Values"]) == app.traffic.total(provider="ses").sent
+    stamps = results[0]["Timestamps"]
+    assert stamps == sorted(stamps, reverse=True) and len(stamps) == 90  # newest first
+    with pytest.raises(ClientError) as bad:
+        watch.get_metric_data(MetricDataQueries=[query("Send", per_set)], StartTime=start,
+                              EndTime=end, NextToken="x")  # fmt: skip
+    assert _code(bad) == "InvalidNextToken"
+    # the model lists smithy-rpc-v2-cbor first; this botocore speaks json (awsJson1_0)
+    sent = [q for q, _ in seen if q.header("x-amz-target")]
+    assert sent and all(q.header("content-type") == "application/x-amz-json-1.0" for q in sent)
+    for request, response in seen:
+        _check_exchange(request, response)
+
+
+def test_the_report_reads_cloudwatch_when_vdm_is_off() -> None:
+    """espctl's SES traffic reader against the embedded sandbox, VDM off: the numbers
+    come from CloudWatch per set that has a CloudWatch destination, and a set without one
+    is a failed unit saying why."""
+    import asyncio
+    from datetime import date
+
+    from espctl.model.traffic import TrafficQuery
+    from espctl.providers.kit.connection import Connection
+    from espctl.providers.ses.client import SesApi
+    from espctl.providers.ses.config import SesProvider
+    from espctl.providers.ses.traffic import read_ses_traffic
+    from espctl.sandbox import SandboxTransport
+
+    app = SandboxApp(seed_account(seed=7, now=NOW))
+    app.state.ses.vdm_enabled = False
+    block = SesProvider.model_validate(
+        {"type": "ses", "region": "eu-west-1", "access_key_id": KEY, "secret_access_key": SECRET}
+    )
+    api = SesApi("ses", block, Connection(transport=SandboxTransport(app)))
+    end = NOW.date()
+    query = TrafficQuery(
+        start=end - timedelta(days=30),
+        end=end,
+        history_start=end - timedelta(days=60),
+        buckets=("transactional", "marketing"),
+    )
+
+    async def run() -> Any:
+        try:
+            return await read_ses_traffic(api, query)
+        finally:
+            await api.aclose()
+
+    data = asyncio.run(run())
+    assert "CloudWatch" in data.sources[0][1]
+    days: dict[date, Any] = data.buckets["transactional"]
+    truth = app.traffic.total(
+        provider="ses",
+        bucket="transactional",
+        start=query.history_start,
+        end=end - timedelta(days=1),
+    )
+    assert sum(c["sent"] for c in days.values()) == truth.sent > 0
+    assert sum(c["hard_bounced"] for c in days.values()) == truth.hard_bounced + truth.soft_bounced
+    assert "marketing" not in data.buckets  # no CloudWatch destination: a failed unit
+    assert any("marketing" in str(f) for f in data.failures)

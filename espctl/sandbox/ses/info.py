@@ -25,5 +25,5 @@ INFO = ProviderInfo(
         ),
     ),
     # one prefix for SES v2, SNS, STS and CloudWatch: a config's `endpoint:` names it
-    served=(("Amazon SES (SES v2, SNS, STS; any region)", "/ses"),),
+    served=(("Amazon SES (SES v2, SNS, STS, CloudWatch; any region)", "/ses"),),
 )

@@ -1,9 +1,14 @@
 """Amazon SES in the sandbox: one prefix (``/ses``) for the AWS APIs espctl calls, told
-apart by the SigV4 credential scope's service (``ses``: SES v2, ``sns``, ``sts``), each
+apart by the SigV4 credential scope's service (``ses``: SES v2, ``sns``, ``sts``,
+``monitoring``: CloudWatch), each
 request's signature verified with botocore's signer against the sandbox's own keys.
 
 On the real hosts (``email.<region>.amazonaws.com``, ``sns.<region>...``,
-``sts.<region>...``; the embedded sandbox sees those) it answers the same. Every region
+``sts.<region>...``, ``monitoring.<region>...``; the embedded sandbox sees those) it
+answers the same. Faults are decided from the path alone, before the request is read:
+SES v2's ``/v2/`` paths answer them in ``rest-json``, every other path (SNS, STS and
+CloudWatch post to ``/``) in ``query`` XML, which botocore's CloudWatch (``json``)
+parser reads as an error without its code (a known limit of the path-only decision). Every region
 reaches the one simulated account.
 """
 
@@ -20,7 +25,7 @@ from ..http import Request, Response, Router
 from ..provider import App, Target
 from ..state import ProviderState, Region
 from ..traffic import TrafficSource
-from . import query, sesv2, sigv4
+from . import cloudwatch, query, sesv2, sigv4
 from .info import INFO
 from .seed import blank_ses, complete_ses, seed_ses
 from .state import SesAccount
@@ -29,14 +34,21 @@ from .wire import Wire, error
 
 _ROUTER: Router[sesv2.SesCtx] = sesv2.router()
 #: the SigV4 signing name of each simulated service -> its wire protocol
-SERVICES: dict[str, Wire] = {"ses": "rest-json", "sns": "query", "sts": "query"}
+SERVICES: dict[str, Wire] = {
+    "ses": "rest-json",
+    "sns": "query",
+    "sts": "query",
+    "monitoring": "json",
+}
 
 
 class AwsHosts(Mapping[str, Region | None]):
     """The real hosts of the simulated services, in any region (no region of espctl's:
     AWS regions are not the ``us``/``eu`` of the other providers)."""
 
-    PATTERN = re.compile(r"^(email|sns|sts)(\.[a-z]{2}(-[a-z]+)+-\d{1,2})?\.amazonaws\.com$")
+    PATTERN = re.compile(
+        r"^(email|sns|sts|monitoring)(\.[a-z]{2}(-[a-z]+)+-\d{1,2})?\.amazonaws\.com$"
+    )
     EXAMPLES = ("email.eu-west-1.amazonaws.com", "sns.eu-west-1.amazonaws.com", "sts.amazonaws.com")
 
     def __contains__(self, host: object) -> bool:
@@ -111,6 +123,8 @@ class SesSandbox:
                 handler, params = found
                 ctx = sesv2.SesCtx(part, app.traffic, app.state.now)
                 return handler(ctx, request, params)
+            if scope.service == "monitoring":
+                return cloudwatch.handle(app.traffic, request)
             return query.handle(part, scope.service, scope.region, request)
 
     def _auth(self, app: App, request: Request, scope: sigv4.Scope, wire: Wire) -> Response | None:

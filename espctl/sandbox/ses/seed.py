@@ -183,11 +183,8 @@ def seed_ses(rng: random.Random, now: datetime) -> SesAccount:
 
 def blank_ses(seed: int, now: datetime) -> SesAccount:
     """A new AWS account's SES: in the SES sandbox (no production access: 200 messages
-    a day, one a second), VDM off, no identity, no configuration set, no topic.
-
-    Without VDM the report would read CloudWatch, which this sandbox does not simulate
-    (README "Amazon SES"): the sandbox's accounts made for a config turn VDM on
-    (:func:`complete_ses`) and say so."""
+    a day, one a second), VDM off (the report reads CloudWatch), no identity, no
+    configuration set, no topic."""
     return SesAccount(
         production_access=False,
         max_24h_send=200.0,
@@ -197,8 +194,8 @@ def blank_ses(seed: int, now: datetime) -> SesAccount:
 
 
 def complete_ses(part: SesAccount, seed: int, now: datetime, held: tuple[object, ...]) -> list[str]:
-    """Add the identities a config declares (``held``: their names), verified, and turn
-    VDM on (the report's source here); a line per addition."""
+    """Add the identities a config declares (``held``: their names), verified; a line
+    per addition."""
     lines: list[str] = []
     for name in held:
         if not isinstance(name, str) or part.identity(name) is not None:
@@ -216,7 +213,4 @@ def complete_ses(part: SesAccount, seed: int, now: datetime, held: tuple[object,
             )
         )
         lines.append(f"ses: identity {name} (verified)")
-    if not part.vdm_enabled:
-        part.vdm_enabled = True
-        lines.append("ses: Virtual Deliverability Manager on (the report's metrics)")
     return lines

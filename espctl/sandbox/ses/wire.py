@@ -1,7 +1,8 @@
 """AWS's wire shapes in the sandbox: errors and answers of the two protocols it speaks.
 
 SES v2 speaks ``rest-json``: an error is its HTTP status, the header
-``x-amzn-ErrorType: <Code>`` and ``{"message": ...}``. SNS and STS speak ``query``: a
+``x-amzn-ErrorType: <Code>`` and ``{"message": ...}``; CloudWatch ``json`` (awsJson1_0):
+``{"__type": <Code>, "message": ...}``. SNS and STS speak ``query``: a
 form-encoded ``Action=...`` POST answered with ``<ActionResponse><ActionResult>...``
 XML, an error being ``<ErrorResponse><Error><Type/><Code/><Message/></Error>``.
 """
@@ -16,7 +17,7 @@ from xml.sax.saxutils import escape
 
 from ..http import Answered, Response
 
-Wire = Literal["rest-json", "query"]
+Wire = Literal["rest-json", "query", "json"]
 
 #: the XML namespace of each query-protocol service's answers
 NAMESPACES = {
@@ -76,6 +77,13 @@ def error(wire: Wire, status: int, code: str, message: str) -> Response:
     """An AWS error in ``wire``'s shape."""
     if wire == "rest-json":
         return json_error(status, code, message)
+    if wire == "json":
+        body = json.dumps({"__type": code, "message": message}).encode("utf-8")
+        return Response(
+            status,
+            body,
+            (("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-RequestId", request_id())),
+        )
     return xml_error(status, code, message, sender=status < 500)
 
 
