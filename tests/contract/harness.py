@@ -26,6 +26,7 @@ CREDENTIALS = SandboxCredentials(
         "ses": {
             "access_key_id": f"{CANARY}-aws-key-id",
             "secret_access_key": f"{CANARY}-aws-secret",
+            "session_token": f"{CANARY}-aws-session-token",
         },
     }
 )
@@ -149,6 +150,7 @@ def _ses_block(base: str) -> str:
         "    region: eu-west-1\n"
         "    access_key_id: ${env:SES_ACCESS_KEY_ID}\n"
         "    secret_access_key: ${env:SES_SECRET_ACCESS_KEY}\n"
+        "    session_token: ${env:SES_SESSION_TOKEN}\n"  # temporary keys (CI's OIDC role)
         f"    endpoint: {base}/ses\n"
         "    identities: [mail.acme-mail.com]\n"
         "    configuration_sets:\n"
@@ -247,6 +249,7 @@ HARNESSES: dict[str, Harness] = {
         env={
             "SES_ACCESS_KEY_ID": CREDENTIALS.get("ses", "access_key_id"),
             "SES_SECRET_ACCESS_KEY": CREDENTIALS.get("ses", "secret_access_key"),
+            "SES_SESSION_TOKEN": CREDENTIALS.get("ses", "session_token"),
         },
         bad_env={"SES_SECRET_ACCESS_KEY": "wrong-secret"},
         duplicates=_ses_duplicates,

@@ -23,7 +23,14 @@ from botocore.exceptions import ClientError
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
 from espctl.providers.ses import resources
-from espctl.sandbox import Request, Response, SandboxApp, running_server, seed_account
+from espctl.sandbox import (
+    Request,
+    Response,
+    SandboxApp,
+    SandboxCredentials,
+    running_server,
+    seed_account,
+)
 from espctl.sandbox.ses import sesv2
 from espctl.sandbox.ses.seed import espctl_names
 
@@ -635,3 +642,22 @@ def test_the_report_reads_cloudwatch_when_vdm_is_off() -> None:
     assert sum(c["hard_bounced"] for c in days.values()) == truth.hard_bounced + truth.soft_bounced
     assert "marketing" not in data.buckets  # no CloudWatch destination: a failed unit
     assert any("marketing" in str(f) for f in data.failures)
+
+
+def test_a_session_token_must_be_the_accepted_one(
+    served: tuple[SandboxApp, str, list[Exchange]],
+) -> None:
+    """Long-term keys carry no token: a request with one is refused, as one without the
+    token the sandbox was told to accept is."""
+    app, base, _ = served
+    session = botocore.session.Session()
+    session.set_credentials(KEY, SECRET, "some-session-token")
+    sts = session.create_client("sts", region_name="eu-west-1", endpoint_url=f"{base}/ses")
+    with pytest.raises(ClientError) as refused:
+        sts.get_caller_identity()
+    assert _code(refused) == "InvalidClientTokenId"
+    app.credentials = SandboxCredentials({"ses": {"session_token": "some-session-token"}})
+    assert sts.get_caller_identity()["Account"] == "111122223333"
+    with pytest.raises(ClientError) as without:
+        _client(base, "sts").get_caller_identity()
+    assert _code(without) == "InvalidClientTokenId"
