@@ -18,6 +18,7 @@ from espctl.providers.kit.protocol import Capabilities
 from espctl.providers.mailgun.client import MailgunApi
 from espctl.providers.postmark.client import PostmarkApi
 from espctl.providers.registry import create_provider
+from espctl.providers.ses.client import SesApi
 from espctl.sandbox import SandboxApp, SandboxTransport, seed_account
 from tests.conftest import QUICKSTART
 
@@ -25,11 +26,14 @@ SANDBOX_ENV = {
     "POSTMARK_SERVER_TOKEN": "sandbox-postmark-server-token",
     "POSTMARK_ACCOUNT_TOKEN": "sandbox-postmark-account-token",
     "MAILGUN_API_KEY": "sandbox-mailgun-api-key",
+    "SES_ACCESS_KEY_ID": "AKIASANDBOXESPCTL000",
+    "SES_SECRET_ACCESS_KEY": "sandbox-ses-secret-access-key",
     "HOOK_PASSWORD": "hook-secret",
 }
 CAPS: dict[str, Capabilities] = {
     "postmark": PostmarkApi.capabilities,
     "mailgun": MailgunApi.capabilities,
+    "ses": SesApi.capabilities,
 }
 
 
@@ -47,6 +51,13 @@ def live(
             "postmark", (), (), {"streams": streams, "archived_streams": archived or []}
         ),
         "mailgun": LiveState("mailgun", (), (), {"region": "eu", "domains": dict(domains)}),
+        # the quick start's SES fallback: its configuration set exists and sends
+        "ses": LiveState(
+            "ses",
+            (),
+            (),
+            {"region": "eu-west-1", "configuration_sets": {"transactional": {"sending": True}}},
+        ),
     }
 
 
@@ -85,6 +96,7 @@ def test_every_target_checked_once_with_where_it_is_used() -> None:
         "mailgun/news.acme-mail.com",
         "postmark/outbound",
         "postmark/receipts",
+        "ses/transactional",
     ]
     assert all(c.ok for c in checks.values())
     outbound = checks["postmark/outbound"].message
