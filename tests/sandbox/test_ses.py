@@ -438,6 +438,8 @@ def test_a_tampered_body_or_an_unsigned_request_is_refused(
         ("429", "sns", "Throttling", 400),
         ("500", "sesv2", "InternalFailure", 500),
         ("503", "sts", "ServiceUnavailable", 503),
+        ("429", "cloudwatch", "Throttling", 400),
+        ("500", "cloudwatch", "InternalFailure", 500),
     ],
 )
 def test_faults_in_each_protocols_shape(
@@ -451,14 +453,17 @@ def test_faults_in_each_protocols_shape(
             client.get_account()
         elif service == "sns":
             client.create_topic(Name="t")
+        elif service == "cloudwatch":
+            client.get_metric_data(MetricDataQueries=[], StartTime=NOW, EndTime=NOW)
         else:
             client.get_caller_identity()
     assert (_code(failed), failed.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
         code,
         status,
     )
-    for request, response in seen:
-        _check_exchange(request, response)
+    if service != "cloudwatch":  # its faults come in the XML shape (README)
+        for request, response in seen:
+            _check_exchange(request, response)
 
 
 def test_botocore_retries_a_throttled_call_and_succeeds(

@@ -7,8 +7,8 @@ On the real hosts (``email.<region>.amazonaws.com``, ``sns.<region>...``,
 ``sts.<region>...``, ``monitoring.<region>...``; the embedded sandbox sees those) it
 answers the same. Faults are decided from the path alone, before the request is read:
 SES v2's ``/v2/`` paths answer them in ``rest-json``, every other path (SNS, STS and
-CloudWatch post to ``/``) in ``query`` XML, which botocore's CloudWatch (``json``)
-parser reads as an error without its code (a known limit of the path-only decision). Every region
+CloudWatch post to ``/``) in ``query`` XML with the ``x-amzn-query-error`` header from
+which botocore's CloudWatch (``json``, query-compatible) parser takes the code. Every region
 reaches the one simulated account.
 """
 
@@ -18,6 +18,7 @@ import builtins
 import random
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from ..faults import FaultDecision
@@ -30,7 +31,7 @@ from .info import INFO
 from .seed import blank_ses, complete_ses, seed_ses
 from .state import SesAccount
 from .traffic import SOURCES
-from .wire import Wire, error
+from .wire import Wire, error, error_code
 
 _ROUTER: Router[sesv2.SesCtx] = sesv2.router()
 #: the SigV4 signing name of each simulated service -> its wire protocol
@@ -164,13 +165,21 @@ class SesSandbox:
                 # AWS sends no Retry-After: botocore backs off on the code
                 if wire == "rest-json":
                     return error(wire, 429, "TooManyRequestsException", "Too Many Requests")
-                return error(wire, 400, "Throttling", "Rate exceeded")
+                answer = error(wire, 400, "Throttling", "Rate exceeded")
             case "500":
-                return error(wire, 500, "InternalFailure", "An internal error occurred.")
+                answer = error(wire, 500, "InternalFailure", "An internal error occurred.")
             case "503":
-                return error(wire, 503, "ServiceUnavailable", "Service is unavailable.")
+                answer = error(wire, 503, "ServiceUnavailable", "Service is unavailable.")
             case _:
                 return None
+        if wire == "rest-json":
+            return answer
+        # ``/`` is SNS's and STS's (query XML) and CloudWatch's (json, query-compatible):
+        # the header AWS's query-compatible JSON errors carry gives CloudWatch's botocore
+        # parser the code too; the XML parsers ignore it
+        code = "Throttling" if answer.status == 400 else error_code(answer)
+        side = "Sender" if answer.status < 500 else "Receiver"
+        return replace(answer, headers=(*answer.headers, ("x-amzn-query-error", f"{code};{side}")))
 
     def seed(self, rng: random.Random, now: datetime) -> ProviderState:
         return seed_ses(rng, now)

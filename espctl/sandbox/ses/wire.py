@@ -10,6 +10,7 @@ XML, an error being ``<ErrorResponse><Error><Type/><Code/><Message/></Error>``.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from typing import Literal
@@ -85,6 +86,12 @@ def error(wire: Wire, status: int, code: str, message: str) -> Response:
             (("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-RequestId", request_id())),
         )
     return xml_error(status, code, message, sender=status < 500)
+
+
+def error_code(response: Response) -> str:
+    """The AWS error code of an XML error made by :func:`xml_error`."""
+    found = re.search(rb"<Code>([^<]*)</Code>", response.body)
+    return found[1].decode() if found else ""
 
 
 def refuse(wire: Wire, status: int, code: str, message: str) -> Answered:
