@@ -9,6 +9,7 @@ silently drop an unknown member).
 
 from __future__ import annotations
 
+import asyncio
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -22,12 +23,19 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
+from espctl.model.traffic import TrafficQuery
+from espctl.providers.kit.connection import Connection
+from espctl.providers.kit.http_options import HttpOptions
 from espctl.providers.ses import resources
+from espctl.providers.ses.client import SesApi
+from espctl.providers.ses.config import SesProvider
+from espctl.providers.ses.traffic import read_ses_traffic
 from espctl.sandbox import (
     Request,
     Response,
     SandboxApp,
     SandboxCredentials,
+    SandboxTransport,
     running_server,
     seed_account,
 )
@@ -84,6 +92,14 @@ def _client(base: str, service: str, secret: str = SECRET, key: str = KEY) -> Ba
         endpoint_url=f"{base}/ses",
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
     )
+
+
+def _embedded(app: SandboxApp, options: HttpOptions | None = None) -> SesApi:
+    """espctl's SES client reaching ``app`` in process (``Connection.transport``)."""
+    block = SesProvider.model_validate(
+        {"type": "ses", "region": "eu-west-1", "access_key_id": KEY, "secret_access_key": SECRET}
+    )
+    return SesApi("ses", block, Connection(options or HttpOptions(), SandboxTransport(app)))
 
 
 def _code(exc: pytest.ExceptionInfo[ClientError]) -> str:
@@ -520,21 +536,10 @@ def test_ninety_days_of_vdm_metrics_add_up_to_the_traffic(
 
 def test_the_embedded_sandbox_answers_espctl_through_its_transport() -> None:
     """Connection.transport carries botocore's requests (no socket), faults included."""
-    import asyncio
-
-    from espctl.providers.kit.connection import Connection
-    from espctl.providers.kit.http_options import HttpOptions
-    from espctl.providers.ses.client import SesApi
-    from espctl.providers.ses.config import SesProvider
-    from espctl.sandbox import SandboxTransport
 
     app = SandboxApp(seed_account(seed=7, now=NOW))
-    block = SesProvider.model_validate(
-        {"type": "ses", "region": "eu-west-1", "access_key_id": KEY, "secret_access_key": SECRET}
-    )
     app.faults.add(kind="500", provider="ses", times=1)
-    connection = Connection(HttpOptions(max_attempts=3), SandboxTransport(app))
-    api = SesApi("ses", block, connection)
+    api = _embedded(app, HttpOptions(max_attempts=3))
 
     async def run() -> tuple[list[str], dict[str, Any]]:
         try:
@@ -604,22 +609,10 @@ def test_the_report_reads_cloudwatch_when_vdm_is_off() -> None:
     """espctl's SES traffic reader against the embedded sandbox, VDM off: the numbers
     come from CloudWatch per set that has a CloudWatch destination, and a set without one
     is a failed unit saying why."""
-    import asyncio
-    from datetime import date
-
-    from espctl.model.traffic import TrafficQuery
-    from espctl.providers.kit.connection import Connection
-    from espctl.providers.ses.client import SesApi
-    from espctl.providers.ses.config import SesProvider
-    from espctl.providers.ses.traffic import read_ses_traffic
-    from espctl.sandbox import SandboxTransport
 
     app = SandboxApp(seed_account(seed=7, now=NOW))
     app.state.ses.vdm_enabled = False
-    block = SesProvider.model_validate(
-        {"type": "ses", "region": "eu-west-1", "access_key_id": KEY, "secret_access_key": SECRET}
-    )
-    api = SesApi("ses", block, Connection(transport=SandboxTransport(app)))
+    api = _embedded(app)
     end = NOW.date()
     query = TrafficQuery(
         start=end - timedelta(days=30),

@@ -391,31 +391,29 @@ def create_destination(ctx: SesCtx, request: Request, params: dict[str, str]) ->
     return json_answer({})
 
 
-def update_destination(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
+def _existing(ctx: SesCtx, params: dict[str, str]) -> tuple[SesConfigurationSet, SesDestination]:
+    """The set and event destination a path names (404 as SES answers if either is
+    missing)."""
     c = _set(ctx, params["name"])
-    old = c.destination(params["destination"])
-    if old is None:
+    found = c.destination(params["destination"])
+    if found is None:
         raise refuse(
             "rest-json",
             404,
             "NotFoundException",
             f"Event destination <{params['destination']}> does not exist.",
         )
-    made = _destination(old.name, _body(request))
-    c.destinations[c.destinations.index(old)] = made
+    return c, found
+
+
+def update_destination(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
+    c, old = _existing(ctx, params)
+    c.destinations[c.destinations.index(old)] = _destination(old.name, _body(request))
     return json_answer({})
 
 
 def delete_destination(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-    c = _set(ctx, params["name"])
-    old = c.destination(params["destination"])
-    if old is None:
-        raise refuse(
-            "rest-json",
-            404,
-            "NotFoundException",
-            f"Event destination <{params['destination']}> does not exist.",
-        )
+    c, old = _existing(ctx, params)
     c.destinations.remove(old)
     return json_answer({})
 
