@@ -177,9 +177,14 @@ def test_wrong_credentials_give_the_same_message_under_jitter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """20 plans against a served sandbox with random latency on every request: the
-    same lines every time, one per provider, in provider-id order."""
+    same lines every time, one per provider, in provider-id order (every provider's
+    credential wrong, so no read outlives the others' refusals)."""
     monkeypatch.chdir(tmp_path)
-    wrong = {"POSTMARK_SERVER_TOKEN": "wrong-token", "MAILGUN_API_KEY": "wrong-key"}
+    wrong = {
+        "POSTMARK_SERVER_TOKEN": "wrong-token",
+        "MAILGUN_API_KEY": "wrong-key",
+        "SES_SECRET_ACCESS_KEY": "wrong-secret",
+    }
     outputs = set()
     for seed in range(20):
         faults = FaultPlan(seed=seed, jitter_ms=25)
@@ -194,6 +199,8 @@ def test_wrong_credentials_give_the_same_message_under_jitter(
         "error: mailgun: the API key was rejected (HTTP 401, Forbidden) — check MAILGUN_API_KEY\n"
         "error: postmark: the server token was rejected (HTTP 401, ErrorCode 10)"
         " — check POSTMARK_SERVER_TOKEN\n"
+        "error: ses: the AWS credential was rejected (HTTP 403, InvalidSignatureException)"
+        " — check SES_ACCESS_KEY_ID and SES_SECRET_ACCESS_KEY\n"
     }
 
 
@@ -252,7 +259,11 @@ def test_mailguns_retry_seconds_body_is_waited_and_said_in_the_progress_line(
 
 
 def test_fast_reads_show_no_progress_line(served: Served) -> None:
-    result = served.run("plan", "--format", "json")
+    # the two HTTP providers: their reads take a few hundredths of a second, well under
+    # the progress line's second even on a loaded machine
+    result = served.run(
+        "plan", "--format", "json", "--provider", "postmark", "--provider", "mailgun"
+    )
     assert "reading live state" not in result.stderr
 
 
