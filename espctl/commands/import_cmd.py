@@ -160,7 +160,7 @@ def check_region(types: Mapping[str, str], region: str | None) -> None:
         except ValidationError as exc:
             examples = ", ".join(spec.regions[:4]) + (", ..." if len(spec.regions) > 4 else "")
             raise ImportFailed(
-                f"--region {region!r} is not a {spec.label} region (e.g. {examples})"
+                f"--region {region!r} is not a region of {spec.label} (e.g. {examples})"
             ) from exc
 
 
