@@ -4,99 +4,21 @@ letter of the installed botocore's ``sesv2`` service model (paths, members, erro
 Account (``GetAccount``), identities (``ListEmailIdentities``, ``GetEmailIdentity``),
 configuration sets (list, create, get, the five ``Put...Options``), their event
 destinations (get, create, update, delete) and VDM metrics (``BatchGetMetricData``,
-in :mod:`.metrics`).
+in :mod:`.metrics`); the destinations' handlers are in :mod:`.destinations`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from ..http import BadRequestBody, Request, Response, Router, answering
-from ..traffic import Traffic
-from . import metrics
-from .state import SesAccount, SesConfigurationSet, SesDestination
+from ..http import Request, Response, Router, answering
+from . import destinations, metrics
+from .context import SesCtx, bad, body_of, configuration_set, page
+from .state import SesConfigurationSet
 from .wire import json_answer, refuse
 
-#: SES's quota of event destinations per configuration set
-MAX_DESTINATIONS = 10
-#: SESv2 member name -> the sandbox's destination type and the member holding its ARN
-TARGETS = {
-    "SnsDestination": ("sns", "TopicArn"),
-    "EventBridgeDestination": ("eventbridge", "EventBusArn"),
-    "CloudWatchDestination": ("cloudwatch", None),
-    "KinesisFirehoseDestination": ("firehose", "DeliveryStreamArn"),
-    "PinpointDestination": ("pinpoint", "ApplicationArn"),
-}
-EVENT_TYPES = frozenset(
-    {
-        "SEND",
-        "REJECT",
-        "BOUNCE",
-        "COMPLAINT",
-        "DELIVERY",
-        "OPEN",
-        "CLICK",
-        "RENDERING_FAILURE",
-        "DELIVERY_DELAY",
-        "SUBSCRIPTION",
-    }
-)
-
-
-@dataclass
-class SesCtx:
-    """What a handler works on: the account's SES part and the traffic truth."""
-
-    part: SesAccount
-    traffic: Traffic
-    now: datetime
-
-
-def _bad(message: str) -> Exception:
-    return refuse("rest-json", 400, "BadRequestException", message)
-
-
-def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json()
-    except BadRequestBody as exc:
-        raise _bad(f"Malformed JSON body: {exc}") from exc
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise _bad("The request body must be a JSON object.")
-    return body
-
-
-def _set(ctx: SesCtx, name: str) -> SesConfigurationSet:
-    found = ctx.part.configuration_set(name)
-    if found is None:
-        raise refuse(
-            "rest-json", 404, "NotFoundException", f"Configuration set <{name}> does not exist."
-        )
-    return found
-
-
-def _page(
-    request: Request, items: list[Any], size_key: str = "PageSize"
-) -> tuple[list[Any], str | None]:
-    """One page of ``items`` from the body's ``NextToken`` and page size."""
-    body = _body(request)
-    start = 0
-    token = body.get("NextToken")
-    if token:
-        if not str(token).isdigit():
-            raise _bad("Invalid NextToken.")
-        start = int(token)
-    size = body.get(size_key) or 1000
-    if not isinstance(size, int) or not 1 <= size <= 1000:
-        raise _bad(f"{size_key} must be between 1 and 1000.")
-    page = items[start : start + size]
-    rest = start + size
-    return page, (str(rest) if rest < len(items) else None)
+__all__ = ["ROUTES", "SesCtx", "router"]
 
 
 # -- account and identities ------------------------------------------------------------
@@ -124,7 +46,7 @@ def get_account(ctx: SesCtx, request: Request, params: dict[str, str]) -> Respon
 
 
 def list_identities(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-    page, token = _page(request, ctx.part.identities)
+    found, token = page(request, ctx.part.identities)
     out: dict[str, Any] = {
         "EmailIdentities": [
             {
@@ -133,7 +55,7 @@ def list_identities(ctx: SesCtx, request: Request, params: dict[str, str]) -> Re
                 "SendingEnabled": i.sending_enabled,
                 "VerificationStatus": i.verification_status,
             }
-            for i in page
+            for i in found
         ]
     }
     if token:
@@ -178,8 +100,8 @@ def get_identity(ctx: SesCtx, request: Request, params: dict[str, str]) -> Respo
 
 # -- configuration sets ----------------------------------------------------------------
 def list_sets(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-    page, token = _page(request, [c.name for c in ctx.part.configuration_sets])
-    out: dict[str, Any] = {"ConfigurationSets": page}
+    found, token = page(request, [c.name for c in ctx.part.configuration_sets])
+    out: dict[str, Any] = {"ConfigurationSets": found}
     if token:
         out["NextToken"] = token
     return json_answer(out)
@@ -219,7 +141,7 @@ def set_answer(c: SesConfigurationSet) -> dict[str, Any]:
 
 
 def get_set(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-    return json_answer(set_answer(_set(ctx, params["name"])))
+    return json_answer(set_answer(configuration_set(ctx, params["name"])))
 
 
 def _options(c: SesConfigurationSet, body: Mapping[str, Any]) -> None:
@@ -228,18 +150,18 @@ def _options(c: SesConfigurationSet, body: Mapping[str, Any]) -> None:
     if isinstance(tracking, dict):
         domain = tracking.get("CustomRedirectDomain")
         if not domain:
-            raise _bad("CustomRedirectDomain is required.")
+            raise bad("CustomRedirectDomain is required.")
         c.custom_redirect_domain = str(domain)
         policy = tracking.get("HttpsPolicy")
         if policy is not None:
             if policy not in ("REQUIRE", "REQUIRE_OPEN_ONLY", "OPTIONAL"):
-                raise _bad(f"Invalid HttpsPolicy: {policy}")
+                raise bad(f"Invalid HttpsPolicy: {policy}")
             c.https_policy = policy
     delivery = body.get("DeliveryOptions")
     if isinstance(delivery, dict):
         tls = delivery.get("TlsPolicy", "OPTIONAL")
         if tls not in ("REQUIRE", "OPTIONAL"):
-            raise _bad(f"Invalid TlsPolicy: {tls}")
+            raise bad(f"Invalid TlsPolicy: {tls}")
         c.tls_policy = tls
         c.sending_pool = delivery.get("SendingPoolName")
         c.max_delivery_seconds = delivery.get("MaxDeliverySeconds")
@@ -257,15 +179,15 @@ def _options(c: SesConfigurationSet, body: Mapping[str, Any]) -> None:
 def _reasons(value: object) -> list[Any]:
     reasons = list(value) if isinstance(value, list) else []
     if any(r not in ("BOUNCE", "COMPLAINT") for r in reasons):
-        raise _bad(f"Invalid SuppressedReasons: {reasons}")
+        raise bad(f"Invalid SuppressedReasons: {reasons}")
     return sorted(set(reasons))
 
 
 def create_set(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-    body = _body(request)
+    body = body_of(request)
     name = body.get("ConfigurationSetName")
     if not isinstance(name, str) or not name:
-        raise _bad("ConfigurationSetName is required.")
+        raise bad("ConfigurationSetName is required.")
     if ctx.part.configuration_set(name) is not None:
         raise refuse(
             "rest-json",
@@ -282,15 +204,15 @@ def create_set(ctx: SesCtx, request: Request, params: dict[str, str]) -> Respons
 
 def _put(member: str) -> Any:
     def handler(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-        c = _set(ctx, params["name"])
-        body = _body(request)
+        c = configuration_set(ctx, params["name"])
+        body = body_of(request)
         if member == "SuppressionOptions" and "SuppressedReasons" not in body:
-            raise _bad("SuppressedReasons is required.")
+            raise bad("SuppressedReasons is required.")
         if member == "TrackingOptions":
             # a PUT replaces the tracking options; without a domain it clears it
             policy = body.get("HttpsPolicy")
             if policy not in (None, "REQUIRE", "REQUIRE_OPEN_ONLY", "OPTIONAL"):
-                raise _bad(f"Invalid HttpsPolicy: {policy}")
+                raise bad(f"Invalid HttpsPolicy: {policy}")
             c.custom_redirect_domain = body.get("CustomRedirectDomain") or None
             c.https_policy = policy
             return json_answer({})
@@ -300,126 +222,8 @@ def _put(member: str) -> Any:
     return handler
 
 
-# -- event destinations ----------------------------------------------------------------
-def destination_answer(d: SesDestination) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "Name": d.name,
-        "Enabled": d.enabled,
-        "MatchingEventTypes": list(d.event_types),
-    }
-    for member, (kind, arn_key) in TARGETS.items():
-        if kind != d.type:
-            continue
-        if kind == "cloudwatch":
-            out[member] = {
-                "DimensionConfigurations": [
-                    {"DimensionName": n, "DimensionValueSource": s, "DefaultDimensionValue": v}
-                    for n, s, v in d.dimensions
-                ]
-            }
-        elif kind == "firehose":
-            out[member] = {"IamRoleArn": d.role_arn, "DeliveryStreamArn": d.arn}
-        else:
-            assert arn_key is not None
-            out[member] = {arn_key: d.arn}
-    return out
-
-
-def get_destinations(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-    c = _set(ctx, params["name"])
-    return json_answer({"EventDestinations": [destination_answer(d) for d in c.destinations]})
-
-
-def _destination(name: str, body: Mapping[str, Any]) -> SesDestination:
-    spec = body.get("EventDestination")
-    if not isinstance(spec, dict):
-        raise _bad("EventDestination is required.")
-    types = spec.get("MatchingEventTypes") or []
-    if not isinstance(types, list) or not types or any(t not in EVENT_TYPES for t in types):
-        raise _bad(f"Invalid MatchingEventTypes: {types}")
-    chosen = [m for m in TARGETS if isinstance(spec.get(m), dict)]
-    if len(chosen) != 1:
-        raise _bad("Exactly one destination type must be specified.")
-    member = chosen[0]
-    kind, arn_key = TARGETS[member]
-    target = spec[member]
-    made = SesDestination(
-        name=name,
-        enabled=bool(spec.get("Enabled", False)),
-        event_types=list(types),
-        type=kind,
-    )
-    if kind == "cloudwatch":
-        made.dimensions = [
-            (
-                str(d["DimensionName"]),
-                str(d["DimensionValueSource"]),
-                str(d["DefaultDimensionValue"]),
-            )
-            for d in target.get("DimensionConfigurations") or ()
-        ]
-    elif arn_key is not None:
-        arn = target.get(arn_key)
-        if not isinstance(arn, str) or not arn.startswith("arn:"):
-            raise _bad(f"Invalid {arn_key}: {arn}")
-        made.arn = arn
-        made.role_arn = str(target.get("IamRoleArn") or "")
-    return made
-
-
-def create_destination(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-    c = _set(ctx, params["name"])
-    body = _body(request)
-    name = body.get("EventDestinationName")
-    if not isinstance(name, str) or not name:
-        raise _bad("EventDestinationName is required.")
-    if c.destination(name) is not None:
-        raise refuse(
-            "rest-json",
-            400,
-            "AlreadyExistsException",
-            f"Event destination <{name}> already exists.",
-        )
-    if len(c.destinations) >= MAX_DESTINATIONS:
-        raise refuse(
-            "rest-json",
-            400,
-            "LimitExceededException",
-            "Maximum number of event destinations reached.",
-        )
-    c.destinations.append(_destination(name, body))
-    return json_answer({})
-
-
-def _existing(ctx: SesCtx, params: dict[str, str]) -> tuple[SesConfigurationSet, SesDestination]:
-    """The set and event destination a path names (404 as SES answers if either is
-    missing)."""
-    c = _set(ctx, params["name"])
-    found = c.destination(params["destination"])
-    if found is None:
-        raise refuse(
-            "rest-json",
-            404,
-            "NotFoundException",
-            f"Event destination <{params['destination']}> does not exist.",
-        )
-    return c, found
-
-
-def update_destination(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-    c, old = _existing(ctx, params)
-    c.destinations[c.destinations.index(old)] = _destination(old.name, _body(request))
-    return json_answer({})
-
-
-def delete_destination(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-    c, old = _existing(ctx, params)
-    c.destinations.remove(old)
-    return json_answer({})
-
-
 def batch_metrics(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
-    return json_answer(metrics.batch_get_metric_data(ctx.part, ctx.traffic, _body(request)))
+    return json_answer(metrics.batch_get_metric_data(ctx.part, ctx.traffic, body_of(request)))
 
 
 SET = r"/v2/email/configuration-sets/(?P<name>[^/]+)"
@@ -456,24 +260,29 @@ ROUTES: tuple[tuple[str, str, str, Any], ...] = (
         SET + "/suppression-options",
         _put("SuppressionOptions"),
     ),
-    ("GetConfigurationSetEventDestinations", "GET", SET + "/event-destinations", get_destinations),
+    (
+        "GetConfigurationSetEventDestinations",
+        "GET",
+        SET + "/event-destinations",
+        destinations.get_destinations,
+    ),
     (
         "CreateConfigurationSetEventDestination",
         "POST",
         SET + "/event-destinations",
-        create_destination,
+        destinations.create_destination,
     ),
     (
         "UpdateConfigurationSetEventDestination",
         "PUT",
         SET + "/event-destinations/(?P<destination>[^/]+)",
-        update_destination,
+        destinations.update_destination,
     ),
     (
         "DeleteConfigurationSetEventDestination",
         "DELETE",
         SET + "/event-destinations/(?P<destination>[^/]+)",
-        delete_destination,
+        destinations.delete_destination,
     ),
     ("BatchGetMetricData", "POST", r"/v2/email/metrics/batch", batch_metrics),
 )
