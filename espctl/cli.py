@@ -94,7 +94,7 @@ class HelpContext(click.Context):
 LAZY_COMMANDS = {
     "sandbox": (
         "espctl.commands.sandbox_cmd:sandbox",
-        "Offline simulator of the Postmark and Mailgun APIs.",
+        "Offline simulator of the providers' APIs.",
     ),
 }
 

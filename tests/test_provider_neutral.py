@@ -27,7 +27,17 @@ from tests.conftest import REPO
 
 PACKAGE = REPO / "espctl"
 TYPES = registry.TYPES
-NAMES = re.compile("|".join(TYPES), re.IGNORECASE)
+#: a provider type anywhere in a word, in any case (``postmarkapp``, ``MailgunApi``); a
+#: type of three letters or fewer (``ses``) only as a word of its own (``ses``, ``SES``,
+#: ``SesApi``, ``import_ses``), or every ``dataclasses`` and ``Session`` would name it
+NAMES = re.compile(
+    "|".join(
+        f"(?i:{t})"
+        if len(t) > 3
+        else f"(?<![A-Za-z])(?:{t}|{t.upper()})(?![A-Za-z])|{t.title()}(?![a-z])"
+        for t in TYPES
+    )
+)
 #: where a provider may be named: its packages (``providers/<type>/`` and the simulated
 #: API, ``sandbox/<type>/``) and the two registries
 OWN = (
@@ -39,10 +49,9 @@ OWN = (
 #: help texts shown by --help, which must not load the provider packages, and examples in
 #: messages made where no spec is reachable; each entry is (file, start of the string)
 HELP_TEXTS = {
-    ("cli.py", "Offline simulator of the Postmark and Mailgun APIs."),
     ("commands/common.py", "Run against an embedded sandbox account made for this config"),
     ("commands/import_cmd.py", "Import an account the config does not describe"),
-    ("commands/import_cmd.py", "Region, with --type: Mailgun us (default) or eu, SendGrid"),
+    ("commands/import_cmd.py", "Region of the account, with --type: Mailgun us or eu"),
     ("commands/import_cmd.py", "API base URL, with --type"),
 }
 

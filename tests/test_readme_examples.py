@@ -44,6 +44,8 @@ _CLEARED = (
     "POSTMARK_ACCOUNT_TOKEN",
     "MAILGUN_API_KEY",
     "SENDGRID_API_KEY",
+    "SES_ACCESS_KEY_ID",
+    "SES_SECRET_ACCESS_KEY",
     "HOOK_PASSWORD",
     "ESPCTL_CONFIG",
     "ESPCTL_DEBUG",
@@ -150,6 +152,8 @@ def example_rejected(tmp: Path) -> Iterator[str]:
             "POSTMARK_ACCOUNT_TOKEN": "wrong-account-token",
             "MAILGUN_API_KEY": "wrong-api-key",
             "SENDGRID_API_KEY": "SG.wrong-api-key",
+            "SES_ACCESS_KEY_ID": "wrong-access-key-id",
+            "SES_SECRET_ACCESS_KEY": "wrong-secret",
             "HOOK_PASSWORD": "hook-password",
         }
         yield run(tmp, _command_and_shown("rejected")[0], wrong)
@@ -175,6 +179,8 @@ def example_limits(tmp: Path) -> Iterator[str]:
             "POSTMARK_ACCOUNT_TOKEN": credentials.get("postmark", "account_token"),
             "MAILGUN_API_KEY": credentials.get("mailgun", "api_key"),
             "SENDGRID_API_KEY": credentials.get("sendgrid", "api_key"),
+            "SES_ACCESS_KEY_ID": credentials.get("ses", "access_key_id"),
+            "SES_SECRET_ACCESS_KEY": credentials.get("ses", "secret_access_key"),
             "HOOK_PASSWORD": "hook-password",
         }
         yield run(tmp, _command_and_shown("limits")[0], env)
@@ -192,6 +198,8 @@ def example_verbose(tmp: Path) -> Iterator[str]:
             "POSTMARK_ACCOUNT_TOKEN": credentials.get("postmark", "account_token"),
             "MAILGUN_API_KEY": credentials.get("mailgun", "api_key"),
             "SENDGRID_API_KEY": credentials.get("sendgrid", "api_key"),
+            "SES_ACCESS_KEY_ID": credentials.get("ses", "access_key_id"),
+            "SES_SECRET_ACCESS_KEY": credentials.get("ses", "secret_access_key"),
             "HOOK_PASSWORD": "hook-password",
         }
         yield run(tmp, _command_and_shown("verbose")[0], env)

@@ -184,7 +184,7 @@ def test_completion_loads_nothing_heavy(words: str, cword: str, expected: str) -
     )
     assert expected in done.stdout.split("\n"), done.stdout
     if expected == "sandbox":
-        assert "sandbox\nOffline simulator of the Postmark and" in done.stdout
+        assert "sandbox\nOffline simulator of the providers' APIs." in done.stdout
 
 
 #: the console script pip generates for ``espctl = "espctl.cli:main"`` (in this environment)

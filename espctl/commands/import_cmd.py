@@ -14,7 +14,7 @@ import functools
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 
@@ -112,7 +112,7 @@ def synthetic_config(
 
     Variables as :func:`type_env_name` names them (``POSTMARK_ACCOUNT_TOKEN`` only when
     it is set: an optional credential); ``region`` for a type that has regions (None:
-    the type's first, its default); ``endpoints`` per provider id, if any.
+    the type's first region); ``endpoints`` per provider id, if any.
     """
     import json
 
@@ -130,8 +130,38 @@ def synthetic_config(
             if credential.required or env.get(name):
                 lines.append(f'    {credential.key}: "${{env:{name}}}"')
         if spec.regions is not None:
-            lines.append(f"    region: {region or spec.regions[0]}")
+            lines.append(f"    region: {json.dumps(region or spec.regions[0])}")
     return "\n".join(lines) + "\n"
+
+
+def check_region(types: Mapping[str, str], region: str | None) -> None:
+    """``region`` is one of each chosen type's that has regions (its config's own
+    validation: a closed list, or a pattern where the provider adds regions), or one
+    error saying what the type takes."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from espctl.importer import ImportFailed
+    from espctl.providers import registry
+
+    if region is None:
+        return
+    for ptype in dict.fromkeys(types.values()):
+        spec = registry.spec(ptype)
+        if spec.regions is None:
+            continue
+        field = spec.config.model_fields["region"]
+        try:
+            # the field's own type and constraints (an enum, a pattern), built at run time
+            kind: Any = field.annotation
+            if field.metadata:
+                kind = Annotated[kind, *field.metadata]
+            adapter: TypeAdapter[object] = TypeAdapter(kind)
+            adapter.validate_python(region)
+        except ValidationError as exc:
+            examples = ", ".join(spec.regions[:4]) + (", ..." if len(spec.regions) > 4 else "")
+            raise ImportFailed(
+                f"--region {region!r} is not a region of {spec.label} (e.g. {examples})"
+            ) from exc
 
 
 def _check_type_env(types: Mapping[str, str], env: Mapping[str, str]) -> None:
@@ -216,6 +246,7 @@ def import_live(
             )
         return _import_with(options, ids, schema_ref)
     env = os.environ if options.env is None else options.env
+    check_region(chosen, region)
     if not options.sandbox:
         _check_type_env(chosen, env)
     text = synthetic_config(chosen, region, env, _per_provider("--endpoint", ids, endpoints))
@@ -326,14 +357,18 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     type=ProviderTypes(),
     help="Import an account the config does not describe: once for all providers, or once "
     "per --provider in order. Credentials come from POSTMARK_SERVER_TOKEN "
-    "(+ POSTMARK_ACCOUNT_TOKEN when set) and MAILGUN_API_KEY (prefixed by the provider id, "
-    "e.g. MG_EU_MAILGUN_API_KEY, when two providers share a type).",
+    "(+ POSTMARK_ACCOUNT_TOKEN when set), MAILGUN_API_KEY, SENDGRID_API_KEY, and "
+    "SES_ACCESS_KEY_ID + "
+    "SES_SECRET_ACCESS_KEY when set (else botocore's chain: AWS_PROFILE, ~/.aws, roles), "
+    "each prefixed by the provider id (e.g. MG_EU_MAILGUN_API_KEY) when two providers "
+    "share a type.",
 )
 @click.option(
     "--region",
-    type=click.Choice(["us", "eu", "global"]),
-    default=None,
-    help="Region, with --type: Mailgun us (default) or eu, SendGrid global (default) or eu.",
+    metavar="REGION",
+    help="Region of the account, with --type: Mailgun us or eu (default us), SendGrid "
+    "global or eu (default global), Amazon SES an AWS region such as eu-west-1 (default "
+    "us-east-1).",
 )
 @click.option(
     "--endpoint",

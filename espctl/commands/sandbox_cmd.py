@@ -59,7 +59,7 @@ def _new_account_defaults() -> str:
 
 @click.group(name="sandbox")
 def sandbox() -> None:
-    """Offline simulator of the Postmark and Mailgun APIs."""
+    """Offline simulator of the providers' APIs."""
 
 
 @sandbox.command(name="serve")
@@ -189,7 +189,8 @@ def _account(from_config: str | None, seed: int) -> AccountState:
     # a config error is one readable message per problem and exit 1 (handle_errors)
     loaded = load_config(from_config, env=os.environ, env_mode="lenient")
     spec = sandbox_spec(loaded.config)
-    # alphabetical by label, whatever the registry's order; providers holding none left out
+    # alphabetical by label, whatever the registry's order; the providers the config
+    # gives none (a config without them) left out
     infos = sorted(registry.INFOS.values(), key=lambda i: i.label)
     held = " and ".join(f"{spec.count(i.type)} {i.label}" for i in infos if spec.count(i.type))
     held = held or "no"

@@ -25,6 +25,7 @@ from espctl.config.yamlpos import MissingEnv, PathKey, SourceDoc, dotted, load_y
 from espctl.errors import ConfigError, FileRefused, Problem, add_sensitive
 from espctl.files import read_input
 from espctl.model.common import EnvStr, Secret
+from espctl.providers import registry
 
 EnvMode = Literal["strict", "lenient"]
 
@@ -204,7 +205,9 @@ def _validated(doc: SourceDoc, text: str, env_mode: EnvMode) -> LoadedConfig:
 
 # -- secrets ------------------------------------------------------------------------------
 
-SECRET_KEYS = frozenset({"server_token", "account_token", "api_key", "password"})
+#: keys whose string values are credentials: every provider's credential keys (from its
+#: spec, so that a new provider's keys are covered) and a webhook's basic-auth password
+SECRET_KEYS = frozenset({"password", *(c.key for s in registry.specs() for c in s.credentials)})
 
 
 def _secret_paths(value: Any, path: PathKey) -> list[PathKey]:

@@ -33,9 +33,10 @@ PROVIDERS: dict[str, str] = {
     "postmark": "espctl.providers.postmark.spec",
     "mailgun": "espctl.providers.mailgun.spec",
     "sendgrid": "espctl.providers.sendgrid.spec",
+    "ses": "espctl.providers.ses.spec",
 }
 #: provider types on the way: the report's overview shows them as coming soon
-PLANNED: dict[str, str] = {"ses": "Amazon SES"}
+PLANNED: dict[str, str] = {}
 
 TYPES: tuple[str, ...] = tuple(PROVIDERS)
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from espctl.model.common import Event
+from espctl.providers import registry
 from espctl.report.data import Counters, ProviderReport, ReportData
 from espctl.report.metrics import (
     BAND_LABELS,
@@ -109,6 +110,11 @@ def metric_rate(metric: MetricDef, counts: Counters) -> Rate:
     return clamped_rate(counts.get(metric.numerator), counts.get(metric.denominator))
 
 
+def _label(provider_type: str) -> str:
+    """The provider's name as people write it (``Amazon SES``, not ``Ses``)."""
+    return registry.spec(provider_type).label
+
+
 def measurable(metric: MetricDef, provider: ProviderReport) -> str | None:
     """Why ``metric`` has no number for ``provider`` (None when it has one)."""
     if provider.status == "failed":
@@ -116,7 +122,7 @@ def measurable(metric: MetricDef, provider: ProviderReport) -> str | None:
     if set(provider.unmeasured) >= {"sent", "delivered"}:
         return "not measured"
     if metric.numerator in provider.unmeasured or metric.denominator in provider.unmeasured:
-        return f"not reported by {provider.type.title()}"
+        return f"not reported by {_label(provider.type)}"
     if (
         metric.needs_tracking
         and provider.tracking.opens is False

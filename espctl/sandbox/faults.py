@@ -58,6 +58,9 @@ class FaultDecision:
     delay_s: float
     kind: FaultKind | None
     retry_after: float = 1.0
+    #: the faulted request's path as its provider sees it (a provider speaking several
+    #: wire protocols under one prefix answers in the one that path speaks)
+    path: str = ""
 
 
 @dataclass
@@ -132,9 +135,9 @@ class FaultPlan:
                 if rule.matches(method, path, provider):
                     rule.hits += 1
                     self.history.append((method, path, rule.kind))
-                    return FaultDecision(delay, rule.kind, rule.retry_after)
+                    return FaultDecision(delay, rule.kind, rule.retry_after, path)
             if self.kinds and roll < self.rate:
                 kind = self.kinds[pick]
                 self.history.append((method, path, kind))
-                return FaultDecision(delay, kind, self.retry_after)
+                return FaultDecision(delay, kind, self.retry_after, path)
             return FaultDecision(delay, None)

@@ -28,13 +28,14 @@ from .info import ProviderInfo
 from .mailgun.info import INFO as MAILGUN
 from .postmark.info import INFO as POSTMARK
 from .sendgrid.info import INFO as SENDGRID
+from .ses.info import INFO as SES
 
 if TYPE_CHECKING:
     from .provider import SandboxProvider
 
 #: the registered providers, in the order their parts of a seeded account are drawn
 #: (a provider added later goes last, so the accounts of before stay byte-identical)
-_ENTRIES: tuple[ProviderInfo, ...] = (POSTMARK, MAILGUN, SENDGRID)
+_ENTRIES: tuple[ProviderInfo, ...] = (POSTMARK, MAILGUN, SENDGRID, SES)
 #: provider type -> its plain description
 INFOS: dict[str, ProviderInfo] = {info.type: info for info in _ENTRIES}
 #: the registered provider types, in registry order

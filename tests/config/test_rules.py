@@ -65,7 +65,8 @@ def test_unknown_provider_type(tmp_path: Path) -> None:
     problems = problems_for(tmp_path, BASE.replace("type: mailgun", "type: mailgum"), env=ENV)
     p = find(problems, "unknown provider type")
     assert (
-        p.message == "unknown provider type 'mailgum'; expected postmark or mailgun or sendgrid "
+        p.message
+        == "unknown provider type 'mailgum'; expected postmark or mailgun or sendgrid or ses "
         "(did you mean 'mailgun'?)"
     )
     assert p.path == "providers.mailgun"
@@ -327,8 +328,8 @@ def test_a_provider_id_alone_must_be_a_mailgun_provider(tmp_path: Path) -> None:
     typo = find(check(tmp_path, hook(targets="[mailgn]")), "unknown provider")
     assert typo.message == (
         "unknown provider 'mailgn' (did you mean 'mailgun'?) (providers: mailgun, postmark); "
-        "a target is provider/stream, provider/domain, or a Mailgun or SendGrid provider id "
-        "alone for its account-level webhooks"
+        "a target is provider/stream, provider/domain, provider/configuration_set, or a Mailgun "
+        "or SendGrid provider id alone for its account-level webhooks"
     )
     assert (typo.line, typo.column, typo.path) == (18, 15, "webhooks.h.targets[0]")
     postmark = find(check(tmp_path, hook(targets="[postmark]")), "not a Mailgun or SendGrid")

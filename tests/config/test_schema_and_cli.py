@@ -79,6 +79,8 @@ def test_secret_never_shows_its_value() -> None:
             "MAILGUN_API_KEY": "canary-3",
             "SENDGRID_API_KEY": "canary-5",
             "HOOK_PASSWORD": "canary-4",
+            "SES_ACCESS_KEY_ID": "canary-5",
+            "SES_SECRET_ACCESS_KEY": "canary-6",
         },
     )
     dumped = loaded.config.model_dump_json() + repr(loaded.config) + str(loaded.config)
@@ -92,11 +94,15 @@ def test_cli_validate_valid(monkeypatch: pytest.MonkeyPatch) -> None:
         "MAILGUN_API_KEY",
         "SENDGRID_API_KEY",
         "HOOK_PASSWORD",
+        "SES_ACCESS_KEY_ID",
+        "SES_SECRET_ACCESS_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
     result = CliRunner().invoke(main, ["validate", "-c", str(QUICKSTART)])
     assert result.exit_code == 0, result.output
-    assert "valid (3 providers, 3 message streams, 2 domains, 3 webhooks" in result.stdout
+    assert "valid (4 providers, 3 message streams, 2 domains, 1 configuration set, 3 webhooks" in (
+        result.stdout
+    )
     assert (
         "warning: providers.postmark.server_token: environment variable "
         "POSTMARK_SERVER_TOKEN is not set" in result.stdout

@@ -13,7 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from espctl.sandbox import AccountState, SandboxCredentials
-from tests.importer.test_random import randomize_mailgun, randomize_postmark, randomize_sendgrid
+from tests.importer.test_random import (
+    randomize_mailgun,
+    randomize_postmark,
+    randomize_sendgrid,
+    randomize_ses,
+)
 
 CANARY = "canary-5ecret-c0ntract"
 CREDENTIALS = SandboxCredentials(
@@ -24,6 +29,11 @@ CREDENTIALS = SandboxCredentials(
         },
         "mailgun": {"api_key": f"{CANARY}-mg-key"},
         "sendgrid": {"api_key": f"{CANARY}-sg-key"},
+        "ses": {
+            "access_key_id": f"{CANARY}-aws-key-id",
+            "secret_access_key": f"{CANARY}-aws-secret",
+            "session_token": f"{CANARY}-aws-session-token",
+        },
     }
 )
 HOOK = "https://hooks.example.com/contract"
@@ -163,6 +173,42 @@ def _sendgrid_duplicates(state: AccountState) -> list[str]:
     return sorted(set(found))
 
 
+def _ses_block(base: str) -> str:
+    return (
+        "  ses:\n"
+        "    type: ses\n"
+        "    region: eu-west-1\n"
+        "    access_key_id: ${env:SES_ACCESS_KEY_ID}\n"
+        "    secret_access_key: ${env:SES_SECRET_ACCESS_KEY}\n"
+        "    session_token: ${env:SES_SESSION_TOKEN}\n"  # temporary keys (CI's OIDC role)
+        f"    endpoint: {base}/ses\n"
+        "    identities: [mail.acme-mail.com]\n"
+        "    configuration_sets:\n"
+        "      marketing: {reputation_metrics: true, suppression: [bounce, complaint]}\n"
+    )
+
+
+def _ses_move(state: AccountState) -> None:
+    found = state.ses.configuration_set("marketing")
+    assert found is not None
+    found.reputation_metrics = not found.reputation_metrics
+
+
+def _ses_duplicates(state: AccountState) -> list[str]:
+    """A topic subscribed twice to one endpoint; two destinations of a set publishing to
+    one topic."""
+    found = [
+        f"{t.name} {s.endpoint}"
+        for t in state.ses.topics
+        for s in t.subscriptions
+        if [(x.protocol, x.endpoint) for x in t.subscriptions].count((s.protocol, s.endpoint)) > 1
+    ]
+    for c in state.ses.configuration_sets:
+        arns = [d.arn for d in c.destinations if d.type == "sns"]
+        found += [f"{c.name} {a}" for a in arns if arns.count(a) > 1]
+    return sorted(set(found))
+
+
 HARNESSES: dict[str, Harness] = {
     "postmark": Harness(
         type="postmark",
@@ -236,6 +282,37 @@ HARNESSES: dict[str, Harness] = {
         buckets=("acme",),  # the global account's own traffic (no subuser)
         quickstart=Share(create=1, update=3, unchanged=2),
         randomize=randomize_sendgrid,
+    ),
+    "ses": Harness(
+        type="ses",
+        block=_ses_block,
+        webhook=(
+            "  contract-ses:\n"
+            f"    url: {HOOK}\n"
+            "    events: [delivered, bounced]\n"
+            "    targets: [ses/marketing]\n"
+        ),
+        drift=frozenset(
+            {
+                ("update", "ses.configuration_set", "marketing"),
+                ("create", "ses.webhook", f"marketing {HOOK}"),
+            }
+        ),
+        move=_ses_move,
+        env={
+            "SES_ACCESS_KEY_ID": CREDENTIALS.get("ses", "access_key_id"),
+            "SES_SECRET_ACCESS_KEY": CREDENTIALS.get("ses", "secret_access_key"),
+            "SES_SESSION_TOKEN": CREDENTIALS.get("ses", "session_token"),
+        },
+        bad_env={"SES_SECRET_ACCESS_KEY": "wrong-secret"},
+        duplicates=_ses_duplicates,
+        buckets=("marketing",),  # the config's configuration sets
+        # the seeded set's options (TLS, suppression) and the events collector's
+        # destination (three of six event types); its identity matches
+        quickstart=Share(create=0, update=2, unchanged=1),
+        # VDM has no unsubscribe, delivery delay or reject metric
+        unreported=("unsubscribed", "deferred", "rejected"),
+        randomize=randomize_ses,
     ),
 }
 

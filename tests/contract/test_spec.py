@@ -24,9 +24,11 @@ NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 
 def _block(spec: ProviderSpec[Any]) -> Any:
-    """A minimal valid block: its type and its credentials."""
+    """A minimal valid block: its type, its credentials and, for a type with regions, its
+    first region (a region may be required: AWS has no default one)."""
     secrets = {c.key: Secret(f"{spec.type}-{c.key}") for c in spec.credentials}
-    return spec.config.model_validate({"type": spec.type, **secrets})
+    region = {"region": spec.regions[0]} if spec.regions else {}
+    return spec.config.model_validate({"type": spec.type, **secrets, **region})
 
 
 @pytest.fixture(params=SPECS, ids=[s.type for s in SPECS])

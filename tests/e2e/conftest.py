@@ -29,6 +29,10 @@ CREDENTIALS = SandboxCredentials(
         },
         "mailgun": {"api_key": f"{CANARY}-mg-key"},
         "sendgrid": {"api_key": f"{CANARY}-sg-key"},
+        "ses": {
+            "access_key_id": f"{CANARY}-aws-key-id",
+            "secret_access_key": f"{CANARY}-aws-secret",
+        },
     }
 )
 ENV = {
@@ -36,6 +40,8 @@ ENV = {
     "POSTMARK_ACCOUNT_TOKEN": CREDENTIALS.get("postmark", "account_token"),
     "MAILGUN_API_KEY": CREDENTIALS.get("mailgun", "api_key"),
     "SENDGRID_API_KEY": CREDENTIALS.get("sendgrid", "api_key"),
+    "SES_ACCESS_KEY_ID": CREDENTIALS.get("ses", "access_key_id"),
+    "SES_SECRET_ACCESS_KEY": CREDENTIALS.get("ses", "secret_access_key"),
     "HOOK_PASSWORD": f"{CANARY}-hook",
     "NO_COLOR": "1",
 }
@@ -51,9 +57,10 @@ def endpoint_config(base_url: str, text: str | None = None) -> str:
     text = text.replace(
         "    type: mailgun\n", f"    type: mailgun\n    endpoint: {base_url}/eu\n", 1
     )
-    return text.replace(
+    text = text.replace(
         "    type: sendgrid\n", f"    type: sendgrid\n    endpoint: {base_url}/sendgrid\n", 1
     )
+    return text.replace("    type: ses\n", f"    type: ses\n    endpoint: {base_url}/ses\n", 1)
 
 
 @dataclass

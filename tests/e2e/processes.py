@@ -22,6 +22,10 @@ SERVE_CREDENTIALS = (
     "canary-5ecret-pm",
     "--postmark-account-token",
     "canary-5ecret-pma",
+    "--ses-access-key-id",
+    "canary-5ecret-aws-key-id",
+    "--ses-secret-access-key",
+    "canary-5ecret-aws-secret",
 )
 
 
@@ -87,6 +91,8 @@ def espctl(
         "POSTMARK_ACCOUNT_TOKEN": "canary-5ecret-pma",
         "MAILGUN_API_KEY": "canary-5ecret-mg",
         "SENDGRID_API_KEY": "canary-5ecret-sg",
+        "SES_ACCESS_KEY_ID": "canary-5ecret-aws-key-id",
+        "SES_SECRET_ACCESS_KEY": "canary-5ecret-aws-secret",
         "HOOK_PASSWORD": CANARY_HOOK,
         "NO_COLOR": "1",
         **(env or {}),

@@ -53,7 +53,7 @@ def test_markdown_diff_lines_start_with_their_symbol_and_events_are_normalized(
     result = cli("plan", "--sandbox", "--format", "markdown")
     assert result.exit_code == 0, result.output
     blocks = re.findall(r"^(`{3,})diff\n(.*?)^\1$", result.stdout, re.S | re.M)
-    assert len(blocks) == 3  # mailgun, postmark, sendgrid
+    assert len(blocks) == 4  # mailgun, postmark, sendgrid, ses
     for _, body in blocks:
         for line in body.splitlines():
             # GitHub colours a diff line by its first character: none is indented
@@ -257,7 +257,8 @@ def test_an_unknown_unavailable_provider_is_an_error(project: Path, target: list
     result = cli("route", *target, "--unavailable", "mailgunn")
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "error: unknown provider 'mailgunn' (providers in espctl.yaml: mailgun, postmark, sendgrid)"
+        "error: unknown provider 'mailgunn' "
+        "(providers in espctl.yaml: mailgun, postmark, sendgrid, ses)"
     )
 
 
@@ -265,7 +266,7 @@ def test_the_routing_table_skips_unavailable_providers(project: Path) -> None:
     result = cli("route", "--all", "--unavailable", "mailgun")
     assert result.exit_code == 0, result.output
     table = dict(line.split(None, 1) for line in result.stdout.splitlines())
-    assert table["password_reset"].startswith("postmark/outbound  (auth-mail)")
+    assert table["password_reset"].startswith("postmark/outbound -> ses/transactional  (auth-mail)")
     assert table["newsletter"] == "(no available route: mailgun unavailable)"
     as_json = json.loads(cli("route", "--all", "--unavailable", "postmark", "--format", "json")
                          .stdout)  # fmt: skip
@@ -332,7 +333,8 @@ def test_singular_and_plural_agree(tmp_path: Path) -> None:
     )
     result = CliRunner(env={**CLEAN, "K": "k"}).invoke(main, ["validate", str(one)])
     assert result.stdout.strip() == (
-        f"{one}: valid (1 provider, 0 message streams, 1 domain, 1 webhook, 1 routing rule)"
+        f"{one}: valid (1 provider, 0 message streams, 1 domain, 0 configuration sets, 1 webhook, "
+        "1 routing rule)"
     )
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 2\nproviders: {}\n")
@@ -388,26 +390,27 @@ def test_strict_fails_plan_and_refuses_apply_on_a_warning(project: Path) -> None
     warnings = [c for c in plan["checks"] if c["status"] == "warning"]
     assert [c["subject"] for c in warnings] == [
         "news.acme-mail.com",
+        # the seeded events collector's SNS subscription is pending confirmation
+        "transactional https://hooks.acme-mail.com/esp/events",
         "mailgun/news.acme-mail.com",
     ]
     assert not [c for c in plan["checks"] if c["status"] == "error"]
 
     strict = cli("plan", "--sandbox", "--strict")
     assert strict.exit_code == 1
-    assert strict.stderr.endswith(
-        "error: --strict: 2 checks failed (0 errors, 2 warnings): mailgun domain "
-        "news.acme-mail.com, mailgun routing_target mailgun/news.acme-mail.com\n"
+    failed = (
+        "error: --strict: 3 checks failed (0 errors, 3 warnings): mailgun domain "
+        "news.acme-mail.com, ses sns subscription transactional "
+        "https://hooks.acme-mail.com/esp/events, mailgun routing_target "
+        "mailgun/news.acme-mail.com"
     )
+    assert strict.stderr.endswith(failed + "\n")
     assert "Plan:" in strict.stdout  # the plan is still shown
 
     state = (project / ".espctl" / "sandbox.json").read_bytes()
     refused = cli("apply", "--sandbox", "--strict", "--auto-approve", "--force")
     assert refused.exit_code == 1
-    assert (
-        "error: --strict: 2 checks failed (0 errors, 2 warnings): mailgun domain "
-        "news.acme-mail.com, mailgun routing_target mailgun/news.acme-mail.com; "
-        "nothing was applied\n"
-    ) in refused.stderr
+    assert (failed + "; nothing was applied\n") in refused.stderr
     assert (project / ".espctl" / "sandbox.json").read_bytes() == state  # nothing changed
 
     applied = cli("apply", "--sandbox", "--auto-approve", "--force")

@@ -12,6 +12,7 @@ from espctl.cli import main
 from espctl.commands.import_cmd import SCHEMA_URL
 from espctl.importer import MODELINE
 from tests.e2e.conftest import CREDENTIALS, ENV, Served, assert_no_canary
+from tests.importer.conftest import hook_env
 
 
 def test_a_rejected_account_token_is_a_warning_and_the_plan_goes_on(served: Served) -> None:
@@ -64,6 +65,43 @@ def test_import_type_reads_the_documented_variables_and_takes_an_endpoint(
         "mg-a": "${env:MG_A_MAILGUN_API_KEY}",
         "mg-b": "${env:MG_B_MAILGUN_API_KEY}",
     }
+
+
+def test_import_type_ses_takes_an_aws_region_and_round_trips(served: Served) -> None:
+    """``--type ses --region eu-west-1``: the keys from SES_ACCESS_KEY_ID and
+    SES_SECRET_ACCESS_KEY, the region as given; what it writes plans no change. A region
+    the type does not take is one error naming the type."""
+    result = _import(
+        served,
+        "--provider", "ses", "--type", "ses", "--region", "eu-west-1",
+        "--endpoint", f"{served.base_url}/ses", "--out", "ses.yaml",
+        "-c", "does-not-exist.yaml",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(Path("ses.yaml").read_text())
+    block = data["providers"]["ses"]
+    assert (block["region"], block["access_key_id"], block["secret_access_key"]) == (
+        "eu-west-1",
+        "${env:SES_ACCESS_KEY_ID}",
+        "${env:SES_SECRET_ACCESS_KEY}",
+    )
+    assert sorted(block["configuration_sets"]) == ["marketing", "transactional"]
+    assert_no_canary(result.stdout, result.stderr, Path("ses.yaml").read_text())
+    hooks = hook_env(Path("ses.yaml").read_text(), served.app.state)  # the live passwords
+    planned = CliRunner(env={**ENV, **hooks}).invoke(
+        main, ["plan", "-c", "ses.yaml", "--detailed-exitcode"]
+    )
+    assert planned.exit_code == 0, planned.output
+    for region, message in (
+        ("eu", "error: --region 'eu' is not a region of Amazon SES (e.g. us-east-1"),
+        ("eu-west-1", "error: --region 'eu-west-1' is not a region of Mailgun (e.g. us, eu)"),
+    ):
+        wrong = _import(
+            served, "--provider", "x", "--type", "ses" if region == "eu" else "mailgun",
+            "--region", region, "-c", "does-not-exist.yaml",
+        )  # fmt: skip
+        assert wrong.exit_code == 1
+        assert wrong.stderr.startswith(message), wrong.stderr
 
 
 def test_import_type_errors_name_the_variable_never_a_temporary_file(served: Served) -> None:

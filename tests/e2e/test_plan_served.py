@@ -39,6 +39,9 @@ EXPECTED = {
     ("update", "sendgrid.tracking", "subscription"),
     ("update", "sendgrid.webhook", "https://hooks.acme-mail.com/esp/events"),
     ("create", "sendgrid.webhook", "https://hooks.acme-mail.com/esp/engagement"),
+    # the set's TLS and suppression; the events collector's destination: three more events
+    ("update", "ses.configuration_set", "transactional"),
+    ("update", "ses.webhook", "transactional https://hooks.acme-mail.com/esp/events"),
 }
 
 
@@ -50,13 +53,13 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
     assert {(c["action"], c["kind"], c["key"]) for c in plan["changes"]} == EXPECTED
     assert plan["summary"] == {
         "create": 4,
-        "update": 12,
+        "update": 14,
         "delete": 0,
-        "unchanged": 4,
+        "unchanged": 5,
         "blocked": 0,
     }
     assert plan["blocked_changes"] == [] and plan["converges"] is True
-    assert plan["blocked"] is True  # 16 of 20 managed resources > 30 %
+    assert plan["blocked"] is True  # 18 of 23 managed resources > 30 %
     by_key = {c["key"]: c for c in plan["changes"]}
     server = {f["name"]: f for f in by_key["server"]["fields"]}
     assert (server["track_opens"]["before"], server["track_opens"]["after"]) == (False, True)
@@ -86,6 +89,12 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
         ),
         ("mailgun.domain", "alerts.acme-mail.com", "kept"),
         ("mailgun.domain", "legacy.acme-mail.com", "kept"),
+        # SES: what other tools made (never changed or deleted by espctl)
+        ("ses.identity", "acme-mail.com", "kept"),
+        ("ses.identity", "noreply@acme-mail.com", "kept"),
+        ("ses.configuration_set", "marketing", "kept"),
+        ("ses.destination", "transactional crm-eventbridge", "kept"),
+        ("ses.destination", "transactional ses-metrics", "kept"),
         # other integrations' URLs beside declared ones, and the account-level webhook
         (
             "mailgun.webhook",
@@ -104,6 +113,13 @@ def test_plan_json_shows_the_seeded_drift_exactly(served: Served) -> None:
     failed = [c for c in plan["checks"] if not c["ok"]]
     assert [(c["provider"], c["name"], c["subject"], c["severity"]) for c in failed] == [
         ("mailgun", "domain", "news.acme-mail.com", "warning"),  # unverified: converges
+        # the seeded SNS subscription its receiver has not confirmed
+        (
+            "ses",
+            "sns subscription",
+            "transactional https://hooks.acme-mail.com/esp/events",
+            "warning",
+        ),
         ("mailgun", "routing_target", "mailgun/news.acme-mail.com", "warning"),
     ]
 
@@ -122,11 +138,12 @@ def test_plan_text_and_markdown(served: Served) -> None:
         "broadcast stream, never archived: kept\n"
     ) in out
     assert quickstart_plan_line() in out
-    assert "BLOCKED: 16 changes to 20 managed resources (80%)" in out
+    assert "BLOCKED: 18 changes to 23 managed resources (78%)" in out
     assert "\x1b[" not in out  # no colour off a TTY
     md = served.run("plan", "--format", "markdown").stdout
     assert md.startswith("### espctl plan\n")
-    assert "| 4 | 12 | 0 | 4 | 0 | 9 | 0 | 2 |" in md  # no errors, 2 warnings
+    # 14 unmanaged (5 of them SES's), no errors, 3 warnings (a pending SNS subscription)
+    assert "| 4 | 14 | 0 | 5 | 0 | 14 | 0 | 3 |" in md
     assert "- :warning: warning **mailgun** domain: `news.acme-mail.com is unverified" in md
     assert "<details><summary><b>postmark</b>: 8 changes</summary>" in md
     assert "> **Blocked:**" in md
@@ -166,9 +183,14 @@ def test_wrong_credentials_give_the_same_message_under_jitter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """20 plans against a served sandbox with random latency on every request: the
-    same lines every time, one per provider, in provider-id order."""
+    same lines every time, one per provider, in provider-id order (every provider's
+    credential wrong, so no read outlives the others' refusals)."""
     monkeypatch.chdir(tmp_path)
-    wrong = {"POSTMARK_SERVER_TOKEN": "wrong-token", "MAILGUN_API_KEY": "wrong-key"}
+    wrong = {
+        "POSTMARK_SERVER_TOKEN": "wrong-token",
+        "MAILGUN_API_KEY": "wrong-key",
+        "SES_SECRET_ACCESS_KEY": "wrong-secret",
+    }
     outputs = set()
     for seed in range(20):
         faults = FaultPlan(seed=seed, jitter_ms=25)
@@ -183,6 +205,8 @@ def test_wrong_credentials_give_the_same_message_under_jitter(
         "error: mailgun: the API key was rejected (HTTP 401, Forbidden) — check MAILGUN_API_KEY\n"
         "error: postmark: the server token was rejected (HTTP 401, ErrorCode 10)"
         " — check POSTMARK_SERVER_TOKEN\n"
+        "error: ses: the AWS credential was rejected (HTTP 403, InvalidSignatureException)"
+        " — check SES_ACCESS_KEY_ID and SES_SECRET_ACCESS_KEY\n"
     }
 
 
@@ -221,7 +245,7 @@ def test_slow_reads_show_a_progress_line_on_stderr_only(served: Served) -> None:
     served.app.faults.latency_ms = 700  # domain detail, then tracking: > 1 s in all
     result = served.run("plan", "--format", "json")
     assert result.exit_code == 0
-    assert "reading live state from mailgun, postmark, sendgrid (1s, " in result.stderr
+    assert "reading live state from mailgun, postmark, sendgrid, ses (1s, " in result.stderr
     assert "read live state in " in result.stderr
     json.loads(result.stdout)  # stdout stays the pure result
 
@@ -241,7 +265,11 @@ def test_mailguns_retry_seconds_body_is_waited_and_said_in_the_progress_line(
 
 
 def test_fast_reads_show_no_progress_line(served: Served) -> None:
-    result = served.run("plan", "--format", "json")
+    # the two HTTP providers: their reads take a few hundredths of a second, well under
+    # the progress line's second even on a loaded machine
+    result = served.run(
+        "plan", "--format", "json", "--provider", "postmark", "--provider", "mailgun"
+    )
     assert "reading live state" not in result.stderr
 
 

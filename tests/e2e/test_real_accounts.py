@@ -105,10 +105,8 @@ def test_a_missing_domain_blocks_only_what_depends_on_it(server: str, tmp_path: 
     hooks_before = pm_get(server, "/webhooks")["Webhooks"]
     applied = espctl(tmp_path, "apply", "--auto-approve", "--force")
     assert applied.returncode == 3, applied.stdout + applied.stderr  # not converged
-    assert (
-        f"Apply: {quickstart_changes()} applied, 0 failed, 0 skipped, 2 blocked (not attempted)."
-        in applied.stdout
-    )
+    applied_line = f"Apply: {quickstart_changes()} applied, 0 failed, 0 skipped, 2 blocked"
+    assert f"{applied_line} (not attempted)." in applied.stdout
     assert "failed:" not in applied.stdout and "Domain not found" not in applied.stdout
     assert (
         f"  blocked: mailgun mailgun.webhook {TYPO} https://hooks.acme-mail.com/esp/typo: not "

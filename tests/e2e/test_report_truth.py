@@ -31,7 +31,8 @@ from tests.conftest import QUICKSTART
 PM_STREAMS = ("outbound", "newsletters", "legacy-alerts")  # live outbound streams (seeded)
 MG_DOMAINS = ("mg.acme-mail.com", "news.acme-mail.com")  # the config's domains
 SG_USERS = ("acme",)  # the SendGrid block's account (no subuser; the global region)
-#: what the report reads of each provider (the population of its routing shares)
+SES_SETS = ("transactional",)  # the config's configuration sets (no numbers per tag)
+#: what the report reads per tag of each provider (the population of its routing shares)
 READ = {"postmark": PM_STREAMS, "mailgun": MG_DOMAINS, "sendgrid": SG_USERS}
 MISSING = "typo.acme-mail.com"
 
@@ -174,6 +175,7 @@ def test_routing_shares_cover_all_mail_and_add_up_to_100(month: Run) -> None:
         "promotions": ("promotion", "product_update"),
     }
     for name, tags in rules.items():
+        # SES's metrics have no tag: its mail is "tag not identified" (below)
         expected = sum(
             month.traffic.total(provider=p, bucket=b, tag=t, start=start, end=last).sent  # type: ignore[arg-type]
             for t in tags
@@ -183,8 +185,11 @@ def test_routing_shares_cover_all_mail_and_add_up_to_100(month: Run) -> None:
         assert expected > 0, name
         assert rows[name]["sent"] == expected, name
     # the population: every message the report reads (Postmark's live streams, the
-    # config's Mailgun domains, the SendGrid account), nothing counted twice
+    # config's Mailgun domains, the SendGrid account, the SES configuration sets),
+    # nothing counted twice
+    untagged = _truth(month, "ses", SES_SETS, start, last).sent
     total = sum(_truth(month, p, buckets, start, last).sent for p, buckets in READ.items())
+    total += untagged
     assert view["total"] == total == sum(r["sent"] for r in view["rows"])
     ruled = {t for tags in rules.values() for t in tags}
     others = [
@@ -199,7 +204,7 @@ def test_routing_shares_cover_all_mail_and_add_up_to_100(month: Run) -> None:
         for s in others
     )
     default, unmatched = rows["routing.default"], rows["untagged or tag not identified"]
-    assert default["sent"] + unmatched["sent"] == other_sent
+    assert default["sent"] + unmatched["sent"] == other_sent + untagged
     listed = sum(
         month.traffic.total(
             provider=s.provider, bucket=s.bucket, tag=s.tag, start=start, end=last
@@ -387,12 +392,12 @@ def test_a_window_in_the_future_is_refused(tmp_path: Path, monkeypatch: pytest.M
 
 def test_differences_are_in_percentage_points(tmp_path: Path) -> None:
     """The difference column compares two providers (the report shows it for two)."""
-    month = _report(tmp_path, providers=("mailgun", "postmark"))
-    mg = _truth(month, "mailgun", MG_DOMAINS, month.start, month.last)
-    pm = _truth(month, "postmark", PM_STREAMS, month.start, month.last)
+    two = _report(tmp_path, providers=("mailgun", "postmark"))
+    mg = _truth(two, "mailgun", MG_DOMAINS, two.start, two.last)
+    pm = _truth(two, "postmark", PM_STREAMS, two.start, two.last)
     diff = newcombe_difference(rate(mg.delivered, mg.sent), rate(pm.delivered, pm.sent))
     assert diff is not None
-    comparison = month.html.split('id="comparison"', 1)[1].split("</table>", 1)[0]
+    comparison = two.html.split('id="comparison"', 1)[1].split("</table>", 1)[0]
     expected = (
         f"{format_pp(diff.estimate, plus=True)}<br>"
         f'<span class="small ci">95% CI {format_pp_interval(diff.interval)}</span>'

@@ -57,7 +57,7 @@ def test_provider_reads_and_plans_that_provider_only(project: Path) -> None:
     log = http_log(result)
     assert log and all(line.startswith("http: mailgun ") for line in log)  # Postmark not read
     full = as_json(cli("plan", "--sandbox", "--format", "json"))
-    assert providers_in(full) == {"mailgun", "postmark", "sendgrid"}
+    assert providers_in(full) == {"mailgun", "postmark", "sendgrid", "ses"}
     assert [c for c in full["changes"] if c["provider"] == "mailgun"] == plan["changes"]  # type: ignore[union-attr]
     assert full["fingerprint"] != plan["fingerprint"]
 
@@ -117,7 +117,7 @@ def test_unknown_targets_are_errors_naming_what_the_config_declares(project: Pat
     wrong = cli("plan", "--sandbox", "--provider", "pm", "--target", "mailgun/nope.example")
     assert wrong.exit_code == 1
     assert wrong.stderr.endswith(
-        "error: no provider 'pm' in the config (its providers: postmark, mailgun, sendgrid); "
+        "error: no provider 'pm' in the config (its providers: postmark, mailgun, sendgrid, ses); "
         "--target mailgun/nope.example: the config declares nothing with that key at mailgun "
         "(it declares: mg.acme-mail.com, news.acme-mail.com)\n"
     )

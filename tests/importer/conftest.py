@@ -82,6 +82,13 @@ def _live_password(
             bare, user, password = _split(raw)
             if user == username and bare == url:
                 return password
+    elif pid.startswith("ses"):
+        # an SES webhook's credentials are in its SNS subscription's URL
+        for topic in state.ses.topics:
+            for subscription in topic.subscriptions:
+                bare, user, password = _split(subscription.endpoint)
+                if topic.name.startswith(f"espctl-{sub}-") and bare == url and user == username:
+                    return password
     elif pid.startswith("postmark"):
         for hook in state.postmark.webhooks:
             # basic auth is HttpAuth or, as Postmark's docs suggest, URL userinfo

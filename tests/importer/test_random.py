@@ -37,6 +37,14 @@ from espctl.sandbox.sendgrid.state import (
     SgWebhook,
 )
 from espctl.sandbox.sendgrid.wire import new_signing_key
+from espctl.sandbox.ses.seed import espctl_names
+from espctl.sandbox.ses.state import (
+    SesConfigurationSet,
+    SesDestination,
+    SesIdentity,
+    SnsSubscription,
+    SnsTopic,
+)
 from tests.importer.conftest import (
     CANARY,
     api_import,
@@ -321,3 +329,84 @@ def test_every_trigger_and_event_combination(tmp_path: Path) -> None:
             )
         )
     import_then_plan(tmp_path, state)
+
+
+#: the SES event types an espctl webhook may publish (every normalized event's)
+SES_TYPES = [
+    "SEND",
+    "DELIVERY",
+    "DELIVERY_DELAY",
+    "BOUNCE",
+    "COMPLAINT",
+    "OPEN",
+    "CLICK",
+    "SUBSCRIPTION",
+    "REJECT",
+]
+
+
+def randomize_ses(rng: random.Random, state: AccountState, seed: int) -> None:
+    """Configuration sets with every option mix, identities in every state, espctl
+    webhooks (a destination, its topic and HTTPS subscription, some with credentials in
+    the URL, some pending) with every event mix, and other tools' destinations."""
+    part = state.ses
+    region, account = "eu-west-1", part.account_id
+    for i in range(rng.randrange(2, 6)):
+        part.identities.append(
+            SesIdentity(
+                name=f"i{i}.example{seed}.com",
+                verification_status=rng.choice(["SUCCESS", "SUCCESS", "PENDING", "FAILED"]),
+                dkim_status=rng.choice(["SUCCESS", "PENDING", "FAILED"]),
+                dkim_signing=rng.random() < 0.7,
+            )
+        )
+    for i in range(rng.randrange(1, 6)):
+        name = f"set-{i}-{rng.choice(['tx', 'news', 'ops'])}"
+        made = SesConfigurationSet(
+            name=name,
+            custom_redirect_domain=rng.choice([None, f"click{i}.example{seed}.com"]),
+            https_policy=rng.choice([None, "REQUIRE", "REQUIRE_OPEN_ONLY", "OPTIONAL"]),
+            tls_policy=rng.choice(["REQUIRE", "OPTIONAL"]),
+            reputation_metrics=rng.random() < 0.5,
+            sending_enabled=rng.random() < 0.8,
+            suppressed_reasons=rng.choice([None, [], ["BOUNCE"], ["BOUNCE", "COMPLAINT"]]),
+        )
+        for url in rng.sample(URLS, rng.randrange(0, 3)):
+            if not url.startswith("https://"):
+                continue  # SNS delivers to HTTPS endpoints only in espctl's mapping
+            destination, topic = espctl_names(name, url)
+            arn = f"arn:aws:sns:{region}:{account}:{topic}"
+            endpoint = _userinfo(url, "esp", f"{CANARY}-ses") if rng.random() < 0.3 else url
+            made.destinations.append(
+                SesDestination(
+                    name=destination,
+                    enabled=rng.random() < 0.9,
+                    event_types=sorted(rng.sample(SES_TYPES, rng.randrange(1, len(SES_TYPES)))),
+                    type="sns",
+                    arn=arn,
+                )
+            )
+            part.topics.append(
+                SnsTopic(
+                    arn=arn,
+                    tags=[("managed-by", "espctl")],
+                    subscriptions=[
+                        SnsSubscription(
+                            arn=f"{arn}:{seed:08d}-0000-4000-8000-{i:012d}",
+                            protocol="https",
+                            endpoint=endpoint,
+                            confirmed=rng.random() < 0.8,
+                        )
+                    ],
+                )
+            )
+        if rng.random() < 0.5:
+            made.destinations.append(
+                SesDestination(
+                    name=f"bus-{i}",
+                    event_types=["SEND", "BOUNCE"],
+                    type="eventbridge",
+                    arn=f"arn:aws:events:{region}:{account}:event-bus/default",
+                )
+            )
+        part.configuration_sets.append(made)

@@ -19,6 +19,7 @@ from espctl.providers.mailgun.client import MailgunApi
 from espctl.providers.postmark.client import PostmarkApi
 from espctl.providers.registry import create_provider
 from espctl.providers.sendgrid.client import SendGridApi
+from espctl.providers.ses.client import SesApi
 from espctl.sandbox import SandboxApp, SandboxTransport, seed_account
 from tests.conftest import QUICKSTART
 
@@ -27,12 +28,15 @@ SANDBOX_ENV = {
     "POSTMARK_ACCOUNT_TOKEN": "sandbox-postmark-account-token",
     "MAILGUN_API_KEY": "sandbox-mailgun-api-key",
     "SENDGRID_API_KEY": "SG.sandbox-sendgrid.api-key",
+    "SES_ACCESS_KEY_ID": "AKIASANDBOXESPCTL000",
+    "SES_SECRET_ACCESS_KEY": "sandbox-ses-secret-access-key",
     "HOOK_PASSWORD": "hook-secret",
 }
 CAPS: dict[str, Capabilities] = {
     "postmark": PostmarkApi.capabilities,
     "mailgun": MailgunApi.capabilities,
     "sendgrid": SendGridApi.capabilities,
+    "ses": SesApi.capabilities,
 }
 
 
@@ -52,6 +56,13 @@ def live(
         "mailgun": LiveState("mailgun", (), (), {"region": "eu", "domains": dict(domains)}),
         "sendgrid": LiveState(
             "sendgrid", (), (), {"domains": {"em.acme-mail.com": {"exists": True, "valid": True}}}
+        ),
+        # the quick start's SES fallback: its configuration set exists and sends
+        "ses": LiveState(
+            "ses",
+            (),
+            (),
+            {"region": "eu-west-1", "configuration_sets": {"transactional": {"sending": True}}},
         ),
     }
 
@@ -92,6 +103,7 @@ def test_every_target_checked_once_with_where_it_is_used() -> None:
         "postmark/outbound",
         "postmark/receipts",
         "sendgrid",
+        "ses/transactional",
     ]
     assert all(c.ok for c in checks.values())
     assert "rule 'promotions'" in checks["sendgrid"].message

@@ -1,0 +1,213 @@
+"""botocore errors become espctl's errors at the edge (provider, service, operation,
+AWS code; never a key, secret or session token), and the connection probes."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+from espctl.errors import (
+    CredentialRejected,
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderUnavailable,
+)
+from espctl.providers.ses import resources as ses
+from espctl.providers.ses.aws import AwsCaller
+from tests.providers.ses.helpers import (
+    KEY_ID,
+    SECRET,
+    TOKEN,
+    account,
+    configuration_set,
+    identity,
+    load,
+    run,
+    stubbed,
+    topic_arn,
+)
+
+
+def _client_error(code: str, status: int, message: str = "m") -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        "GetAccount",
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "kind"),
+    [
+        ("SignatureDoesNotMatch", 403, CredentialRejected),
+        ("UnrecognizedClientException", 403, CredentialRejected),
+        ("ExpiredToken", 403, CredentialRejected),
+        ("AccessDeniedException", 403, ProviderAuthError),
+        ("AuthorizationError", 403, ProviderAuthError),
+        ("TooManyRequestsException", 429, ProviderRateLimited),
+        ("Throttling", 400, ProviderRateLimited),
+        ("InternalFailure", 500, ProviderUnavailable),
+        ("BadRequestException", 400, ProviderError),
+    ],
+)
+def test_aws_codes_become_espctl_errors(code: str, status: int, kind: type) -> None:
+    block, _ = load()
+    caller = AwsCaller("ses", block)
+    error = caller.translate("sesv2", "GetAccount", _client_error(code, status))
+    assert type(error) is kind
+    text = str(error)
+    assert text.startswith("ses: ")
+    if kind is CredentialRejected:
+        assert text == (
+            f"ses: the AWS credential was rejected (HTTP {status}, {code}) — check "
+            "AWS_KEY and AWS_SECRET and AWS_TOKEN"
+        )
+    else:
+        assert f"sesv2 GetAccount: HTTP {status}: {code}: m" in text
+    caller.close()
+
+
+def test_no_secret_in_any_message_even_when_aws_echoes_it() -> None:
+    block, _ = load()
+    caller = AwsCaller("ses", block)
+    echoed = f"Credential={KEY_ID}/20240601/eu-west-1/ses; secret {SECRET}; token {TOKEN}"
+    for exc in (
+        _client_error("SignatureDoesNotMatch", 403, echoed),
+        _client_error("InvalidParameterValue", 400, echoed),
+        EndpointConnectionError(endpoint_url=f"https://{KEY_ID}.example"),
+    ):
+        text = str(caller.translate("sesv2", "GetAccount", exc))
+        for canary in (KEY_ID, SECRET, TOKEN):
+            assert canary not in text
+    caller.close()
+
+
+def test_no_credentials_names_the_chain() -> None:
+    block, _ = load("version: 1\nproviders:\n  ses: {type: ses, region: eu-west-1}\n", env={})
+    caller = AwsCaller("ses", block)
+    error = caller.translate("sts", "GetCallerIdentity", NoCredentialsError())
+    assert isinstance(error, ProviderAuthError)
+    assert "AWS_ACCESS_KEY_ID" in str(error) and "instance role" in str(error)
+    caller.close()
+
+
+def test_an_unreachable_endpoint_is_unavailable() -> None:
+    block, _ = load()
+    caller = AwsCaller("ses", block)
+    error = caller.translate(
+        "sesv2", "GetAccount", EndpointConnectionError(endpoint_url="https://x.invalid")
+    )
+    assert isinstance(error, ProviderUnavailable) and error.status is None
+    caller.close()
+
+
+def test_botocore_retries_in_standard_mode_and_espctl_does_not() -> None:
+    block, _ = load()
+    caller = AwsCaller("ses", block)
+    config = caller.config()
+    assert config.retries == {"mode": "standard", "total_max_attempts": 5}
+    assert config.region_name == "eu-west-1"
+    caller.close()
+
+
+URL = "https://hooks.acme-mail.com/esp/events"
+TOPIC = topic_arn(ses.topic_name("transactional", URL))
+
+
+def test_probes() -> None:
+    block, _ = load()
+    with stubbed(block) as (api, stubs):
+        stubs["sts"].add_response(
+            "get_caller_identity",
+            {
+                "UserId": "AIDAEXAMPLE",
+                "Account": "111122223333",
+                "Arn": "arn:aws:iam::111122223333:user/ci",
+            },
+            {},
+        )
+        sesv2 = stubs["sesv2"]
+        sesv2.add_response("get_account", account(production=False), {})
+        sesv2.add_response("list_configuration_sets", {"ConfigurationSets": ["transactional"]}, {})
+        sesv2.add_response(
+            "get_email_identity", identity(), {"EmailIdentity": "mail.acme-mail.com"}
+        )
+        sesv2.add_response("list_configuration_sets", {"ConfigurationSets": ["transactional"]}, {})
+        sesv2.add_response(
+            "get_configuration_set_event_destinations",
+            {
+                "EventDestinations": [
+                    {
+                        "Name": ses.destination_name(URL),
+                        "Enabled": True,
+                        "MatchingEventTypes": ["BOUNCE"],
+                        "SnsDestination": {"TopicArn": TOPIC},
+                    }
+                ]
+            },
+            {"ConfigurationSetName": "transactional"},
+        )
+        stubs["sns"].add_response(
+            "list_subscriptions_by_topic",
+            {
+                "Subscriptions": [
+                    {
+                        "SubscriptionArn": "PendingConfirmation",
+                        "Protocol": "https",
+                        "Endpoint": f"https://espctl:****@{URL.removeprefix('https://')}",
+                        "TopicArn": TOPIC,
+                    }
+                ]
+            },
+            {"TopicArn": TOPIC},
+        )
+        probes = {p.name: p for p in run(api.probe())}
+    assert probes["credentials"].ok
+    assert (
+        probes["credentials"].detail == "account 111122223333 as arn:aws:iam::111122223333:user/ci"
+    )
+    assert probes["account"].ok  # the SES sandbox is a warning with its cause
+    assert "SES sandbox" in (probes["account"].cause or "")
+    assert probes["configuration sets"].ok
+    assert probes["identity mail.acme-mail.com"].ok
+    webhooks = probes["webhooks"]
+    assert not webhooks.ok
+    assert webhooks.cause == "pending confirmation: your receiver must confirm the SNS subscription"
+    assert webhooks.detail == f"transactional {URL}: pending confirmation"
+
+
+def test_a_rejected_credential_fails_the_probe_with_its_cause() -> None:
+    block, _ = load()
+    with stubbed(block) as (api, stubs):
+        stubs["sts"].add_client_error(
+            "get_caller_identity",
+            service_error_code="InvalidClientTokenId",
+            service_message="The security token included in the request is invalid.",
+            http_status_code=403,
+        )
+        sesv2 = stubs["sesv2"]
+        # in the order the probes ask: account, sets, the identity, the webhooks' sets
+        for operation in (
+            "get_account",
+            "list_configuration_sets",
+            "get_email_identity",
+            "list_configuration_sets",
+        ):
+            sesv2.add_client_error(
+                operation,
+                service_error_code="UnrecognizedClientException",
+                service_message="The security token included in the request is invalid.",
+                http_status_code=403,
+            )
+        probes = {p.name: p for p in run(api.probe())}
+    assert not probes["credentials"].ok
+    assert probes["credentials"].cause == (
+        "AWS refused the credentials: check AWS_KEY and AWS_SECRET and AWS_TOKEN"
+    )
+    assert all(not p.ok for p in probes.values())
+    for p in probes.values():
+        assert SECRET not in f"{p.detail} {p.cause}" and KEY_ID not in f"{p.detail} {p.cause}"
+    _ = configuration_set  # the read shapes are tested in test_client_read
