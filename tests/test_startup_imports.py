@@ -44,8 +44,15 @@ HEAVY = (
     "espctl.providers",
 )
 #: the provider registry names the types (``import --type``'s choices) and imports a
-#: provider's package on first use: it and its package marker load nothing but espctl.errors
-REGISTRY = ("espctl.providers", "espctl.providers.registry")
+#: provider's package on first use: it and its package marker load nothing but espctl.errors;
+#: ``import --help`` also reads each type's plain description (``providers/<type>/info.py``,
+#: standard library only) for the texts of --type and --region
+REGISTRY = (
+    "espctl.providers",
+    "espctl.providers.registry",
+    "espctl.providers.info",
+    *(f"espctl.providers.{t}{part}" for t in TYPES for part in ("", ".info")),
+)
 #: what validate does not need: it reads files and checks them offline, with no provider,
 #: no plan and no JSON Schema validator (jsonschema is for the tests of the schema file)
 NOT_FOR_VALIDATE = (

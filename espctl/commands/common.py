@@ -131,9 +131,10 @@ def sandbox_option(func: F) -> F:
         "--sandbox-from-config",
         is_flag=True,
         help="Run against an embedded sandbox account made for this config (state in "
-        ".espctl/sandbox-from-config.json): its domains exist and are verified, its streams "
-        "do not exist yet (apart from Postmark's defaults), no webhooks, default tracking. "
-        "For a plan that means something without credentials (pull requests from forks).",
+        ".espctl/sandbox-from-config.json): what the config checks (domains, identities) "
+        "exists and is verified, what it would create does not exist yet (beyond what a new "
+        "account holds), no webhooks, default tracking. For a plan that means something "
+        "without credentials (pull requests from forks).",
     )(wrapper)
     return click.option(
         "--sandbox",

@@ -27,6 +27,7 @@ from espctl.commands.common import (
     parallelism_option,
     sandbox_option,
 )
+from espctl.commands.lazy import LazyHelpOption
 from espctl.commands.limits import limit_options, run_options
 from espctl.commands.targeting import target_option
 
@@ -337,6 +338,33 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     return path
 
 
+def _type_help() -> str:
+    """``--type``'s help: the variables each registered type reads."""
+    from espctl.providers import registry
+
+    credentials = "; ".join(
+        f"{info.label}: {info.import_credentials}" for info in map(registry.info, registry.TYPES)
+    )
+    return (
+        "Import an account the config does not describe: once for all providers, or once "
+        f"per --provider in order. Credentials come from the environment ({credentials}), "
+        "each variable prefixed by the provider id (e.g. EU_ for --provider eu) when two "
+        "providers share a type."
+    )
+
+
+def _region_help() -> str:
+    """``--region``'s help: the regions of each registered type that has regions."""
+    from espctl.providers import registry
+
+    regions = "; ".join(
+        f"{info.label} {info.regions}"
+        for info in map(registry.info, registry.TYPES)
+        if info.regions
+    )
+    return f"Region of the account, with --type ({regions})."
+
+
 # -- the click command ----------------------------------------------------------------------
 
 
@@ -355,28 +383,22 @@ def write_output(text: str, out: str, *, force: bool) -> Path:
     "types",
     multiple=True,
     type=ProviderTypes(),
-    help="Import an account the config does not describe: once for all providers, or once "
-    "per --provider in order. Credentials come from POSTMARK_SERVER_TOKEN "
-    "(+ POSTMARK_ACCOUNT_TOKEN when set), MAILGUN_API_KEY, SENDGRID_API_KEY, and "
-    "SES_ACCESS_KEY_ID + "
-    "SES_SECRET_ACCESS_KEY when set (else botocore's chain: AWS_PROFILE, ~/.aws, roles), "
-    "each prefixed by the provider id (e.g. MG_EU_MAILGUN_API_KEY) when two providers "
-    "share a type.",
+    cls=LazyHelpOption,
+    help_text=_type_help,
 )
 @click.option(
     "--region",
     metavar="REGION",
-    help="Region of the account, with --type: Mailgun us or eu (default us), SendGrid "
-    "global or eu (default global), Amazon SES an AWS region such as eu-west-1 (default "
-    "us-east-1).",
+    cls=LazyHelpOption,
+    help_text=_region_help,
 )
 @click.option(
     "--endpoint",
     "endpoints",
     multiple=True,
     metavar="URL",
-    help="API base URL, with --type (e.g. an `espctl sandbox serve` address; Mailgun EU "
-    "there: http://127.0.0.1:PORT/eu): once for all providers or once per --provider.",
+    help="API base URL, with --type (e.g. an `espctl sandbox serve` address: it prints each "
+    "provider's base URL): once for all providers or once per --provider.",
 )
 @click.option(
     "--out",
@@ -417,10 +439,11 @@ def import_cmd(
 ) -> None:
     """Write YAML declaring what is live at the named providers (adopt an account).
 
-    Server tracking, message streams, webhooks (normalized events, one entry per URL
-    and event set across targets), Mailgun domains with tracking (common values lifted
-    into defaults) and webhooks. The output is checked to load and to equal the live
-    state before it is written, so `espctl plan` shows no changes.
+    Each provider's managed settings (tracking, message streams, domains, configuration
+    sets, as its type has them) and webhooks (normalized events, one entry per URL and
+    event set across targets; per-domain values common to every domain lifted into
+    defaults). The output is checked to load and to equal the live state before it is
+    written, so `espctl plan` shows no changes.
 
     Credentials come from the -c config (whose provider ids, webhook names and
     password variables the output keeps), or with --type from environment variables.

@@ -10,7 +10,7 @@ that each declared line is the command's own.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -83,3 +83,19 @@ class LazyGroup(click.Group):
             for lazy_name in self.lazy:
                 self.get_command(ctx, lazy_name)
         return super().resolve_command(ctx, args)
+
+
+class LazyHelpOption(click.Option):
+    """An option whose help text is made when ``--help`` renders it, not when the
+    command is declared: a text that depends on the provider types loads their plain
+    descriptions (``espctl.providers.registry.info``) only for ``--help``, never at
+    start-up."""
+
+    def __init__(self, *args: Any, help_text: Callable[[], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_text = help_text
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        if self.help is None:
+            self.help = self.help_text()
+        return super().get_help_record(ctx)

@@ -22,6 +22,7 @@ from espctl.errors import EspctlError
 if TYPE_CHECKING:
     import httpx
 
+    from espctl.providers.info import ProviderInfo
     from espctl.providers.kit.config import ProviderConfig
     from espctl.providers.kit.connection import Sleep
     from espctl.providers.kit.http_options import HttpOptions
@@ -57,6 +58,23 @@ def spec(provider_type: str) -> ProviderSpec[Any]:
     found = getattr(importlib.import_module(module), "SPEC", None)
     if not isinstance(found, ProviderSpec) or found.type != provider_type:
         raise TypeError(f"{module}.SPEC is not the ProviderSpec of '{provider_type}'")
+    return found
+
+
+def info(provider_type: str) -> ProviderInfo:
+    """The plain description of ``provider_type`` for help texts: the ``info`` module
+    beside its spec, which loads nothing but the standard library."""
+    from espctl.providers.info import ProviderInfo
+
+    module = PROVIDERS.get(provider_type)
+    if module is None:
+        raise UnknownProviderType(
+            f"unknown provider type '{provider_type}' (espctl knows {', '.join(TYPES)})"
+        )
+    info_module = module.rpartition(".")[0] + ".info"
+    found = getattr(importlib.import_module(info_module), "INFO", None)
+    if not isinstance(found, ProviderInfo) or found.type != provider_type:
+        raise TypeError(f"{info_module}.INFO is not the ProviderInfo of '{provider_type}'")
     return found
 
 

@@ -64,6 +64,23 @@ def test_credentials_are_secret_fields_of_the_block(spec: ProviderSpec[Any]) -> 
     assert set(CREDENTIALS.values[spec.type]) == {c.key for c in spec.credentials}
 
 
+@pytest.mark.parametrize("spec", registry.specs(), ids=registry.TYPES)
+def test_the_plain_info_says_what_the_spec_does(spec: ProviderSpec[Any]) -> None:
+    """The help texts' words for a type (its ``info`` module, read without loading the
+    spec) name the spec's label, every credential variable ``import --type`` reads and
+    the default region first."""
+    info = registry.info(spec.type)
+    assert info.label == spec.label
+    for credential in spec.credentials:
+        assert f"{spec.type}_{credential.key}".upper() in info.import_credentials
+    if spec.regions is None:
+        assert info.regions == ""
+    else:
+        assert info.regions.startswith(f"{spec.regions[0]} (default)")
+        if len(spec.regions) <= 3:  # a short closed list is named whole
+            assert all(r in info.regions for r in spec.regions)
+
+
 def test_credential_keys_and_variables_are_unique_across_providers() -> None:
     """The session finds the sandbox's value of a missing variable by (block type,
     credential key), so two providers may share a key (SendGrid's and Mailgun's

@@ -15,6 +15,7 @@ from espctl.providers.mailgun import resources, rules
 from espctl.providers.mailgun.config import REGION_HOSTS, MailgunProvider, Region
 from espctl.providers.mailgun.events import VOCABULARY
 from espctl.providers.mailgun.importer import import_mailgun
+from espctl.providers.mailgun.info import INFO
 from espctl.providers.mailgun.limits import releases_room, url_limit_checks
 from espctl.providers.mailgun.parsing import parse_mailgun_webhook
 from espctl.providers.mailgun.routing import route_check
@@ -48,7 +49,7 @@ def _parse(payload: object) -> list[NormalizedEvent]:
 
 SPEC: ProviderSpec[MailgunProvider] = ProviderSpec(
     type="mailgun",
-    label="Mailgun",
+    label=INFO.label,
     account_noun="account",
     config=MailgunProvider,
     credentials=(CredentialField("api_key", "API key", "Mailgun private API key"),),

@@ -24,6 +24,7 @@ from espctl.providers.postmark.config import (
 )
 from espctl.providers.postmark.events import VOCABULARY
 from espctl.providers.postmark.importer import import_postmark
+from espctl.providers.postmark.info import INFO
 from espctl.providers.postmark.parsing import parse_postmark_webhook
 from espctl.providers.postmark.routing import route_check
 from espctl.providers.postmark.samples import RECEIVER, sample
@@ -58,7 +59,7 @@ def _parse(payload: object) -> list[NormalizedEvent]:
 
 SPEC: ProviderSpec[PostmarkProvider] = ProviderSpec(
     type="postmark",
-    label="Postmark",
+    label=INFO.label,
     account_noun="server",
     config=PostmarkProvider,
     credentials=(

@@ -20,6 +20,7 @@ from espctl.providers.sendgrid.config import (
 )
 from espctl.providers.sendgrid.events import VOCABULARY
 from espctl.providers.sendgrid.importer import import_sendgrid
+from espctl.providers.sendgrid.info import INFO
 from espctl.providers.sendgrid.parsing import parse_sendgrid_webhook
 from espctl.providers.sendgrid.routing import route_check
 from espctl.providers.sendgrid.samples import RECEIVER, sample
@@ -48,7 +49,7 @@ def _parse(payload: object) -> list[NormalizedEvent]:
 
 SPEC: ProviderSpec[SendGridProvider] = ProviderSpec(
     type="sendgrid",
-    label="SendGrid",
+    label=INFO.label,
     account_noun="account",
     config=SendGridProvider,
     credentials=(CredentialField("api_key", "API key", "SendGrid API key"),),

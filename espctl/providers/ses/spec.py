@@ -16,6 +16,7 @@ from espctl.providers.ses import resources, rules
 from espctl.providers.ses.config import SesProvider, SesWebhookOptions
 from espctl.providers.ses.events import VOCABULARY
 from espctl.providers.ses.importer import import_ses
+from espctl.providers.ses.info import INFO
 from espctl.providers.ses.parsing import parse_ses_webhook
 from espctl.providers.ses.routing import route_check
 from espctl.providers.ses.samples import RECEIVER, sample
@@ -68,7 +69,7 @@ def _where(block: SesProvider) -> tuple[str, str | None]:
 
 SPEC: ProviderSpec[SesProvider] = ProviderSpec(
     type="ses",
-    label="Amazon SES",
+    label=INFO.label,
     account_noun="account and region",
     config=SesProvider,
     credentials=(

@@ -1,0 +1,10 @@
+"""Mailgun in words, for help texts (standard library only: see :mod:`espctl.providers.info`)."""
+
+from espctl.providers.info import ProviderInfo
+
+INFO = ProviderInfo(
+    type="mailgun",
+    label="Mailgun",
+    import_credentials="MAILGUN_API_KEY",
+    regions="us (default) or eu",
+)

@@ -1,0 +1,9 @@
+"""Postmark in words, for help texts (standard library only: see :mod:`espctl.providers.info`)."""
+
+from espctl.providers.info import ProviderInfo
+
+INFO = ProviderInfo(
+    type="postmark",
+    label="Postmark",
+    import_credentials="POSTMARK_SERVER_TOKEN (+ POSTMARK_ACCOUNT_TOKEN when set)",
+)
