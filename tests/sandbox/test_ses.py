@@ -515,7 +515,15 @@ def test_ninety_days_of_vdm_metrics_add_up_to_the_traffic(
             "StartDate": start,
             "EndDate": end,
         }
-        for metric in ("SEND", "DELIVERY", "PERMANENT_BOUNCE", "COMPLAINT")
+        for metric in (
+            "SEND",
+            "DELIVERY",
+            "PERMANENT_BOUNCE",
+            "COMPLAINT",
+            "OPEN",
+            "CLICK",
+            "DELIVERY_OPEN",
+        )
     ]
     answer = ses.batch_get_metric_data(Queries=queries)
     assert answer["Errors"] == []
@@ -526,7 +534,13 @@ def test_ninety_days_of_vdm_metrics_add_up_to_the_traffic(
     assert sum(by_id["send"]["Values"]) == truth.sent > 0
     assert sum(by_id["delivery"]["Values"]) == truth.delivered
     assert sum(by_id["permanent_bounce"]["Values"]) == truth.hard_bounced
+    # a realistic transactional profile: a few complaints in 90 days, well under 0.1%
+    assert 0 < truth.complained < truth.delivered * 0.001 * 2
     assert sum(by_id["complaint"]["Values"]) == truth.complained
+    # the sesv2 model: OPEN/CLICK are unique events; DELIVERY_OPEN counts deliveries
+    assert sum(by_id["open"]["Values"]) == truth.unique_opened < truth.opened
+    assert sum(by_id["click"]["Values"]) == truth.unique_clicked < truth.clicked
+    assert sum(by_id["delivery_open"]["Values"]) == truth.delivered
     app.state.ses.vdm_enabled = False
     off = ses.batch_get_metric_data(Queries=queries[:1])
     assert off["Results"] == [] and off["Errors"][0]["Code"] == "ACCESS_DENIED"
