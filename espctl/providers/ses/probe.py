@@ -149,6 +149,11 @@ async def _webhooks(api: SesApi) -> Outcome:
             )
     pending = [key for key, state in states.items() if state != "confirmed"]
     detail = "; ".join(f"{key}: {state}" for key, state in sorted(states.items())) or "none"
+    if "no subscription" in states.values():
+        cause = f"no subscription: {live.GONE_CAUSE}; `espctl apply` subscribes the URL again"
+        if "pending confirmation" in states.values():
+            cause = f"{cause}; {live.PENDING_MESSAGE}"
+        return False, detail, cause, {"webhooks": states}
     if pending:
         return False, detail, live.PENDING_MESSAGE, {"webhooks": states}
     return True, f"{plural(len(states), 'SNS webhook')}: {detail}", None, {"webhooks": states}
