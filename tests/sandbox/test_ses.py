@@ -673,3 +673,19 @@ def test_a_session_token_must_be_the_accepted_one(
     with pytest.raises(ClientError) as without:
         _client(base, "sts").get_caller_identity()
     assert _code(without) == "InvalidClientTokenId"
+
+
+def test_a_production_access_request_is_in_get_account(
+    served: tuple[SandboxApp, str, list[Exchange]],
+) -> None:
+    """``Details.ReviewDetails`` once a request was made (none in the seeded account)."""
+    app, base, seen = served
+    ses = _client(base, "sesv2")
+    assert "Details" not in ses.get_account()
+    app.state.ses.production_access = False
+    app.state.ses.review_status = "PENDING"
+    app.state.ses.review_case = "1234567890"
+    review = ses.get_account()["Details"]["ReviewDetails"]
+    assert review == {"Status": "PENDING", "CaseId": "1234567890"}
+    for request, response in seen:
+        _check_exchange(request, response)

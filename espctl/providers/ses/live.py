@@ -303,7 +303,42 @@ def account_facts(answer: Mapping[str, Any]) -> dict[str, Any]:
         "max_rate": quota.get("MaxSendRate"),
         "sent_24h": quota.get("SentLast24Hours"),
         "vdm": str(_m(answer.get("VdmAttributes")).get("VdmEnabled") or "DISABLED") == "ENABLED",
+        "review": str(_m(_m(answer.get("Details")).get("ReviewDetails")).get("Status") or "")
+        or None,
+        "case": str(_m(_m(answer.get("Details")).get("ReviewDetails")).get("CaseId") or "") or None,
     }
+
+
+def sandbox_cause(region: str, facts: Mapping[str, Any]) -> str:
+    """Why an account without production access is limited, and what to do: the SES
+    sandbox's limits (its real quota) and the state of its production access request."""
+    quota = facts.get("max_24h")
+    limit = f"max {quota:g} a day" if isinstance(quota, int | float) else "a small daily quota"
+    case_id = f" (support case {facts['case']})" if facts.get("case") else ""
+    match facts.get("review"):
+        case "PENDING":
+            then = f"its production access request{case_id} is pending review"
+        case "DENIED" | "FAILED" as status:
+            then = (
+                f"its production access request{case_id} was {status.lower()}: answer the "
+                "case or request again in the SES console"
+            )
+        case _:
+            then = "request production access in the SES console"
+    return (
+        f"the account is in the SES sandbox in {region}: it sends only to verified "
+        f"identities ({limit}); {then}"
+    )
+
+
+def paused_cause(facts: Mapping[str, Any]) -> str:
+    """Why sending is paused: AWS's enforcement (``SHUTDOWN``) or the account's owner."""
+    if facts.get("enforcement") == "SHUTDOWN":
+        return (
+            "AWS paused sending (enforcement status SHUTDOWN) over the account's "
+            "reputation: fix the cause and ask AWS to resume it"
+        )
+    return "sending is paused for this account (PutAccountSendingAttributes): resume it"
 
 
 def account_checks(provider: str, region: str, facts: Mapping[str, Any]) -> list[Check]:
@@ -314,7 +349,9 @@ def account_checks(provider: str, region: str, facts: Mapping[str, Any]) -> list
             "account",
             region,
             bool(facts.get("sending_enabled")),
-            f"sending {'enabled' if facts.get('sending_enabled') else 'paused'} in {region}",
+            f"sending enabled in {region}"
+            if facts.get("sending_enabled")
+            else f"sending paused in {region}: {paused_cause(facts)}",
             severity="warning",
         ),
         Check(
@@ -324,8 +361,7 @@ def account_checks(provider: str, region: str, facts: Mapping[str, Any]) -> list
             bool(facts.get("production_access")),
             "production access granted"
             if facts.get("production_access")
-            else f"the account is in the SES sandbox in {region}: it sends only to verified "
-            "identities (max 200 a day); request production access in the SES console",
+            else sandbox_cause(region, facts),
             severity="warning",
         ),
     ]

@@ -79,13 +79,9 @@ async def _account(api: SesApi) -> Outcome:
     region = api.block.region
     quota = f"quota {facts.get('max_24h')}/24h at {facts.get('max_rate')}/s"
     if not facts["sending_enabled"]:
-        cause = "sending is paused for this account (by AWS enforcement or by you)"
-        return False, f"{region}: sending paused; {quota}", cause, facts
+        return False, f"{region}: sending paused; {quota}", live.paused_cause(facts), facts
     if not facts["production_access"]:
-        cause = (
-            "warning: the account is in the SES sandbox in this region: it sends only to "
-            "verified identities, 200 messages a day; request production access"
-        )
+        cause = f"warning: {live.sandbox_cause(region, facts)}"
         return (
             True,
             f"{region}: sending enabled, SES sandbox (no production access); {quota}",

@@ -122,6 +122,10 @@ class SesAccount(ProviderState):
     max_send_rate: float = 14.0
     sent_last_24h: float = 0.0
     vdm_enabled: bool = True
+    #: the production access request (``Details.ReviewDetails``: status PENDING, FAILED,
+    #: GRANTED or DENIED, and its support case), None when none was made
+    review_status: Literal["PENDING", "FAILED", "GRANTED", "DENIED"] | None = None
+    review_case: str | None = None
     #: whether the receivers of new HTTP(S) subscriptions confirm them at once, as a
     #: receiver following SNS's guide does (False: they stay pending, as the seeded
     #: events collector's does, and ``espctl test`` says so)
