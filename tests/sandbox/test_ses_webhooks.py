@@ -1,7 +1,11 @@
-"""SNS deletes an HTTPS subscription left unconfirmed for 48 hours (AWS's SNS guide;
-72 hours before May 2023): the sandbox models it on the account's clock, and espctl's
-plan, apply and ``espctl test`` handle the topic that lost its subscription, end to end
-against the served sandbox with the seeded account."""
+"""SES webhooks end to end against the served sandbox with the seeded account.
+
+SNS deletes an HTTPS subscription left unconfirmed for 48 hours (AWS's SNS guide; 72
+hours before May 2023): the sandbox models it on the account's clock, and espctl's plan,
+apply and ``espctl test`` handle the topic that lost its subscription. Two webhooks of
+the config on one configuration set: SNS delivers every event type a destination
+matches to every subscription of its topic, so each URL gets its own destination and
+topic, and each topic exactly one subscription."""
 
 from __future__ import annotations
 
@@ -135,3 +139,43 @@ def test_a_pending_subscription_of_an_old_state_file_is_kept() -> None:
     topic.subscriptions[0].created = None
     part.expire_subscriptions(NOW + timedelta(days=90))
     assert len(topic.subscriptions) == 1
+
+
+TWO_HOOKS = """\
+  opens:
+    url: https://analytics.acme-mail.com/opens
+    events: [opened, clicked]
+    targets: [ses/transactional]
+"""
+
+
+def test_two_webhooks_on_one_set_each_get_only_their_events(tmp_path: Path) -> None:
+    state = seed_account(seed=7, now=NOW)
+    part = state.of(SesAccount)
+    part.receivers_confirm = True
+    with running_server(SandboxApp(state)) as base:
+        config = tmp_path / "espctl.yaml"
+        config.write_text(CONFIG.format(base=base) + TWO_HOOKS)
+        options = api.RunOptions(config=str(config), env=ENV)
+        outcome = api.apply(options, force=True, confirm=lambda plan: True)
+        assert outcome.result is not None and outcome.result.exit_code == 0
+        assert not api.plan(options).plan.has_changes
+    cs = part.configuration_set("transactional")
+    assert cs is not None
+    opens = "https://analytics.acme-mail.com/opens"
+    routes: dict[str, tuple[list[str], list[str]]] = {}
+    for url in (URL, opens):
+        destination_name, topic_name = espctl_names("transactional", url)
+        destination = cs.destination(destination_name)
+        topic = part.topic(f"arn:aws:sns:eu-west-1:111122223333:{topic_name}")
+        assert destination is not None and topic is not None
+        assert destination.arn == topic.arn
+        routes[url] = (
+            sorted(destination.event_types),
+            [s.endpoint.split("@")[-1] for s in topic.subscriptions],
+        )
+    # every event a topic receives goes to its one URL: no URL gets the other's events
+    assert routes == {
+        URL: (["BOUNCE", "COMPLAINT", "DELIVERY"], ["hooks.acme-mail.com/esp/events"]),
+        opens: (["CLICK", "OPEN"], [opens]),
+    }
