@@ -164,8 +164,9 @@ def _banner(base: str, accepted: Mapping[str, Mapping[str, str]]) -> list[str]:
     """Where each provider answers, then the credentials each accepts, in columns."""
     infos = registry.INFOS.values()
     served = [(f"{label}:", f"{base}{path}") for i in infos for label, path in i.served]
+    # an optional credential left unset (SES's session token) reads "(none)", not blank
     names = [
-        (f"{i.type} {c.key.replace('_', ' ')}:", accepted[i.type][c.key])
+        (f"{i.type} {c.key.replace('_', ' ')}:", accepted[i.type][c.key] or "(none)")
         for i in infos
         for c in i.credentials
     ]

@@ -6,7 +6,8 @@ header value, a basic-auth password with characters that URL-encoding changes), 
 the live account: Postmark URL userinfo, an ``Authorization`` header and a URL query
 token; another integration's Mailgun URL with userinfo beside a declared one, and an
 account-level Mailgun webhook with a query token; SendGrid Event Webhooks another tool
-made with userinfo and a query token (the SendGrid key is a canary too). Then validate,
+made with userinfo and a query token (the SendGrid key is a canary too; so are the AWS
+key pair and, over HTTP, an AWS session token the served sandbox requires). Then validate,
 plan (three formats, saved), apply, plan again, import, report, test (also with
 --webhooks) and route run, over HTTP and with ``--sandbox``; their stdout, stderr and
 every file they write are
@@ -24,12 +25,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from espctl.cli import main
+from espctl.sandbox.credentials import SandboxCredentials
 from espctl.sandbox.mailgun.state import MgAccountWebhook
 from espctl.sandbox.postmark.state import PmHeader, PmTriggers, PmWebhook
 from espctl.sandbox.sendgrid.state import SgWebhook
 from espctl.sandbox.state import AccountState
 from tests.conftest import QUICKSTART
-from tests.e2e.conftest import ENV, Served, assert_no_canary, endpoint_config
+from tests.e2e.conftest import CREDENTIALS, ENV, Served, assert_no_canary, endpoint_config
 
 PLANTED = {
     "HOOK_PASSWORD": "canary-5ecret-9f3a-pw/with:odd+chars@",
@@ -47,7 +49,10 @@ LIVE = {
     "sg_userinfo": "canary-5ecret-9f3a-sg-userinfo",
     "sg_query": "canary-5ecret-9f3a-sg-query-token",
 }
-EVERY = [*PLANTED.values(), *LIVE.values(), *ENV.values()]
+#: an AWS session token (temporary credentials): the served sandbox accepts only it, the
+#: SES block reads it from the environment (test_no_canary_over_http)
+SES_TOKEN = "canary-5ecret-9f3a-aws-session-token"
+EVERY = [*PLANTED.values(), *LIVE.values(), *ENV.values(), SES_TOKEN]
 #: every command also logs each HTTP request (-v): that log is searched too
 VERBOSE = {"ESPCTL_LOG": "debug"}
 
@@ -175,13 +180,21 @@ def test_no_canary_over_http(served: Served) -> None:
     account.next_webhook_id = plant_live(account.webhooks, account.next_webhook_id)
     plant_live_mailgun(served.app.state)
     plant_live_sendgrid(served.app.state)
-    served.config.write_text(planted_config(endpoint_config(served.base_url)))
-    runner = CliRunner(env={**ENV, **PLANTED, **VERBOSE})
+    # SES with temporary credentials: every AWS request must carry the session token
+    served.app.credentials = SandboxCredentials(
+        {**CREDENTIALS.values, "ses": {**CREDENTIALS.values["ses"], "session_token": SES_TOKEN}}
+    )
+    text = planted_config(endpoint_config(served.base_url))
+    keys = "    secret_access_key: ${env:SES_SECRET_ACCESS_KEY}\n"
+    assert keys in text
+    text = text.replace(keys, f"{keys}    session_token: ${{env:SES_SESSION_TOKEN}}\n", 1)
+    served.config.write_text(text)
+    runner = CliRunner(env={**ENV, **PLANTED, **VERBOSE, "SES_SESSION_TOKEN": SES_TOKEN})
 
     def invoke(args: list[str]) -> Result:
         return runner.invoke(main, [*args, "-c", str(served.config)], catch_exceptions=False)
 
-    results = run_every_command(invoke, [])
+    results = run_every_command(invoke, [])  # SES refuses a request without the token
     assert "(sensitive)" in results[1].stdout
     assert "http: postmark POST /message-streams -> 200" in results[4].stderr  # logged
     assert_no_canary(*outputs_of(results, served.tmp), values=EVERY)

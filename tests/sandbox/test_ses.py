@@ -515,7 +515,15 @@ def test_ninety_days_of_vdm_metrics_add_up_to_the_traffic(
             "StartDate": start,
             "EndDate": end,
         }
-        for metric in ("SEND", "DELIVERY", "PERMANENT_BOUNCE", "COMPLAINT")
+        for metric in (
+            "SEND",
+            "DELIVERY",
+            "PERMANENT_BOUNCE",
+            "COMPLAINT",
+            "OPEN",
+            "CLICK",
+            "DELIVERY_OPEN",
+        )
     ]
     answer = ses.batch_get_metric_data(Queries=queries)
     assert answer["Errors"] == []
@@ -526,7 +534,13 @@ def test_ninety_days_of_vdm_metrics_add_up_to_the_traffic(
     assert sum(by_id["send"]["Values"]) == truth.sent > 0
     assert sum(by_id["delivery"]["Values"]) == truth.delivered
     assert sum(by_id["permanent_bounce"]["Values"]) == truth.hard_bounced
+    # a realistic transactional profile: a few complaints in 90 days, well under 0.1%
+    assert 0 < truth.complained < truth.delivered * 0.001 * 2
     assert sum(by_id["complaint"]["Values"]) == truth.complained
+    # the sesv2 model: OPEN/CLICK are unique events; DELIVERY_OPEN counts deliveries
+    assert sum(by_id["open"]["Values"]) == truth.unique_opened < truth.opened
+    assert sum(by_id["click"]["Values"]) == truth.unique_clicked < truth.clicked
+    assert sum(by_id["delivery_open"]["Values"]) == truth.delivered
     app.state.ses.vdm_enabled = False
     off = ses.batch_get_metric_data(Queries=queries[:1])
     assert off["Results"] == [] and off["Errors"][0]["Code"] == "ACCESS_DENIED"
@@ -659,3 +673,19 @@ def test_a_session_token_must_be_the_accepted_one(
     with pytest.raises(ClientError) as without:
         _client(base, "sts").get_caller_identity()
     assert _code(without) == "InvalidClientTokenId"
+
+
+def test_a_production_access_request_is_in_get_account(
+    served: tuple[SandboxApp, str, list[Exchange]],
+) -> None:
+    """``Details.ReviewDetails`` once a request was made (none in the seeded account)."""
+    app, base, seen = served
+    ses = _client(base, "sesv2")
+    assert "Details" not in ses.get_account()
+    app.state.ses.production_access = False
+    app.state.ses.review_status = "PENDING"
+    app.state.ses.review_case = "1234567890"
+    review = ses.get_account()["Details"]["ReviewDetails"]
+    assert review == {"Status": "PENDING", "CaseId": "1234567890"}
+    for request, response in seen:
+        _check_exchange(request, response)

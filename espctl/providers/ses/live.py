@@ -18,6 +18,9 @@ from espctl.providers.ses import resources as ses
 #: ``SubscriptionArn`` of an HTTPS subscription its endpoint has not confirmed yet
 PENDING = "PendingConfirmation"
 PENDING_MESSAGE = "pending confirmation: your receiver must confirm the SNS subscription"
+#: why an espctl topic may have lost its subscription (AWS's SNS guide: unconfirmed
+#: subscriptions are deleted after 48 hours, since May 2023; 72 before)
+GONE_CAUSE = "SNS deletes a subscription left unconfirmed for 48 hours, or someone removed it"
 #: destination types other than SNS, as SESv2 names their members
 _TARGETS = {
     "EventBridgeDestination": ("eventbridge", "EventBusArn"),
@@ -112,10 +115,12 @@ def webhook_from(
     its checks and facts (``subscription``: the ARN or ``PendingConfirmation``).
 
     The URL is the subscription whose URL names the destination (its digest); a topic
-    with none (a subscription deleted by hand) reads as no webhook, so that the plan
-    creates it again. ``declared`` maps destination names to the config's resources: a
-    live URL whose credentials-free form matches keeps the declared key (its identity
-    may mask a token from the environment)."""
+    with none (SNS deleted it unconfirmed after 48 hours, or someone did) reads as no
+    webhook, so that the plan creates it again (the topic and the destination are
+    reused, the URL subscribed again), with a warning check saying why. ``declared``
+    maps destination names to the config's resources: a live URL whose credentials-free
+    form matches keeps the declared key (its identity may mask a token from the
+    environment)."""
     name = str(destination.get("Name"))
     topic = topic_of(destination) or ""
     https = [s for s in subscriptions if str(s.get("Protocol")) == "https"]
@@ -127,10 +132,10 @@ def webhook_from(
         or (mine is not None and _real_url(mine) == _bare(sub))
     ]
     if not candidates:
-        return None, [], {}
+        return None, [_unsubscribed(provider, configuration_set, name, topic, mine)], {}
     # the URL's credentials changed: the new subscription is the one with the declared
     # credentials, the old one stays until it is removed (a pending one cannot be: SNS
-    # drops it after three days); else a confirmed one, else the first
+    # deletes it after 48 hours); else a confirmed one, else the first
     chosen = next(
         (s for s in candidates if mine is not None and _same_auth(mine, s)),
         next((s for s in candidates if str(s.get("SubscriptionArn")) != PENDING), candidates[0]),
@@ -182,6 +187,25 @@ def webhook_from(
         )
     facts = {"topic": topic, "destination": name, "subscription": state}
     return resource, checks, facts
+
+
+def _unsubscribed(
+    provider: str, configuration_set: str, name: str, topic: str, mine: Resource | None
+) -> Check:
+    """The warning of an espctl destination whose topic no longer sends to its URL."""
+    where = f"{configuration_set}: destination {name} (topic {topic.rsplit(':', 1)[-1]})"
+    if mine is not None:
+        then = f"the plan subscribes {mine.key.removeprefix(configuration_set + ' ')} again"
+    else:
+        then = "no webhook of the config names it: delete the destination and the topic"
+    return Check(
+        provider,
+        "sns subscription",
+        f"{configuration_set} {name}",
+        False,
+        f"{where} has no subscription to its URL ({GONE_CAUSE}): {then}",
+        severity="warning",
+    )
 
 
 def _bare(subscription: Mapping[str, Any]) -> str:
@@ -279,7 +303,42 @@ def account_facts(answer: Mapping[str, Any]) -> dict[str, Any]:
         "max_rate": quota.get("MaxSendRate"),
         "sent_24h": quota.get("SentLast24Hours"),
         "vdm": str(_m(answer.get("VdmAttributes")).get("VdmEnabled") or "DISABLED") == "ENABLED",
+        "review": str(_m(_m(answer.get("Details")).get("ReviewDetails")).get("Status") or "")
+        or None,
+        "case": str(_m(_m(answer.get("Details")).get("ReviewDetails")).get("CaseId") or "") or None,
     }
+
+
+def sandbox_cause(region: str, facts: Mapping[str, Any]) -> str:
+    """Why an account without production access is limited, and what to do: the SES
+    sandbox's limits (its real quota) and the state of its production access request."""
+    quota = facts.get("max_24h")
+    limit = f"max {quota:g} a day" if isinstance(quota, int | float) else "a small daily quota"
+    case_id = f" (support case {facts['case']})" if facts.get("case") else ""
+    match facts.get("review"):
+        case "PENDING":
+            then = f"its production access request{case_id} is pending review"
+        case "DENIED" | "FAILED" as status:
+            then = (
+                f"its production access request{case_id} was {status.lower()}: answer the "
+                "case or request again in the SES console"
+            )
+        case _:
+            then = "request production access in the SES console"
+    return (
+        f"the account is in the SES sandbox in {region}: it sends only to verified "
+        f"identities ({limit}); {then}"
+    )
+
+
+def paused_cause(facts: Mapping[str, Any]) -> str:
+    """Why sending is paused: AWS's enforcement (``SHUTDOWN``) or the account's owner."""
+    if facts.get("enforcement") == "SHUTDOWN":
+        return (
+            "AWS paused sending (enforcement status SHUTDOWN) over the account's "
+            "reputation: fix the cause and ask AWS to resume it"
+        )
+    return "sending is paused for this account (PutAccountSendingAttributes): resume it"
 
 
 def account_checks(provider: str, region: str, facts: Mapping[str, Any]) -> list[Check]:
@@ -290,7 +349,9 @@ def account_checks(provider: str, region: str, facts: Mapping[str, Any]) -> list
             "account",
             region,
             bool(facts.get("sending_enabled")),
-            f"sending {'enabled' if facts.get('sending_enabled') else 'paused'} in {region}",
+            f"sending enabled in {region}"
+            if facts.get("sending_enabled")
+            else f"sending paused in {region}: {paused_cause(facts)}",
             severity="warning",
         ),
         Check(
@@ -300,8 +361,7 @@ def account_checks(provider: str, region: str, facts: Mapping[str, Any]) -> list
             bool(facts.get("production_access")),
             "production access granted"
             if facts.get("production_access")
-            else f"the account is in the SES sandbox in {region}: it sends only to verified "
-            "identities (max 200 a day); request production access in the SES console",
+            else sandbox_cause(region, facts),
             severity="warning",
         ),
     ]

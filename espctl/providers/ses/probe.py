@@ -79,13 +79,9 @@ async def _account(api: SesApi) -> Outcome:
     region = api.block.region
     quota = f"quota {facts.get('max_24h')}/24h at {facts.get('max_rate')}/s"
     if not facts["sending_enabled"]:
-        cause = "sending is paused for this account (by AWS enforcement or by you)"
-        return False, f"{region}: sending paused; {quota}", cause, facts
+        return False, f"{region}: sending paused; {quota}", live.paused_cause(facts), facts
     if not facts["production_access"]:
-        cause = (
-            "warning: the account is in the SES sandbox in this region: it sends only to "
-            "verified identities, 200 messages a day; request production access"
-        )
+        cause = f"warning: {live.sandbox_cause(region, facts)}"
         return (
             True,
             f"{region}: sending enabled, SES sandbox (no production access); {quota}",
@@ -149,6 +145,11 @@ async def _webhooks(api: SesApi) -> Outcome:
             )
     pending = [key for key, state in states.items() if state != "confirmed"]
     detail = "; ".join(f"{key}: {state}" for key, state in sorted(states.items())) or "none"
+    if "no subscription" in states.values():
+        cause = f"no subscription: {live.GONE_CAUSE}; `espctl apply` subscribes the URL again"
+        if "pending confirmation" in states.values():
+            cause = f"{cause}; {live.PENDING_MESSAGE}"
+        return False, detail, cause, {"webhooks": states}
     if pending:
         return False, detail, live.PENDING_MESSAGE, {"webhooks": states}
     return True, f"{plural(len(states), 'SNS webhook')}: {detail}", None, {"webhooks": states}

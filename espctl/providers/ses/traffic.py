@@ -3,12 +3,16 @@
 Which source (README "Amazon SES"): when Virtual Deliverability Manager is enabled on
 the account (``GetAccount`` ``VdmAttributes.VdmEnabled``), SESv2 ``BatchGetMetricData``
 (namespace ``VDM``, dimension ``CONFIGURATION_SET``: SEND, DELIVERY, PERMANENT_BOUNCE,
-TRANSIENT_BOUNCE, COMPLAINT, OPEN, CLICK). Otherwise CloudWatch ``GetMetricData`` on the
-``AWS/SES`` namespace (daily sums of Send, Delivery, Bounce, Complaint, Open, Click,
-Reject, DeliveryDelay), which has numbers per configuration set only where the set has a
-CloudWatch event destination with a dimension named ``ses:configuration-set`` taken from
-the message tag of that name; a set without one is a failed unit that says so.
-CloudWatch does not split bounce types: its bounces are counted as hard bounces.
+TRANSIENT_BOUNCE, COMPLAINT, OPEN, CLICK; the sesv2 model documents OPEN and CLICK as
+*unique* open and click events, so they are the report's unique counters). Otherwise
+CloudWatch ``GetMetricData`` on the ``AWS/SES`` namespace (daily sums of Send, Delivery,
+Bounce, Complaint, Reject, DeliveryDelay), which has numbers per configuration set only
+where the set has a CloudWatch event destination with a dimension named
+``ses:configuration-set`` taken from the message tag of that name; a set without one is a
+failed unit that says so. CloudWatch does not split bounce types: its bounces are counted
+as hard bounces. Its Open and Click metrics count every open and click event (one
+recipient opening twice counts twice), and the report's counters are unique opens and
+clicks: from CloudWatch they are declared unmeasured, not filled with totals.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from espctl.providers.ses import live
 if TYPE_CHECKING:
     from espctl.providers.ses.client import SesApi
 
-#: VDM metric -> report counter
+#: VDM metric -> report counter (OPEN/CLICK: "Unique open/click events", sesv2 model)
 VDM_METRICS = {
     "SEND": "sent",
     "DELIVERY": "delivered",
@@ -35,14 +39,12 @@ VDM_METRICS = {
     "OPEN": "opened_unique",
     "CLICK": "clicked_unique",
 }
-#: CloudWatch AWS/SES metric -> report counter
+#: CloudWatch AWS/SES metric -> report counter (not Open/Click: totals, module docstring)
 CLOUDWATCH_METRICS = {
     "Send": "sent",
     "Delivery": "delivered",
     "Bounce": "hard_bounced",
     "Complaint": "complained",
-    "Open": "opened_unique",
-    "Click": "clicked_unique",
     "Reject": "rejected",
     "DeliveryDelay": "deferred",
 }
@@ -79,8 +81,12 @@ async def read_ses_traffic(api: SesApi, query: TrafficQuery) -> TrafficData:
             if found is not None:
                 buckets[name] = found
         source = ("metrics", "CloudWatch GetMetricData, namespace AWS/SES")
-        unmeasured = ("unsubscribed", "soft_bounced")
-        notes = ("CloudWatch does not split bounce types: every bounce counts as hard",)
+        unmeasured = ("unsubscribed", "soft_bounced", "opened_unique", "clicked_unique")
+        notes = (
+            "CloudWatch does not split bounce types: every bounce counts as hard",
+            "CloudWatch counts every open and click, not unique ones: no open or click "
+            "rate without Virtual Deliverability Manager",
+        )
     return TrafficData(
         buckets=buckets,
         sources=(source,),

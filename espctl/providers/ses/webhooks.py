@@ -144,7 +144,7 @@ async def _update(
 ) -> None:
     """Events or ``enabled`` changed: update the destination. The URL's credentials
     changed: subscribe the new endpoint, then remove the old subscription (a pending one
-    has no ARN to remove; SNS drops unconfirmed subscriptions after a few days)."""
+    has no ARN to remove; SNS deletes unconfirmed subscriptions after 48 hours)."""
     topic = _topic(before, aws)
     if (before.fields.get("events"), before.fields.get("enabled")) != (
         after.fields.get("events"),

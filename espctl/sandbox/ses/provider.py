@@ -126,7 +126,7 @@ class SesSandbox:
                 return handler(ctx, request, params)
             if scope.service == "monitoring":
                 return cloudwatch.handle(app.traffic, request)
-            return query.handle(part, scope.service, scope.region, request)
+            return query.handle(part, scope.service, scope.region, request, app.state.now)
 
     def _auth(self, app: App, request: Request, scope: sigv4.Scope, wire: Wire) -> Response | None:
         creds = app.credentials

@@ -5,7 +5,9 @@ service models.
 SNS: ``CreateTopic`` (idempotent by name; the same name with other tags is refused),
 ``Subscribe`` (an HTTPS subscription is pending until its endpoint confirms, which the
 sandbox's receivers do at once unless ``receivers_confirm`` is off; the same endpoint
-again answers the existing subscription), ``ListSubscriptionsByTopic`` (a
+again answers the existing subscription; one left pending for 48 hours of the account's
+clock is deleted, as SNS does, before any SNS request is answered),
+``ListSubscriptionsByTopic`` (a
 pending one's ``SubscriptionArn`` is ``PendingConfirmation``; endpoints as subscribed,
 basic-auth password included: UNCONFIRMED whether SNS masks it, see
 ``providers/ses/live.py``), ``Unsubscribe`` and ``DeleteTopic`` (deleting a topic that
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 
 from ..http import Answered, BadRequestBody, Request, Response
 from .state import SesAccount, SnsSubscription, SnsTopic
@@ -26,7 +29,7 @@ TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 PAGE = 100
 
 Params = dict[str, str]
-Handler = Callable[[SesAccount, str, Params], Response]
+Handler = Callable[[SesAccount, str, Params, datetime], Response]
 
 
 def _bad(message: str, code: str = "InvalidParameter") -> Answered:
@@ -62,7 +65,7 @@ def _topic(part: SesAccount, arn: str) -> SnsTopic:
     return topic
 
 
-def create_topic(part: SesAccount, region: str, params: Params) -> Response:
+def create_topic(part: SesAccount, region: str, params: Params, now: datetime) -> Response:
     name = _required(params, "Name")
     if not TOPIC_NAME.match(name):
         raise _bad("Invalid parameter: Topic Name")
@@ -76,7 +79,7 @@ def create_topic(part: SesAccount, region: str, params: Params) -> Response:
     return xml_answer("sns", "CreateTopic", xml_fields([("TopicArn", arn)]))
 
 
-def subscribe(part: SesAccount, region: str, params: Params) -> Response:
+def subscribe(part: SesAccount, region: str, params: Params, now: datetime) -> Response:
     topic = _topic(part, _required(params, "TopicArn"))
     protocol = _required(params, "Protocol")
     endpoint = params.get("Endpoint", "")
@@ -107,6 +110,7 @@ def subscribe(part: SesAccount, region: str, params: Params) -> Response:
             # account's receivers confirm (state.receivers_confirm); others need not
             confirmed=protocol not in ("http", "https", "email", "email-json")
             or (protocol in ("http", "https") and part.receivers_confirm),
+            created=now,
         )
         topic.subscriptions.append(found)
     shown = found.arn if found.confirmed or wants_arn else "pending confirmation"
@@ -118,7 +122,7 @@ def _uuid(part: SesAccount) -> str:
     return f"{n:08x}-5e5a-4b0c-9d1e-{part.account_id[-4:]}{n:08x}"
 
 
-def list_subscriptions(part: SesAccount, region: str, params: Params) -> Response:
+def list_subscriptions(part: SesAccount, region: str, params: Params, now: datetime) -> Response:
     topic = _topic(part, _required(params, "TopicArn"))
     token = params.get("NextToken") or "0"
     if not token.isdigit():
@@ -146,7 +150,7 @@ def list_subscriptions(part: SesAccount, region: str, params: Params) -> Respons
     )
 
 
-def unsubscribe(part: SesAccount, region: str, params: Params) -> Response:
+def unsubscribe(part: SesAccount, region: str, params: Params, now: datetime) -> Response:
     arn = _required(params, "SubscriptionArn")
     if not arn.startswith("arn:aws:sns:"):
         raise _bad("Invalid parameter: SubscriptionArn")
@@ -158,13 +162,13 @@ def unsubscribe(part: SesAccount, region: str, params: Params) -> Response:
     raise refuse("query", 404, "NotFound", "Subscription does not exist")
 
 
-def delete_topic(part: SesAccount, region: str, params: Params) -> Response:
+def delete_topic(part: SesAccount, region: str, params: Params, now: datetime) -> Response:
     arn = _required(params, "TopicArn")
     part.topics = [t for t in part.topics if t.arn != arn]
     return xml_answer("sns", "DeleteTopic", None)
 
 
-def caller_identity(part: SesAccount, region: str, params: Params) -> Response:
+def caller_identity(part: SesAccount, region: str, params: Params, now: datetime) -> Response:
     return xml_answer(
         "sts",
         "GetCallerIdentity",
@@ -190,8 +194,11 @@ ACTIONS: dict[tuple[str, str], Handler] = {
 VERSIONS = {"sns": "2010-03-31", "sts": "2011-06-15"}
 
 
-def handle(part: SesAccount, service: str, region: str, request: Request) -> Response:
-    """Answer one query-protocol request of ``service`` (``sns`` or ``sts``)."""
+def handle(
+    part: SesAccount, service: str, region: str, request: Request, now: datetime
+) -> Response:
+    """Answer one query-protocol request of ``service`` (``sns`` or ``sts``) at ``now``
+    (the account's clock)."""
     if request.method != "POST":
         return refuse("query", 400, "InvalidAction", "Only POST is supported.").response
     try:
@@ -211,7 +218,9 @@ def handle(part: SesAccount, service: str, region: str, request: Request) -> Res
         return _bad(
             f"Invalid API version {params.get('Version')}", "InvalidParameterValue"
         ).response
+    if service == "sns":
+        part.expire_subscriptions(now)
     try:
-        return handler(part, region, params)
+        return handler(part, region, params, now)
     except Answered as answered:
         return answered.response

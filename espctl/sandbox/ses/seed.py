@@ -10,8 +10,9 @@ from the ``ses`` block of ``examples/quickstart.yaml`` so that plans are exact:
   other tools that no config names (HTTPS policy ``REQUIRE_OPEN_ONLY``, a dedicated
   pool, VDM dashboard options, tags); its destinations: espctl's for the events
   collector (topic ``espctl-transactional-efb377d0665f``, publishing three of the six
-  event types the quick start declares, its HTTPS subscription pending confirmation
-  with basic-auth credentials in the URL), an EventBridge destination and a CloudWatch
+  event types the quick start declares, its HTTPS subscription with basic-auth
+  credentials in the URL pending confirmation since a day before ``now``: SNS deletes
+  it 48 hours after it was made), an EventBridge destination and a CloudWatch
   one another team made (unmanaged, shown);
 - configuration set ``marketing`` (not in the quick start) with espctl's destination for
   the engagement URL (opens, clicks, unsubscribes; subscription confirmed) and a
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..seed import ENGAGEMENT_URL, EVENTS_URL, random_hex
 from .state import (
@@ -151,6 +152,9 @@ def seed_ses(rng: random.Random, now: datetime) -> SesAccount:
                         protocol="https",
                         endpoint=endpoint,
                         confirmed=False,
+                        # subscribed a day ago: still pending, 24 hours before SNS
+                        # would delete it
+                        created=now - timedelta(days=1),
                     )
                 ],
             ),

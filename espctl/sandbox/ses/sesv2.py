@@ -24,8 +24,22 @@ __all__ = ["ROUTES", "SesCtx", "router"]
 # -- account and identities ------------------------------------------------------------
 def get_account(ctx: SesCtx, request: Request, params: dict[str, str]) -> Response:
     p = ctx.part
+    # ``Details`` only once a production access request was made (the console's form)
+    details = (
+        {
+            "Details": {
+                "MailType": "TRANSACTIONAL",
+                "WebsiteURL": "https://acme-mail.com",
+                "ContactLanguage": "EN",
+                "ReviewDetails": {"Status": p.review_status, "CaseId": p.review_case or ""},
+            }
+        }
+        if p.review_status is not None
+        else {}
+    )
     return json_answer(
         {
+            **details,
             "DedicatedIpAutoWarmupEnabled": False,
             "EnforcementStatus": p.enforcement_status,
             "ProductionAccessEnabled": p.production_access,

@@ -5,11 +5,16 @@ names; :mod:`.wire` makes the AWS ones)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from ..state import AccountState, ProviderState, StateModel
+
+#: how long SNS keeps a subscription nobody confirmed: 48 hours since May 2023 (72
+#: before; the SNS guide, "Deleting an Amazon SNS subscription and topic")
+UNCONFIRMED_LIFETIME = timedelta(hours=48)
 
 DestinationType = Literal["sns", "eventbridge", "cloudwatch", "firehose", "pinpoint"]
 
@@ -70,12 +75,25 @@ class SesConfigurationSet(StateModel):
 
 
 class SnsSubscription(StateModel):
-    """An SNS subscription; an HTTPS one is pending until its endpoint confirms."""
+    """An SNS subscription; an HTTPS one is pending until its endpoint confirms.
+
+    ``created``: when it was made, on the account's clock (``None``: a state saved before
+    the sandbox kept it, never expired); a pending one older than
+    :data:`UNCONFIRMED_LIFETIME` is gone, as SNS deletes it."""
 
     arn: str
     protocol: str
     endpoint: str
     confirmed: bool = True
+    created: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        """Whether SNS has deleted it by ``now`` (left unconfirmed too long)."""
+        return (
+            not self.confirmed
+            and self.created is not None
+            and now - self.created >= UNCONFIRMED_LIFETIME
+        )
 
 
 class SnsTopic(StateModel):
@@ -104,6 +122,10 @@ class SesAccount(ProviderState):
     max_send_rate: float = 14.0
     sent_last_24h: float = 0.0
     vdm_enabled: bool = True
+    #: the production access request (``Details.ReviewDetails``: status PENDING, FAILED,
+    #: GRANTED or DENIED, and its support case), None when none was made
+    review_status: Literal["PENDING", "FAILED", "GRANTED", "DENIED"] | None = None
+    review_case: str | None = None
     #: whether the receivers of new HTTP(S) subscriptions confirm them at once, as a
     #: receiver following SNS's guide does (False: they stay pending, as the seeded
     #: events collector's does, and ``espctl test`` says so)
@@ -123,6 +145,11 @@ class SesAccount(ProviderState):
     def identity(self, name: str) -> SesIdentity | None:
         wanted = name.lower()
         return next((i for i in self.identities if i.name.lower() == wanted), None)
+
+    def expire_subscriptions(self, now: datetime) -> None:
+        """Delete the subscriptions SNS has deleted by ``now`` (unconfirmed too long)."""
+        for topic in self.topics:
+            topic.subscriptions = [s for s in topic.subscriptions if not s.expired(now)]
 
     def topic(self, arn: str) -> SnsTopic | None:
         return next((t for t in self.topics if t.arn == arn), None)

@@ -231,3 +231,46 @@ def test_updating_a_configuration_set_puts_each_changed_group_once() -> None:
             {"ConfigurationSetName": "transactional", "ReputationMetricsEnabled": True},
         )
         run(api.apply(ChangeRequest("update", after.kind, after.key, before, after)))
+
+
+def test_updating_sending_tls_and_suppression_puts_exactly_those_groups() -> None:
+    """The other three option groups, each one call with exact parameters (the live
+    pool and max delivery time sent back unchanged with the declared TLS policy)."""
+    block, _ = load()
+    desired = _desired(ses.KIND_CONFIGURATION_SET)
+    after = replace(desired, fields={**desired.fields, "sending": False, "suppression": ["bounce"]})
+    before = replace(
+        after,
+        fields={**after.fields, "sending": True, "tls": "optional", "suppression": []},
+    )
+    with stubbed(block) as (api, stubs):
+        api.set_answers["transactional"] = {
+            "DeliveryOptions": {
+                "TlsPolicy": "OPTIONAL",
+                "SendingPoolName": "acme-dedicated",
+                "MaxDeliverySeconds": 28800,
+            }
+        }
+        stubs["sesv2"].add_response(
+            "put_configuration_set_delivery_options",
+            {},
+            {
+                "ConfigurationSetName": "transactional",
+                "TlsPolicy": "REQUIRE",
+                "SendingPoolName": "acme-dedicated",
+                "MaxDeliverySeconds": 28800,
+            },
+        )
+        stubs["sesv2"].add_response(
+            "put_configuration_set_sending_options",
+            {},
+            {"ConfigurationSetName": "transactional", "SendingEnabled": False},
+        )
+        stubs["sesv2"].add_response(
+            "put_configuration_set_suppression_options",
+            {},
+            {"ConfigurationSetName": "transactional", "SuppressedReasons": ["BOUNCE"]},
+        )
+        run(api.apply(ChangeRequest("update", after.kind, after.key, before, after)))
+        for stub in stubs.values():
+            stub.assert_no_pending_responses()

@@ -13,6 +13,7 @@ from espctl.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
+from espctl.providers.ses import probe
 from espctl.providers.ses import resources as ses
 from espctl.providers.ses.aws import AwsCaller
 from tests.providers.ses.helpers import (
@@ -211,3 +212,61 @@ def test_a_rejected_credential_fails_the_probe_with_its_cause() -> None:
     for p in probes.values():
         assert SECRET not in f"{p.detail} {p.cause}" and KEY_ID not in f"{p.detail} {p.cause}"
     _ = configuration_set  # the read shapes are tested in test_client_read
+
+
+SANDBOXED = "the account is in the SES sandbox in eu-west-1: it sends only to verified identities"
+
+
+@pytest.mark.parametrize(
+    ("changes", "ok", "cause"),
+    [
+        (
+            {"ProductionAccessEnabled": False},
+            True,
+            f"warning: {SANDBOXED} (max 200 a day); request production access in the SES console",
+        ),
+        (
+            {
+                "ProductionAccessEnabled": False,
+                "Details": {"ReviewDetails": {"Status": "PENDING", "CaseId": "1234567890"}},
+            },
+            True,
+            f"warning: {SANDBOXED} (max 200 a day); its production access request "
+            "(support case 1234567890) is pending review",
+        ),
+        (
+            {
+                "ProductionAccessEnabled": False,
+                "Details": {"ReviewDetails": {"Status": "DENIED", "CaseId": "42"}},
+            },
+            True,
+            f"warning: {SANDBOXED} (max 200 a day); its production access request "
+            "(support case 42) was denied: answer the case or request again in the SES console",
+        ),
+        (
+            {"SendingEnabled": False, "EnforcementStatus": "SHUTDOWN"},
+            False,
+            "AWS paused sending (enforcement status SHUTDOWN) over the account's reputation: "
+            "fix the cause and ask AWS to resume it",
+        ),
+        (
+            {"SendingEnabled": False},
+            False,
+            "sending is paused for this account (PutAccountSendingAttributes): resume it",
+        ),
+        ({}, True, None),
+    ],
+)
+def test_the_account_probe_names_the_cause(
+    changes: dict[str, object], ok: bool, cause: str | None
+) -> None:
+    """Production access missing is a warning naming the real quota and the state of the
+    access request (``Details.ReviewDetails``); paused sending says who paused it."""
+    block, _ = load()
+    answer = {**account(), **changes}
+    if answer["ProductionAccessEnabled"] is False:
+        answer["SendQuota"] = {"Max24HourSend": 200.0, "MaxSendRate": 1.0, "SentLast24Hours": 0.0}
+    with stubbed(block) as (api, stubs):
+        stubs["sesv2"].add_response("get_account", answer, {})
+        ok_, _, found, _ = run(probe._account(api))
+    assert (ok_, found) == (ok, cause)

@@ -55,6 +55,8 @@ def test_vdm_metrics_when_vdm_is_enabled() -> None:
                     },
                     {"Id": "permanent_bounce", "Timestamps": [START], "Values": [2]},
                     {"Id": "transient_bounce", "Timestamps": [START], "Values": [1]},
+                    {"Id": "open", "Timestamps": [START], "Values": [4]},
+                    {"Id": "click", "Timestamps": [START], "Values": [3]},
                 ],
                 "Errors": [],
             },
@@ -78,6 +80,12 @@ def test_vdm_metrics_when_vdm_is_enabled() -> None:
     assert (series[date(2024, 6, 1)]["sent"], series[date(2024, 6, 4)]["sent"]) == (10, 7)
     assert series[date(2024, 6, 1)]["hard_bounced"] == 2
     assert series[date(2024, 6, 1)]["soft_bounced"] == 1
+    # the sesv2 model: OPEN/CLICK are "unique open/click events"
+    assert (
+        series[date(2024, 6, 1)]["opened_unique"],
+        series[date(2024, 6, 1)]["clicked_unique"],
+    ) == (4, 3)
+    assert "opened_unique" not in data.unmeasured and "clicked_unique" not in data.unmeasured
     assert data.sources == (
         ("metrics", "SESv2 BatchGetMetricData (Virtual Deliverability Manager)"),
     )
@@ -115,8 +123,6 @@ def test_cloudwatch_metrics_per_set_through_its_dimension() -> None:
             "Delivery",
             "Bounce",
             "Complaint",
-            "Open",
-            "Click",
             "Reject",
             "DeliveryDelay",
         ]
@@ -164,6 +170,10 @@ def test_cloudwatch_metrics_per_set_through_its_dimension() -> None:
     day = data.buckets["transactional"][date(2024, 6, 1)]
     assert (day["sent"], day["hard_bounced"]) == (5, 1)
     assert "soft_bounced" in data.unmeasured
+    # AWS/SES Open and Click count every event, not unique ones: not asked (the exact
+    # queries above), and the unique counters are declared unmeasured, zero nowhere implied
+    assert {"opened_unique", "clicked_unique"} <= set(data.unmeasured)
+    assert any("not unique" in note for note in data.notes)
 
 
 def test_a_set_without_a_cloudwatch_dimension_is_a_failed_unit() -> None:
