@@ -142,6 +142,7 @@ PROVIDER_PACKAGES = sorted(
 #: mapping and the report's summary load (the client, probes, traffic readers and webhook
 #: writers do the I/O)
 PURE_PROVIDER_MODULES = {
+    "info",
     "config",
     "events",
     "rules",
@@ -155,7 +156,7 @@ PURE_PROVIDER_MODULES = {
     "parsing",
     "limits",
 }
-PURE_KIT_MODULES = {"config", "spec", "importing", "summary", "shapes", "traffic_units"}
+PURE_KIT_MODULES = {"config", "spec", "importing", "summary", "shapes", "traffic_units", "info"}
 
 
 def test_provider_packages_are_found() -> None:

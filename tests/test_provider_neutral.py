@@ -8,7 +8,7 @@ string literals; comments and docstrings may name a provider as an example) and 
 
 - a provider name in code outside those places (help texts that depend on the provider
   types are made from each package's plain ``info`` module when ``--help`` renders them:
-  :mod:`espctl.providers.info`);
+  :mod:`espctl.providers.kit.info`);
 - an import of ``espctl.providers.<type>`` anywhere but the registry and the package itself,
   or of ``espctl.sandbox.<type>`` anywhere but the sandbox registry and that package;
 - a ``match``/``isinstance`` on a provider's config class or type name;

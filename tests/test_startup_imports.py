@@ -50,7 +50,8 @@ HEAVY = (
 REGISTRY = (
     "espctl.providers",
     "espctl.providers.registry",
-    "espctl.providers.info",
+    "espctl.providers.kit",
+    "espctl.providers.kit.info",
     *(f"espctl.providers.{t}{part}" for t in TYPES for part in ("", ".info")),
 )
 #: what validate does not need: it reads files and checks them offline, with no provider,

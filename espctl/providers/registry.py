@@ -22,10 +22,10 @@ from espctl.errors import EspctlError
 if TYPE_CHECKING:
     import httpx
 
-    from espctl.providers.info import ProviderInfo
     from espctl.providers.kit.config import ProviderConfig
     from espctl.providers.kit.connection import Sleep
     from espctl.providers.kit.http_options import HttpOptions
+    from espctl.providers.kit.info import ProviderInfo
     from espctl.providers.kit.protocol import Provider
     from espctl.providers.kit.spec import ProviderSpec, ResourceKind
 
@@ -64,7 +64,7 @@ def spec(provider_type: str) -> ProviderSpec[Any]:
 def info(provider_type: str) -> ProviderInfo:
     """The plain description of ``provider_type`` for help texts: the ``info`` module
     beside its spec, which loads nothing but the standard library."""
-    from espctl.providers.info import ProviderInfo
+    from espctl.providers.kit.info import ProviderInfo
 
     module = PROVIDERS.get(provider_type)
     if module is None:

@@ -1,6 +1,7 @@
-"""Mailgun in words, for help texts (standard library only: see :mod:`espctl.providers.info`)."""
+"""Mailgun in words, for help texts (standard library only: see
+:mod:`espctl.providers.kit.info`)."""
 
-from espctl.providers.info import ProviderInfo
+from espctl.providers.kit.info import ProviderInfo
 
 INFO = ProviderInfo(
     type="mailgun",

@@ -1,7 +1,7 @@
 """Amazon SES in words, for help texts (standard library only: see
-:mod:`espctl.providers.info`)."""
+:mod:`espctl.providers.kit.info`)."""
 
-from espctl.providers.info import ProviderInfo
+from espctl.providers.kit.info import ProviderInfo
 
 INFO = ProviderInfo(
     type="ses",
