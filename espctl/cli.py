@@ -110,9 +110,9 @@ LAZY_COMMANDS = {
 def main(ctx: click.Context) -> None:
     """espctl: email delivery infrastructure as code.
 
-    Keep Postmark and Mailgun settings (tracking, message streams, domains, webhooks)
-    and email routing in one YAML file; plan and apply changes; report on
-    deliverability across providers.
+    Keep Postmark, Mailgun, SendGrid and Amazon SES settings (tracking, message
+    streams, domains, configuration sets, webhooks) and email routing in one YAML
+    file; plan and apply changes; report on deliverability across providers.
     """
     log_from_environment(ctx)
 

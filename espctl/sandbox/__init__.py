@@ -1,4 +1,5 @@
-"""The sandbox: an offline simulator of the Postmark and Mailgun APIs espctl uses.
+"""The sandbox: an offline simulator of the provider APIs espctl uses (Postmark, Mailgun,
+SendGrid, Amazon SES: one package each under ``espctl/sandbox/<type>/``).
 
 Public API::
 
