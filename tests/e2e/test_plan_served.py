@@ -189,6 +189,7 @@ def test_wrong_credentials_give_the_same_message_under_jitter(
     wrong = {
         "POSTMARK_SERVER_TOKEN": "wrong-token",
         "MAILGUN_API_KEY": "wrong-key",
+        "SENDGRID_API_KEY": "wrong-sendgrid-key",
         "SES_SECRET_ACCESS_KEY": "wrong-secret",
     }
     outputs = set()
@@ -205,6 +206,8 @@ def test_wrong_credentials_give_the_same_message_under_jitter(
         "error: mailgun: the API key was rejected (HTTP 401, Forbidden) — check MAILGUN_API_KEY\n"
         "error: postmark: the server token was rejected (HTTP 401, ErrorCode 10)"
         " — check POSTMARK_SERVER_TOKEN\n"
+        "error: sendgrid: the API key was rejected (HTTP 401, authorization required)"
+        " — check SENDGRID_API_KEY\n"
         "error: ses: the AWS credential was rejected (HTTP 403, InvalidSignatureException)"
         " — check SES_ACCESS_KEY_ID and SES_SECRET_ACCESS_KEY\n"
     }

@@ -84,8 +84,13 @@ def test_the_eu_account_is_on_the_legacy_single_webhook_api(app: SandboxApp) -> 
         refused = eu.post(HOOKS, json={"url": "https://x.example.com/h"})
         assert refused.status_code == 400
         # SendGrid's documentation: without an id the update acts on the legacy webhook
-        moved = eu.patch(HOOKS, json={"url": "https://x.example.com/h", "open": True})
+        moved = eu.patch(
+            HOOKS, json={"url": "https://x.example.com/h", "open": True, "friendly_name": "n"}
+        )
         assert moved.status_code == 200 and moved.json()["open"] is True
+        # the single-webhook API has no friendly_name: the sandbox keeps none
+        assert moved.json()["friendly_name"] is None
+        assert eu.get(f"{HOOKS}/all").json()["webhooks"][0]["friendly_name"] is None
         signed = eu.patch(f"{HOOKS}/signed", json={"enabled": False}).json()
         assert signed == {"id": "", "public_key": ""}
 

@@ -183,7 +183,10 @@ class SendGridApi:
             sender_check(self),
         )
         resources: list[Resource] = list(tracking)
-        resources.extend(hooks.live_webhooks(self.id, listing, aliases))
+        live_hooks = hooks.live_webhooks(self.id, listing, aliases)
+        resources.extend(
+            hooks.adopt_legacy_names(self.id, live_hooks, desired, everything=everything)
+        )
         checks: list[Check] = []
         domain_facts: dict[str, Any] = {}
         listed = {d.domain: d for d in domains or ()}

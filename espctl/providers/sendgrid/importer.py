@@ -1,7 +1,8 @@
 """SendGrid's live state as config: the provider block (region, subuser, tracking as
 live, the authenticated domains) and one webhook item per live Event Webhook (target:
 the provider id alone; the entry is named after the webhook's ``friendly_name`` when it
-can be)."""
+can be; the legacy single webhook, which holds none, is read for import with the name
+:func:`~espctl.providers.sendgrid.webhooks.legacy_entry_name` gives it)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,20 @@
 """The API key scopes a SendGrid block needs (``GET /v3/scopes`` lists the key's own).
 
-Scope names follow SendGrid's "API Key Permissions" list (``<area>.<action>``);
-``categories.stats.read`` is quoted there verbatim, the others follow the same pattern
-for the endpoints espctl calls (UNCONFIRMED letter by letter: a key that lacks one is
-told which, so a wrong name shows at once in `espctl test`).
+Checked against SendGrid's documented "API Key Permissions" list (its complete admin
+list of scopes; ``tsg_scopes_v3.yaml`` only shows ``mail.send`` and ``alerts.*`` as
+examples): ``user.webhooks.event.settings.read``/``.update``,
+``user.webhooks.event.test.create``, ``tracking_settings.<setting>.read``/``.update``
+for ``open``, ``click``, ``subscription`` and ``google_analytics``,
+``whitelabel.read``, ``stats.read`` (beside ``stats.global.read`` in the Stats group),
+``categories.stats.read``, ``suppression.bounces.read`` and
+``suppression.blocks.read`` are all in it, letter by letter
+(``tests/providers/sendgrid/test_scopes.py`` keeps them there).
+
+UNCONFIRMED: ``verified_senders.read`` is not in that list (no scope of the Sender
+Verification API is): espctl never requires it up front; the sender check calls
+``GET /v3/verified_senders`` and a 403 is a warning that says the senders could not be
+read. Which of ``stats.read`` and ``stats.global.read`` ``GET /v3/stats`` checks is
+not documented either: the README asks for both.
 """
 
 from __future__ import annotations

@@ -20,6 +20,14 @@ or off and answers the public key (``""`` when off).
   a delete disables it (``enabled: false``), and a disabled legacy webhook is read as
   no webhook at all (the settings object always exists on such an account). The spec's
   "Zero Webhooks" example (``"webhooks": [{}]``) is the same empty object.
+- **The legacy webhook has no name.** The single-webhook API's settings ("Update Event
+  Notification Settings") have no ``friendly_name``; whether SendGrid keeps one sent
+  to a legacy webhook is UNCONFIRMED, so espctl never sends it there and never compares
+  it (the safer reading: a name SendGrid dropped would be a change in every plan). Read
+  for a plan, the live legacy webhook carries the name of the config's webhook with its
+  URL (:func:`adopt_legacy_names`); read for ``import`` (nothing declared), it carries
+  :func:`legacy_entry_name`, ``<provider id>-<URL host>``, which names its entry (or a
+  valid name it lists, should SendGrid list one).
 - **A legacy account with its webhook unset** lists it without id and disabled (or as
   ``{}``); SendGrid refuses a POST there (400), so the create is written as the update
   without id (checked by reading the list back after the refusal).
@@ -30,13 +38,15 @@ or off and answers the public key (``""`` when off).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from espctl.errors import ProviderError
 from espctl.model.common import Secret
 from espctl.model.resources import Resource, plain
+from espctl.providers.kit.importing import SLUG, WEBHOOK_NAME
 from espctl.providers.kit.protocol import ChangeRequest
 from espctl.providers.kit.userinfo import from_live, join_userinfo
 from espctl.providers.sendgrid import resources as sg
@@ -112,14 +122,51 @@ def live_webhooks(
     return out
 
 
+def legacy_entry_name(provider_id: str, key: str) -> str:
+    """The config entry name of a legacy webhook (which holds none at SendGrid):
+    ``<provider id>-<URL host>``, lower-case, every other character run a ``-``, at most
+    63 characters (one legacy webhook per account, and provider ids are unique, so no
+    two imported legacy webhooks share it)."""
+    host = urlsplit(key).hostname or "webhook"
+    name = SLUG.sub("-", f"{provider_id}-{host}".lower()).strip("-")[:63].rstrip("-_")
+    return name if WEBHOOK_NAME.match(name) else "sendgrid-webhook"
+
+
+def adopt_legacy_names(
+    provider_id: str, live: Sequence[Resource], desired: Sequence[Resource], *, everything: bool
+) -> list[Resource]:
+    """Each live legacy webhook (no id) with the name it has in the config: that of the
+    declared webhook with its URL, or (``everything``: an import's read, nothing
+    declared) the name it lists if that can name an entry, else :func:`legacy_entry_name`.
+    SendGrid holds no name for it (see the module
+    docstring), so the name is never a difference; every other resource as read."""
+    names = {r.key: r.fields.get("friendly_name") for r in desired if r.kind == sg.KIND_WEBHOOK}
+
+    def named(r: Resource) -> Resource:
+        if r.kind != sg.KIND_WEBHOOK or r.ref is not None or r.duplicate_of is not None:
+            return r
+        if r.key in names:
+            return replace(r, fields={**r.fields, "friendly_name": names[r.key]})
+        if not everything:
+            return r
+        held = r.fields.get("friendly_name")
+        name = held if isinstance(held, str) and WEBHOOK_NAME.match(held) else None
+        name = name or legacy_entry_name(provider_id, r.key)
+        return replace(r, fields={**r.fields, "friendly_name": name})
+
+    return [named(r) for r in live]
+
+
 # -- write --------------------------------------------------------------------------------
-def body(resource: Resource) -> dict[str, Any]:
-    """The settings of a webhook resource as SendGrid takes them (every flag sent)."""
+def body(resource: Resource, *, legacy: bool = False) -> dict[str, Any]:
+    """The settings of a webhook resource as SendGrid takes them (every flag sent);
+    ``legacy``: the single webhook without id, which takes no ``friendly_name``."""
     flags = {str(f) for f in resource.fields.get("events") or ()}
     out: dict[str, Any] = {"enabled": bool(resource.fields.get("enabled", True))}
     out["url"] = url_to_send(resource)
     out.update({flag: flag in flags for flag in FLAGS})
-    out["friendly_name"] = resource.fields.get("friendly_name")
+    if not legacy:
+        out["friendly_name"] = resource.fields.get("friendly_name")
     return out
 
 
@@ -188,13 +235,13 @@ async def _find(api: SendGridApi, key: str) -> Resource | None:
 
 
 async def _update(api: SendGridApi, ref: str | None, after: Resource, before: Resource) -> None:
-    wanted = body(after)
-    # ref None: the legacy single webhook, by SendGrid's documentation (see above)
+    # ref None: the legacy single webhook, by SendGrid's documentation (see above); it
+    # has no friendly_name, which is neither sent nor checked
+    wanted = body(after, legacy=ref is None)
     written = await api.http.send("PATCH", _path(ref), wire.EventWebhook, json_body=wanted)
-    # an answer that did not take a setting would be a difference in every later plan:
-    # an error now (the legacy webhook's answer to friendly_name is UNCONFIRMED)
+    # an answer that did not take a setting would be a difference in every later plan
     ignored = [f"event {flag!r}" for flag in FLAGS if getattr(written, flag) != wanted[flag]]
-    if written.friendly_name != wanted["friendly_name"]:
+    if "friendly_name" in wanted and written.friendly_name != wanted["friendly_name"]:
         ignored.append("friendly_name")
     if ignored:
         raise ProviderError(
@@ -226,7 +273,7 @@ async def _sign(api: SendGridApi, ref: str | None, enabled: bool) -> None:
 async def _delete(api: SendGridApi, before: Resource) -> None:
     if before.ref is None:
         # the legacy webhook cannot be deleted: disabled, it is no webhook (see above)
-        disabled = body(before) | {"enabled": False}
+        disabled = body(before, legacy=True) | {"enabled": False}
         await api.http.send("PATCH", BASE, wire.EventWebhook, json_body=disabled)
         return
     try:

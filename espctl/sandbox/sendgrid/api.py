@@ -231,6 +231,10 @@ def update_webhook(ctx: SgContext, request: Request, params: dict[str, str]) -> 
     ref = params.get("id")
     hook = _find(ctx.user, ref) if ref else _oldest(ctx.user, writing=True)
     settings = _settings(json_object(request), require_url=True)
+    if ctx.user.webhook_mode == "legacy":
+        # the single-webhook API's settings have no friendly_name: the sandbox keeps
+        # none (UNCONFIRMED what SendGrid does with one; the safer reading for clients)
+        settings.pop("friendly_name", None)
     _exists(ctx.user, settings["url"], hook)
     _write(ctx, hook, settings)
     return Response.json(200, webhook_json(hook, with_key=False))

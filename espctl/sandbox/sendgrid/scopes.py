@@ -1,11 +1,12 @@
 """The scopes of SendGrid API keys as the sandbox knows them (``GET /v3/scopes``).
 
-Names follow SendGrid's "API Key Permissions" list (``<area>.<action>``); the sandbox
-checks each endpoint's scope and answers 403 ``access forbidden`` without it, so a key
-with fewer scopes (tests take some from :attr:`.state.SendGridAccount.scopes`) is
-refused where SendGrid would refuse it. Letter-by-letter UNCONFIRMED beyond
-``categories.stats.read`` (quoted by SendGrid's documentation): the same names as
-espctl's client, which names what a key lacks.
+Names from SendGrid's documented "API Key Permissions" list (``<area>.<action>``); the
+sandbox checks each endpoint's scope and answers 403 ``access forbidden`` without it, so
+a key with fewer scopes (tests take some from :attr:`.state.SendGridAccount.scopes`) is
+refused where SendGrid would refuse it. Every name below is in that list except
+``verified_senders.read`` (UNCONFIRMED: the list has no Sender Verification scope; the
+client treats the 403 as a warning). Which scope ``GET /v3/stats`` checks is
+UNCONFIRMED too (``stats.read`` here; the list also has ``stats.global.read``).
 """
 
 from __future__ import annotations

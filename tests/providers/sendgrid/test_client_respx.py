@@ -10,6 +10,7 @@ error bodies in one line, and its rate-limit headers.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -22,6 +23,8 @@ from espctl.model.resources import Resource
 from espctl.providers.kit.protocol import ChangeRequest
 from espctl.providers.kit.spec import WebhookBinding
 from espctl.providers.sendgrid import resources as sg
+from espctl.providers.sendgrid import webhooks as hooks
+from espctl.providers.sendgrid import wire
 from espctl.providers.sendgrid.config import SendGridWebhookOptions
 from espctl.providers.sendgrid.scopes import MissingScopes
 from tests.providers.helpers import Sleeps, run
@@ -361,11 +364,11 @@ def test_a_create_on_a_legacy_account_with_its_webhook_unset_is_the_update_witho
     after = _created(signed=True)
     run(api().apply(ChangeRequest("create", sg.KIND_WEBHOOK, after.key, None, after)))
     assert post.call_count == 1
+    # the legacy webhook takes no friendly_name (the single-webhook API has none)
     assert body(patch.calls[0].request) == {
         "enabled": True,
         "url": OURS,
         **flags(delivered=True, bounce=True, unsubscribe=True, group_unsubscribe=True),
-        "friendly_name": "events",
     }
     assert body(sign.calls[0].request) == {"enabled": True}
 
@@ -419,7 +422,8 @@ def test_legacy_webhook_is_written_without_an_id_as_the_documentation_says() -> 
     )
     after = _created(signed=True)
     run(api().apply(ChangeRequest("update", sg.KIND_WEBHOOK, OURS, _live(None), after)))
-    assert body(patch.calls[0].request)["url"] == OURS
+    sent = body(patch.calls[0].request)
+    assert sent["url"] == OURS and "friendly_name" not in sent
     assert body(sign.calls[0].request) == {"enabled": True}
 
 
@@ -444,6 +448,7 @@ def test_delete_by_id_tolerates_gone_and_legacy_is_disabled() -> None:
     run(api().apply(ChangeRequest("delete", sg.KIND_WEBHOOK, OURS, _live(None), None)))
     sent = body(off.calls[0].request)
     assert sent["enabled"] is False and sent["url"] == OURS and sent["open"] is True
+    assert "friendly_name" not in sent
 
 
 # -- rate limits --------------------------------------------------------------------------
@@ -504,3 +509,35 @@ def test_authenticated_domains_are_read_page_by_page() -> None:
     assert len(live.facts["all_domains"]) == 201
     (check,) = (c for c in live.checks if c.name == "authenticated domain")
     assert check.ok
+
+
+def test_the_legacy_webhook_reads_with_the_config_name_or_its_import_name() -> None:
+    """SendGrid holds no name for the legacy webhook: a plan's read gives it the declared
+    webhook's name (never a difference), an import's read ``<provider id>-<URL host>``;
+    webhooks with an id keep the name SendGrid holds."""
+    listing_ = wire.EventWebhookList.model_validate(
+        {
+            "max_allowed": 1,
+            "webhooks": [
+                hook("https://u:p@Hooks.Acme-Mail.com:8443/esp/x", id=None, friendly_name=None)
+            ],
+        }
+    )
+    (legacy,) = hooks.live_webhooks("sg", listing_, {})
+    assert legacy.fields["friendly_name"] is None
+    declared = sg.webhook_resource(
+        "sg", sg.WebhookUrl(legacy.key), [], friendly_name="events", signed=False
+    )
+    (planned,) = hooks.adopt_legacy_names("sg", [legacy], [declared], everything=False)
+    assert planned.fields["friendly_name"] == "events" and planned.ref is None
+    (imported,) = hooks.adopt_legacy_names("sg", [legacy], [], everything=True)
+    assert imported.fields["friendly_name"] == "sg-hooks-acme-mail-com"
+    (untouched,) = hooks.adopt_legacy_names("sg", [legacy], [], everything=False)
+    assert untouched.fields["friendly_name"] is None
+    listed = replace(legacy, fields={**legacy.fields, "friendly_name": "kept"})
+    (kept,) = hooks.adopt_legacy_names("sg", [listed], [], everything=True)
+    assert kept.fields["friendly_name"] == "kept"  # a valid name it lists, should it list one
+    named = replace(legacy, ref="wh-1")
+    assert hooks.adopt_legacy_names("sg", [named], [declared], everything=True) == [named]
+    assert hooks.legacy_entry_name("sg", "https://" + "a" * 80 + ".io/x") == "sg-" + "a" * 60
+    assert hooks.legacy_entry_name("sg", "not a url") == "sg-webhook"

@@ -74,6 +74,9 @@ class FakeSendGrid:
             if method == "DELETE":
                 self.hooks.remove(found)
                 return httpx.Response(204)
+            if "id" not in found:
+                # the single-webhook API has no friendly_name: espctl never sends one
+                assert "friendly_name" not in sent, sent
             found.update(sent)
             return httpx.Response(200, json=found)
         return httpx.Response(404, json={"errors": [{"message": f"no route {path}"}]})
@@ -131,7 +134,12 @@ def test_a_multi_webhook_account_converges_and_prune_removes_only_the_undeclared
 
 
 def test_a_legacy_single_webhook_account_converges_without_ids() -> None:
-    legacy = hook("https://esp:pw@hooks.acme-mail.com/esp/events", id=None, **flags(open=True))
+    legacy = hook(
+        "https://esp:pw@hooks.acme-mail.com/esp/events",
+        id=None,
+        friendly_name=None,
+        **flags(open=True),
+    )
     fake = FakeSendGrid([legacy])
     changes = _converge(fake, UnmanagedPolicy.warn)
     assert "sg:sendgrid.webhook:https://hooks.acme-mail.com/esp/events" in changes
@@ -139,6 +147,8 @@ def test_a_legacy_single_webhook_account_converges_without_ids() -> None:
     assert not any(w.startswith("POST") for w in fake.writes)
     (only,) = fake.hooks
     assert "id" not in only and only["delivered"] and not only["open"]
+    # no name at SendGrid, and none planned: the second plan (asserted empty) agrees
+    assert only["friendly_name"] is None
 
 
 def test_a_key_that_cannot_write_webhooks_plans_them_blocked_and_writes_nothing() -> None:

@@ -98,3 +98,26 @@ def test_webhooks_the_config_cannot_write_exactly_are_left_unmanaged() -> None:
     assert "friendly_name 'Engagement Webhook' cannot name a config webhook entry" in warnings
     assert "its events cannot be written exactly (unsubscribed)" in warnings
     assert "(it is disabled)" in warnings
+
+
+@respx.mock
+def test_the_legacy_single_webhook_imports_named_after_its_host_and_round_trips() -> None:
+    """The legacy webhook (listed without id) holds no friendly_name: its entry is named
+    ``<provider id>-<URL host>``, and the import's round-trip check (the imported
+    config's desired state against what is live) finds nothing to change: the name is
+    the config's alone, never sent to the legacy webhook nor compared with it."""
+    _account(
+        hook(
+            "https://esp:pw@hooks.acme-mail.com/esp/eu-events",
+            id=None,
+            friendly_name=None,
+            public_key="PK",
+            **flags(delivered=True, bounce=True, dropped=True),
+        )
+    )
+    result = run(import_providers({"sg": api()}, [provider_source("sg", block())]))
+    text = result.text
+    assert "  sg-hooks-acme-mail-com:\n    url: https://hooks.acme-mail.com/esp/eu-events" in text
+    assert "events: [delivered, bounced, dropped]" in text
+    assert "signed: true" in text
+    assert result.warnings == ()

@@ -1,7 +1,8 @@
 """A SendGrid account on the legacy single-webhook API, end to end against the served
-sandbox (its EU account): the seeded one imports and plans no change, and one whose
+sandbox (its EU account): the seeded one imports its webhook (named ``<provider
+id>-<URL host>``: it holds no friendly_name) and plans no change, and one whose
 webhook is unset gets the config's webhook written without an id (SendGrid refuses a
-POST there), signed, and converges."""
+POST there) and without a name, signed, and converges."""
 
 from __future__ import annotations
 
@@ -47,12 +48,17 @@ def test_an_unset_legacy_webhook_is_written_without_an_id(tmp_path: Path) -> Non
         assert not api.plan(options).plan.has_changes
     (hook,) = eu.webhooks
     assert hook.id is None and hook.url == "https://hooks.acme-mail.com/esp/eu"
-    assert hook.enabled and hook.signing_key and hook.friendly_name == "eu-events"
+    assert hook.enabled and hook.signing_key
+    # the single-webhook API has no friendly_name: none sent, and the plan is empty
+    assert hook.friendly_name is None
     assert set(hook.flags) == {"bounce", "delivered", "dropped"}
 
 
 def test_the_seeded_legacy_account_imports_to_an_empty_plan(tmp_path: Path) -> None:
-    app = SandboxApp(seed_account(seed=0))
+    state = seed_account(seed=0)
+    (seeded,) = sendgrid(state).accounts["eu"].webhooks
+    before = seeded.model_copy()
+    app = SandboxApp(state)
     with running_server(app) as base:
         config = tmp_path / "espctl.yaml"
         config.write_text(CONFIG.format(base=base))
@@ -62,16 +68,21 @@ def test_the_seeded_legacy_account_imports_to_an_empty_plan(tmp_path: Path) -> N
             main, ["import", "--provider", "sg", "-c", str(config), "--out", str(out)]
         )
         assert imported.exit_code == 0, imported.output
-        # the legacy webhook has no friendly_name to name a config entry (espctl names a
-        # SendGrid webhook after its entry): it is left unmanaged, and the import says so
-        assert "https://hooks.acme-mail.com/esp/eu-events not imported" in imported.stderr
-        assert "region: eu" in out.read_text()
+        # the legacy webhook holds no friendly_name: its entry is named after the
+        # provider id and the URL's host, and it is imported like any other
+        assert "not imported" not in imported.stderr
+        text = out.read_text()
+        assert "region: eu" in text
+        entry = "  sg-hooks-acme-mail-com:\n    url: https://hooks.acme-mail.com/esp/eu-events"
+        assert entry in text
+        assert "events: [delivered, bounced, dropped]" in text and "signed: true" in text
         planned = runner.invoke(
             main, ["plan", "--format", "json", "--detailed-exitcode", "-c", str(out)]
         )
         assert planned.exit_code == 0, planned.output
         plan = json.loads(planned.stdout)
-        assert plan["changes"] == []
-        assert [u["key"] for u in plan["unmanaged"]] == [
-            "https://hooks.acme-mail.com/esp/eu-events"
-        ]
+        assert plan["changes"] == [] and plan["unmanaged"] == []
+        applied = runner.invoke(main, ["apply", "--auto-approve", "-c", str(out)])
+        assert applied.exit_code == 0, applied.output
+    (hook,) = sendgrid(state).accounts["eu"].webhooks
+    assert hook == before  # nothing written to it (its updated_date included)

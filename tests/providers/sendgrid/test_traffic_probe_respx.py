@@ -229,3 +229,26 @@ def test_send_test_events_posts_the_live_id_and_the_url_sendgrid_holds() -> None
     assert {"url": "https://new.example.com/h"} in sent
     assert sum(p.ok for p in results.values()) == 1
     assert all("pw-9" not in p.detail for p in results.values())
+
+
+@respx.mock
+def test_the_legacy_webhooks_test_event_goes_by_url_and_claims_no_signature() -> None:
+    """The legacy single webhook has no id to name: its test is sent by URL, and the
+    result never says it is signed (SendGrid does not document whether it is)."""
+    from espctl.model.common import Event
+    from espctl.providers.kit.spec import WebhookBinding
+    from espctl.providers.sendgrid.resources import desired_resources
+
+    legacy = hook(id=None, public_key="PK", friendly_name=None, open=True)
+    respx.get(ALL).mock(
+        return_value=httpx.Response(200, json={"max_allowed": 1, "webhooks": [legacy]})
+    )
+    test = respx.post(f"{SG}/v3/user/webhooks/event/test").mock(return_value=httpx.Response(204))
+    client = api()
+    binding = WebhookBinding("events", "", OURS, (Event.opened,), None, (), None)
+    desired = desired_resources("sg", client.block, [binding])
+    (result,) = run(client.send_test_events(desired))
+    assert [body(call.request) for call in test.calls] == [{"url": OURS}]
+    assert result.ok and result.facts["signed"] is False
+    assert "by URL (the legacy webhook has no id" in result.detail
+    assert "(signed)" not in result.detail
