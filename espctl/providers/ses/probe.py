@@ -74,10 +74,17 @@ async def _caller(api: SesApi) -> Outcome:
     return True, f"account {account} as {arn}", None, {"account": account, "arn": arn}
 
 
+def _number(value: object) -> str:
+    """AWS answers the quota as doubles: 50000.0 reads 50,000, 14.0 reads 14, 0.5 stays."""
+    if isinstance(value, int | float):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
+    return "unknown"
+
+
 async def _account(api: SesApi) -> Outcome:
     facts = live.account_facts(await api.aws.call("sesv2", "GetAccount"))
     region = api.block.region
-    quota = f"quota {facts.get('max_24h')}/24h at {facts.get('max_rate')}/s"
+    quota = f"quota {_number(facts.get('max_24h'))}/24h at {_number(facts.get('max_rate'))}/s"
     if not facts["sending_enabled"]:
         return False, f"{region}: sending paused; {quota}", live.paused_cause(facts), facts
     if not facts["production_access"]:

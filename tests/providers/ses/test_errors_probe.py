@@ -270,3 +270,22 @@ def test_the_account_probe_names_the_cause(
         stubs["sesv2"].add_response("get_account", answer, {})
         ok_, _, found, _ = run(probe._account(api))
     assert (ok_, found) == (ok, cause)
+
+
+@pytest.mark.parametrize(
+    ("quota", "shown"),
+    [
+        ({"Max24HourSend": 50000.0, "MaxSendRate": 14.0}, "quota 50,000/24h at 14/s"),
+        ({"Max24HourSend": 200.0, "MaxSendRate": 0.5}, "quota 200/24h at 0.5/s"),
+        ({}, "quota unknown/24h at unknown/s"),
+    ],
+)
+def test_the_account_probe_shows_the_quota_as_people_write_it(
+    quota: dict[str, float], shown: str
+) -> None:
+    """AWS answers the quota as doubles; the probe line shows whole numbers whole."""
+    block, _ = load()
+    with stubbed(block) as (api, stubs):
+        stubs["sesv2"].add_response("get_account", {**account(), "SendQuota": quota}, {})
+        _, message, _, _ = run(probe._account(api))
+    assert message.endswith(f"; {shown}"), message
