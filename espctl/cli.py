@@ -110,9 +110,10 @@ LAZY_COMMANDS = {
 def main(ctx: click.Context) -> None:
     """espctl: email delivery infrastructure as code.
 
-    Keep Postmark, Mailgun, SendGrid and Amazon SES settings (tracking, message
-    streams, domains, configuration sets, webhooks) and email routing in one YAML
-    file; plan and apply changes; report on deliverability across providers.
+    Keep your email providers' settings (tracking, message streams, domains,
+    configuration sets, webhooks) and email routing in one YAML file; plan and apply
+    changes; report on deliverability across providers. `espctl import --help` lists
+    the provider types.
     """
     log_from_environment(ctx)
 

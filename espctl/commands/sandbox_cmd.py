@@ -127,8 +127,8 @@ def serve(
     from_config: str | None,
     **credential_options: str,
 ) -> None:
-    """Serve every simulated provider (Postmark, Mailgun US and EU, SendGrid, Amazon
-    SES) on one port until interrupted."""
+    """Serve every simulated provider on one port until interrupted (the banner lists
+    each one's base URL and accepted credentials)."""
     from espctl.sandbox.app import SandboxApp
     from espctl.sandbox.credentials import SandboxCredentials
     from espctl.sandbox.faults import FaultPlan

@@ -140,9 +140,9 @@ def test(
     """Check that each provider works: credentials, region or endpoint, latency.
 
     Providers are probed in parallel and printed as results arrive: credentials
-    accepted, endpoint or region, each probe's latency, whether a Postmark account token
-    is present, domains and their SPF/DKIM/Return-Path verification, message streams,
-    webhook counts. A failure shows the provider's own message and its documented
+    accepted, endpoint or region, each probe's latency, optional credentials present,
+    domains and identities with their DNS verification, streams and configuration
+    sets, webhooks. A failure shows the provider's own message and its documented
     cause. With --webhooks, a sample event is POSTed to each webhook URL whose name
     resolves to public addresses only (private and loopback receivers need
     --allow-private-receivers).
