@@ -507,3 +507,23 @@ class HttpClient:
                 f"expected JSON, got {response.headers.get('Content-Type', 'no content type')}:"
                 f" {snippet!r}",
             ) from exc
+
+
+class OverOneHttpClient:
+    """What the engine asks of a provider client whose requests all go through one
+    :class:`HttpClient` (``self.http``): its request count, what it waits for now (a rate
+    limit, for the progress line) and its close."""
+
+    http: HttpClient
+
+    @property
+    def requests(self) -> int:
+        return self.http.stats.requests
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """What the client waits for now (a rate limit), for the progress line."""
+        return self.http.waiting
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

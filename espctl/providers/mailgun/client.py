@@ -19,7 +19,13 @@ from espctl.errors import ProviderError
 from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers.kit.concurrency import settle
-from espctl.providers.kit.http import Credential, HttpClient, HttpOptions, Sleep
+from espctl.providers.kit.http import (
+    Credential,
+    HttpClient,
+    HttpOptions,
+    OverOneHttpClient,
+    Sleep,
+)
 from espctl.providers.kit.paging import Listing, Page, read_offset_pages
 from espctl.providers.kit.protocol import ChangeRequest, ProbeResult, Snapshot
 from espctl.providers.kit.spec import capabilities_of
@@ -74,7 +80,7 @@ def click_setting(value: Any, desired: object) -> bool | str:
     return _on_off(value)
 
 
-class MailgunApi:
+class MailgunApi(OverOneHttpClient):
     """A Mailgun account in one region."""
 
     type = "mailgun"
@@ -106,18 +112,6 @@ class MailgunApi:
             credential=Credential("API key", "api_key", block.api_key.source),
             sleep=sleep,
         )
-
-    @property
-    def requests(self) -> int:
-        return self.http.stats.requests
-
-    @property
-    def waiting(self) -> tuple[str, ...]:
-        """What the client waits for now (a rate limit), for the progress line."""
-        return self.http.waiting
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # -- read ------------------------------------------------------------------------
     async def read(self, desired: Sequence[Resource]) -> LiveState:

@@ -22,7 +22,13 @@ from espctl.errors import ProviderError
 from espctl.model.resources import Check, LiveState, Resource, plain
 from espctl.model.traffic import TrafficData, TrafficQuery
 from espctl.providers.kit.concurrency import settle
-from espctl.providers.kit.http import Credential, HttpClient, HttpOptions, Sleep
+from espctl.providers.kit.http import (
+    Credential,
+    HttpClient,
+    HttpOptions,
+    OverOneHttpClient,
+    Sleep,
+)
 from espctl.providers.kit.protocol import ChangeRequest, ProbeResult, Snapshot
 from espctl.providers.kit.spec import capabilities_of
 from espctl.providers.sendgrid import resources as sg
@@ -63,7 +69,7 @@ def error_detail(response: httpx.Response) -> str:
     return " ".join(response.text[:200].split())
 
 
-class SendGridApi:
+class SendGridApi(OverOneHttpClient):
     """A SendGrid account (or one subuser of it) in one region."""
 
     type = "sendgrid"
@@ -95,18 +101,6 @@ class SendGridApi:
             credential=Credential("API key", "api_key", block.api_key.source),
             sleep=sleep,
         )
-
-    @property
-    def requests(self) -> int:
-        return self.http.stats.requests
-
-    @property
-    def waiting(self) -> tuple[str, ...]:
-        """What the client waits for now (a rate limit), for the progress line."""
-        return self.http.waiting
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # -- scopes ----------------------------------------------------------------------
     def read_scopes(self, desired: Sequence[Resource], *, everything: bool = False) -> set[str]:
