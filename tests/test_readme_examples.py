@@ -26,6 +26,8 @@ import pytest
 from click.testing import CliRunner
 
 from espctl.cli import main
+from espctl.model.common import Event
+from espctl.providers import registry
 from espctl.sandbox import SandboxApp, SandboxCredentials, running_server, seed_account
 from tests.conftest import QUICKSTART, REPO
 from tests.e2e.conftest import endpoint_config
@@ -240,3 +242,34 @@ def test_readme_output_is_what_the_cli_prints(name: str, tmp_path: Path) -> None
     _, shown = _command_and_shown(name)
     for printed in EXAMPLES[name](tmp_path):
         assert_shown(shown, printed)
+
+
+def _event_table() -> tuple[list[str], dict[str, list[str]]]:
+    """The README's "Normalized events" table: its header and its rows by event."""
+    lines = README.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("| espctl event |"))
+    header = [c.strip() for c in lines[at].strip("|").split("|")]
+    rows: dict[str, list[str]] = {}
+    for line in lines[at + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0]] = cells
+    return header, rows
+
+
+@pytest.mark.parametrize("provider_type", registry.TYPES)
+def test_the_event_table_has_each_providers_column_of_its_spec(provider_type: str) -> None:
+    """Every registered provider has a column headed by its label; each normalized event
+    is its native name there, or "—" where the spec says it cannot deliver it."""
+    spec = registry.spec(provider_type)
+    header, rows = _event_table()
+    column = next(i for i, title in enumerate(header) if title.startswith(spec.label))
+    assert set(rows) == {e.value for e in Event}
+    for event in Event:
+        native = spec.events.native.get(event)
+        cell = rows[event.value][column]
+        if native is None:
+            assert cell == "—", (event, cell)
+        else:  # e.g. SendGrid's complained: "spamreport (`spam_report`)"
+            assert native in cell, (event, cell)
