@@ -8,17 +8,22 @@ imports what it needs (the API, the renderers, the report) when it runs, and the
 sandbox's commands load when used (:class:`~espctl.commands.lazy.LazyGroup`). So
 ``--help`` and completion load click and little else, and ``validate`` the config
 models only; ``espctl --version`` is answered before this module imports click
-(:func:`espctl.answer_version_early`), and help texts find their width without
-importing shutil (:class:`HelpContext`). README "Benchmarks";
-tests/test_startup_imports.py.
+(:func:`espctl.answer_version_early`), a help text the console script printed before
+is printed again without click when nothing it depends on changed
+(:mod:`espctl.helpcache`), and help texts find their width without importing shutil
+(:class:`HelpContext`). README "Benchmarks"; tests/test_startup_imports.py,
+tests/test_help_cache.py.
 """
 
 from __future__ import annotations
 
-from espctl import answer_version_early, launched_as_console_script
+from espctl import answer_version_early, helpcache, launched_as_console_script
 
 if launched_as_console_script():
-    answer_version_early()  # `espctl --version` without importing click: see its docstring
+    # before click is imported: `espctl --version`, and a help text click printed before
+    # (espctl.helpcache: only when nothing it depends on has changed); see their docstrings
+    answer_version_early()
+    helpcache.answer_early()
 
 import os
 import sys
@@ -46,7 +51,7 @@ from espctl.commands.common import (
 from espctl.commands.completion_cmd import completion
 from espctl.commands.demo_cmd import demo
 from espctl.commands.import_cmd import import_cmd
-from espctl.commands.lazy import LazyGroup
+from espctl.commands.lazy import LazyGroup, adopt_context
 from espctl.commands.limits import limit_options, run_options
 from espctl.commands.route_cmd import route
 from espctl.commands.show_cmd import show
@@ -59,35 +64,30 @@ if TYPE_CHECKING:
     from espctl.engine.plan import Plan
 
 
-def terminal_columns() -> int:
-    """``shutil.get_terminal_size().columns``, as click's help formatter asks it, without
-    importing :mod:`shutil` (which loads zlib, bz2 and lzma: about 2 ms of every
-    ``--help``). The same steps: a positive integer ``COLUMNS``, else the width of the
-    terminal on ``sys.__stdout__``, else 80; ``tests/test_startup_imports.py`` compares
-    the two and the help texts they produce."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns > 0:
-        return columns
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
-    except (AttributeError, ValueError, OSError):
-        return 80
-
-
 class HelpContext(click.Context):
-    """click's context; its help width is click's, found by :func:`terminal_columns`."""
+    """click's context; its help width is click's, found by
+    :func:`~espctl.helpcache.terminal_columns` (without importing shutil), and the help
+    text the console script was asked for is kept for next time (:mod:`espctl.helpcache`)."""
+
+    #: the width of the last help formatter made, None when something forced one
+    help_width: int | None = None
 
     def make_formatter(self) -> click.HelpFormatter:
         from click import formatting
 
         width = self.terminal_width
+        self.help_width = None
         if width is None and formatting.FORCED_WIDTH is None:  # else click's own rule
-            widest = 80 if self.max_content_width is None else self.max_content_width
-            width = max(min(terminal_columns(), widest) - 2, 50)
+            width = self.help_width = helpcache.help_width(self.max_content_width)
         return self.formatter_class(width=width, max_width=self.max_content_width)
+
+    def get_help(self) -> str:
+        if not helpcache.wanted(self.command_path):
+            return super().get_help()
+        helpcache.start_recording()
+        text = super().get_help()
+        helpcache.remember(text + "\n", width=self.help_width)  # what click.echo writes
+        return text
 
 
 #: commands whose modules are heavy to import: name -> (module:attribute, one-line help)
@@ -102,7 +102,10 @@ LAZY_COMMANDS = {
 @click.group(
     cls=LazyGroup,
     lazy=LAZY_COMMANDS,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings={
+        "help_option_names": list(helpcache.HELP_FLAGS),
+        "max_content_width": helpcache.MAX_HELP_WIDTH,
+    },
 )
 @click.version_option(__version__, prog_name="espctl")
 @verbose_option
@@ -462,6 +465,5 @@ main.add_command(import_cmd)
 main.add_command(route)
 main.add_command(test)
 main.add_command(show)
-# every help text espctl builds itself (the lazy commands' use click's Context)
-for _command in (main, *main.commands.values()):
-    _command.context_class = HelpContext
+# every help text espctl prints (a lazy command gets it when imported: LazyGroup)
+adopt_context(main, HelpContext)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -44,6 +47,23 @@ def write_config(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return write
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The console script keeps help texts in ``$XDG_CACHE_HOME/espctl`` (espctl.helpcache):
+    in a folder of this run (each xdist worker its own), never the user's."""
+    folder = tempfile.mkdtemp(prefix="espctl-test-cache-")
+    config.stash[_CACHE_KEY] = folder
+    os.environ["XDG_CACHE_HOME"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_CACHE_KEY, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_CACHE_KEY = pytest.StashKey[str]()
 
 
 def pytest_terminal_summary(

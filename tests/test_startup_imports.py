@@ -17,7 +17,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from espctl import cli
+from espctl import cli, helpcache
 from espctl.cli import main
 from espctl.providers.registry import TYPES
 from espctl.sandbox.registry import TYPES as SANDBOX_TYPES
@@ -312,7 +312,7 @@ def test_help_width_is_shutils_without_importing_it(
         monkeypatch.delenv("COLUMNS", raising=False)
     else:
         monkeypatch.setenv("COLUMNS", columns)
-    assert cli.terminal_columns() == shutil.get_terminal_size().columns
+    assert helpcache.terminal_columns() == shutil.get_terminal_size().columns
     # every help text espctl builds, as click builds it with shutil at this width
     # (a lazy command, imported by another test, builds its help with click's Context)
     built = [(n, c) for n, c in main.commands.items() if n not in cli.LAZY_COMMANDS]
@@ -336,7 +336,8 @@ def test_help_width_on_a_terminal_is_shutils(size: tuple[int, int]) -> None:
     script = (
         "import shutil, sys\n"
         "from click import Context\n"
-        "from espctl.cli import main, terminal_columns, HelpContext\n"
+        "from espctl.cli import main, HelpContext\n"
+        "from espctl.helpcache import terminal_columns\n"
         "args = dict(info_name='espctl', max_content_width=100)\n"
         "sys.stderr.write(repr((terminal_columns(), shutil.get_terminal_size().columns,"
         " main.get_help(HelpContext(main, **args)) == main.get_help(Context(main, **args)))))\n"

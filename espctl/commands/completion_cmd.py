@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from espctl.commands.common import echo
+from espctl import helpcache
 
 SHELLS = ("bash", "zsh", "fish")
 COMPLETE_VAR = "_ESPCTL_COMPLETE"
@@ -24,8 +24,17 @@ def completion(ctx: click.Context, shell: str) -> None:
     """
     from click.shell_completion import get_completion_class
 
+    from espctl.model.text import escape_controls
+
+    kept = helpcache.wanted_completion(ctx.command_path, shell)
+    if kept:
+        helpcache.start_recording()
     root = ctx.find_root().command
     cls = get_completion_class(shell)
     assert cls is not None  # every name in SHELLS is one click ships
-    script = cls(root, {}, "espctl", COMPLETE_VAR).source()
-    echo(script.rstrip("\n"))
+    script = escape_controls(
+        cls(root, {}, "espctl", COMPLETE_VAR).source().rstrip("\n"), keep_newlines=True
+    )
+    if kept:  # the console script prints it without click next time (espctl.helpcache)
+        helpcache.remember(script + "\n")  # what click.echo writes
+    click.echo(script)

@@ -37,6 +37,7 @@ class LazyGroup(click.Group):
             command = getattr(importlib.import_module(module), attribute)
             if not isinstance(command, click.Command):
                 raise TypeError(f"{module}:{attribute} is not a click command")
+            adopt_context(command, self.context_class)
             self.add_command(command, cmd_name)
         return self.commands.get(cmd_name)
 
@@ -83,6 +84,15 @@ class LazyGroup(click.Group):
             for lazy_name in self.lazy:
                 self.get_command(ctx, lazy_name)
         return super().resolve_command(ctx, args)
+
+
+def adopt_context(command: click.Command, context_class: type[click.Context]) -> None:
+    """Give ``command`` and its subcommands this context class (espctl's help width and
+    help cache: ``espctl.cli.HelpContext``)."""
+    command.context_class = context_class
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            adopt_context(subcommand, context_class)
 
 
 class LazyHelpOption(click.Option):
