@@ -135,13 +135,13 @@ def validate(files: tuple[str, ...], config: tuple[str, ...], fmt: str) -> None:
     message. --format json prints {"valid", "files": [{"file", "valid", "problems"}]}.
     Exit 0 when every file is valid, 1 otherwise.
     """
-    import json
-
     from espctl import api
     from espctl.model.text import plural
 
     results = [api.validate(path) for path in files] if files else [api.validate(config)]
     if fmt == "json":
+        import json
+
         payload = {
             "valid": all(r.valid for r in results),
             "files": [r.as_json() for r in results],

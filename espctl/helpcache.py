@@ -37,7 +37,6 @@ imported, and its cost is the point.
 from __future__ import annotations
 
 import binascii
-import contextlib
 import os
 import sys
 
@@ -329,6 +328,14 @@ def _write(directory: str, path: str, text: str) -> None:
             out.write(text.encode("utf-8", "surrogateescape"))
         os.replace(temporary, path)  # readers see the old entry or the new, never half
     except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        _remove(temporary)
         raise
+
+
+def _remove(path: str) -> None:
+    # not contextlib.suppress: contextlib is not loaded yet when this module is imported,
+    # and loading it costs 2 ms of every start (README "Benchmarks")
+    try:  # noqa: SIM105
+        os.unlink(path)
+    except OSError:
+        pass

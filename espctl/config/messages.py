@@ -10,7 +10,6 @@ html_and_text, html_only, text_only``, ``must be a number above 0 and at most 1 
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import types
@@ -24,15 +23,10 @@ from pydantic import BaseModel, ValidationError
 from espctl.config.models import PROVIDER_TYPES, Config
 from espctl.config.yamlpos import PathKey, SourceDoc
 from espctl.errors import Problem
+from espctl.model.text import did_you_mean
 
 SUPPORTED_VERSION = 1
 _QUOTED = re.compile(r"'([^']*)'")
-
-
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    """`` (did you mean 'x'?)`` for a close match among ``choices``, else ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[PathKey, bool]:

@@ -8,7 +8,6 @@ from its spec (:mod:`espctl.providers.registry`).
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from typing import Any, assert_never
 from urllib.parse import urlsplit
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 from espctl.config.yamlpos import PathKey, SourceDoc
 from espctl.errors import Problem
 from espctl.model.common import Event, parse_address, split_target
+from espctl.model.text import did_you_mean
 from espctl.model.urls import url_identity
 from espctl.providers import registry
 from espctl.providers.kit.rules import forbidden_host, header_problem, url_faults
@@ -70,8 +70,7 @@ class _Checker:
         pid, sub = split_target(target)
         if pid not in self.providers:
             known = sorted(self.providers)
-            close = difflib.get_close_matches(pid, known, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(pid, known)
             self.error(
                 path, f"unknown provider '{pid}'{hint} (providers: {', '.join(known) or 'none'})"
             )
@@ -113,8 +112,7 @@ class _Checker:
         having = [s.label for s in self.specs.values() if s.targets.account]
         if target not in self.providers:
             known = sorted(self.providers)
-            close = difflib.get_close_matches(target, known, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(target, known)
             forms = ", ".join(
                 f"provider/{s.targets.key}" for s in self.specs.values() if s.targets.kind
             )

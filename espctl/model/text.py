@@ -18,6 +18,7 @@ agree.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 #: bidirectional formatting characters: embeddings, overrides, isolates, marks
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -65,3 +66,11 @@ def paint(line: str, style: str | None, colour: bool) -> str:
     if colour and style:
         return f"\x1b[{style}m{safe}{_RESET}"
     return safe
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for a close match among ``choices``, else ``""``."""
+    import difflib  # noqa: PLC0415  (only for a suggestion: not loaded by every validate)
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

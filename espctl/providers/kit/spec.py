@@ -18,20 +18,23 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from espctl.model.common import BasicAuth, Event, Frozen
-from espctl.model.events import NormalizedEvent
-from espctl.model.resources import Check, LiveState, Resource
-from espctl.model.summary import AccountInfo, TrackingInfo, WebhookInfo
+from espctl.model.common import Event
 from espctl.providers.kit.config import ProviderConfig
-from espctl.providers.kit.protocol import Capabilities, ChangeRequest
 
-if TYPE_CHECKING:  # the I/O side, imported by the client factory only
+if TYPE_CHECKING:
+    # annotations only: what a command that only reads the config (validate) need not
+    # load, the engine's and the report's models (tests/test_startup_imports.py)
+    from datetime import datetime
+
+    from espctl.model.common import BasicAuth, Frozen
+    from espctl.model.events import NormalizedEvent
+    from espctl.model.resources import Check, LiveState, Resource
+    from espctl.model.summary import AccountInfo, TrackingInfo, WebhookInfo
     from espctl.providers.kit.connection import Connection
     from espctl.providers.kit.importing import ImportDoc, ProviderSource
-    from espctl.providers.kit.protocol import Provider, Snapshot
+    from espctl.providers.kit.protocol import Capabilities, ChangeRequest, Provider, Snapshot
 
 B = TypeVar("B", bound=ProviderConfig)
 #: the tag of every sample event ``espctl test --webhooks`` posts, so that a receiver can
@@ -262,8 +265,10 @@ class RoutingTarget:
 class Summary(Protocol):
     """How the provider's live state reads in the report (settings, not traffic)."""
 
-    #: what a traffic bucket is called: ``stream``, ``domain``
-    bucket_label: str
+    @property
+    def bucket_label(self) -> str:
+        """What a traffic bucket is called: ``stream``, ``domain``."""
+        ...
 
     def account(self, live: LiveState) -> AccountInfo:
         """Servers, streams or domains and their state."""
@@ -276,6 +281,35 @@ class Summary(Protocol):
     def webhooks(self, provider_id: str, live: LiveState) -> list[WebhookInfo]:
         """Every live webhook URL with its events (credentials masked)."""
         ...
+
+
+class LazySummary:
+    """A :class:`Summary` made on first use by ``make`` (which imports the provider's
+    summary module): only the report needs it, and every command that reads the config
+    imports the specs (``validate``; tests/test_startup_imports.py)."""
+
+    def __init__(self, make: Callable[[], Summary]) -> None:
+        self._make = make
+        self._made: Summary | None = None
+
+    @property
+    def _summary(self) -> Summary:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    @property
+    def bucket_label(self) -> str:
+        return self._summary.bucket_label
+
+    def account(self, live: LiveState) -> AccountInfo:
+        return self._summary.account(live)
+
+    def tracking(self, live: LiveState) -> TrackingInfo:
+        return self._summary.tracking(live)
+
+    def webhooks(self, provider_id: str, live: LiveState) -> list[WebhookInfo]:
+        return self._summary.webhooks(provider_id, live)
 
 
 ClientFactory = Callable[[str, B, "Connection"], "Provider"]
@@ -358,6 +392,8 @@ def capabilities_of(
 ) -> Capabilities:
     """The engine's :class:`~espctl.providers.kit.protocol.Capabilities` of these kinds
     (what a client reports, and its spec)."""
+    from espctl.providers.kit.protocol import Capabilities  # see the imports above
+
     return Capabilities(
         creatable=frozenset(k.name for k in kinds if k.create),
         deletable=frozenset(k.name for k in kinds if k.delete),

@@ -6,26 +6,30 @@ Pure: the API client (:mod:`.client`) is imported when the first one is made.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from espctl.errors import redact
-from espctl.providers.kit.protocol import ChangeRequest
-from espctl.providers.kit.spec import CredentialField, ProviderSpec, TargetForm, WebhookTraits
+from espctl.providers.kit.spec import (
+    CredentialField,
+    LazySummary,
+    ProviderSpec,
+    TargetForm,
+    WebhookTraits,
+)
 from espctl.providers.mailgun import resources, rules
 from espctl.providers.mailgun.config import REGION_HOSTS, MailgunProvider, Region
 from espctl.providers.mailgun.events import VOCABULARY
-from espctl.providers.mailgun.importer import import_mailgun
 from espctl.providers.mailgun.info import INFO
 from espctl.providers.mailgun.limits import releases_room, url_limit_checks
-from espctl.providers.mailgun.parsing import parse_mailgun_webhook
 from espctl.providers.mailgun.routing import route_check
 from espctl.providers.mailgun.samples import RECEIVER, sample
-from espctl.providers.mailgun.summary import MailgunAdapter
 
 if TYPE_CHECKING:
     from espctl.model.events import NormalizedEvent
     from espctl.providers.kit.connection import Connection
-    from espctl.providers.kit.protocol import Provider
+    from espctl.providers.kit.importing import ImportDoc, ProviderSource
+    from espctl.providers.kit.protocol import ChangeRequest, Provider, Snapshot
+    from espctl.providers.kit.spec import Summary
 
 
 def _client(provider_id: str, block: MailgunProvider, connection: Connection) -> Provider:
@@ -44,7 +48,21 @@ def _releases(change: ChangeRequest) -> bool:
 
 
 def _parse(payload: object) -> list[NormalizedEvent]:
+    from espctl.providers.mailgun.parsing import parse_mailgun_webhook
+
     return [parse_mailgun_webhook(payload)]
+
+
+def _import(doc: ImportDoc, source: ProviderSource, snapshot: Snapshot) -> dict[str, Any]:
+    from espctl.providers.mailgun.importer import import_mailgun
+
+    return import_mailgun(doc, source, snapshot)
+
+
+def _summary() -> Summary:
+    from espctl.providers.mailgun.summary import MailgunAdapter
+
+    return MailgunAdapter()
 
 
 SPEC: ProviderSpec[MailgunProvider] = ProviderSpec(
@@ -73,8 +91,8 @@ SPEC: ProviderSpec[MailgunProvider] = ProviderSpec(
     client=_client,
     where=_where,
     route_check=route_check,
-    importer=import_mailgun,
-    summary=MailgunAdapter(),
+    importer=_import,
+    summary=LazySummary(_summary),
     report_buckets=lambda block: tuple(sorted(block.domains)),
     sample=sample,
     receiver=RECEIVER,

@@ -6,12 +6,13 @@ Pure: the API client (:mod:`.client`) is imported when the first one is made.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from espctl.errors import redact
 from espctl.model.common import parse_address
 from espctl.providers.kit.spec import (
     CredentialField,
+    LazySummary,
     ProviderSpec,
     TargetForm,
     WebhookTraits,
@@ -23,17 +24,16 @@ from espctl.providers.postmark.config import (
     PostmarkWebhookOptions,
 )
 from espctl.providers.postmark.events import VOCABULARY
-from espctl.providers.postmark.importer import import_postmark
 from espctl.providers.postmark.info import INFO
-from espctl.providers.postmark.parsing import parse_postmark_webhook
 from espctl.providers.postmark.routing import route_check
 from espctl.providers.postmark.samples import RECEIVER, sample
-from espctl.providers.postmark.summary import PostmarkAdapter
 
 if TYPE_CHECKING:
     from espctl.model.events import NormalizedEvent
     from espctl.providers.kit.connection import Connection
-    from espctl.providers.kit.protocol import Provider
+    from espctl.providers.kit.importing import ImportDoc, ProviderSource
+    from espctl.providers.kit.protocol import Provider, Snapshot
+    from espctl.providers.kit.spec import Summary
 
 
 def _client(provider_id: str, block: PostmarkProvider, connection: Connection) -> Provider:
@@ -53,8 +53,22 @@ def _sender_domains(block: PostmarkProvider) -> tuple[str, ...]:
 
 
 def _parse(payload: object) -> list[NormalizedEvent]:
+    from espctl.providers.postmark.parsing import parse_postmark_webhook
+
     event = parse_postmark_webhook(payload)
     return [event] if event is not None else []
+
+
+def _import(doc: ImportDoc, source: ProviderSource, snapshot: Snapshot) -> dict[str, Any]:
+    from espctl.providers.postmark.importer import import_postmark
+
+    return import_postmark(doc, source, snapshot)
+
+
+def _summary() -> Summary:
+    from espctl.providers.postmark.summary import PostmarkAdapter
+
+    return PostmarkAdapter()
 
 
 SPEC: ProviderSpec[PostmarkProvider] = ProviderSpec(
@@ -92,8 +106,8 @@ SPEC: ProviderSpec[PostmarkProvider] = ProviderSpec(
     client=_client,
     where=_where,
     route_check=route_check,
-    importer=import_postmark,
-    summary=PostmarkAdapter(),
+    importer=_import,
+    summary=LazySummary(_summary),
     report_buckets=lambda block: (),  # every live outbound stream
     sample=sample,
     receiver=RECEIVER,

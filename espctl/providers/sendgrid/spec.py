@@ -7,10 +7,16 @@ Pure: the API client (:mod:`.client`) is imported when the first one is made.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from espctl.errors import redact
-from espctl.providers.kit.spec import CredentialField, ProviderSpec, TargetForm, WebhookTraits
+from espctl.providers.kit.spec import (
+    CredentialField,
+    LazySummary,
+    ProviderSpec,
+    TargetForm,
+    WebhookTraits,
+)
 from espctl.providers.sendgrid import resources, rules
 from espctl.providers.sendgrid.config import (
     REGION_HOSTS,
@@ -19,17 +25,16 @@ from espctl.providers.sendgrid.config import (
     SendGridWebhookOptions,
 )
 from espctl.providers.sendgrid.events import VOCABULARY
-from espctl.providers.sendgrid.importer import import_sendgrid
 from espctl.providers.sendgrid.info import INFO
-from espctl.providers.sendgrid.parsing import parse_sendgrid_webhook
 from espctl.providers.sendgrid.routing import route_check
 from espctl.providers.sendgrid.samples import RECEIVER, sample
-from espctl.providers.sendgrid.summary import SendGridAdapter
 
 if TYPE_CHECKING:
     from espctl.model.events import NormalizedEvent
     from espctl.providers.kit.connection import Connection
-    from espctl.providers.kit.protocol import Provider
+    from espctl.providers.kit.importing import ImportDoc, ProviderSource
+    from espctl.providers.kit.protocol import Provider, Snapshot
+    from espctl.providers.kit.spec import Summary
 
 
 def _client(provider_id: str, block: SendGridProvider, connection: Connection) -> Provider:
@@ -44,7 +49,21 @@ def _where(block: SendGridProvider) -> tuple[str, str | None]:
 
 
 def _parse(payload: object) -> list[NormalizedEvent]:
+    from espctl.providers.sendgrid.parsing import parse_sendgrid_webhook
+
     return parse_sendgrid_webhook(payload)
+
+
+def _import(doc: ImportDoc, source: ProviderSource, snapshot: Snapshot) -> dict[str, Any]:
+    from espctl.providers.sendgrid.importer import import_sendgrid
+
+    return import_sendgrid(doc, source, snapshot)
+
+
+def _summary() -> Summary:
+    from espctl.providers.sendgrid.summary import SendGridAdapter
+
+    return SendGridAdapter()
 
 
 SPEC: ProviderSpec[SendGridProvider] = ProviderSpec(
@@ -75,8 +94,8 @@ SPEC: ProviderSpec[SendGridProvider] = ProviderSpec(
     client=_client,
     where=_where,
     route_check=route_check,
-    importer=import_sendgrid,
-    summary=SendGridAdapter(),
+    importer=_import,
+    summary=LazySummary(_summary),
     report_buckets=lambda block: (),
     sample=sample,
     receiver=RECEIVER,

@@ -39,3 +39,8 @@ def event_labels(types: object) -> object:
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         return types
     return [f"{TYPE_TO_EVENT[t].value} ({t})" if t in TYPE_TO_EVENT else t for t in types]
+
+
+#: the tag SES adds to every event's ``mail.tags`` naming the configuration set it went
+#: through (the report and the parser read it; a test sample leaves it out)
+CONFIGURATION_SET_TAG = "ses:configuration-set"

@@ -41,12 +41,12 @@ from espctl.model.events import (
     recipient_domain,
     synthesize_event_id,
 )
+from espctl.providers.ses.events import CONFIGURATION_SET_TAG
 
 _E = EventType
 _R = RejectReason
 SUPPRESSED = frozenset({"Suppressed", "OnAccountSuppressionList"})
 _SMTP = re.compile(r"(?:^|\s)([245][0-9]{2})[\s-]")
-CONFIGURATION_SET_TAG = "ses:configuration-set"
 
 
 def _m(value: object) -> Mapping[str, Any]:

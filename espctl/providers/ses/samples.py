@@ -13,8 +13,7 @@ from typing import Any
 from espctl.model.common import Event, Frozen
 from espctl.providers.kit.spec import TEST_TAG, ReceiverTraits, WebhookSample
 from espctl.providers.ses.config import SesProvider
-from espctl.providers.ses.events import PAYLOAD_TYPE
-from espctl.providers.ses.parsing import CONFIGURATION_SET_TAG
+from espctl.providers.ses.events import CONFIGURATION_SET_TAG, PAYLOAD_TYPE
 
 #: a 12-digit account id that no AWS account has (documentation examples use it)
 TEST_ACCOUNT = "123456789012"

@@ -8,23 +8,29 @@ first one is made.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from espctl.errors import redact
-from espctl.providers.kit.spec import CredentialField, ProviderSpec, TargetForm, WebhookTraits
+from espctl.providers.kit.spec import (
+    CredentialField,
+    LazySummary,
+    ProviderSpec,
+    TargetForm,
+    WebhookTraits,
+)
 from espctl.providers.ses import resources, rules
 from espctl.providers.ses.config import SesProvider, SesWebhookOptions
 from espctl.providers.ses.events import VOCABULARY
-from espctl.providers.ses.importer import import_ses
 from espctl.providers.ses.info import INFO
-from espctl.providers.ses.parsing import parse_ses_webhook
 from espctl.providers.ses.routing import route_check
 from espctl.providers.ses.samples import RECEIVER, sample
-from espctl.providers.ses.summary import SesAdapter
 
 if TYPE_CHECKING:
+    from espctl.model.events import NormalizedEvent
     from espctl.providers.kit.connection import Connection
-    from espctl.providers.kit.protocol import Provider
+    from espctl.providers.kit.importing import ImportDoc, ProviderSource
+    from espctl.providers.kit.protocol import Provider, Snapshot
+    from espctl.providers.kit.spec import Summary
 
 #: regions where the SES v2 API is offered (the AWS general reference); a region not
 #: listed is still accepted by the config (AWS adds regions): this is what ``import``
@@ -65,6 +71,24 @@ def _client(provider_id: str, block: SesProvider, connection: Connection) -> Pro
 
 def _where(block: SesProvider) -> tuple[str, str | None]:
     return redact(block.endpoint or f"https://email.{block.region}.amazonaws.com"), block.region
+
+
+def _parse(payload: object) -> list[NormalizedEvent]:
+    from espctl.providers.ses.parsing import parse_ses_webhook
+
+    return parse_ses_webhook(payload)
+
+
+def _import(doc: ImportDoc, source: ProviderSource, snapshot: Snapshot) -> dict[str, Any]:
+    from espctl.providers.ses.importer import import_ses
+
+    return import_ses(doc, source, snapshot)
+
+
+def _summary() -> Summary:
+    from espctl.providers.ses.summary import SesAdapter
+
+    return SesAdapter()
 
 
 SPEC: ProviderSpec[SesProvider] = ProviderSpec(
@@ -112,12 +136,12 @@ SPEC: ProviderSpec[SesProvider] = ProviderSpec(
     client=_client,
     where=_where,
     route_check=route_check,
-    importer=import_ses,
-    summary=SesAdapter(),
+    importer=_import,
+    summary=LazySummary(_summary),
     report_buckets=lambda block: tuple(sorted(block.configuration_sets)),
     sample=sample,
     receiver=RECEIVER,
-    parse_webhook=parse_ses_webhook,
+    parse_webhook=_parse,
     sandbox_account=lambda block: tuple(block.identities),
     regions=REGIONS,
 )
