@@ -78,6 +78,8 @@ def cache_dir() -> str | None:
     """Where entries live; None when the cache is off or there is no home to put it in."""
     if os.environ.get(SWITCH, "").strip().lower() in ("off", "0", "false", "no"):
         return None
+    if not hasattr(os, "getuid"):  # no owner to check an entry against (Windows)
+        return None
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):  # the XDG rule: a relative value is ignored
         home = os.path.expanduser("~")
@@ -91,7 +93,12 @@ def request_of(argv: list[str]) -> tuple[str, ...] | None:
     """The cacheable request these arguments make, or None: ``(*path, "--help")`` for
     ``[*path, --help|-h]`` with a path of plain command names, ``("completion", SHELL)``
     for ``completion SHELL``."""
-    if any(not arg or not arg.isprintable() or arg != arg.strip() for arg in argv):
+    # one plain word each: the key joins them with spaces, and `espctl "sandbox serve"
+    # --help` (an unknown command to click) must not find `sandbox serve --help`'s entry
+    if any(
+        not arg or not arg.isprintable() or len(arg.split()) != 1 or arg != arg.strip()
+        for arg in argv
+    ):
         return None
     if argv and argv[-1] in HELP_FLAGS:
         path = argv[:-1]

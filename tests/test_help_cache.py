@@ -235,6 +235,7 @@ def test_a_damaged_fingerprint_is_ignored(espctl: Espctl) -> None:
         (["--help"], {"_ESPCTL_COMPLETE": "bash_source"}),  # click's completion
         (["plan", "--help"], {"ESPCTL_LOG": "debug"}),  # click warns on a bad value
         (["completion", "--help", "bash"], {}),
+        (["sandbox serve", "--help"], {}),  # one word with a space: unknown to click
         # click runs bash to warn about an old one on stderr: another program's answer
         (["completion", "bash"], {}),
     ],
@@ -244,6 +245,13 @@ def test_what_is_never_cached(espctl: Espctl, args: list[str], env: dict[str, st
         done = espctl.run(*args, env=env)
         assert done.returncode in (0, 2), done.stderr
     assert espctl.entries() == []
+
+
+def test_a_word_with_a_space_is_not_a_command_path(espctl: Espctl) -> None:
+    espctl.run("sandbox", "serve", "--help")  # kept under `espctl sandbox serve --help`
+    done = espctl.run("sandbox serve", "--help")
+    assert done.returncode == 2
+    assert "No such command 'sandbox serve'" in done.stderr
 
 
 def test_python_dash_m_is_never_cached(espctl: Espctl) -> None:
