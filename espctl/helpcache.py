@@ -12,23 +12,24 @@ and prints it again the next time, before click is imported:
   click renders it. ``ESPCTL_HELP_CACHE=off`` turns it off (nothing read or written).
 - **When it is printed instead of running click:** only when everything the text
   depends on is as it was when click made it. The entry's key holds the interpreter
-  (path and version), espctl's location, the request (command path and flag), the help
-  width (click's rule: ``COLUMNS``, else the terminal, else 80, clamped to 50..98) and
-  the gettext variables (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``; click's
-  words go through gettext). Its fingerprint holds the size and modification time of
-  every module file the process had loaded when click rendered it (espctl's, click's
-  and the standard library's), of every file and directory read while rendering, of
-  the directories those modules came from and of ``sys.path``'s: editing a help text,
-  upgrading click or Python, or installing a package makes the entry stale, and click
-  renders it again. ``tests/test_help_cache.py`` also checks that rendering help reads
-  no environment variable but those of the key.
+  (path and version), espctl's location, ``sys.path``, the request (command path and
+  flag), the help width (click's rule: ``COLUMNS``, else the terminal, else 80, clamped
+  to 50..98) and the gettext variables (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``,
+  ``LANG``; click's words go through gettext). Its fingerprint holds the size and
+  modification time of every module file the process had loaded when click rendered
+  it (espctl's, click's and the standard library's), of every file and directory read
+  while rendering, of the directories those modules came from and of ``sys.path``'s:
+  editing a help text, upgrading click or Python, or installing a package makes the
+  entry stale, and click renders it again. ``tests/test_help_cache.py`` also checks
+  that rendering help reads no environment variable but those of the key.
 - **Never for:** an answer that ran another program (``completion bash``: click runs
   bash to warn about an old one), ``python -m espctl`` (click names the program
-  differently), a shell
-  completion request (``*_COMPLETE``), ``ESPCTL_LOG`` set (click's run warns about a
-  bad value on stderr), any other argument, an entry not owned by this user, a stdout
-  that cannot take the text, or anything unreadable: then click runs, as without the
-  cache. A cache that cannot be written is silently skipped.
+  differently), a shell completion request (``*_COMPLETE``), ``ESPCTL_LOG`` set
+  (click's run warns about a bad value on stderr), any other argument, an entry not
+  owned by this user, a stdout that cannot take the text, or anything unreadable: then
+  click runs, as without the cache. A cache that cannot be written is silently skipped.
+  Only stdout and the exit status are click's: a Python warning click's run would
+  print on stderr (``PYTHONWARNINGS``) is not replayed.
 
 Standard library only (``os``, ``sys``, ``binascii``): this module runs before click is
 imported, and its cost is the point.
@@ -117,6 +118,9 @@ def _key(request: tuple[str, ...]) -> str:
         _FORMAT,
         f"python {sys.executable} {' '.join(sys.version.split())}",
         f"package {os.path.dirname(os.path.abspath(__file__))}",
+        # where imports come from (PYTHONPATH, .pth files): a new folder first in the
+        # path could hold another click; the fingerprint covers the folders themselves
+        f"path {os.pathsep.join(sys.path)!r}",
         f"request {' '.join([_PROGRAM, *request])}",
         f"width {help_width() if is_help else '-'}",
         f"locale {locale}",

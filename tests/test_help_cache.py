@@ -9,6 +9,7 @@ anything it depends on has changed.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -179,6 +180,16 @@ def test_a_changed_help_text_is_never_printed_from_the_cache(tmp_path: Path) -> 
     assert espctl.loads_click("plan", "--help", env=env)
 
 
+def test_another_import_path_is_another_entry(espctl: Espctl, tmp_path: Path) -> None:
+    # a folder first on the path could hold another click: never answered from the cache
+    espctl.run("--help")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert espctl.loads_click("--help", env={"PYTHONPATH": str(elsewhere)})
+    assert not espctl.loads_click("--help", env={"PYTHONPATH": str(elsewhere)})
+    assert not espctl.loads_click("--help")
+
+
 def test_a_changed_fingerprint_line_makes_click_answer_and_rewrite(espctl: Espctl) -> None:
     expected = espctl.clicks("plan", "--help")
     espctl.run("plan", "--help")
@@ -298,8 +309,11 @@ def test_an_entry_of_another_user_is_not_trusted(
     for name in ("COLUMNS", "ESPCTL_LOG", *helpcache.LOCALE_VARIABLES):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
-    with open(SCRIPT) as script:  # the key names the interpreter: the script's
-        monkeypatch.setattr(sys, "executable", script.readline().removeprefix("#!").strip())
+    # the key names the script's interpreter and import path: this process takes them on
+    [entry] = espctl.entries()
+    key = dict(line.split(" ", 1) for line in entry.read_text().split("\n\n", 1)[0].split("\n"))
+    monkeypatch.setattr(sys, "executable", key["python"].split(" ", 1)[0])
+    monkeypatch.setattr(sys, "path", ast.literal_eval(key["path"]).split(os.pathsep))
     monkeypatch.setattr(helpcache, "help_width", lambda *_: 78)  # no terminal: 80 - 2
     # the request's key is the script's: the entry is found, fresh, and read as ours...
     text = helpcache.cached_answer(["--help"])
