@@ -76,11 +76,6 @@ NOT_FOR_VALIDATE = (
     "espctl.providers.kit.connection",
     "espctl.providers.kit.concurrency",
     "espctl.providers.kit.paging",
-    *(
-        f"espctl.providers.{name}.{part}"
-        for name in TYPES
-        for part in ("client", "probe", "traffic", "webhooks")
-    ),
     # nor what only the report, import, plan or test --webhooks use: the specs load
     # these on first call (LazySummary, the spec's _import and _parse)
     "cryptography",
@@ -94,7 +89,10 @@ NOT_FOR_VALIDATE = (
     *(
         f"espctl.providers.{name}.{part}"
         for name in TYPES
-        for part in ("importer", "summary", "parsing", "signature")
+        for part in (
+            *("client", "probe", "traffic", "webhooks"),
+            *("importer", "summary", "parsing", "signature"),
+        )
     ),
 )
 
