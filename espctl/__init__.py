@@ -24,11 +24,16 @@ def answer_version_early() -> None:
     """
     if sys.argv[1:] != ["--version"] or any(key.endswith("_COMPLETE") for key in os.environ):
         return
+    print_and_exit(VERSION_LINE + "\n")
+
+
+def print_and_exit(text: str) -> None:
+    """Write ``text`` to stdout and exit 0, as click ends after printing an answer: a
+    closed pipe exits 1 quietly (it would raise again when Python flushes at exit)."""
     try:
-        sys.stdout.write(VERSION_LINE + "\n")
+        sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:
-        # as click: exit 1 quietly (a closed pipe would raise again when Python flushes)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     sys.exit(0)

@@ -41,6 +41,8 @@ import binascii
 import os
 import sys
 
+from espctl import print_and_exit
+
 #: ``max_content_width`` of espctl's help (the root context's setting)
 MAX_HELP_WIDTH = 100
 #: the help flags (``help_option_names``); both print the same text
@@ -165,12 +167,18 @@ def _fresh(fingerprint: str) -> bool:
     return True
 
 
-def cached_answer(argv: list[str]) -> str | None:
-    """The text click printed for these arguments, if an entry holds it and is fresh."""
+def _cacheable(argv: list[str]) -> tuple[tuple[str, ...], str] | None:
+    """The request these arguments make and the cache folder, when the cache may answer
+    or keep it at all."""
     request = request_of(argv)
     directory = cache_dir()
     if request is None or directory is None or not _environment_allows():
         return None
+    return request, directory
+
+
+def _read(request: tuple[str, ...], directory: str) -> str | None:
+    """The entry's text when it holds this request's answer and is fresh."""
     key = _key(request)
     try:
         with open(_entry_path(directory, key), "rb") as entry:
@@ -188,25 +196,28 @@ def cached_answer(argv: list[str]) -> str | None:
         return None
 
 
+def cached_answer(argv: list[str]) -> str | None:
+    """The text click printed for these arguments, if an entry holds it and is fresh."""
+    cacheable = _cacheable(argv)
+    return None if cacheable is None else _read(*cacheable)
+
+
 def answer_early() -> None:
-    """Print the cached answer to ``sys.argv[1:]`` and exit 0, or return (click runs,
-    and :func:`arm` lets it fill the cache)."""
-    text = cached_answer(sys.argv[1:])
+    """Print the cached answer to ``sys.argv[1:]`` and exit 0, or return: click runs,
+    and keeps its answer (:func:`remember`) when the cache may hold it."""
+    cacheable = _cacheable(sys.argv[1:])
+    if cacheable is None:
+        return
+    text = _read(*cacheable)
     stdout = sys.stdout
-    if text is None or stdout is None:
-        arm(sys.argv[1:])
+    printable = text is not None and (
+        text.isascii()
+        or (getattr(stdout, "encoding", None) or "").lower().replace("-", "") == "utf8"
+    )
+    if text is None or stdout is None or not printable:
+        _RECORDER.armed = cacheable
         return
-    if not text.isascii() and (stdout.encoding or "").lower().replace("-", "") != "utf8":
-        arm(sys.argv[1:])
-        return
-    try:
-        stdout.write(text)
-        stdout.flush()
-    except BrokenPipeError:
-        # as click: exit 1 quietly (a closed pipe would raise again when Python flushes)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
-        sys.exit(1)
-    sys.exit(0)
+    print_and_exit(text)
 
 
 # -- writing -------------------------------------------------------------------------
@@ -243,15 +254,7 @@ class _Recorder:
 
 
 _RECORDER = _Recorder()
-
-
-def arm(argv: list[str]) -> None:
-    """Let :func:`remember` store click's answer to these arguments (the console script
-    calls this when the cache has none)."""
-    request = request_of(argv)
-    directory = cache_dir()
-    if request is not None and directory is not None and _environment_allows():
-        _RECORDER.armed = (request, directory)
+_BYTECODE = "__pycache__"
 
 
 def wanted(command_path: str) -> bool:
@@ -321,8 +324,11 @@ def _fingerprint(reads: set[str]) -> str:
     directories |= {os.path.abspath(entry or ".") for entry in sys.path}
     if any(os.environ.get(name) for name in LOCALE_VARIABLES):
         directories.add(os.path.join(sys.base_prefix, "share", "locale"))
+    # not byte-code: Python checks it against its source, which is stamped; a .pyc written
+    # by another process (a first import elsewhere) must not make every entry stale
+    paths = {p for p in modules | reads | directories if _BYTECODE not in p.split(os.sep)}
     lines = []
-    for path in sorted(modules | reads | directories):
+    for path in sorted(paths):
         if "\n" in path:
             raise ValueError("a path with a line break")
         stamp = _stamp(path)
